@@ -1,0 +1,44 @@
+# Two entry points: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
+export UV_PYTHON := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test setup lint typecheck pytest bench clean system
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	test -x $(UV) || $(VENV)/bin/python -m pip install -q "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --all-extras --inexact
+	touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	$(VENV)/bin/touchpoint demo
+
+lint: setup
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/lint-imports
+
+typecheck: setup
+	$(VENV)/bin/mypy src
+
+system:
+	bash scripts/system-deps.sh
+
+pytest: setup system
+	bash scripts/with-services.sh $(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+bench: setup
+	$(VENV)/bin/python bench/quality_report.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: whole processes timed side by side with named baselines."""

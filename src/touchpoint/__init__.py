@@ -1,0 +1,1 @@
+"""touchpoint: customer-perception-centred service management."""

@@ -1,0 +1,1 @@
+"""FastAPI routers and pydantic schemas: parse, call a service, map errors."""

@@ -1,0 +1,1 @@
+"""Typer commands: the ``touchpoint`` entry point."""

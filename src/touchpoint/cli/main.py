@@ -1,0 +1,19 @@
+"""The ``touchpoint`` command: sub-apps are registered here, each in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from touchpoint.cli import analyze, demo, sla
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="touchpoint",
+    help="Customer-perception-centred service management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(analyze.app, name="analyze")
+app.add_typer(sla.app, name="sla")
+demo.register(app)

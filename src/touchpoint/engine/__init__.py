@@ -1,0 +1,1 @@
+"""One analytics path for every backend: Ibis reduces rows to sufficient statistics."""

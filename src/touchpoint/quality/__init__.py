@@ -1,0 +1,1 @@
+"""Pure service-quality science (DOMAIN.md §3): numpy/scipy only, no I/O, no clock."""

@@ -1,0 +1,1 @@
+"""Use cases: one function per write, one transaction, one audit row."""

@@ -1,0 +1,39 @@
+"""Runtime settings, read only by entry points (cli, api app factory)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Settings from ``TOUCHPOINT_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TOUCHPOINT_")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def effective_database_url(self) -> str:
+        """The configured URL, else a SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'touchpoint.sqlite3'}"
+
+    def effective_secret_key(self) -> str:
+        """The configured key, else one generated once and kept in ``data_dir``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()

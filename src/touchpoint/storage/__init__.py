@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 models, repositories, session scope and Alembic migrations."""
