@@ -1,0 +1,81 @@
+"""The FastAPI application factory of the service desk."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from touchpoint.api.deps import DeskState
+from touchpoint.api.errors import install_error_handlers
+from touchpoint.api.routes import admin, auth, customers, incidents, reports, sla, work_orders
+from touchpoint.services.auth import TokenSigner
+from touchpoint.services.notify import MailConfig, OutboxDispatcher
+from touchpoint.settings import Settings
+from touchpoint.storage.db import make_engine, make_session_factory
+
+__all__ = ["create_app", "utc_now"]
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware (the only clock read of the API)."""
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    mail: MailConfig | None = None,
+    engine: Engine | None = None,
+    dispatch: bool = True,
+) -> FastAPI:
+    """Build the app on ``settings.effective_database_url()`` (already migrated).
+
+    ``clock`` stamps every write (tests inject a fixed one); ``mail`` enables e-mail
+    notifications; ``dispatch`` starts the outbox thread with the app's lifespan.
+    """
+    eng = engine or make_engine(settings.effective_database_url())
+    factory = make_session_factory(eng)
+    dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
+    state = DeskState(
+        engine=eng,
+        factory=factory,
+        signer=TokenSigner(settings.effective_secret_key()),
+        clock=clock,
+        dispatcher=dispatcher,
+        mail=mail,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+            if engine is None:
+                eng.dispose()
+
+    app = FastAPI(
+        title="touchpoint service desk",
+        version="0.1.0",
+        description="Customers, work orders, SLAs, complaints and service recovery.",
+        lifespan=lifespan,
+    )
+    app.state.desk = state
+    install_error_handlers(app)
+    for module in (auth, customers, work_orders, sla, incidents, admin, reports):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok"}
+
+    return app

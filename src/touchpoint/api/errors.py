@@ -1,0 +1,93 @@
+"""Map service and domain errors to clear 4xx responses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, StatementError
+
+from touchpoint.domain.errors import DomainError
+from touchpoint.services.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    ImportRejected,
+    NotFoundError,
+)
+
+__all__ = ["ERROR_RESPONSES", "ErrorPublic", "ImportProblemPublic", "install_error_handlers"]
+
+
+class ImportProblemPublic(BaseModel):
+    """One bad cell of an import."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+class ErrorPublic(BaseModel):
+    """An error: ``detail`` says what is wrong; conflicts carry the current version and
+    rejected imports the list of problems."""
+
+    detail: str
+    current_version: int | None = None
+    problems: list[ImportProblemPublic] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorPublic, "description": "Invalid request (the message names the field)"},
+    401: {"model": ErrorPublic, "description": "Not authenticated"},
+    403: {"model": ErrorPublic, "description": "Role not allowed"},
+    404: {"model": ErrorPublic, "description": "Not found"},
+    409: {"model": ErrorPublic, "description": "Stale version or duplicate; nothing written"},
+}
+
+
+def _json(status: int, detail: str, **extra: object) -> JSONResponse:
+    body: dict[str, object] = {"detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(status_code=status, content=body)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(ImportRejected)
+    async def _import(_r: Request, exc: ImportRejected) -> JSONResponse:
+        return _json(400, str(exc), problems=exc.problems)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_r: Request, exc: DomainError) -> JSONResponse:
+        return _json(400, str(exc))
+
+    @app.exception_handler(NotFoundError)
+    async def _missing(_r: Request, exc: NotFoundError) -> JSONResponse:
+        return _json(404, str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(_r: Request, exc: ConflictError) -> JSONResponse:
+        return _json(409, str(exc), current_version=exc.current_version)
+
+    @app.exception_handler(ForbiddenError)
+    async def _forbidden(_r: Request, exc: ForbiddenError) -> JSONResponse:
+        return _json(403, str(exc))
+
+    @app.exception_handler(AuthenticationError)
+    async def _unauth(_r: Request, exc: AuthenticationError) -> JSONResponse:
+        resp = _json(401, str(exc))
+        resp.headers["WWW-Authenticate"] = "Bearer"
+        return resp
+
+    @app.exception_handler(DataError)
+    async def _data(_r: Request, exc: DataError) -> JSONResponse:
+        first = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
+        return _json(400, f"the database refused a value: {first}")
+
+    @app.exception_handler(StatementError)
+    async def _statement(_r: Request, exc: StatementError) -> JSONResponse:
+        if isinstance(exc.orig, ValueError | OverflowError):
+            return _json(400, f"invalid value: {exc.orig}")
+        raise exc

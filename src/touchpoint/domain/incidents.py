@@ -1,0 +1,31 @@
+"""Mass incidents (大面积停电 etc.): one incident links many contacts and orders."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from touchpoint.domain.errors import DomainError
+
+__all__ = ["IncidentStatus", "validate_announcement"]
+
+
+class IncidentStatus(StrEnum):
+    """An incident is open until it is resolved, which resolves its linked orders."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+    @property
+    def accepts_links(self) -> bool:
+        """Only open incidents take new contacts and orders."""
+        return self is IncidentStatus.OPEN
+
+
+def validate_announcement(text: str) -> str:
+    """The automatic announcement (自动播报): 1–2000 characters once stripped."""
+    stripped = text.strip()
+    if not stripped:
+        raise DomainError("announcement: must not be empty")
+    if len(stripped) > 2000:
+        raise DomainError(f"announcement: {len(stripped)} characters, at most 2000")
+    return stripped

@@ -1,0 +1,233 @@
+"""Mass incidents: open with an announcement, link contacts and orders, resolve together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.customers import IdentityKind
+from touchpoint.domain.errors import DomainError, RuleViolation
+from touchpoint.domain.incidents import IncidentStatus, validate_announcement
+from touchpoint.domain.work_orders import WorkOrderStatus
+from touchpoint.services.base import (
+    Actor,
+    AfterCommit,
+    check_version,
+    get_or_404,
+    require,
+    snapshot,
+    write,
+)
+from touchpoint.services.sla_clock import refresh_sla_cache, sla_reports
+from touchpoint.services.work_orders import _transition, add_event
+from touchpoint.storage.models import Contact, CustomerIdentity, Incident, WorkOrder
+
+__all__ = [
+    "IncidentView",
+    "get_incident",
+    "link_to_incident",
+    "list_incidents",
+    "open_incident",
+    "resolve_incident",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """An incident with the counts of what it links."""
+
+    incident: Incident
+    orders: int
+    contacts: int
+
+
+def _view(session: Session, inc: Incident) -> IncidentView:
+    n_orders = session.scalar(
+        select(func.count()).select_from(WorkOrder).where(WorkOrder.incident_id == inc.id)
+    )
+    n_contacts = session.scalar(
+        select(func.count()).select_from(Contact).where(Contact.incident_id == inc.id)
+    )
+    return IncidentView(inc, int(n_orders or 0), int(n_contacts or 0))
+
+
+def open_incident(
+    session: Session,
+    actor: Actor,
+    *,
+    title: str,
+    announcement: str,
+    area: str = "",
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+) -> IncidentView:
+    """Open a mass incident with the announcement (自动播报) the hotline plays."""
+    require(actor, actor.role.can_supervise, "open incidents")
+    if actor.user_id is None:
+        raise DomainError("opened_by: an incident is opened by a user")
+    if not title.strip():
+        raise DomainError("title: must not be empty")
+    text = validate_announcement(announcement)
+    with write(session, actor, "incident.open", now=now, after_commit=after_commit) as unit:
+        inc = Incident(
+            title=title.strip(),
+            area=area,
+            announcement=text,
+            status=IncidentStatus.OPEN.value,
+            opened_by_id=actor.user_id,
+            opened_at=now,
+        )
+        session.add(inc)
+        session.flush()
+        unit.audit("incident", inc.id, before=None, after=snapshot(inc))
+        unit.notify("incident.opened", {"incident": snapshot(inc)})
+    return _view(session, inc)
+
+
+def link_to_incident(
+    session: Session,
+    actor: Actor,
+    incident_id: int,
+    *,
+    work_order_ids: list[int],
+    contact_ids: list[int],
+    now: datetime,
+) -> IncidentView:
+    """Link orders and contacts to an open incident."""
+    require(actor, actor.role.can_handle_orders, "link to incidents")
+    with write(session, actor, "incident.link", now=now) as unit:
+        inc = get_or_404(session, Incident, incident_id)
+        if not IncidentStatus(inc.status).accepts_links:
+            raise RuleViolation(f"incident {inc.id} is {inc.status}; it takes no new links")
+        for oid in sorted(set(work_order_ids)):
+            order = session.get(WorkOrder, oid)
+            if order is None:
+                raise DomainError(f"work_order_ids: order {oid} does not exist")
+            order.incident_id = inc.id
+            order.updated_at = now
+        for cid in sorted(set(contact_ids)):
+            contact = session.get(Contact, cid)
+            if contact is None:
+                raise DomainError(f"contact_ids: contact {cid} does not exist")
+            contact.incident_id = inc.id
+        session.flush()
+        unit.audit(
+            "incident",
+            inc.id,
+            before=None,
+            after={
+                "work_order_ids": sorted(set(work_order_ids)),
+                "contact_ids": sorted(set(contact_ids)),
+            },
+        )
+    return _view(session, inc)
+
+
+def resolve_incident(
+    session: Session,
+    actor: Actor,
+    incident_id: int,
+    *,
+    note: str,
+    version: int | None = None,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+) -> IncidentView:
+    """Resolve the incident and every open linked order, and notify each customer.
+
+    Each resolved order gets an ``agent_reply`` (the notice the customer receives)
+    followed by its ``resolved`` status event; customers with an e-mail identity are
+    mailed after commit.
+    """
+    require(actor, actor.role.can_supervise, "resolve incidents")
+    if not note.strip():
+        raise DomainError("note: the resolution notice must not be empty")
+    with write(session, actor, "incident.resolve", now=now, after_commit=after_commit) as unit:
+        inc = get_or_404(session, Incident, incident_id)
+        check_version("incident", inc.id, inc.version, version)
+        if inc.status == IncidentStatus.RESOLVED.value:
+            raise RuleViolation(f"incident {inc.id} is already resolved")
+        before = snapshot(inc)
+        inc.status = IncidentStatus.RESOLVED.value
+        inc.resolved_at = now
+        inc.resolution_note = note.strip()
+        orders = list(
+            session.scalars(
+                select(WorkOrder).where(WorkOrder.incident_id == inc.id).order_by(WorkOrder.id)
+            )
+        )
+        resolved: list[int] = []
+        customers: set[int] = set()
+        for order in orders:
+            customers.add(order.customer_id)
+            if not WorkOrderStatus(order.status).is_open:
+                continue
+            add_event(
+                session,
+                order,
+                "agent_reply",
+                at=now,
+                actor_id=actor.user_id,
+                body=note.strip(),
+                tag="incident_notice",
+            )
+            _transition(
+                session,
+                actor,
+                order,
+                WorkOrderStatus.RESOLVED,
+                now,
+                f"resolved with incident #{inc.id}",
+            )
+            order.updated_at = now
+            resolved.append(order.id)
+        contact_customers = session.scalars(
+            select(Contact.customer_id).where(Contact.incident_id == inc.id)
+        ).all()
+        customers.update(contact_customers)
+        session.flush()
+        reports = sla_reports(session, orders, now=now)
+        for order in orders:
+            refresh_sla_cache(order, reports[order.id])
+        emails = session.execute(
+            select(CustomerIdentity.customer_id, CustomerIdentity.value).where(
+                CustomerIdentity.customer_id.in_(sorted(customers)),
+                CustomerIdentity.kind == IdentityKind.EMAIL.value,
+            )
+        ).all()
+        notified: set[int] = set()
+        for cid, address in emails:
+            if cid in notified:
+                continue
+            notified.add(cid)
+            unit.email(address, f"[{inc.title}] resolved", f"{inc.announcement}\n\n{note.strip()}")
+        unit.audit(
+            "incident",
+            inc.id,
+            before=before,
+            after={
+                **snapshot(inc),
+                "resolved_work_orders": resolved,
+                "customers_notified": sorted(notified),
+            },
+        )
+        unit.notify(
+            "incident.resolved", {"incident": snapshot(inc), "resolved_work_orders": resolved}
+        )
+    return _view(session, inc)
+
+
+def get_incident(session: Session, incident_id: int) -> IncidentView:
+    """One incident with its link counts."""
+    return _view(session, get_or_404(session, Incident, incident_id))
+
+
+def list_incidents(session: Session, *, open_only: bool = False) -> list[IncidentView]:
+    """Incidents, newest first."""
+    stmt = select(Incident)
+    if open_only:
+        stmt = stmt.where(Incident.status == IncidentStatus.OPEN.value)
+    return [_view(session, i) for i in session.scalars(stmt.order_by(Incident.id.desc()))]

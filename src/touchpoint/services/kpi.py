@@ -1,0 +1,200 @@
+"""The supervisor's KPI board per team and agent over a period (DOMAIN.md §3.5, §5).
+
+Times come from the SLA clock's replay (business minutes); first-contact resolution
+means resolved without reopen, without transfer (assignee is the owner) and without a
+further customer message after creation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.errors import DomainError
+from touchpoint.domain.kpi import KpiSummary, OrderFacts, Shift, shift_of, summarise
+from touchpoint.domain.sla import SlaReport
+from touchpoint.domain.work_orders import WorkOrderStatus, WorkOrderType
+from touchpoint.services.base import Actor, require
+from touchpoint.services.sla_clock import sla_reports
+from touchpoint.services.work_orders import visible_orders
+from touchpoint.storage.models import Contact, Incident, Team, User, WorkOrder, WorkOrderEvent
+
+__all__ = ["GroupBy", "HostileLoad", "KpiBoard", "KpiRow", "kpi_board"]
+
+
+class GroupBy(StrEnum):
+    """Rows of the board: one per team or one per agent (current assignee)."""
+
+    TEAM = "team"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRow:
+    """KPIs of one team or agent (``key`` None: unassigned / no team)."""
+
+    key: int | None
+    label: str
+    kpis: KpiSummary
+
+
+@dataclass(frozen=True, slots=True)
+class HostileLoad:
+    """Hostile contacts one agent took in one shift (emotional-labour load)."""
+
+    agent_id: int | None
+    agent: str
+    shift: Shift
+    hostile_contacts: int
+
+
+@dataclass(frozen=True, slots=True)
+class KpiBoard:
+    """The whole board for ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+    group_by: GroupBy
+    overall: KpiSummary
+    rows: list[KpiRow]
+    backlog_now: int
+    breached_now: int
+    incidents_opened: int
+    incidents_open: int
+    hostile: list[HostileLoad]
+
+
+def _facts(order: WorkOrder, report: SlaReport | None, follow_ups: int) -> OrderFacts:
+    targets = []
+    if report is not None:
+        targets = [
+            t
+            for t in (report.first_response, report.next_update, report.resolution)
+            if t is not None
+        ]
+    tracked = [t for t in targets if t.breached or t.used_minutes is not None or t.due_at]
+    done = WorkOrderStatus(order.status).is_done
+    fr = report.first_response if report is not None else None
+    res = report.resolution if report is not None else None
+    return OrderFacts(
+        order_id=order.id,
+        is_complaint=WorkOrderType(order.type).is_complaint,
+        resolved=done,
+        reopened=order.reopen_count > 0,
+        first_contact_resolution=(
+            done
+            and order.reopen_count == 0
+            and order.assignee_id in (None, order.owner_id)
+            and follow_ups == 0
+        ),
+        first_response_minutes=fr.used_minutes if fr is not None and fr.met_at else None,
+        resolution_minutes=res.used_minutes if res is not None and res.met_at else None,
+        targets_tracked=len(tracked),
+        targets_breached=sum(1 for t in tracked if t.breached),
+    )
+
+
+def kpi_board(
+    session: Session,
+    actor: Actor,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    group_by: GroupBy = GroupBy.TEAM,
+    tz: str = "Asia/Shanghai",
+) -> KpiBoard:
+    """KPIs of orders created in ``[start, end)``, replayed at ``min(end, now)``; shifts of
+    hostile contacts are read on the local clock of ``tz``."""
+    require(actor, actor.role.can_read_reports, "read the KPI board")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise DomainError("start/end: instants need a time-zone offset")
+    if end <= start:
+        raise DomainError(f"end: {end.isoformat()} must be after start {start.isoformat()}")
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(f"tz: {tz!r} is not a known time zone") from None
+    at = min(end, now)
+    orders = list(
+        session.scalars(
+            visible_orders(actor)
+            .where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
+            .order_by(WorkOrder.id)
+        )
+    )
+    reports = sla_reports(session, orders, now=at)
+    follow: dict[int, int] = {}
+    if orders:
+        for oid, n in session.execute(
+            select(WorkOrderEvent.work_order_id, func.count())
+            .where(
+                WorkOrderEvent.work_order_id.in_([o.id for o in orders]),
+                WorkOrderEvent.type == "customer_message",
+            )
+            .group_by(WorkOrderEvent.work_order_id)
+        ):
+            follow[oid] = int(n)
+    facts = {o.id: _facts(o, reports[o.id], follow.get(o.id, 0)) for o in orders}
+    groups: dict[int | None, list[OrderFacts]] = {}
+    for o in orders:
+        key = o.team_id if group_by is GroupBy.TEAM else o.assignee_id
+        groups.setdefault(key, []).append(facts[o.id])
+    labels = _labels(session, group_by)
+    rows = [
+        KpiRow(k, labels.get(k, "—") if k is not None else "—", summarise(v))
+        for k, v in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+    ]
+    done = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
+    backlog = session.scalar(
+        visible_orders(actor).where(WorkOrder.status.not_in(done)).with_only_columns(func.count())
+    )
+    breached = session.scalar(
+        visible_orders(actor)
+        .where(WorkOrder.status.not_in(done), WorkOrder.sla_breached.is_(True))
+        .with_only_columns(func.count())
+    )
+    opened = session.scalar(
+        select(func.count())
+        .select_from(Incident)
+        .where(Incident.opened_at >= start, Incident.opened_at < end)
+    )
+    still_open = session.scalar(
+        select(func.count()).select_from(Incident).where(Incident.status == "open")
+    )
+    hostile: dict[tuple[int | None, Shift], int] = {}
+    for agent_id, contact_at in session.execute(
+        select(Contact.agent_id, Contact.at).where(
+            Contact.hostile.is_(True), Contact.at >= start, Contact.at < end
+        )
+    ):
+        hkey = (agent_id, shift_of(contact_at.astimezone(zone)))
+        hostile[hkey] = hostile.get(hkey, 0) + 1
+    names = _labels(session, GroupBy.AGENT)
+    loads = [
+        HostileLoad(a, names.get(a, "—") if a is not None else "—", s, n)
+        for (a, s), n in sorted(hostile.items(), key=lambda kv: (-kv[1], kv[0][0] or 0))
+    ]
+    return KpiBoard(
+        start=start,
+        end=end,
+        group_by=group_by,
+        overall=summarise(facts.values()),
+        rows=rows,
+        backlog_now=int(backlog or 0),
+        breached_now=int(breached or 0),
+        incidents_opened=int(opened or 0),
+        incidents_open=int(still_open or 0),
+        hostile=loads,
+    )
+
+
+def _labels(session: Session, group_by: GroupBy) -> dict[int | None, str]:
+    if group_by is GroupBy.TEAM:
+        return {t.id: t.name for t in session.scalars(select(Team))}
+    return {u.id: u.display_name or u.username for u in session.scalars(select(User))}

@@ -1,0 +1,130 @@
+"""Service recovery on complaints: cause (5W1H), apology, remedy, compensation, notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.customers import IdentityKind
+from touchpoint.domain.errors import RuleViolation
+from touchpoint.domain.recovery import Cause5W1H, Compensation, RecoveryStep
+from touchpoint.domain.work_orders import WorkOrderType
+from touchpoint.services.base import Actor, AfterCommit, check_version, require, snapshot, write
+from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
+from touchpoint.services.work_orders import _load_visible, add_event
+from touchpoint.storage.models import Contact, CustomerIdentity, Recovery
+
+__all__ = ["RecoveryDraft", "get_recovery", "record_recovery"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryDraft:
+    """The recovery record of a complaint; ``notice`` is sent to the customer."""
+
+    step: RecoveryStep
+    cause: Cause5W1H | None = None
+    apology: str = ""
+    remedy: str = ""
+    compensation: Compensation | None = None
+    notice: str = ""
+
+
+def record_recovery(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    draft: RecoveryDraft,
+    *,
+    now: datetime,
+    version: int | None = None,
+    after_commit: AfterCommit | None = None,
+) -> Recovery:
+    """Create or update a complaint's recovery; a notice keeps the customer informed.
+
+    The notice is an ``agent_reply`` on the timeline (tag ``recovery_notice``), a
+    contact on the contact card and an e-mail to the customer after commit.
+    ``version`` is the recovery's version when updating.
+    """
+    require(actor, actor.role.can_handle_orders, "record service recovery")
+    with write(session, actor, "work_order.recovery", now=now, after_commit=after_commit) as unit:
+        order = _load_visible(session, actor, order_id)
+        if not WorkOrderType(order.type).is_complaint:
+            raise RuleViolation(
+                f"type: service recovery applies to complaints; order {order.id} is {order.type}"
+            )
+        rec = session.scalar(select(Recovery).where(Recovery.work_order_id == order.id))
+        before = snapshot(rec) if rec is not None else None
+        if rec is None:
+            rec = Recovery(work_order_id=order.id, updated_at=now)
+            session.add(rec)
+        else:
+            check_version("recovery", rec.id, rec.version, version)
+        rec.step = draft.step.value
+        if draft.cause is not None:
+            c = draft.cause
+            rec.cause = {
+                "what": c.what,
+                "why": c.why,
+                "who": c.who,
+                "where": c.where,
+                "when": c.when,
+                "how": c.how,
+            }
+        if draft.apology:
+            rec.apology = draft.apology
+        if draft.remedy:
+            rec.remedy = draft.remedy
+        if draft.compensation is not None:
+            rec.compensation_kind = draft.compensation.kind.value
+            rec.compensation_minor = draft.compensation.amount_minor
+        rec.updated_at = now
+        if draft.notice.strip():
+            text = draft.notice.strip()
+            add_event(
+                session,
+                order,
+                "agent_reply",
+                at=now,
+                actor_id=actor.user_id,
+                body=text,
+                channel=order.channel,
+                tag="recovery_notice",
+            )
+            session.add(
+                Contact(
+                    customer_id=order.customer_id,
+                    channel=order.channel,
+                    direction="outbound",
+                    touchpoint="service_recovery",
+                    agent_id=actor.user_id,
+                    outcome="order_updated",
+                    summary=text,
+                    work_order_id=order.id,
+                    at=now,
+                )
+            )
+            for address in session.scalars(
+                select(CustomerIdentity.value)
+                .where(
+                    CustomerIdentity.customer_id == order.customer_id,
+                    CustomerIdentity.kind == IdentityKind.EMAIL.value,
+                )
+                .limit(1)
+            ):
+                unit.email(address, f"Your complaint #{order.id}: {draft.step.value}", text)
+        session.flush()
+        refresh_sla_cache(order, sla_report(session, order, now=now))
+        order.updated_at = now
+        session.flush()
+        unit.audit("recovery", rec.id, before=before, after=snapshot(rec))
+        unit.notify("work_order.recovery", {"work_order_id": order.id, "recovery": snapshot(rec)})
+    return rec
+
+
+def get_recovery(session: Session, actor: Actor, order_id: int) -> Recovery | None:
+    """The recovery record of a complaint, if any."""
+    order = _load_visible(session, actor, order_id)
+    return session.scalar(select(Recovery).where(Recovery.work_order_id == order.id))

@@ -1,0 +1,633 @@
+"""Work-order use cases: open, update, assign, transition, reply, return visit, queue.
+
+Every write appends the matching timeline event (issue 6's types), replays the SLA
+clock to refresh the order's cached escalation time, and records one audit row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
+from touchpoint.domain.customers import CustomerClass
+from touchpoint.domain.errors import DomainError, RuleViolation
+from touchpoint.domain.recovery import JusticeScores
+from touchpoint.domain.sla import SlaReport
+from touchpoint.domain.work_orders import (
+    Priority,
+    Tier,
+    WorkOrderState,
+    WorkOrderStatus,
+    WorkOrderType,
+)
+from touchpoint.services.base import (
+    Actor,
+    AfterCommit,
+    check_version,
+    require,
+    snapshot,
+    write,
+)
+from touchpoint.services.errors import NotFoundError
+from touchpoint.services.sla_clock import (
+    choose_policy,
+    load_timeline,
+    refresh_sla_cache,
+    sla_json,
+    sla_report,
+    sla_reports,
+)
+from touchpoint.storage.models import (
+    Contact,
+    Customer,
+    ReturnVisit,
+    SlaPolicyRow,
+    Team,
+    User,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+__all__ = [
+    "MessageKind",
+    "WorkOrderChanges",
+    "WorkOrderDetail",
+    "WorkOrderDraft",
+    "add_event",
+    "assign_work_order",
+    "get_work_order",
+    "list_work_orders",
+    "open_work_order",
+    "queue",
+    "record_return_visit",
+    "reply",
+    "state_of",
+    "transition_work_order",
+    "update_work_order",
+    "visible_orders",
+]
+
+
+class MessageKind(StrEnum):
+    """What a reply on an order is, in the clock's vocabulary."""
+
+    AGENT_REPLY = "agent_reply"
+    CUSTOMER_MESSAGE = "customer_message"
+    INTERNAL_NOTE = "internal_note"
+
+    @property
+    def customer_sees(self) -> bool:
+        """Internal notes are hidden from the customer."""
+        return self is not MessageKind.INTERNAL_NOTE
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderDraft:
+    """Fields of a new work order; ``owner_id`` defaults to the acting agent."""
+
+    customer_id: int
+    type: WorkOrderType
+    channel: Channel
+    subject: str
+    priority: Priority = Priority.NORMAL
+    description: str = ""
+    tier: Tier = Tier.L1
+    team_id: int | None = None
+    assignee_id: int | None = None
+    owner_id: int | None = None
+    policy_id: int | None = None
+    incident_id: int | None = None
+    hostile: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderChanges:
+    """Editable fields; None leaves a field unchanged."""
+
+    subject: str | None = None
+    description: str | None = None
+    priority: Priority | None = None
+    team_id: int | None = None
+    policy_id: int | None = None
+    hostile: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderDetail:
+    """An order with its SLA report (as ``sla replay`` prints it) and, on demand, timeline."""
+
+    order: WorkOrder
+    sla: dict[str, Any] | None
+    events: list[WorkOrderEvent] = field(default_factory=list)
+    report: SlaReport | None = None
+
+
+def state_of(order: WorkOrder) -> WorkOrderState:
+    """The domain state of a stored order."""
+    return WorkOrderState(
+        type=WorkOrderType(order.type),
+        status=WorkOrderStatus(order.status),
+        owner_id=order.owner_id,
+        assignee_id=order.assignee_id,
+        tier=Tier(order.tier),
+        has_return_visit=order.has_return_visit,
+        reopen_count=order.reopen_count,
+    )
+
+
+def _apply_state(order: WorkOrder, state: WorkOrderState) -> None:
+    if state.owner_id != order.owner_id:
+        raise RuntimeError("first-contact owner must never change")
+    order.status = state.status.value
+    order.assignee_id = state.assignee_id
+    order.tier = state.tier.value
+    order.has_return_visit = state.has_return_visit
+    order.reopen_count = state.reopen_count
+
+
+def visible_orders(actor: Actor) -> Select[WorkOrder]:
+    """Orders the actor may see: agents see their teams' queues and their own orders."""
+    stmt = select(WorkOrder)
+    if not actor.role.sees_all_queues:
+        conds = [WorkOrder.owner_id == actor.user_id, WorkOrder.assignee_id == actor.user_id]
+        if actor.team_ids:
+            conds.append(WorkOrder.team_id.in_(sorted(actor.team_ids)))
+        stmt = stmt.where(or_(*conds)) if actor.user_id is not None else stmt.where(false())
+    return stmt
+
+
+def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
+    order = session.get(WorkOrder, order_id)
+    if order is None or not _can_see(actor, order):
+        raise NotFoundError("work_order", order_id)
+    return order
+
+
+def _can_see(actor: Actor, order: WorkOrder) -> bool:
+    if actor.role.sees_all_queues:
+        return True
+    return (
+        order.owner_id == actor.user_id
+        or order.assignee_id == actor.user_id
+        or (order.team_id is not None and order.team_id in actor.team_ids)
+    )
+
+
+def add_event(
+    session: Session,
+    order: WorkOrder,
+    type: str,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    status: str | None = None,
+    body: str = "",
+    channel: str | None = None,
+    tag: str = "",
+) -> WorkOrderEvent:
+    """Append one timeline event; events never go back in time."""
+    last = session.scalar(
+        select(WorkOrderEvent.at)
+        .where(WorkOrderEvent.work_order_id == order.id)
+        .order_by(WorkOrderEvent.at.desc(), WorkOrderEvent.id.desc())
+        .limit(1)
+    )
+    if last is not None and at < last:
+        raise DomainError(
+            f"at: {at.isoformat()} is before the order's last event ({last.isoformat()})"
+        )
+    ev = WorkOrderEvent(
+        work_order_id=order.id,
+        at=at,
+        type=type,
+        status=status,
+        actor_id=actor_id,
+        body=body,
+        channel=channel,
+        tag=tag,
+    )
+    session.add(ev)
+    return ev
+
+
+def _refresh(session: Session, order: WorkOrder, now: datetime) -> SlaReport | None:
+    session.flush()
+    report = sla_report(session, order, now=now)
+    refresh_sla_cache(order, report)
+    order.updated_at = now
+    session.flush()
+    return report
+
+
+def _check_user(session: Session, user_id: int | None, field_name: str) -> None:
+    if user_id is None:
+        return
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise DomainError(f"{field_name}: user {user_id} does not exist or is inactive")
+
+
+def open_work_order(
+    session: Session,
+    actor: Actor,
+    draft: WorkOrderDraft,
+    *,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+) -> WorkOrderDetail:
+    """Open an order; the acting agent becomes its first-contact owner."""
+    require(actor, actor.role.can_handle_orders, "open work orders")
+    owner_id = draft.owner_id if draft.owner_id is not None else actor.user_id
+    if owner_id is None:
+        raise DomainError("owner_id: the system must name the first-contact owner")
+    subject = draft.subject.strip()
+    if not subject:
+        raise DomainError("subject: must not be empty")
+    with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
+        customer = session.get(Customer, draft.customer_id)
+        if customer is None:
+            raise DomainError(f"customer_id: customer {draft.customer_id} does not exist")
+        if customer.merged_into_id is not None:
+            raise DomainError(
+                f"customer_id: customer {customer.id} was merged into {customer.merged_into_id}"
+            )
+        _check_user(session, owner_id, "owner_id")
+        _check_user(session, draft.assignee_id, "assignee_id")
+        if draft.team_id is not None and session.get(Team, draft.team_id) is None:
+            raise DomainError(f"team_id: team {draft.team_id} does not exist")
+        policy_id = draft.policy_id
+        if policy_id is not None:
+            if session.get(SlaPolicyRow, policy_id) is None:
+                raise DomainError(f"policy_id: SLA policy {policy_id} does not exist")
+        else:
+            policy_id = choose_policy(
+                session,
+                type=draft.type,
+                priority=draft.priority,
+                customer_class=CustomerClass(customer.customer_class),
+                channel=draft.channel,
+            )
+        state = WorkOrderState.open(
+            draft.type, owner_id, assignee_id=draft.assignee_id, tier=draft.tier
+        )
+        order = WorkOrder(
+            customer_id=customer.id,
+            type=draft.type.value,
+            channel=draft.channel.value,
+            priority=draft.priority.value,
+            tier=state.tier.value,
+            status=state.status.value,
+            subject=subject,
+            description=draft.description,
+            owner_id=owner_id,
+            assignee_id=state.assignee_id,
+            team_id=draft.team_id,
+            policy_id=policy_id,
+            incident_id=draft.incident_id,
+            hostile=draft.hostile,
+            reopen_count=0,
+            has_return_visit=False,
+            created_at=now,
+            updated_at=now,
+            sla_breached=False,
+        )
+        session.add(order)
+        session.flush()
+        add_event(session, order, "created", at=now, actor_id=actor.user_id, status=order.status)
+        report = _refresh(session, order, now)
+        unit.audit("work_order", order.id, before=None, after=snapshot(order))
+        unit.notify("work_order.opened", {"work_order": snapshot(order)})
+    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+
+
+def update_work_order(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    changes: WorkOrderChanges,
+    *,
+    version: int,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+) -> WorkOrderDetail:
+    """Edit subject, description, priority, team, policy or the hostile flag."""
+    require(actor, actor.role.can_handle_orders, "edit work orders")
+    with write(session, actor, "work_order.update", now=now, after_commit=after_commit) as unit:
+        order = _load_visible(session, actor, order_id)
+        check_version("work_order", order.id, order.version, version)
+        before = snapshot(order)
+        if changes.subject is not None:
+            if not changes.subject.strip():
+                raise DomainError("subject: must not be empty")
+            order.subject = changes.subject.strip()
+        if changes.description is not None:
+            order.description = changes.description
+        if changes.priority is not None:
+            order.priority = changes.priority.value
+        if changes.team_id is not None:
+            if session.get(Team, changes.team_id) is None:
+                raise DomainError(f"team_id: team {changes.team_id} does not exist")
+            order.team_id = changes.team_id
+        if changes.policy_id is not None:
+            if session.get(SlaPolicyRow, changes.policy_id) is None:
+                raise DomainError(f"policy_id: SLA policy {changes.policy_id} does not exist")
+            order.policy_id = changes.policy_id
+        if changes.hostile is not None:
+            order.hostile = changes.hostile
+        report = _refresh(session, order, now)
+        unit.audit("work_order", order.id, before=before, after=snapshot(order))
+        unit.notify("work_order.updated", {"work_order": snapshot(order)})
+    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+
+
+def assign_work_order(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    assignee_id: int,
+    *,
+    version: int,
+    now: datetime,
+    tier: Tier | None = None,
+    team_id: int | None = None,
+    after_commit: AfterCommit | None = None,
+) -> WorkOrderDetail:
+    """Transfer the order (电子工单流转); the first-contact owner stays accountable."""
+    require(actor, actor.role.can_handle_orders, "assign work orders")
+    with write(session, actor, "work_order.assign", now=now, after_commit=after_commit) as unit:
+        order = _load_visible(session, actor, order_id)
+        check_version("work_order", order.id, order.version, version)
+        _check_user(session, assignee_id, "assignee_id")
+        if team_id is not None:
+            if session.get(Team, team_id) is None:
+                raise DomainError(f"team_id: team {team_id} does not exist")
+            order.team_id = team_id
+        before = snapshot(order)
+        old = state_of(order)
+        new = old.assign(assignee_id, tier=tier)
+        _apply_state(order, new)
+        if new.status != old.status:
+            add_event(
+                session, order, "status", at=now, actor_id=actor.user_id, status=new.status.value
+            )
+        report = _refresh(session, order, now)
+        unit.audit("work_order", order.id, before=before, after=snapshot(order))
+        unit.notify("work_order.assigned", {"work_order": snapshot(order)})
+    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+
+
+def _transition(
+    session: Session, actor: Actor, order: WorkOrder, to: WorkOrderStatus, now: datetime, note: str
+) -> None:
+    actor_id = actor.user_id if actor.user_id is not None else order.owner_id
+    new = state_of(order).transition(to, actor_id=actor_id)
+    _apply_state(order, new)
+    if to is WorkOrderStatus.RESOLVED:
+        order.resolved_at = now
+    if to is WorkOrderStatus.CLOSED:
+        order.closed_at = now
+    if not to.is_done:
+        order.resolved_at = None
+        order.closed_at = None
+    add_event(session, order, "status", at=now, actor_id=actor.user_id, status=to.value, body=note)
+
+
+def transition_work_order(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    to: WorkOrderStatus,
+    *,
+    version: int,
+    now: datetime,
+    note: str = "",
+    after_commit: AfterCommit | None = None,
+) -> WorkOrderDetail:
+    """Move the order to ``to`` under the state machine's rules (reopen included)."""
+    require(actor, actor.role.can_handle_orders, "change work-order status")
+    with write(session, actor, "work_order.transition", now=now, after_commit=after_commit) as u:
+        order = _load_visible(session, actor, order_id)
+        check_version("work_order", order.id, order.version, version)
+        before = snapshot(order)
+        reopen = state_of(order).is_reopen(to)
+        _transition(session, actor, order, to, now, note)
+        report = _refresh(session, order, now)
+        u.audit("work_order", order.id, before=before, after=snapshot(order))
+        event = "work_order.reopened" if reopen else f"work_order.{to.value}"
+        u.notify(event, {"work_order": snapshot(order), "from": before["status"]})
+    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+
+
+def reply(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    kind: MessageKind,
+    body: str,
+    *,
+    now: datetime,
+    channel: Channel | None = None,
+    version: int | None = None,
+    hostile: bool = False,
+    after_commit: AfterCommit | None = None,
+) -> WorkOrderDetail:
+    """Add an agent reply, a customer message or an internal note to the timeline.
+
+    Replies and customer messages are contacts: they also go on the customer's
+    contact card, on ``channel`` (default: the order's channel).
+    """
+    require(actor, actor.role.can_handle_orders, "write on work orders")
+    if not body.strip():
+        raise DomainError("body: must not be empty")
+    with write(session, actor, f"work_order.{kind.value}", now=now, after_commit=after_commit) as u:
+        order = _load_visible(session, actor, order_id)
+        check_version("work_order", order.id, order.version, version)
+        ch = (channel or Channel(order.channel)).value
+        ev = add_event(
+            session, order, kind.value, at=now, actor_id=actor.user_id, body=body, channel=ch
+        )
+        if kind.customer_sees:
+            inbound = kind is MessageKind.CUSTOMER_MESSAGE
+            session.add(
+                Contact(
+                    customer_id=order.customer_id,
+                    channel=ch,
+                    direction=(
+                        ContactDirection.INBOUND if inbound else ContactDirection.OUTBOUND
+                    ).value,
+                    touchpoint="work_order",
+                    agent_id=actor.user_id,
+                    outcome=ContactOutcome.ORDER_UPDATED.value,
+                    summary=body[:2000],
+                    hostile=hostile,
+                    work_order_id=order.id,
+                    at=now,
+                )
+            )
+        if hostile:
+            order.hostile = True
+        report = _refresh(session, order, now)
+        session.flush()
+        u.audit(
+            "work_order",
+            order.id,
+            before=None,
+            after={"event_id": ev.id, "type": kind.value, "channel": ch, "body": body},
+        )
+        if kind.customer_sees:
+            u.notify(f"work_order.{kind.value}", {"work_order_id": order.id, "body": body})
+    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+
+
+def record_return_visit(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    *,
+    satisfied: bool,
+    now: datetime,
+    justice: JusticeScores | None = None,
+    note: str = "",
+    close: bool = False,
+    version: int | None = None,
+    after_commit: AfterCommit | None = None,
+) -> WorkOrderDetail:
+    """Record the return visit (回访) of a resolved order, optionally closing it.
+
+    Complaints need the perceived-justice scores (outcome, process, treatment).
+    """
+    require(actor, actor.role.can_handle_orders, "record return visits")
+    if actor.user_id is None:
+        raise DomainError("agent: a return visit is made by a user")
+    with write(session, actor, "work_order.return_visit", now=now, after_commit=after_commit) as u:
+        order = _load_visible(session, actor, order_id)
+        check_version("work_order", order.id, order.version, version)
+        before = snapshot(order)
+        if WorkOrderType(order.type).is_complaint and justice is None:
+            raise RuleViolation(
+                "justice: a complaint's return visit records outcome, process and treatment justice"
+            )
+        _apply_state(order, state_of(order).with_return_visit())
+        visit = ReturnVisit(
+            work_order_id=order.id,
+            agent_id=actor.user_id,
+            at=now,
+            satisfied=satisfied,
+            outcome_justice=justice.outcome if justice else None,
+            process_justice=justice.process if justice else None,
+            treatment_justice=justice.treatment if justice else None,
+            note=note,
+        )
+        session.add(visit)
+        session.add(
+            Contact(
+                customer_id=order.customer_id,
+                channel=Channel.HOTLINE.value,
+                direction=ContactDirection.OUTBOUND.value,
+                touchpoint="return_visit",
+                agent_id=actor.user_id,
+                outcome=ContactOutcome.ANSWERED.value,
+                summary=note[:2000],
+                work_order_id=order.id,
+                at=now,
+            )
+        )
+        add_event(
+            session,
+            order,
+            "internal_note",
+            at=now,
+            actor_id=actor.user_id,
+            body=note,
+            tag="return_visit",
+        )
+        if close:
+            _transition(
+                session, actor, order, WorkOrderStatus.CLOSED, now, "closed after return visit"
+            )
+        report = _refresh(session, order, now)
+        u.audit(
+            "work_order",
+            order.id,
+            before=before,
+            after={**snapshot(order), "return_visit": snapshot(visit)},
+        )
+        u.notify("work_order.return_visit", {"work_order": snapshot(order)})
+    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+
+
+def get_work_order(
+    session: Session, actor: Actor, order_id: int, *, now: datetime, with_events: bool = True
+) -> WorkOrderDetail:
+    """One order with its live SLA report and timeline."""
+    order = _load_visible(session, actor, order_id)
+    events = load_timeline(session, order.id) if with_events else []
+    report = sla_report(session, order, now=now)
+    return WorkOrderDetail(order=order, sla=sla_json(report), events=events, report=report)
+
+
+def list_work_orders(
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime,
+    status: WorkOrderStatus | None = None,
+    open_only: bool = False,
+    customer_id: int | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    incident_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[WorkOrderDetail]:
+    """Visible orders, newest first, each with its live SLA report."""
+    if not 1 <= limit <= 1000:
+        raise DomainError(f"limit: {limit} must lie between 1 and 1000")
+    if offset < 0:
+        raise DomainError(f"offset: {offset} must not be negative")
+    stmt = visible_orders(actor)
+    if status is not None:
+        stmt = stmt.where(WorkOrder.status == status.value)
+    if open_only:
+        done = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
+        stmt = stmt.where(WorkOrder.status.not_in(done))
+    if customer_id is not None:
+        stmt = stmt.where(WorkOrder.customer_id == customer_id)
+    if team_id is not None:
+        stmt = stmt.where(WorkOrder.team_id == team_id)
+    if assignee_id is not None:
+        stmt = stmt.where(WorkOrder.assignee_id == assignee_id)
+    if incident_id is not None:
+        stmt = stmt.where(WorkOrder.incident_id == incident_id)
+    orders = list(
+        session.scalars(
+            stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    reports = sla_reports(session, orders, now=now)
+    return [
+        WorkOrderDetail(order=o, sla=sla_json(reports[o.id]), report=reports[o.id]) for o in orders
+    ]
+
+
+def queue(
+    session: Session, actor: Actor, *, now: datetime, limit: int = 200
+) -> list[WorkOrderDetail]:
+    """The actor's queue: open orders of its teams (all teams for supervisors), most
+    urgent first: earliest next escalation, then priority, then age."""
+    details = list_work_orders(session, actor, now=now, open_only=True, limit=min(limit, 1000))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+
+    def key(d: WorkOrderDetail) -> tuple[datetime, int, datetime]:
+        esc = d.report.next_escalation_at if d.report is not None else None
+        return (esc or far, -Priority(d.order.priority).rank, d.order.created_at)
+
+    return sorted(details, key=key)

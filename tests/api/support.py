@@ -1,0 +1,95 @@
+"""A desk app on the module's database with users of every role and their tokens."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.storage.support import Clock, Database, make_user
+from touchpoint.api.app import create_app
+from touchpoint.domain.roles import Role
+from touchpoint.services.auth import TeamDraft, create_team
+from touchpoint.services.base import Actor
+from touchpoint.settings import Settings
+
+with warnings.catch_warnings():
+    # starlette 1.10 prefers the httpx2 package for its test client; httpx (locked) still works.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+PASSWORD = "password-123"  # noqa: S105 (test login)
+
+
+@dataclass
+class Desk:
+    """Client, clock and the demo cast: admin, supervisor, agent (team A), agent2 (team B),
+    analyst."""
+
+    client: TestClient
+    clock: Clock
+    db: Database
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, int] = field(default_factory=dict)
+
+    def h(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def post(self, who: str, url: str, body: dict[str, Any], status: int = 201) -> Any:
+        r = self.client.post(url, json=body, headers=self.h(who))
+        assert r.status_code == status, r.text
+        return r.json()
+
+    def customer(self, who: str = "agent", **extra: Any) -> dict[str, Any]:
+        body = {"name": self.db.unique("Customer "), **extra}
+        return self.post(who, "/api/customers", body)  # type: ignore[no-any-return]
+
+    def order(self, customer_id: int, who: str = "agent", **extra: Any) -> dict[str, Any]:
+        body = {
+            "customer_id": customer_id,
+            "type": "repair",
+            "channel": "hotline",
+            "subject": "No power at home",
+            "team_id": self.teams["A"],
+            **extra,
+        }
+        return self.post(who, "/api/work-orders", body)  # type: ignore[no-any-return]
+
+
+def open_desk(db: Database, tmp: Path, *, dispatch: bool = False) -> Iterator[Desk]:
+    clock = Clock()
+    settings = Settings(data_dir=tmp, database_url=db.url, secret_key="test-secret-key")  # noqa: S106 (test key)
+    app = create_app(settings, clock=clock, engine=db.engine, dispatch=dispatch)
+    with TestClient(app) as client:
+        desk = Desk(client=client, clock=clock, db=db)
+        with db.factory() as s:
+            for name, role in (
+                ("admin", Role.ADMIN),
+                ("supervisor", Role.SUPERVISOR),
+                ("agent", Role.AGENT),
+                ("agent2", Role.AGENT),
+                ("analyst", Role.ANALYST),
+            ):
+                user = make_user(db, s, role, password=PASSWORD)
+                desk.ids[name] = user.id
+                r = client.post(
+                    "/api/auth/token", data={"username": user.username, "password": PASSWORD}
+                )
+                assert r.status_code == 200, r.text
+                desk.tokens[name] = r.json()["access_token"]
+            for team, member in (("A", "agent"), ("B", "agent2")):
+                t = create_team(
+                    s,
+                    Actor.system(),
+                    TeamDraft(
+                        name=db.unique(f"team {team} "),
+                        supervisor_id=desk.ids["supervisor"],
+                        member_ids=(desk.ids[member],),
+                    ),
+                    now=clock.now,
+                )
+                desk.teams[team] = t.id
+        yield desk

@@ -1,0 +1,116 @@
+"""Mass incidents resolve their orders and notify each customer by SMTP after commit."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from tests.services.support import customer, order, people
+from tests.storage.support import T0, Database
+from touchpoint.domain.contacts import Channel
+from touchpoint.domain.roles import Role
+from touchpoint.services.base import Actor
+from touchpoint.services.customers import ContactDraft, log_contact
+from touchpoint.services.incidents import link_to_incident, open_incident, resolve_incident
+from touchpoint.services.notify import MailConfig, create_webhook, deliver_pending
+from touchpoint.storage.models import OutboxMessage, WorkOrder
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[_Inbox, MailConfig]]:
+    inbox = _Inbox()
+    port = _free_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        yield inbox, MailConfig(host="127.0.0.1", port=port, sender="desk@example.com")
+    finally:
+        ctl.stop()
+
+
+def test_resolving_an_incident_resolves_orders_and_mails_customers(
+    db: Database, smtp: tuple[_Inbox, MailConfig]
+) -> None:
+    inbox, mail = smtp
+    with db.factory() as s:
+        sup, agent, _ = people(db, s)
+        admin = Actor(user_id=sup.user_id, username="a", role=Role.ADMIN)
+        seen: list[dict[str, Any]] = []
+        hook = create_webhook(
+            s,
+            admin,
+            url="http://hooks.test/desk",
+            events=["incident.resolved"],
+            secret="k",  # noqa: S106 (test signing key)
+            now=T0,
+        )
+        assert hook.id
+        addresses = [f"{db.unique('c')}@example.com" for _ in range(3)]
+        cids = [customer(db, s, agent, email=a) for a in addresses]
+        inc = open_incident(
+            s,
+            sup,
+            title="Outage Xinhua Rd",
+            area="Xinhua Rd 1-99",
+            announcement="Power is out in Xinhua Rd; crews expected 14:00.",
+            now=T0,
+        )
+        orders = [order(s, agent, cid).order.id for cid in cids[:2]]
+        contact = log_contact(
+            s,
+            agent,
+            ContactDraft(
+                customer_id=cids[2], channel=Channel.HOTLINE, summary="heard the announcement"
+            ),
+            now=T0,
+        )
+        link_to_incident(
+            s, agent, inc.incident.id, work_order_ids=orders, contact_ids=[contact.id], now=T0
+        )
+        view = resolve_incident(
+            s, sup, inc.incident.id, note="Power restored at 13:40.", now=T0 + timedelta(hours=2)
+        )
+        assert (view.orders, view.contacts) == (2, 1)
+        statuses = s.scalars(select(WorkOrder.status).where(WorkOrder.id.in_(orders))).all()
+        assert set(statuses) == {"resolved"}
+        pending = s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))).all()
+        assert sorted(m.target for m in pending if m.channel == "email") == sorted(addresses)
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append({"headers": dict(request.headers), "body": request.content})
+            return httpx.Response(200)
+
+        with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+            sent = deliver_pending(db.factory, clock=lambda: T0, mail=mail, http=http)
+        assert sent >= 4
+    got = sorted(r for rcpts, _m in inbox.messages for r in rcpts)
+    assert got == sorted(addresses)
+    assert all("Power restored" in m.get_payload() for _r, m in inbox.messages)
+    assert any(h["headers"].get("x-touchpoint-event") == "incident.resolved" for h in seen)
+    assert all("x-touchpoint-signature" in h["headers"] for h in seen)
