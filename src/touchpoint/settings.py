@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "touchpoint@localhost"
 
     def effective_database_url(self) -> str:
         """The configured URL, else a SQLite file under ``data_dir``."""
