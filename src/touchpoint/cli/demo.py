@@ -1,17 +1,95 @@
-"""``touchpoint demo``: the main job that ``make run`` starts."""
+"""``touchpoint demo`` and ``touchpoint serve``: the main job that ``make run`` starts.
+
+``demo`` prints the service-quality report of the bundled demo surveys, migrates the
+embedded database, seeds a 95598 hotline day (with an outage incident) and a hotel,
+then serves the desk. ``serve`` only migrates and serves.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 __all__ = ["register"]
 
+DEMO_LOGINS = (
+    ("admin", "admin-demo-1"),
+    ("supervisor", "supervisor-demo-1"),
+    ("agent", "agent-demo-1"),
+    ("agent2", "agent2-demo-1"),
+    ("hotel", "hotel-demo-1"),
+    ("analyst", "analyst-demo-1"),
+)
 
-def demo() -> None:
-    """Run the main job on embedded defaults."""
-    typer.echo("touchpoint demo: nothing to show yet")
+
+def _prepare_database(seed: bool) -> str:
+    from touchpoint.services.seed import seed_demo
+    from touchpoint.settings import Settings
+    from touchpoint.storage.db import make_engine, make_session_factory, session_scope
+    from touchpoint.storage.migrate import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url()
+    upgrade(url)
+    if seed:
+        engine = make_engine(url)
+        try:
+            with session_scope(make_session_factory(engine)) as session:
+                report = seed_demo(session, datetime.now(UTC))
+            state = "already seeded" if report.already_seeded else "seeded"
+            typer.echo(f"database {url}: migrated, demo data {state}")
+        finally:
+            engine.dispose()
+    return url
+
+
+def _serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from touchpoint.api.app import create_app
+    from touchpoint.settings import Settings
+
+    settings = Settings()
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def demo(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Prepare and print, but do not start the server.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Where the demo survey files are written.")
+    ] = None,
+) -> None:
+    """Run the main job on embedded defaults (SQLite file, DuckDB)."""
+    from touchpoint.cli import demo_data
+    from touchpoint.settings import Settings
+
+    settings = Settings()
+    demo_data.print_quality_report(out or settings.data_dir / "demo")
+    _prepare_database(seed=True)
+    url = f"http://{settings.host}:{settings.port}/"
+    typer.echo(f"\nService desk: {url}")
+    typer.echo("Demo logins: " + ", ".join(f"{u} / {p}" for u, p in DEMO_LOGINS))
+    if not no_serve:
+        _serve(None, None)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Migrate the database and serve the desk and its API."""
+    _prepare_database(seed=False)
+    _serve(host, port)
 
 
 def register(app: typer.Typer) -> None:
     """Attach the top-level demo commands to ``app``."""
     app.command("demo")(demo)
+    app.command("serve")(serve)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from touchpoint.cli import analyze, demo, sla
+from touchpoint.cli import analyze, demo, demo_data, sla
 
 __all__ = ["app"]
 
@@ -17,3 +17,4 @@ app = typer.Typer(
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(sla.app, name="sla")
 demo.register(app)
+demo_data.register(app)

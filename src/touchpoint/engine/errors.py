@@ -1,0 +1,46 @@
+"""The one error class of the engine: bad input, named down to the cell."""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "format_value"]
+
+
+def format_value(value: object) -> str:
+    """Show a cell value as the user typed it: text quoted, numbers plain."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class InputError(ValueError):
+    """Input the analysis cannot use; nothing partial is returned.
+
+    The message names the source (file path or ``<DataFrame>``) and, when the
+    problem is a cell, its 1-based data row (the header is not counted), the
+    column and the value, e.g.
+    ``survey.csv: row 3, column E5: value 9 is outside the scale 1–7``.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.source = source
+        self.problem = problem
+        self.row = row
+        self.column = column
+        self.value = value
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column}")
+        prefix = f"{source}: " + (", ".join(where) + ": " if where else "")
+        super().__init__(prefix + problem)

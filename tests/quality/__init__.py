@@ -1,0 +1,1 @@
+"""Tests of the pure service-quality science (touchpoint.quality)."""
