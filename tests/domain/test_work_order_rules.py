@@ -67,7 +67,7 @@ def test_tiers_and_priorities_have_predicates() -> None:
     assert Tier.L1.next_up is Tier.L2 and Tier.L2.next_up is Tier.EXPERT
     assert Tier.EXPERT.next_up is None and Tier.EXPERT.is_top
     assert Priority.URGENT.rank > Priority.LOW.rank and Priority.HIGH.is_urgent
-    assert S.WAITING_CUSTOMER.pauses_sla and S.CLOSED.pauses_sla and not S.IN_PROGRESS.pauses_sla
+    assert S.WAITING_CUSTOMER.is_paused and S.CLOSED.is_paused and not S.IN_PROGRESS.is_paused
     with pytest.raises(DomainError):
         WorkOrderState(WorkOrderType.REPAIR, S.NEW, 1, None, Tier.EXPERT).escalate_tier()
 

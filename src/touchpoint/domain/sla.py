@@ -124,6 +124,16 @@ class OrderStatus(StrEnum):
         return self.is_waiting or self.is_done
 
     @property
+    def is_open(self) -> bool:
+        """In the backlog: neither resolved nor closed."""
+        return not self.is_done
+
+    @property
+    def needs_assignee(self) -> bool:
+        """Every status past ``new`` has someone working it."""
+        return self is not OrderStatus.NEW
+
+    @property
     def code(self) -> int:
         """Position in declaration order: the status column of :class:`Timelines`."""
         return _STATUS_LIST.index(self)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from touchpoint.domain.errors import DomainError, InvalidTransition, RuleViolation
+from touchpoint.domain.sla import OrderStatus
 
 __all__ = [
     "TRANSITIONS",
@@ -81,41 +82,8 @@ class Tier(StrEnum):
         return self is Tier.EXPERT
 
 
-class WorkOrderStatus(StrEnum):
-    """Statuses of a work order; the values are the SLA clock's (issue 6)."""
-
-    NEW = "new"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    WAITING_CUSTOMER = "waiting_customer"
-    WAITING_THIRD_PARTY = "waiting_third_party"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-    @property
-    def is_waiting(self) -> bool:
-        """Waiting on the customer or a third party."""
-        return self in (WorkOrderStatus.WAITING_CUSTOMER, WorkOrderStatus.WAITING_THIRD_PARTY)
-
-    @property
-    def is_done(self) -> bool:
-        """Resolved or closed."""
-        return self in (WorkOrderStatus.RESOLVED, WorkOrderStatus.CLOSED)
-
-    @property
-    def is_open(self) -> bool:
-        """In the backlog: neither resolved nor closed."""
-        return not self.is_done
-
-    @property
-    def pauses_sla(self) -> bool:
-        """The SLA clock pauses while waiting, resolved or closed."""
-        return self.is_waiting or self.is_done
-
-    @property
-    def needs_assignee(self) -> bool:
-        """Every status past ``new`` has someone working it."""
-        return self is not WorkOrderStatus.NEW
+#: The desk's statuses are the SLA clock's (issue 6): one enum, one set of predicates.
+WorkOrderStatus = OrderStatus
 
 
 _S = WorkOrderStatus
