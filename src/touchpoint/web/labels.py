@@ -1,0 +1,179 @@
+"""Labels, badges and colours of the pages (presentation lives here only).
+
+Each label is an English msgid; the templates pass it through gettext, so the zh-CN
+catalogue holds the product's Chinese terms (DOMAIN.md) and the en catalogue falls
+back to the msgid.
+"""
+
+from __future__ import annotations
+
+from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome, TransactionKind
+from touchpoint.domain.customers import CustomerClass, CustomerKind, IdentityKind
+from touchpoint.domain.kpi import Shift
+from touchpoint.domain.recovery import CompensationKind, RecoveryStep
+from touchpoint.domain.roles import Role
+from touchpoint.domain.work_orders import Priority, Tier, WorkOrderStatus, WorkOrderType
+
+__all__ = [
+    "CHANNEL",
+    "COMPENSATION",
+    "CONTACT_OUTCOME",
+    "CUSTOMER_CLASS",
+    "DIRECTION",
+    "EVENT",
+    "IDENTITY",
+    "ORDER_TYPE",
+    "PRIORITY",
+    "RECOVERY_STEP",
+    "ROLE",
+    "SHIFT",
+    "STATUS",
+    "TARGET",
+    "TIER",
+    "TRANSACTION",
+    "label",
+    "priority_badge",
+    "status_badge",
+]
+
+STATUS: dict[str, str] = {
+    WorkOrderStatus.NEW: "New",
+    WorkOrderStatus.ASSIGNED: "Assigned",
+    WorkOrderStatus.IN_PROGRESS: "In progress",
+    WorkOrderStatus.WAITING_CUSTOMER: "Waiting on customer",
+    WorkOrderStatus.WAITING_THIRD_PARTY: "Waiting on third party",
+    WorkOrderStatus.RESOLVED: "Resolved",
+    WorkOrderStatus.CLOSED: "Closed",
+}
+ORDER_TYPE: dict[str, str] = {
+    WorkOrderType.CONSULTATION: "Consultation",
+    WorkOrderType.SERVICE_REQUEST: "Service request",
+    WorkOrderType.COMPLAINT: "Complaint",
+    WorkOrderType.REPAIR: "Repair / fault",
+    WorkOrderType.PRAISE: "Praise",
+    WorkOrderType.SUGGESTION: "Suggestion",
+}
+PRIORITY: dict[str, str] = {
+    Priority.LOW: "Low",
+    Priority.NORMAL: "Normal",
+    Priority.HIGH: "High",
+    Priority.URGENT: "Urgent",
+}
+TIER: dict[str, str] = {Tier.L1: "L1 front line", Tier.L2: "L2 support", Tier.EXPERT: "Expert team"}
+CHANNEL: dict[str, str] = {
+    Channel.HOTLINE: "Hotline",
+    Channel.COUNTER: "Counter",
+    Channel.CHAT: "Online chat",
+    Channel.APP: "App",
+    Channel.EMAIL: "E-mail",
+    Channel.SOCIAL: "Social media",
+    Channel.FIELD_VISIT: "Field visit",
+}
+DIRECTION: dict[str, str] = {
+    ContactDirection.INBOUND: "Inbound",
+    ContactDirection.OUTBOUND: "Outbound",
+}
+CONTACT_OUTCOME: dict[str, str] = {
+    ContactOutcome.ANSWERED: "Answered",
+    ContactOutcome.ORDER_OPENED: "Order opened",
+    ContactOutcome.ORDER_UPDATED: "Order updated",
+    ContactOutcome.ANNOUNCEMENT: "Announcement played",
+    ContactOutcome.TRANSFERRED: "Transferred",
+    ContactOutcome.ABANDONED: "Abandoned",
+}
+TRANSACTION: dict[str, str] = {
+    TransactionKind.PURCHASE: "Purchase",
+    TransactionKind.PAYMENT: "Payment",
+    TransactionKind.BILL: "Bill",
+    TransactionKind.REFUND: "Refund",
+    TransactionKind.STAY: "Stay",
+    TransactionKind.FEE_APPLICATION: "Fee application",
+    TransactionKind.REIMBURSEMENT: "Reimbursement",
+    TransactionKind.OTHER: "Other",
+}
+CUSTOMER_CLASS: dict[str, str] = {
+    CustomerClass.KEY_ACCOUNT: "Key account",
+    CustomerClass.VIP: "VIP",
+    CustomerClass.NORMAL: "Normal",
+    CustomerClass.POTENTIAL: "Potential",
+    CustomerClass.FORMER: "Former",
+    CustomerClass.INTERNAL: "Internal",
+}
+CUSTOMER_KIND: dict[str, str] = {
+    CustomerKind.PERSON: "Person",
+    CustomerKind.ORGANISATION: "Organisation",
+}
+IDENTITY: dict[str, str] = {
+    IdentityKind.PHONE: "Phone",
+    IdentityKind.EMAIL: "E-mail",
+    IdentityKind.ACCOUNT: "Account number",
+    IdentityKind.SOCIAL: "Social / app id",
+}
+ROLE: dict[str, str] = {
+    Role.AGENT: "Agent",
+    Role.SUPERVISOR: "Supervisor",
+    Role.ANALYST: "Analyst",
+    Role.ADMIN: "Administrator",
+}
+RECOVERY_STEP: dict[str, str] = {
+    RecoveryStep.COOL_DOWN: "Cool down",
+    RecoveryStep.INVESTIGATE: "Investigate cause",
+    RecoveryStep.APPLY_RULES: "Apply rules",
+    RecoveryStep.RESOLVE: "Resolve",
+    RecoveryStep.REVIEW: "Review",
+    RecoveryStep.RETURN_VISIT: "Return visit",
+}
+COMPENSATION: dict[str, str] = {
+    CompensationKind.NONE: "None",
+    CompensationKind.REFUND: "Refund",
+    CompensationKind.CREDIT: "Account credit",
+    CompensationKind.VOUCHER: "Voucher",
+    CompensationKind.GIFT: "Gift",
+    CompensationKind.FREE_SERVICE: "Free service",
+    CompensationKind.UPGRADE: "Upgrade",
+}
+SHIFT: dict[str, str] = {
+    Shift.MORNING: "Morning (06–14)",
+    Shift.AFTERNOON: "Afternoon (14–22)",
+    Shift.NIGHT: "Night (22–06)",
+}
+TARGET: dict[str, str] = {
+    "first_response": "First response",
+    "next_update": "Next update",
+    "resolution": "Resolution",
+}
+EVENT: dict[str, str] = {
+    "created": "Order opened",
+    "status": "Status changed",
+    "agent_reply": "Reply to customer",
+    "customer_message": "Customer message",
+    "internal_note": "Internal note",
+    "escalation": "Escalation",
+}
+
+
+def label(table: dict[str, str], value: str | None) -> str:
+    """The msgid for ``value`` in ``table`` (the raw value when unknown)."""
+    if value is None:
+        return "—"
+    return table.get(value, value)
+
+
+def status_badge(status: str) -> str:
+    """CSS badge class of a status."""
+    s = WorkOrderStatus(status)
+    if s.is_done:
+        return "good"
+    if s.is_waiting:
+        return "paused"
+    return ""
+
+
+def priority_badge(priority: str) -> str:
+    """CSS badge class of a priority."""
+    p = Priority(priority)
+    if p is Priority.URGENT:
+        return "bad"
+    if p is Priority.HIGH:
+        return "warn"
+    return ""

@@ -1,0 +1,46 @@
+"""Wiring of the pages into a FastAPI app: routers, static files and error pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from touchpoint.api.deps import DeskState
+from touchpoint.web import pages_board, pages_customers, pages_desk
+from touchpoint.web.site import (
+    STATIC_DIR,
+    LoginRequired,
+    PageForbidden,
+    PageNotFound,
+    login_redirect,
+    render,
+    viewer_for,
+)
+
+__all__ = ["mount"]
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages to ``app`` (call once, after the API routers)."""
+    for module in (pages_desk, pages_customers, pages_board):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    def error_page(request: Request, template: str, status: int, reason: str) -> Response:
+        state: DeskState = request.app.state.desk
+        with state.factory() as session:
+            viewer = viewer_for(request, session)
+            return render(request, viewer, template, status_code=status, reason=reason)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        return login_redirect(request)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, exc: PageForbidden) -> Response:
+        return error_page(request, "403.html", 403, exc.reason)
+
+    @app.exception_handler(PageNotFound)
+    async def _missing(request: Request, _exc: PageNotFound) -> Response:
+        return error_page(request, "404.html", 404, "")

@@ -1,0 +1,82 @@
+"""The supervisor board: service KPIs per team or agent over a chosen period, backlog,
+breaches, incidents and hostile contacts per agent and shift, with ECharts charts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.domain.errors import DomainError
+from touchpoint.domain.kpi import Shift
+from touchpoint.services.incidents import list_incidents
+from touchpoint.services.kpi import GroupBy, kpi_board
+from touchpoint.web import labels
+from touchpoint.web.charts import hostile_chart, kpi_chart
+from touchpoint.web.i18n import translations
+from touchpoint.web.site import ReporterPage, render
+
+__all__ = ["BOARD_TZ", "router"]
+
+router = APIRouter(include_in_schema=False)
+BOARD_TZ = "Asia/Shanghai"
+
+
+def _day(raw: str, fallback: date) -> date:
+    if not raw:
+        return fallback
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(f"date: {raw!r} is not YYYY-MM-DD") from None
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board_page(
+    request: Request,
+    page: ReporterPage,
+    session: SessionDep,
+    now: NowDep,
+    start: Annotated[str, Query(max_length=10)] = "",
+    end: Annotated[str, Query(max_length=10)] = "",
+    group_by: GroupBy = GroupBy.TEAM,
+) -> Response:
+    """KPIs for ``[start, end]`` (local dates, end inclusive; default the last 7 days)."""
+    zone = ZoneInfo(BOARD_TZ)
+    today = now.astimezone(zone).date()
+    _ = translations(page.viewer.locale).gettext
+    flashes: list[tuple[str, str]] = []
+    try:
+        first = _day(start, today - timedelta(days=6))
+        last = _day(end, today)
+        if last < first:
+            raise DomainError("end: must not be before start")
+    except DomainError as exc:
+        flashes.append(("error", f"{_('Please correct the form.')} ({exc})"))
+        first, last = today - timedelta(days=6), today
+    t0 = datetime.combine(first, time(0), zone)
+    t1 = datetime.combine(last + timedelta(days=1), time(0), zone)
+    board = kpi_board(
+        session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=BOARD_TZ
+    )
+    incidents = list_incidents(session)
+    return render(
+        request,
+        page.viewer,
+        "board.html",
+        status_code=400 if flashes else 200,
+        flashes=flashes,
+        board=board,
+        start=first.isoformat(),
+        end=last.isoformat(),
+        group_by=group_by.value,
+        incidents=incidents[:20],
+        kpi_option=kpi_chart(board.rows, _),
+        hostile_option=hostile_chart(
+            board.hostile, _, lambda s: _(labels.label(labels.SHIFT, Shift(s).value))
+        ),
+    )

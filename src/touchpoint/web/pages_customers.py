@@ -1,0 +1,170 @@
+"""Customer pages: search, customer 360 (identities, guest history, transaction and
+contact cards, open orders) and the supervisor's merge screen with undo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.services import customers as customer_svc
+from touchpoint.services import merge as merge_svc
+from touchpoint.services.errors import NotFoundError
+from touchpoint.storage.models import Customer
+from touchpoint.web.forms import FormReader
+from touchpoint.web.i18n import translations
+from touchpoint.web.pages_desk import failure_flash
+from touchpoint.web.site import (
+    CsrfDep,
+    PageDep,
+    PageNotFound,
+    SupervisorPage,
+    redirect,
+    render,
+)
+from touchpoint.web.views import Failure, Names, attempt
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_DONE = {
+    "contact": "Contact logged on the customer's contact card.",
+    "merged": "Customers merged. Every contact, transaction and order moved; undo below.",
+    "unmerged": "Merge undone: the customer and its records are back.",
+}
+
+
+@router.get("/customers", response_class=HTMLResponse)
+def customers_page(
+    request: Request,
+    page: PageDep,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Search customers by name, phone, e-mail or account number."""
+    found = customer_svc.search_customers(session, page.principal.actor, q=q, limit=50)
+    return render(request, page.viewer, "customers.html", q=q, found=found)
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer_page(
+    request: Request, customer_id: int, page: PageDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Customer 360 (identities masked for analysts)."""
+    actor = page.principal.actor
+    try:
+        c360 = customer_svc.customer_360(session, actor, customer_id, now=now)
+    except NotFoundError:
+        raise PageNotFound from None
+    names = Names.load(session, [customer_id])
+    merged_into = c360.customer.customer.merged_into_id
+    flashes = []
+    done = request.query_params.get("done", "")
+    if done in _DONE:
+        flashes.append(("ok", translations(page.viewer.locale).gettext(_DONE[done])))
+    return render(
+        request,
+        page.viewer,
+        "customer.html",
+        flashes=flashes,
+        c=c360,
+        customer=c360.customer.customer,
+        names=names,
+        open_rows=[{"o": d.order, "sla": names.panel(d)} for d in c360.open_orders],
+        merged_into=merged_into,
+        can_work=actor.role.can_handle_orders,
+    )
+
+
+def _merge_page(
+    request: Request,
+    page: PageDep,
+    session: SessionDep,
+    *,
+    status_code: int = 200,
+    flashes: list[tuple[str, str]] | None = None,
+) -> Response:
+    candidates = merge_svc.find_merge_candidates(session, page.principal.actor, limit=50)
+    ids = {c.a_id for c in candidates} | {c.b_id for c in candidates}
+    merges = merge_svc.list_merges(session)[:30]
+    ids |= {m.survivor_id for m in merges} | {m.merged_id for m in merges}
+    names = Names.load(session, ids)
+    counts = {}
+    if ids:
+        for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(ids)))):
+            counts[c.id] = customer_svc.customer_view(c, page.principal.actor)
+    notes = list(flashes or [])
+    done = request.query_params.get("done", "")
+    if done in _DONE and not notes:
+        notes.append(("ok", translations(page.viewer.locale).gettext(_DONE[done])))
+    return render(
+        request,
+        page.viewer,
+        "merge.html",
+        status_code=status_code,
+        flashes=notes,
+        candidates=candidates,
+        merges=merges,
+        names=names,
+        views=counts,
+    )
+
+
+@router.get("/merge", response_class=HTMLResponse)
+def merge_page(request: Request, page: SupervisorPage, session: SessionDep) -> Response:
+    """Duplicate candidates with their scores and reasons, and the merge history."""
+    return _merge_page(request, page, session)
+
+
+@router.post("/merge")
+async def merge_post(
+    request: Request, page: SupervisorPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Merge one customer into another (every record moves; undo is kept)."""
+    form = FormReader(await request.form())
+    result = attempt(
+        lambda: merge_svc.merge_customers(
+            session,
+            page.principal.actor,
+            form.required_int("survivor_id"),
+            form.required_int("merged_id"),
+            now=now,
+        )
+    )
+    if isinstance(result, Failure):
+        return _merge_page(
+            request,
+            page,
+            session,
+            status_code=result.status,
+            flashes=[failure_flash(page.viewer, result)],
+        )
+    return redirect("/merge?done=merged")
+
+
+@router.post("/merge/{merge_id}/undo")
+def unmerge_post(
+    request: Request,
+    merge_id: int,
+    page: SupervisorPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Undo a merge."""
+    result = attempt(
+        lambda: merge_svc.unmerge_customers(session, page.principal.actor, merge_id, now=now)
+    )
+    if isinstance(result, Failure):
+        return _merge_page(
+            request,
+            page,
+            session,
+            status_code=result.status,
+            flashes=[failure_flash(page.viewer, result)],
+        )
+    return redirect("/merge?done=unmerged")

@@ -1,0 +1,268 @@
+"""The page machinery: Jinja2 rendering with gettext, the signed-cookie login, CSRF
+checks on every form, role gates, and the error pages (login redirect, 403, 404).
+
+Pages reuse the API's per-request dependencies (session, clock, outbox wake-up) and
+the same session cookie, so a browser logged in here can also call ``/api`` with its
+CSRF header.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from touchpoint.api.deps import CSRF_HEADER, SESSION_COOKIE, DeskState, Principal, SessionDep
+from touchpoint.domain.roles import Role
+from touchpoint.services.auth import actor_for, user_for_token
+from touchpoint.services.errors import AuthenticationError
+from touchpoint.web import labels
+from touchpoint.web.i18n import Formatter, negotiate_locale, translations
+
+__all__ = [
+    "ANON_COOKIE",
+    "LANG_COOKIE",
+    "CsrfRejected",
+    "LoginRequired",
+    "Page",
+    "PageDep",
+    "PageForbidden",
+    "PageNotFound",
+    "Viewer",
+    "page_context",
+    "render",
+    "require_csrf",
+    "viewer_for",
+]
+
+LANG_COOKIE = "touchpoint_lang"
+ANON_COOKIE = "touchpoint_anon"
+_HERE = Path(__file__).parent
+STATIC_DIR = _HERE / "static"
+
+_env = Environment(
+    loader=FileSystemLoader(_HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _tojson_attr(value: Any) -> Markup:
+    """JSON safe inside an HTML attribute or a ``<script type=application/json>``."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("'", "\\u0027"))  # noqa: S704 (escaped above)
+
+
+_env.filters["json"] = _tojson_attr
+
+
+class LoginRequired(Exception):
+    """No valid session: the page redirects to the login form."""
+
+
+class PageForbidden(Exception):
+    """The role may not use the page (or a form lacked its CSRF token): a 403 page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CsrfRejected(PageForbidden):
+    """A form or HTMX request came without the session's CSRF token."""
+
+
+class PageNotFound(Exception):
+    """The entity does not exist or is hidden from the viewer: a 404 page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who looks at the page, in which language, with which CSRF token."""
+
+    principal: Principal | None
+    locale: str
+    csrf_token: str
+    cookie: str | None
+
+    @property
+    def role(self) -> Role | None:
+        """The viewer's role, or None when anonymous."""
+        return self.principal.actor.role if self.principal is not None else None
+
+
+def _state(request: Request) -> DeskState:
+    state: DeskState = request.app.state.desk
+    return state
+
+
+def _anon_token(request: Request) -> str:
+    """The pre-login nonce (double-submit cookie) that signs the login form's CSRF token."""
+    value = request.cookies.get(ANON_COOKIE)
+    if not value:
+        value = getattr(request.state, "anon_nonce", None) or secrets.token_urlsafe(24)
+        request.state.anon_nonce = value
+    return value
+
+
+def viewer_for(request: Request, session: SessionDep) -> Viewer:
+    """The viewer of this request (anonymous when the session cookie is missing or bad)."""
+    locale = negotiate_locale(
+        request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+    )
+    signer = _state(request).signer
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal: Principal | None = None
+    if cookie:
+        try:
+            user = user_for_token(session, signer, cookie, cookie=True)
+        except AuthenticationError:
+            cookie = None
+        else:
+            principal = Principal(user=user, actor=actor_for(session, user))
+    if cookie and principal is not None:
+        csrf = signer.csrf_token(cookie)
+    else:
+        csrf = signer.csrf_token("anon:" + _anon_token(request))
+    return Viewer(principal=principal, locale=locale, csrf_token=csrf, cookie=cookie)
+
+
+ViewerDep = Annotated[Viewer, Depends(viewer_for)]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A logged-in viewer of a page (``principal`` is never None)."""
+
+    viewer: Viewer
+    principal: Principal
+
+    @property
+    def role(self) -> Role:
+        """The viewer's role."""
+        return self.principal.actor.role
+
+
+def _page(viewer: ViewerDep) -> Page:
+    if viewer.principal is None:
+        raise LoginRequired
+    return Page(viewer=viewer, principal=viewer.principal)
+
+
+PageDep = Annotated[Page, Depends(_page)]
+
+
+def roles(*allowed: Role) -> Callable[[Page], Page]:
+    """A page dependency that lets only ``allowed`` roles in (403 page otherwise)."""
+    ok = frozenset(allowed)
+
+    def check(page: PageDep) -> Page:
+        if page.role not in ok:
+            raise PageForbidden("role")
+        return page
+
+    return check
+
+
+WorkerPage = Annotated[Page, Depends(roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]
+SupervisorPage = Annotated[Page, Depends(roles(Role.SUPERVISOR, Role.ADMIN))]
+ReporterPage = Annotated[Page, Depends(roles(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN))]
+
+
+async def require_csrf(request: Request, viewer: ViewerDep) -> Viewer:
+    """Reject an unsafe request whose form field or header lacks the CSRF token."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else ""
+    if not sent or not secrets.compare_digest(sent, viewer.csrf_token):
+        raise CsrfRejected("csrf")
+    return viewer
+
+
+CsrfDep = Annotated[Viewer, Depends(require_csrf)]
+
+
+def page_context(request: Request, viewer: Viewer) -> dict[str, Any]:
+    """What every template sees: gettext, formatter, labels, user, CSRF token."""
+    tr = translations(viewer.locale)
+    user = viewer.principal.user if viewer.principal is not None else None
+    return {
+        "request": request,
+        "_": tr.gettext,
+        "ngettext": tr.ngettext,
+        "fmt": Formatter(viewer.locale),
+        "L": labels,
+        "locale": viewer.locale,
+        "csrf_token": viewer.csrf_token,
+        "user": user,
+        "role": viewer.role.value if viewer.role is not None else None,
+        "request_path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
+        "static": lambda path: f"/static/{path}",
+        "flashes": [],
+    }
+
+
+def render(
+    request: Request,
+    viewer: Viewer,
+    template: str,
+    *,
+    status_code: int = 200,
+    flashes: Iterable[tuple[str, str]] = (),
+    **values: Any,
+) -> HTMLResponse:
+    """Render ``template`` for ``viewer``; the anonymous nonce cookie is set when new."""
+    ctx = page_context(request, viewer)
+    ctx["flashes"] = list(flashes)
+    ctx.update(values)
+    html = _env.get_template(template).render(ctx)
+    response = HTMLResponse(html, status_code=status_code)
+    remember_anon(request, response)
+    return response
+
+
+def remember_anon(request: Request, response: Response) -> None:
+    """Store the pre-login nonce minted for this request."""
+    nonce = getattr(request.state, "anon_nonce", None)
+    if nonce and not request.cookies.get(ANON_COOKIE):
+        response.set_cookie(ANON_COOKIE, nonce, httponly=True, samesite="lax")
+
+
+def redirect(url: str) -> Response:
+    """POST-redirect-GET (303); HTMX requests get an ``HX-Redirect`` instead."""
+    return RedirectResponse(url, status_code=303)
+
+
+def login_redirect(request: Request) -> Response:
+    """Send an anonymous viewer to the login form, then back here."""
+    target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+    url = "/login?next=" + quote(target, safe="")
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login or a language switch."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/queue"
+    return target
+
+
+def utc(value: datetime) -> datetime:
+    """An aware instant in UTC (for data attributes read by countdown.js)."""
+    return value.astimezone(UTC)
