@@ -39,7 +39,9 @@ def create_app(
     notifications; ``dispatch`` starts the outbox thread with the app's lifespan.
     """
     if mail is None and settings.smtp_host:
-        mail = MailConfig(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from)
+        mail = MailConfig(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from
+        )
     eng = engine or make_engine(settings.effective_database_url())
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None

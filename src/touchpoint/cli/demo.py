@@ -50,11 +50,11 @@ def _prepare_database(seed: bool) -> str:
 def _serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
-    from touchpoint.api.app import create_app
     from touchpoint.settings import Settings
+    from touchpoint.web import create_site
 
     settings = Settings()
-    app = create_app(settings)
+    app = create_site(settings)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
 
 

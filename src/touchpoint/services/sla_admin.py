@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import select
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import CursorResult, Integer, bindparam, case, cast, insert, select, update
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.calendar import BusinessCalendar
+from touchpoint.domain.calendar import NEVER, BusinessCalendar, from_epoch_seconds, to_epoch_seconds
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.errors import DomainError
-from touchpoint.domain.escalation import (
-    EscalationLevel,
-    EscalationPolicy,
-    EscalationStep,
-    PendingTarget,
-    plan_escalations,
-)
-from touchpoint.domain.sla import SlaPolicy
+from touchpoint.domain.escalation import EscalationLevel, EscalationPolicy
+from touchpoint.domain.sla import NO_INSTANT, SlaBatchReport, SlaPolicy, TargetOutcomes
 from touchpoint.domain.work_orders import Priority, Tier, WorkOrderStatus, WorkOrderType
 from touchpoint.services.base import (
     Actor,
@@ -34,7 +29,14 @@ from touchpoint.services.base import (
     write,
 )
 from touchpoint.services.errors import ConflictError
-from touchpoint.services.sla_clock import compiled_policy, refresh_sla_cache, sla_reports
+from touchpoint.services.sla_clock import (
+    NULL_EPOCH,
+    PolicyBatch,
+    epoch_seconds,
+    fetch_rows,
+    int_columns,
+    replay_batches,
+)
 from touchpoint.storage.models import (
     Escalation,
     SlaCalendarRow,
@@ -214,6 +216,27 @@ class EscalationSummary:
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
+_TARGETS: Final = ("first_response", "next_update", "resolution")
+_LEVELS: Final = (EscalationLevel.WARNING, EscalationLevel.BREACH)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """An order as the sweep replayed it: its version and fresh SLA cache values."""
+
+    version: int
+    next_escalation_at: datetime | None
+    breached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    order_id: int
+    target: int  # index in _TARGETS
+    level: EscalationLevel
+    due_s: int
+
+
 def escalate_due(
     session: Session,
     actor: Actor,
@@ -221,81 +244,102 @@ def escalate_due(
     now: datetime,
     policy: EscalationPolicy | None = None,
     after_commit: AfterCommit | None = None,
-    batch: int = 2000,
+    batch: int | None = None,
 ) -> EscalationSummary:
     """Sweep open orders: warn at ``warn_share`` of a target, escalate on breach.
 
     On breach the order moves one tier up and the team supervisor is e-mailed (and
     a ``work_order.sla_breach`` webhook fires). Steps already taken for the same due
     time are not repeated, so the sweep may run as often as wanted.
+
+    Every open order with a policy is checked (``batch``: only the first that many by
+    id). Timelines are read in one query and replayed with one ``replay_many`` per
+    policy; the warning and breach tests run on arrays. Only orders whose SLA cache
+    changed or that take a step are written, each guarded by its version: an order
+    written meanwhile by someone else is left to the next sweep.
     """
     require(actor, actor.role.can_supervise, "run the escalation sweep")
-    done_status = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
-    with write(session, actor, "sla.escalate_due", now=now, after_commit=after_commit) as unit:
-        orders = list(
-            session.scalars(
-                select(WorkOrder)
-                .where(
-                    WorkOrder.status.not_in(done_status),
-                    WorkOrder.policy_id.is_not(None),
-                )
-                .order_by(WorkOrder.id)
-                .limit(batch)
-            )
-        )
-        reports = sla_reports(session, orders, now=now)
-        taken = session.execute(
+    now_s = to_epoch_seconds(now, "now")
+    # Read and replay before taking the write lock: other writers keep going meanwhile.
+    open_orders = select(WorkOrder.id).where(
+        WorkOrder.status.not_in(_DONE_STATUS), WorkOrder.policy_id.is_not(None)
+    )
+    if batch is not None:
+        open_orders = open_orders.order_by(WorkOrder.id).limit(batch)
+    state = int_columns(
+        fetch_rows(
+            session,
             select(
-                Escalation.work_order_id, Escalation.target, Escalation.level, Escalation.due_at
-            ).where(Escalation.work_order_id.in_([o.id for o in orders]))
-        ).all()
-        done: dict[int, set[tuple[str, EscalationLevel, datetime]]] = {}
-        for oid, target, level, due in taken:
-            done.setdefault(oid, set()).add((target, EscalationLevel(level), due))
-        warnings = breaches = tier_ups = 0
-        log: list[dict[str, Any]] = []
-        for order in orders:
-            report = reports[order.id]
-            refresh_sla_cache(order, report)
-            if report is None or report.paused or order.policy_id is None:
-                continue
-            prow, cal, _pol = compiled_policy(session, order.policy_id)
-            esc_policy = policy or EscalationPolicy(warn_share=prow.warn_share)
-            pending = [
-                PendingTarget(name, t.target_minutes, t.due_at)
-                for name, t in (
-                    ("first_response", report.first_response),
-                    ("next_update", report.next_update),
-                    ("resolution", report.resolution),
-                )
-                if t is not None and t.due_at is not None
-            ]
-            steps = plan_escalations(
-                pending,
-                now=now,
-                business_seconds=_seconds_on(cal),
-                policy=esc_policy,
-                done=frozenset(done.get(order.id, set())),
+                WorkOrder.id,
+                WorkOrder.version,
+                WorkOrder.policy_id * 2 + cast(WorkOrder.sla_breached, Integer),
+                epoch_seconds(session, WorkOrder.sla_next_escalation_at),
             )
-            for step in steps:
-                action = _take(session, unit, order, step, now)
-                if step.level.is_breach:
-                    breaches += 1
-                else:
-                    warnings += 1
-                if "tier" in action:
-                    tier_ups += 1
-                log.append(
-                    {
-                        "work_order_id": order.id,
-                        "target": step.target,
-                        "level": step.level.value,
-                        "due_at": step.due_at,
-                        "action": action,
-                    }
-                )
-        session.flush()
-        summary = EscalationSummary(len(orders), warnings, breaches, tier_ups, log)
+            .where(WorkOrder.id.in_(open_orders.scalar_subquery()))
+            .order_by(WorkOrder.id),
+        ),
+        4,
+    )
+    ids, versions, packed, cached_next = state.T
+    pids, cached_breached = packed // 2, packed % 2
+    batches = replay_batches(
+        session, ids, pids, now=now, orders_query=open_orders if batch is None else None
+    )
+    new_next = np.full(len(ids), NULL_EPOCH, dtype=np.int64)
+    new_breached = np.zeros(len(ids), dtype=bool)
+    candidates: list[Int64Array] = []
+    for b in batches:
+        rows = np.searchsorted(ids, b.report.order_ids)
+        new_next[rows] = np.where(
+            b.report.next_escalation_at == NO_INSTANT, NULL_EPOCH, b.report.next_escalation_at
+        )
+        new_breached[rows] = _any_breached(b.report)
+        esc = policy or EscalationPolicy(warn_share=b.policy_row.warn_share)
+        candidates.append(_candidates(b, esc, now_s))
+    changed = (new_next != cached_next) | (new_breached != (cached_breached != 0))
+    steps = _not_taken(
+        session,
+        np.concatenate(candidates) if candidates else np.empty((0, 4), dtype=np.int64),
+        open_orders,
+    )
+    step_ids = sorted({s.order_id for s in steps})
+    at = np.searchsorted(ids, np.array(step_ids, dtype=np.int64))
+    loaded = {
+        oid: _Loaded(
+            int(versions[i]),
+            None if new_next[i] == NULL_EPOCH else from_epoch_seconds(int(new_next[i])),
+            bool(new_breached[i]),
+        )
+        for oid, i in zip(step_ids, at.tolist(), strict=True)
+    }
+    with write(session, actor, "sla.escalate_due", now=now, after_commit=after_commit) as unit:
+        log, counts = _take_steps(session, unit, steps, policy, batches, loaded)
+        stepped = set(step_ids)
+        cache_rows: list[dict[str, Any]] = [
+            {
+                "oid": int(ids[i]),
+                "v": int(versions[i]),
+                "next": None if new_next[i] == NULL_EPOCH else from_epoch_seconds(new_next[i]),
+                "breached": bool(new_breached[i]),
+            }
+            for i in np.flatnonzero(changed).tolist()
+            if int(ids[i]) not in stepped
+        ]
+        if cache_rows:
+            table = _ORDERS
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
+                .values(
+                    sla_next_escalation_at=bindparam("next"),
+                    sla_breached=bindparam("breached"),
+                    version=table.c.version + 1,
+                ),
+                cache_rows,
+            )
+        _expire_orders(session, stepped | {r["oid"] for r in cache_rows})
+        warnings, breaches, tier_ups = counts
+        summary = EscalationSummary(len(ids), warnings, breaches, tier_ups, log)
         unit.audit(
             "sla",
             "sweep",
@@ -311,49 +355,219 @@ def escalate_due(
     return summary
 
 
-def _seconds_on(cal: BusinessCalendar) -> Callable[[datetime, datetime], float]:
-    def seconds(a: datetime, b: datetime) -> float:
-        return float(cal.between(a, b))
+Int64Array = NDArray[np.int64]
+_ORDERS: Final = WorkOrder.metadata.tables["work_orders"]
+_CHUNK: Final = 10_000  # ids per IN list (SQLite allows 32,766 parameters)
+_DONE_STATUS: Final = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
 
-    return seconds
+
+def _expire_orders(session: Session, order_ids: set[int]) -> None:
+    """Written with Core: drop stale copies of those orders from the session."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, WorkOrder) and obj.id in order_ids:
+            session.expire(obj)
 
 
-def _take(
-    session: Session, unit: WriteUnit, order: WorkOrder, step: EscalationStep, now: datetime
-) -> str:
-    actions: list[str] = []
-    if step.tier_up and not Tier(order.tier).is_top:
-        up = Tier(order.tier).next_up
-        if up is not None:
-            actions.append(f"tier {order.tier}→{up.value}")
-            order.tier = up.value
-    supervisor: User | None = None
-    if step.notify_supervisor and order.team_id is not None:
-        team = session.get(Team, order.team_id)
-        if team is not None and team.supervisor_id is not None:
-            supervisor = session.get(User, team.supervisor_id)
-    if supervisor is not None and supervisor.email:
-        unit.email(
-            supervisor.email,
-            f"[SLA {step.level.value}] work order #{order.id}: {step.target}",
-            f"Work order #{order.id} ({order.subject}) {step.level.value} on {step.target}; "
-            f"due {step.due_at.isoformat()}.",
-        )
-        actions.append(f"supervisor {supervisor.username} notified")
-    unit.notify(
-        f"work_order.sla_{step.level.value}",
-        {"work_order_id": order.id, "target": step.target, "due_at": step.due_at},
+def _any_breached(report: SlaBatchReport) -> NDArray[np.bool_]:
+    out = np.zeros(len(report), dtype=bool)
+    for outcome in (report.first_response, report.next_update, report.resolution):
+        if outcome is not None:
+            out |= outcome.breached
+    return out
+
+
+def _candidates(batch: PolicyBatch, esc: EscalationPolicy, now_s: int) -> Int64Array:
+    """``plan_escalations`` on arrays: each running target's breach or warning due now.
+
+    A target is breached when due at or before now, warned when the business time
+    left is at most ``1 - warn_share`` of it (the same float test as the scalar plan).
+    Returns rows ``(order id, target index, level index, due epoch second)``.
+    """
+    report = batch.report
+    found: list[Int64Array] = []
+    for t, name in enumerate(_TARGETS):
+        outcome: TargetOutcomes | None = getattr(report, name)
+        if outcome is None:
+            continue
+        due = outcome.due_at
+        running = ~report.paused & (due != NO_INSTANT) & (due != NEVER)
+        breach = running & (due <= now_s)
+        warn = np.zeros(len(due), dtype=bool)
+        early = np.flatnonzero(running & ~breach)
+        if len(early):
+            index = batch.calendar.index(now_s, int(due[early].max()))
+            left = index.business_seconds_at(due[early]) - index.business_seconds_at(
+                np.array([now_s], dtype=np.int64)
+            )
+            limit = (1.0 - esc.warn_share) * outcome.target_minutes * 60.0
+            warn[early] = left.astype(np.float64) <= limit
+        for level, mask in enumerate((warn, breach)):
+            hits = np.flatnonzero(mask)
+            rows = np.empty((len(hits), 4), dtype=np.int64)
+            rows[:, 0] = report.order_ids[hits]
+            rows[:, 1] = t
+            rows[:, 2] = level
+            rows[:, 3] = due[hits]
+            found.append(rows)
+    return np.concatenate(found) if found else np.empty((0, 4), dtype=np.int64)
+
+
+def _as_keys(rows: Int64Array) -> NDArray[np.void]:
+    """Each row of int64 as one opaque value, for set membership with ``np.isin``."""
+    contiguous = np.ascontiguousarray(rows, dtype=np.int64)
+    return contiguous.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel()
+
+
+def _not_taken(session: Session, candidates: Int64Array, open_orders: Any) -> list[_Step]:
+    """Candidates whose (order, target, level, due time) has no escalation row yet."""
+    if len(candidates) == 0:
+        return []
+    target = case({n: i for i, n in enumerate(_TARGETS)}, value=Escalation.target, else_=0)
+    level = case({lv.value: i for i, lv in enumerate(_LEVELS)}, value=Escalation.level, else_=0)
+    packed = int_columns(
+        fetch_rows(
+            session,
+            select(
+                Escalation.work_order_id,
+                (epoch_seconds(session, Escalation.due_at) * 4 + target) * 2 + level,
+            ).where(Escalation.work_order_id.in_(open_orders.scalar_subquery())),
+        ),
+        2,
     )
-    text = "; ".join(actions) or step.level.value
-    session.add(
-        Escalation(
-            work_order_id=order.id,
-            target=step.target,
-            level=step.level.value,
-            due_at=step.due_at,
-            at=now,
-            action=text,
+    taken = np.empty((len(packed), 4), dtype=np.int64)
+    taken[:, 0] = packed[:, 0]
+    taken[:, 1] = (packed[:, 1] // 2) % 4
+    taken[:, 2] = packed[:, 1] % 2
+    taken[:, 3] = packed[:, 1] // 8
+    fresh = candidates[~np.isin(_as_keys(candidates), _as_keys(taken))]
+    fresh = fresh[np.lexsort((fresh[:, 1], fresh[:, 0]))]
+    return [_Step(oid, t, _LEVELS[level], due) for oid, t, level, due in fresh.tolist()]
+
+
+def _take_steps(
+    session: Session,
+    unit: WriteUnit,
+    steps: list[_Step],
+    policy: EscalationPolicy | None,
+    batches: list[PolicyBatch],
+    loaded: dict[int, _Loaded],
+) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
+    """Record the steps: escalation rows, tier-ups, supervisor mails and webhooks, in bulk.
+
+    Orders are re-read (tier, team, version) under the write lock; an order whose
+    version moved since the replay is skipped, its steps left to the next sweep.
+    """
+    if not steps:
+        return [], (0, 0, 0)
+    policy_of: dict[int, EscalationPolicy] = {}
+    for b in batches:
+        esc = policy or EscalationPolicy(warn_share=b.policy_row.warn_share)
+        policy_of.update(dict.fromkeys(b.report.order_ids.tolist(), esc))
+    wanted = sorted({s.order_id for s in steps})
+    current: dict[int, tuple[str, int | None, str, int]] = {}
+    for lo in range(0, len(wanted), _CHUNK):
+        chunk = wanted[lo : lo + _CHUNK]
+        for oid, tier, team_id, subject, version in session.execute(
+            select(
+                WorkOrder.id,
+                WorkOrder.tier,
+                WorkOrder.team_id,
+                WorkOrder.subject,
+                WorkOrder.version,
+            ).where(WorkOrder.id.in_(chunk))
+        ):
+            current[oid] = (tier, team_id, subject, version)
+    supervisors = {
+        team_id: (username, email)
+        for team_id, username, email in session.execute(
+            select(Team.id, User.username, User.email).join(User, Team.supervisor_id == User.id)
         )
+    }
+    log: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    tiers: dict[int, str] = {}
+    warnings = breaches = tier_ups = 0
+    for s in steps:
+        if s.order_id not in current or current[s.order_id][3] != loaded[s.order_id].version:
+            continue  # written meanwhile: its own write refreshed it; the next sweep decides
+        tier, team_id, subject, _version = current[s.order_id]
+        tier = tiers.get(s.order_id, tier)
+        esc = policy_of[s.order_id]
+        breach = s.level.is_breach
+        due = from_epoch_seconds(s.due_s)
+        target = _TARGETS[s.target]
+        actions: list[str] = []
+        if breach and esc.tier_up_on_breach and not Tier(tier).is_top:
+            up = Tier(tier).next_up
+            if up is not None:
+                actions.append(f"tier {tier}→{up.value}")
+                tiers[s.order_id] = up.value
+                tier_ups += 1
+        if breach and esc.notify_supervisor and team_id is not None:
+            username, email = supervisors.get(team_id, ("", None))
+            if email:
+                unit.email(
+                    email,
+                    f"[SLA {s.level.value}] work order #{s.order_id}: {target}",
+                    f"Work order #{s.order_id} ({subject}) {s.level.value} on {target}; "
+                    f"due {due.isoformat()}.",
+                )
+                actions.append(f"supervisor {username} notified")
+        unit.notify(
+            f"work_order.sla_{s.level.value}",
+            {"work_order_id": s.order_id, "target": target, "due_at": due},
+        )
+        if breach:
+            breaches += 1
+        else:
+            warnings += 1
+        text = "; ".join(actions) or s.level.value
+        escalations.append(
+            {
+                "work_order_id": s.order_id,
+                "target": target,
+                "level": s.level.value,
+                "due_at": due,
+                "at": unit.now,
+                "action": text,
+            }
+        )
+        log.append(
+            {
+                "work_order_id": s.order_id,
+                "target": target,
+                "level": s.level.value,
+                "due_at": due,
+                "action": text,
+            }
+        )
+    if not escalations:
+        return log, (warnings, breaches, tier_ups)
+    session.execute(insert(Escalation), escalations)
+    table = _ORDERS
+    orders = [
+        {
+            "oid": oid,
+            "v": loaded[oid].version,
+            "tier": tiers.get(oid, current[oid][0]),
+            "now": unit.now,
+            "next": loaded[oid].next_escalation_at,
+            "breached": loaded[oid].breached,
+        }
+        for oid in sorted({e["work_order_id"] for e in escalations})
+    ]
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(table)
+        .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
+        .values(
+            tier=bindparam("tier"),
+            updated_at=bindparam("now"),
+            sla_next_escalation_at=bindparam("next"),
+            sla_breached=bindparam("breached"),
+            version=table.c.version + 1,
+        ),
+        orders,
     )
-    order.updated_at = now
-    return text
+    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(orders):
+        raise ConflictError("sla.escalate_due: orders changed during the sweep; run it again")
+    return log, (warnings, breaches, tier_ups)

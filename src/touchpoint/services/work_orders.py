@@ -11,14 +11,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
 from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.errors import DomainError, RuleViolation
 from touchpoint.domain.recovery import JusticeScores
-from touchpoint.domain.sla import SlaReport
+from touchpoint.domain.sla import EventType, OrderStatus, SlaReport, TimelineEvent
 from touchpoint.domain.work_orders import (
     Priority,
     Tier,
@@ -39,9 +39,11 @@ from touchpoint.services.sla_clock import (
     choose_policy,
     load_timeline,
     refresh_sla_cache,
+    replay_order,
     sla_json,
     sla_report,
     sla_reports,
+    stored_timeline,
 )
 from touchpoint.storage.models import (
     Contact,
@@ -213,15 +215,41 @@ def add_event(
         tag=tag,
     )
     session.add(ev)
+    _unsaved_events(session).append(ev)
     return ev
 
 
+_UNSAVED = "touchpoint.unsaved_events"
+
+
+def _unsaved_events(session: Session) -> list[WorkOrderEvent]:
+    """Events added in this session, in the order they were added (``session.new`` is a
+    set, which would lose the order of events at the same instant)."""
+    events: list[WorkOrderEvent] = session.info.setdefault(_UNSAVED, [])
+    return events
+
+
 def _refresh(session: Session, order: WorkOrder, now: datetime) -> SlaReport | None:
-    session.flush()
-    report = sla_report(session, order, now=now)
+    """Replay the order (stored events plus those not flushed yet) and set its SLA cache.
+
+    Replaying before the flush sends the order's changes and its cache in one UPDATE.
+    """
+    unsaved = _unsaved_events(session)
+    pending = [e for e in unsaved if inspect(e).pending]
+    unsaved[:] = pending
+    timeline = stored_timeline(session, order.id) + [
+        TimelineEvent(
+            at=e.at,
+            type=EventType(e.type),
+            status=OrderStatus(e.status) if e.status is not None else None,
+        )
+        for e in pending
+        if e.work_order_id == order.id
+    ]
+    report = replay_order(session, order.policy_id, timeline, now=now)
     refresh_sla_cache(order, report)
     order.updated_at = now
-    session.flush()
+    session.flush()  # one UPDATE with the changes and the cache; audits see the new version
     return report
 
 
@@ -250,14 +278,19 @@ def open_work_order(
     if not subject:
         raise DomainError("subject: must not be empty")
     with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
-        customer = session.get(Customer, draft.customer_id)
+        customer = session.execute(
+            select(Customer.id, Customer.merged_into_id, Customer.customer_class).where(
+                Customer.id == draft.customer_id
+            )
+        ).first()
         if customer is None:
             raise DomainError(f"customer_id: customer {draft.customer_id} does not exist")
         if customer.merged_into_id is not None:
             raise DomainError(
                 f"customer_id: customer {customer.id} was merged into {customer.merged_into_id}"
             )
-        _check_user(session, owner_id, "owner_id")
+        if owner_id != actor.user_id:  # the acting user was checked when authenticated
+            _check_user(session, owner_id, "owner_id")
         _check_user(session, draft.assignee_id, "assignee_id")
         if draft.team_id is not None and session.get(Team, draft.team_id) is None:
             raise DomainError(f"team_id: team {draft.team_id} does not exist")
@@ -297,12 +330,28 @@ def open_work_order(
             updated_at=now,
             sla_breached=False,
         )
+        # A new order's timeline is its creation: replay it in memory, so the order is
+        # inserted once with its SLA cache (no event query, no second UPDATE).
+        created = TimelineEvent(at=now, type=EventType.CREATED, status=OrderStatus(order.status))
+        report = replay_order(session, policy_id, [created], now=now)
+        refresh_sla_cache(order, report)
         session.add(order)
         session.flush()
-        add_event(session, order, "created", at=now, actor_id=actor.user_id, status=order.status)
-        report = _refresh(session, order, now)
-        unit.audit("work_order", order.id, before=None, after=snapshot(order))
-        unit.notify("work_order.opened", {"work_order": snapshot(order)})
+        session.add(
+            WorkOrderEvent(
+                work_order_id=order.id,
+                at=now,
+                type=EventType.CREATED.value,
+                status=order.status,
+                actor_id=actor.user_id,
+                body="",
+                channel=None,
+                tag="",
+            )
+        )
+        after = snapshot(order)
+        unit.audit("work_order", order.id, before=None, after=after)
+        unit.notify("work_order.opened", {"work_order": after})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
@@ -341,8 +390,9 @@ def update_work_order(
         if changes.hostile is not None:
             order.hostile = changes.hostile
         report = _refresh(session, order, now)
-        unit.audit("work_order", order.id, before=before, after=snapshot(order))
-        unit.notify("work_order.updated", {"work_order": snapshot(order)})
+        after = snapshot(order)
+        unit.audit("work_order", order.id, before=before, after=after)
+        unit.notify("work_order.updated", {"work_order": after})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 

@@ -1,0 +1,112 @@
+"""The bulk SLA path (one query, one ``replay_many`` per policy) equals per-order replay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.services.support import customer, order, people, policy
+from tests.storage.support import T0, Database
+from touchpoint.domain.escalation import EscalationPolicy, PendingTarget, plan_escalations
+from touchpoint.domain.sla import replay
+from touchpoint.domain.work_orders import WorkOrderStatus
+from touchpoint.services.sla_admin import escalate_due
+from touchpoint.services.sla_clock import (
+    compiled_policy,
+    load_timeline,
+    sla_reports,
+    timeline_events,
+)
+from touchpoint.services.work_orders import MessageKind, reply, transition_work_order
+from touchpoint.storage.models import Escalation, WorkOrder
+
+FAST = {
+    "first_response_minutes": 30,
+    "next_update_minutes": 60,
+    "next_update_from": "customer_message",
+    "resolution_minutes": 240,
+}
+SLOW = {
+    "first_response_minutes": 120,
+    "next_update_minutes": 90,
+    "next_update_from": "agent_reply",
+    "resolution_minutes": None,
+}
+
+
+def test_bulk_reports_and_sweep_equal_per_order_replay(db: Database) -> None:
+    with db.factory() as s:
+        sup, agent, _ = people(db, s)
+        pids = [policy(db, s, sup, FAST), policy(db, s, sup, SLOW)]
+        cid = customer(db, s, agent)
+        orders: list[WorkOrder] = []
+        for i in range(12):
+            start = T0 + timedelta(minutes=7 * i)
+            o = order(s, agent, cid, policy_id=pids[i % 2], now=start).order
+            at = start + timedelta(minutes=3)
+            if i % 3 == 1:
+                o = reply(s, agent, o.id, MessageKind.AGENT_REPLY, "on it", now=at).order
+            if i % 4 == 2:
+                o = reply(s, agent, o.id, MessageKind.CUSTOMER_MESSAGE, "any news?", now=at).order
+            if i % 5 == 3:
+                o = transition_work_order(
+                    s, agent, o.id, WorkOrderStatus.WAITING_CUSTOMER, version=o.version, now=at
+                ).order
+            if i == 11:
+                o = transition_work_order(
+                    s, agent, o.id, WorkOrderStatus.RESOLVED, version=o.version, now=at
+                ).order
+            orders.append(o)
+        ids = [o.id for o in orders]
+        stepped = 0
+
+        for minutes in (20, 95, 200):
+            now = T0 + timedelta(minutes=minutes)
+            fresh = list(s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))))
+            bulk = sla_reports(s, fresh, now=now)
+            expected_steps = []
+            taken = {
+                (e.work_order_id, e.target, e.level, e.due_at)
+                for e in s.scalars(select(Escalation).where(Escalation.work_order_id.in_(ids)))
+            }
+            for o in sorted(fresh, key=lambda o: o.id):
+                assert o.policy_id is not None
+                prow, cal, pol = compiled_policy(s, o.policy_id)
+                one = replay(cal, pol, timeline_events(load_timeline(s, o.id)), now=now)
+                assert bulk[o.id] == one
+                if one.paused or WorkOrderStatus(o.status).is_done:
+                    continue
+                pending = [
+                    PendingTarget(name, t.target_minutes, t.due_at)
+                    for name, t in (
+                        ("first_response", one.first_response),
+                        ("next_update", one.next_update),
+                        ("resolution", one.resolution),
+                    )
+                    if t is not None and t.due_at is not None
+                ]
+                done = frozenset((t, lv, due) for oid, t, lv, due in taken if oid == o.id)
+                for step in plan_escalations(
+                    pending,
+                    now=now,
+                    business_seconds=lambda a, b, cal=cal: float(cal.between(a, b)),
+                    policy=EscalationPolicy(warn_share=prow.warn_share),
+                    done=done,  # type: ignore[arg-type]
+                ):
+                    expected_steps.append((o.id, step.target, step.level.value, step.due_at))
+            summary = escalate_due(s, sup, now=now)
+            got = [
+                (st["work_order_id"], st["target"], st["level"], st["due_at"])
+                for st in summary.steps
+                if st["work_order_id"] in ids
+            ]
+            assert got == expected_steps
+            stepped += len(got)
+            s.expire_all()
+            for o in s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))):
+                report = bulk[o.id]
+                assert report is not None
+                if not WorkOrderStatus(o.status).is_done:
+                    assert o.sla_next_escalation_at == report.next_escalation_at
+        assert stepped > 0
