@@ -66,6 +66,12 @@ DIMENSION_KEYS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _private_sql_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands cache compiled SQL; each test gets its own cache, never the user's."""
+    monkeypatch.setenv("TOUCHPOINT_CACHE_DIR", str(tmp_path / "sql-cache"))
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "touchpoint", "analyze", *args],
@@ -239,3 +245,23 @@ def test_non_reciprocal_ahp_exit_2(tmp_path: Path) -> None:
     path = tmp_path / "ahp.json"
     path.write_text(json.dumps({"criteria": ["a", "b"], "matrix": [[1, 4], [0.5, 1]]}))
     _fails(run("ahp", str(path)), str(path), "row 2, column 1", "value 0.5", "reciprocal")
+
+
+def test_cold_and_warm_runs_print_identical_json(tmp_path: Path) -> None:
+    cache = tmp_path / "sql-cache"
+    path = PUBLISHED / "servqual_hand_worked.csv"
+    cold = run("servqual", str(path), "--by", "segment", "--format", "json")
+    assert cold.returncode == 0, cold.stderr
+    assert len(list(cache.glob("*.json"))) == 1
+    warm = run("servqual", str(path), "--by", "segment", "--format", "json")
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout == cold.stdout
+    kano_path = materialise({"wifi_f": [1.0, 2.0], "wifi_d": [5.0, 5.0]}, "parquet", tmp_path)
+    first = run("kano", str(kano_path), "--format", "json")
+    assert first.returncode == 0 and run("kano", str(kano_path)).stdout == first.stdout
+    # The bad cell of a same-layout file is found by the cached SQL as well.
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    scale = materialise({"wifi_f": [1.0, 9.0], "wifi_d": [5.0, 5.0]}, "parquet", bad)
+    _fails(run("kano", str(scale)), str(scale), "row 2", "column wifi_f", "value 9")
+    assert len(list(cache.glob("*.json"))) == 2

@@ -117,6 +117,19 @@ def _emit(
         console.print(renderable)
 
 
+def _sql_cache_dir() -> Path | None:
+    """Where compiled SQL is cached: ``TOUCHPOINT_CACHE_DIR`` (empty = off) or the user cache.
+
+    Default ``$XDG_CACHE_HOME/touchpoint/sql``, i.e. ``~/.cache/touchpoint/sql``.
+    Only SQL is kept there (keyed by everything that shapes it), never results.
+    """
+    configured = os.environ.get("TOUCHPOINT_CACHE_DIR")
+    if configured is not None:
+        return Path(configured).expanduser() if configured.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(base) / "touchpoint" / "sql"
+
+
 @contextmanager
 def _progress_for(path: str) -> Iterator[Callable[[float], None] | None]:
     """A Rich progress bar on stderr for a large file read from a terminal session."""
@@ -389,7 +402,9 @@ def servqual_command(
 
     try:
         with _progress_for(file) as progress:
-            report = servqual(file, by=by, weights=parsed, progress=progress)
+            report = servqual(
+                file, by=by, weights=parsed, progress=progress, sql_cache=_sql_cache_dir()
+            )
     except InputError as exc:
         raise _fail(str(exc)) from None
     _emit(report.to_dict(), lambda: servqual_tables(report), output)
@@ -417,7 +432,7 @@ def kano_command(file: FileArgument, output: FormatOption = None) -> None:
 
     try:
         with _progress_for(file) as progress:
-            report = kano(file, progress=progress)
+            report = kano(file, progress=progress, sql_cache=_sql_cache_dir())
     except InputError as exc:
         raise _fail(str(exc)) from None
     _emit(report.to_dict(), lambda: kano_tables(report), output)

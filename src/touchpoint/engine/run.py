@@ -16,7 +16,7 @@ from typing import Any
 from touchpoint.engine._compat import quiet_backend_deprecations
 from touchpoint.engine.errors import InputError
 
-__all__ = ["Progress", "fetch_rows"]
+__all__ = ["Progress", "fetch_rows", "fetch_sql"]
 
 #: Called with the completed fraction (0..1) while a query runs.
 Progress = Callable[[float], None]
@@ -46,15 +46,32 @@ def _fetch(backend: Any, expr: Any, label: str, progress: Progress | None) -> li
             # Collect Spark rows directly: a one-row (or few-row) result needs no
             # pandas round trip.
             return [row.asDict() for row in backend.raw_sql(sql).collect()]
-        if progress is None:
-            cursor = backend.con.execute(sql)
-            return _as_dicts(cursor)
-        return _with_progress(backend.con, sql, progress)
+        return _run_duckdb(backend.con, sql, progress)
     except InputError:
         raise
     except Exception as exc:  # the backends raise their own error types
-        text = str(exc).strip().splitlines()
-        raise InputError(label, f"cannot read the data: {text[0] if text else exc!r}") from exc
+        raise _read_error(label, exc) from exc
+
+
+def fetch_sql(
+    connection: Any, sql: str, label: str, progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """Run compiled ``sql`` on a DuckDB connection; a failing query becomes :class:`InputError`."""
+    try:
+        return _run_duckdb(connection, sql, progress)
+    except Exception as exc:  # DuckDB raises its own error types
+        raise _read_error(label, exc) from exc
+
+
+def _read_error(label: str, exc: Exception) -> InputError:
+    text = str(exc).strip().splitlines()
+    return InputError(label, f"cannot read the data: {text[0] if text else exc!r}")
+
+
+def _run_duckdb(connection: Any, sql: str, progress: Progress | None) -> list[dict[str, Any]]:
+    if progress is None:
+        return _as_dicts(connection.execute(sql))
+    return _with_progress(connection, sql, progress)
 
 
 def _as_dicts(cursor: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ these add across groups, so the overall report is the sum of the groups.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,9 @@ import numpy as np
 from touchpoint.engine._frames import json_value, records_frame
 from touchpoint.engine.cells import Scale, check_aggregates, clean_column, has_invalid, row_checks
 from touchpoint.engine.errors import InputError
-from touchpoint.engine.run import Progress, fetch_rows
+from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import Source, SourceLike, open_source
+from touchpoint.engine.sql_cache import fetch_cached
 from touchpoint.quality.reliability import cronbach_alpha_from_sscp
 from touchpoint.quality.servqual import (
     SERVQUAL_DIMENSIONS,
@@ -184,6 +186,7 @@ def servqual(
     weights: Mapping[str, float] | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> ServqualReport:
     """SERVQUAL report of a survey with columns ``E1..E22`` and ``P1..P22`` (1–7).
 
@@ -200,6 +203,9 @@ def servqual(
         An Ibis backend (default: a new embedded DuckDB).
     progress
         Callback receiving the completed fraction while the query runs.
+    sql_cache
+        Directory of compiled SQL (see :mod:`touchpoint.engine.sql_cache`);
+        used for CSV/Parquet files on the default backend, ``None`` = no cache.
 
     Raises
     ------
@@ -222,8 +228,22 @@ def servqual(
     checks = [(c, _SCALE) for c in columns]
     if use_columns:
         checks += [(c, _WEIGHT_SCALE) for c in _WEIGHT_COLUMNS]
-    expr = _expression(src, by, checks, use_columns)
-    rows = fetch_rows(src.backend, expr, src.label, progress)
+    options = {
+        "by": by,
+        "weight_columns": use_columns,
+        "checks": [[name, scale.low, scale.high, scale.integer] for name, scale in checks],
+    }
+    rows = fetch_cached(
+        src,
+        "servqual",
+        options,
+        lambda: _expression(src, by, checks, use_columns),
+        progress,
+        sql_cache,
+    )
+    # Groups in a fixed order: the weight shares are not whole numbers, so the
+    # overall sums must not depend on the order the backend returns groups in.
+    rows = sorted(_merge_halves(rows, by), key=_group_order)
     bad = [
         (name, scale) for name, scale in checks if any(has_invalid(r, name, scale) for r in rows)
     ]
@@ -233,9 +253,13 @@ def servqual(
     overall = _group_report(None, total, fixed, use_columns)
     groups: tuple[ServqualGroup, ...] = ()
     if by is not None:
-        ordered = sorted(rows, key=lambda r: (r["group__"] is None, _sort_key(r["group__"])))
-        groups = tuple(_group_report(r["group__"], r, fixed, use_columns) for r in ordered)
+        groups = tuple(_group_report(r["group__"], r, fixed, use_columns) for r in rows)
     return ServqualReport(overall=overall, by=by, groups=groups)
+
+
+def _group_order(row: Mapping[str, Any]) -> tuple[bool, tuple[str, Any]]:
+    group = row.get("group__")
+    return (group is None, _sort_key(group))
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:
@@ -249,71 +273,113 @@ def _sort_key(value: Any) -> tuple[str, Any]:
 def _expression(
     src: Source, by: str | None, checks: Sequence[tuple[str, Scale]], use_weights: bool
 ) -> Any:
+    """The statistics in two halves, two aggregations of the same rows joined by UNION ALL.
+
+    Half 0 (E side): respondents, paired item sums, E alphas; half 1 (P side):
+    all cell checks, SERVPERF sums, P alphas, allocation weights.
+    DuckDB runs the two branches in parallel (it scans one Parquet row group
+    on one thread only) and the P branch reads only P and weight columns. Each
+    branch has every column; the other half's are typed nulls.
+    """
+    import ibis
+
+    halves = [_half(src, by, checks, use_weights, half) for half in (0, 1)]
+    branches = []
+    for index, (table, _) in enumerate(halves):
+        aggregates: dict[str, Any] = {}
+        for other, (_, statistics) in enumerate(halves):
+            for name, value in statistics.items():
+                aggregates[name] = value if other == index else ibis.null(value.type())
+        grouped = table if by is None else table.group_by("group__")
+        branches.append(grouped.aggregate(**aggregates))
+    return ibis.union(*branches)
+
+
+def _half(
+    src: Source, by: str | None, checks: Sequence[tuple[str, Scale]], use_weights: bool, half: int
+) -> tuple[Any, dict[str, Any]]:
+    """One half's table of per-row values and its aggregates (see :func:`_expression`)."""
     import ibis
 
     t = src.table
+    prefix = "EP"[half]
+    # Every cell check is in the P half: it reads fewer columns and less
+    # arithmetic, so this evens out the two branches' work.
+    own = list(checks) if half == 1 else []
+    answers = [f"{p}{i}" for p in ("EP" if half == 0 else "P") for i in _ITEMS]
+    if half == 1 and use_weights:
+        answers += _WEIGHT_COLUMNS
     # Stage 1: clean floats, per-row cell flags, the group label.
     stage1: dict[str, Any] = {} if by is None else {"group__": t[by]}
-    for name, scale in checks:
+    for name in answers:
         stage1[name] = clean_column(t[name], src.kinds[name])
+    for name, scale in own:
         stage1.update(row_checks(name, t[name], src.kinds[name], scale))
     s1 = t.select(**stage1)
     # Stage 2: masks are 0 when all items of a dimension (or all weights) are
     # answered, else null, so adding one keeps a value only for complete rows.
     stage2: dict[str, Any] = {}
-    for prefix in "EP":
-        for dimension, members in SERVQUAL_ITEMS.items():
-            total = s1[f"{prefix}{members[0]}"]
-            for i in members[1:]:
-                total = total + s1[f"{prefix}{i}"]
-            mask = f"mask__{prefix}_{dimension}"
-            stage2[mask] = total * 0
-    for i in _ITEMS:
-        # Over respondents with both answers: Σ(P − E) and Σ(P + E) give both sums.
-        stage2[f"gap__{i}"] = s1[f"P{i}"] - s1[f"E{i}"]
-        stage2[f"both__{i}"] = s1[f"P{i}"] + s1[f"E{i}"]
-    if use_weights:
+    for dimension, members in SERVQUAL_ITEMS.items():
+        total = s1[f"{prefix}{members[0]}"]
+        for i in members[1:]:
+            total = total + s1[f"{prefix}{i}"]
+        stage2[f"mask__{prefix}_{dimension}"] = total * 0
+    if half == 0:
+        for i in _ITEMS:
+            # Over respondents with both answers: Σ(P − E) and Σ(P + E) give both sums.
+            stage2[f"gap__{i}"] = s1[f"P{i}"] - s1[f"E{i}"]
+            stage2[f"both__{i}"] = s1[f"P{i}"] + s1[f"E{i}"]
+    elif use_weights:
         total_points = s1[_WEIGHT_COLUMNS[0]]
         for c in _WEIGHT_COLUMNS[1:]:
             total_points = total_points + s1[c]
         stage2["wtotal__"] = ibis.ifelse(total_points > 0, total_points, ibis.null("float64"))
     s2 = s1.mutate(**stage2)
     stage3: dict[str, Any] = {}
-    for prefix in "EP":
-        for dimension, members in SERVQUAL_ITEMS.items():
-            mask = s2[f"mask__{prefix}_{dimension}"]
-            for i in members:
-                stage3[f"l{prefix}{i}"] = s2[f"{prefix}{i}"] + mask
-    if use_weights:
+    for dimension, members in SERVQUAL_ITEMS.items():
+        mask = s2[f"mask__{prefix}_{dimension}"]
+        for i in members:
+            stage3[f"l{prefix}{i}"] = s2[f"{prefix}{i}"] + mask
+    if half == 1 and use_weights:
         for c in _WEIGHT_COLUMNS:
             stage3[f"share__{c}"] = s2[c] / s2["wtotal__"]
     s3 = s2.mutate(**stage3)
 
-    aggregates: dict[str, Any] = {"n_respondents__": s3.count()}
-    for name, _ in checks:
+    aggregates: dict[str, Any] = {"n_respondents__": s3.count()} if half == 0 else {}
+    for name, _ in own:
         aggregates.update(check_aggregates(name, s3, src.kinds[name]))
     for i in _ITEMS:
-        aggregates[f"n__{i}"] = s3[f"gap__{i}"].count()
-        aggregates[f"sg__{i}"] = s3[f"gap__{i}"].sum()
-        aggregates[f"sb__{i}"] = s3[f"both__{i}"].sum()
-        aggregates[f"npo__{i}"] = s3[f"P{i}"].count()
-        aggregates[f"spo__{i}"] = s3[f"P{i}"].sum()
-    for prefix in "EP":
-        for dimension, members in SERVQUAL_ITEMS.items():
-            key = f"{prefix}_{dimension}"
-            masked = [s3[f"l{prefix}{i}"] for i in members]
-            aggregates[f"an__{key}"] = s3[f"mask__{key}"].count()
-            for a, xa in enumerate(masked):
-                aggregates[f"as__{key}__{a}"] = xa.sum()
-                for b in range(a, len(masked)):
-                    aggregates[f"ax__{key}__{a}_{b}"] = (xa * masked[b]).sum()
-    if use_weights:
+        if half == 0:
+            aggregates[f"n__{i}"] = s3[f"gap__{i}"].count()
+            aggregates[f"sg__{i}"] = s3[f"gap__{i}"].sum()
+            aggregates[f"sb__{i}"] = s3[f"both__{i}"].sum()
+        else:
+            aggregates[f"npo__{i}"] = s3[f"P{i}"].count()
+            aggregates[f"spo__{i}"] = s3[f"P{i}"].sum()
+    for dimension, members in SERVQUAL_ITEMS.items():
+        key = f"{prefix}_{dimension}"
+        masked = [s3[f"l{prefix}{i}"] for i in members]
+        aggregates[f"an__{key}"] = s3[f"mask__{key}"].count()
+        for a, xa in enumerate(masked):
+            aggregates[f"as__{key}__{a}"] = xa.sum()
+            for b in range(a, len(masked)):
+                aggregates[f"ax__{key}__{a}_{b}"] = (xa * masked[b]).sum()
+    if half == 1 and use_weights:
         for c in _WEIGHT_COLUMNS:
             aggregates[f"ws__{c}"] = s3[f"share__{c}"].sum()
         aggregates["wn__"] = s3["wtotal__"].count()
-    if by is None:
-        return s3.aggregate(**aggregates)
-    return s3.group_by("group__").aggregate(**aggregates)
+    return s3, aggregates
+
+
+def _merge_halves(rows: Sequence[dict[str, Any]], by: str | None) -> list[dict[str, Any]]:
+    """One row per group from the two halves of :func:`_expression` (each value is in one)."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        target = merged.setdefault(row.get("group__") if by is not None else None, {})
+        for key, value in row.items():
+            if value is not None or key not in target:
+                target[key] = value
+    return list(merged.values())
 
 
 def _sum_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from touchpoint.engine._compat import quiet_backend_deprecations
 from touchpoint.engine.cells import ColumnKind, Scale, column_kind
 from touchpoint.engine.errors import InputError, format_value
 
-__all__ = ["Source", "SourceLike", "open_source"]
+__all__ = ["Source", "SourceLike", "duckdb_kind", "open_source"]
 
 #: Anything the engine can read: a path, a pandas/Polars DataFrame, a pyarrow
 #: Table or an Ibis table expression.
@@ -36,14 +36,39 @@ RowReader = Callable[[Sequence[str]], Iterator[tuple[int, list[object]]]]
 
 @dataclass
 class Source:
-    """An opened data source: its Ibis table, backend and raw-cell reader."""
+    """An opened data source: its Ibis table, backend and raw-cell reader.
+
+    A CSV or Parquet file opened on the default backend is opened on a plain
+    DuckDB connection (``connection``, with the file as view ``view`` whose
+    DESCRIBE rows are ``layout``); its Ibis backend and table are built only
+    when first asked for, so a run whose SQL is cached never imports Ibis.
+    """
 
     label: str
-    backend: Any
-    table: Any
     kinds: dict[str, ColumnKind]
     read_rows: RowReader = field(repr=False)
     size_bytes: int = 0
+    connection: Any = field(default=None, repr=False)
+    view: str = ""
+    layout: tuple[tuple[str, str], ...] = ()
+    _backend: Any = field(default=None, repr=False)
+    _table: Any = field(default=None, repr=False)
+
+    @property
+    def backend(self) -> Any:
+        """The Ibis backend (wrapping ``connection`` when there is one)."""
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.connection)
+        return self._backend
+
+    @property
+    def table(self) -> Any:
+        """The Ibis table of the source."""
+        if self._table is None:
+            self._table = _described_table(self.layout, self.view)
+        return self._table
 
     @property
     def columns(self) -> list[str]:
@@ -79,6 +104,35 @@ def _default_backend() -> Any:
     import ibis
 
     return ibis.duckdb.connect()
+
+
+def _plain_duckdb() -> Any:
+    """A new in-memory DuckDB connection set up as ``ibis.duckdb.connect()`` sets its own."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET python_enable_replacements = false")
+    return connection
+
+
+#: DuckDB's integer types; DECIMAL, FLOAT, DOUBLE and HUGEINT (which Ibis reads
+#: as a decimal) are floating; everything else is text. This is Ibis's own
+#: classification of DuckDB types (a test holds the two together).
+_DUCKDB_INTEGERS = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
+_DUCKDB_FLOATING = frozenset({"FLOAT", "REAL", "DOUBLE", "HUGEINT"})
+
+
+def duckdb_kind(type_name: str) -> ColumnKind:
+    """Classify a DuckDB type name (as DESCRIBE prints it) without Ibis."""
+    name = type_name.strip().upper()
+    if name in _DUCKDB_INTEGERS:
+        return "integer"
+    if name in _DUCKDB_FLOATING or name.startswith("DECIMAL"):
+        return "floating"
+    return "string"
 
 
 def _is_duckdb(backend: Any) -> bool:
@@ -126,10 +180,16 @@ def _open_path(path: Path, label: str, backend: Any) -> Source:
         raise InputError(
             label, f"unsupported file type {suffix or '(none)'}: use CSV, Parquet or XLSX"
         )
-    backend = _default_backend() if backend is None else backend
+    if backend is None:
+        # A private connection: one fixed view name keeps its compiled SQL the
+        # same from run to run (see sql_cache).
+        return _open_duckdb_file(path, label, suffix, _plain_duckdb(), "touchpoint_source")
     name = f"touchpoint_source_{next(_names)}"
     if _is_duckdb(backend):
-        return _open_duckdb_file(path, label, suffix, backend, name)
+        source = _open_duckdb_file(path, label, suffix, backend.con, name)
+        source._backend = backend
+        source.connection = None  # a caller's backend: no SQL cache
+        return source
     try:
         if suffix in _PARQUET_SUFFIXES:
             table = backend.read_parquet(str(path), table_name=name)
@@ -141,24 +201,29 @@ def _open_path(path: Path, label: str, backend: Any) -> Source:
         raise
     except Exception as exc:  # the backends raise their own error types
         raise InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
-    return Source(label, backend, table, _kinds(table), reader, path.stat().st_size)
+    return Source(label, _kinds(table), reader, path.stat().st_size, _backend=backend, _table=table)
 
 
-def _duckdb_table(backend: Any, name: str) -> Any:
-    """An Ibis table over DuckDB view ``name``, typed from DuckDB's own DESCRIBE.
+def _describe(connection: Any, name: str) -> tuple[tuple[str, str], ...]:
+    """DuckDB's DESCRIBE of view ``name``: (column, type) pairs in column order.
 
     Ibis's ``read_parquet``/``table`` fetch the schema through pyarrow, whose
     import alone costs ~0.07 s of every CLI run; DESCRIBE answers with tuples.
     """
+    described = connection.execute(f'DESCRIBE "{name}"').fetchall()
+    return tuple((str(row[0]), str(row[1])) for row in described)
+
+
+def _described_table(layout: Sequence[tuple[str, str]], name: str) -> Any:
+    """An Ibis table over DuckDB view ``name`` typed from its DESCRIBE rows."""
     import ibis
     from ibis.backends.sql.datatypes import DuckDBType
 
-    described = backend.con.execute(f'DESCRIBE "{name}"').fetchall()
-    schema = ibis.schema({row[0]: DuckDBType.from_string(row[1]) for row in described})
+    schema = ibis.schema({column: DuckDBType.from_string(kind) for column, kind in layout})
     return ibis.table(schema, name=name)
 
 
-def _open_duckdb_file(path: Path, label: str, suffix: str, backend: Any, name: str) -> Source:
+def _open_duckdb_file(path: Path, label: str, suffix: str, connection: Any, name: str) -> Source:
     literal = "'" + str(path).replace("'", "''") + "'"
     if suffix in _PARQUET_SUFFIXES:
         scan = f"read_parquet({literal})"
@@ -173,11 +238,14 @@ def _open_duckdb_file(path: Path, label: str, suffix: str, backend: Any, name: s
     # doubled); nothing else reaches the statement.
     statement = f'CREATE VIEW "{name}" AS SELECT * FROM {scan}'  # noqa: S608
     try:
-        backend.con.execute(statement)
-        table = _duckdb_table(backend, name)
+        connection.execute(statement)
+        layout = _describe(connection, name)
     except Exception as exc:  # DuckDB raises its own error types
         raise InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
-    return Source(label, backend, table, _kinds(table), reader, path.stat().st_size)
+    kinds = {column: duckdb_kind(kind) for column, kind in layout}
+    return Source(
+        label, kinds, reader, path.stat().st_size, connection=connection, view=name, layout=layout
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -192,10 +260,12 @@ def _open_arrow(data: Any, backend: Any, label: str = "<DataFrame>", size: int =
     name = f"touchpoint_source_{next(_names)}"
     if _is_duckdb(backend):
         backend.con.register(name, data)
-        table = _duckdb_table(backend, name)
+        table = _described_table(_describe(backend.con, name), name)
     else:
         table = ibis.memtable(data, name=name)
-    return Source(label, backend, table, _kinds(table), _arrow_rows(data), size or data.nbytes)
+    return Source(
+        label, _kinds(table), _arrow_rows(data), size or data.nbytes, _backend=backend, _table=table
+    )
 
 
 def _open_ibis(table: Any) -> Source:
@@ -204,7 +274,7 @@ def _open_ibis(table: Any) -> Source:
     def rows(columns: Sequence[str]) -> Iterator[tuple[int, list[object]]]:
         return _arrow_rows(backend.to_pyarrow(table.select(*columns)))(columns)
 
-    return Source("<table>", backend, table, _kinds(table), rows)
+    return Source("<table>", _kinds(table), rows, _backend=backend, _table=table)
 
 
 def _arrow_rows(data: Any) -> RowReader:
