@@ -13,7 +13,16 @@ from tests.web.support import Site, csrf_of, post_form
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.models import Customer, WorkOrder, WorkOrderEvent
 
-PAGES = ["/queue", "/call", "/customers", "/customers/1", "/orders/1", "/board", "/merge"]
+PAGES = [
+    "/queue",
+    "/call",
+    "/customers",
+    "/customers/1",
+    "/orders/1",
+    "/board",
+    "/merge",
+    "/incidents",
+]
 
 
 def _order_id(location: str) -> int:

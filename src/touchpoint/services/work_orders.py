@@ -58,6 +58,7 @@ from touchpoint.storage.models import (
 
 __all__ = [
     "MessageKind",
+    "OpeningContact",
     "WorkOrderChanges",
     "WorkOrderDetail",
     "WorkOrderDraft",
@@ -106,6 +107,21 @@ class WorkOrderDraft:
     policy_id: int | None = None
     incident_id: int | None = None
     hostile: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningContact:
+    """The contact that opens an order, for the customer's contact card (DOMAIN §1).
+
+    It is stored as a contact linked to the order, on the order's channel, with the
+    outcome ``order_opened``, and *without* a timeline event: the order's creation is
+    that contact, so a ``customer_message`` here would count as a follow-up and spoil
+    first-contact resolution.
+    """
+
+    touchpoint: str = ""
+    summary: str = ""
+    direction: ContactDirection = ContactDirection.INBOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +284,13 @@ def open_work_order(
     *,
     now: datetime,
     after_commit: AfterCommit | None = None,
+    opening_contact: OpeningContact | None = None,
 ) -> WorkOrderDetail:
-    """Open an order; the acting agent becomes its first-contact owner."""
+    """Open an order; the acting agent becomes its first-contact owner.
+
+    With ``opening_contact`` the call (or visit, chat…) that opened the order is also
+    put on the customer's contact card, in the same transaction and audit row.
+    """
     require(actor, actor.role.can_handle_orders, "open work orders")
     owner_id = draft.owner_id if draft.owner_id is not None else actor.user_id
     if owner_id is None:
@@ -350,7 +371,25 @@ def open_work_order(
             )
         )
         after = snapshot(order)
-        unit.audit("work_order", order.id, before=None, after=after)
+        audited = after
+        if opening_contact is not None:
+            contact = Contact(
+                customer_id=customer.id,
+                channel=draft.channel.value,
+                direction=opening_contact.direction.value,
+                touchpoint=opening_contact.touchpoint,
+                agent_id=actor.user_id,
+                outcome=ContactOutcome.ORDER_OPENED.value,
+                summary=(opening_contact.summary or subject)[:2000],
+                hostile=draft.hostile,
+                work_order_id=order.id,
+                incident_id=draft.incident_id,
+                at=now,
+            )
+            session.add(contact)
+            session.flush()
+            audited = {**after, "opening_contact": snapshot(contact)}
+        unit.audit("work_order", order.id, before=None, after=audited)
         unit.notify("work_order.opened", {"work_order": after})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 

@@ -24,6 +24,7 @@ from touchpoint.domain.recovery import (
 from touchpoint.domain.work_orders import (
     TRANSITIONS,
     Priority,
+    Tier,
     WorkOrderStatus,
     WorkOrderType,
 )
@@ -49,7 +50,7 @@ from touchpoint.web.site import (
     redirect,
     render,
 )
-from touchpoint.web.views import Failure, Names, attempt
+from touchpoint.web.views import Failure, Names, assignable_users, attempt
 
 __all__ = ["router"]
 
@@ -63,6 +64,7 @@ _DONE = {
     "opened": "Work order opened.",
     "contact": "Contact logged on the customer's contact card.",
     "customer": "Customer created.",
+    "assigned": "Order transferred. The first-contact owner stays accountable.",
 }
 
 
@@ -369,7 +371,14 @@ async def call_open_order(
             incident_id=form.integer("incident_id"),
             hostile=form.flag("hostile"),
         )
-        return order_svc.open_work_order(session, actor, draft, now=now, after_commit=after)
+        # the call that opened the order goes on the contact card (no timeline event)
+        opening = order_svc.OpeningContact(
+            touchpoint=form.text("touchpoint") or draft.channel.value,
+            summary=form.text("summary") or draft.description,
+        )
+        return order_svc.open_work_order(
+            session, actor, draft, now=now, after_commit=after, opening_contact=opening
+        )
 
     result = attempt(run)
     if isinstance(result, Failure):
@@ -443,7 +452,18 @@ def _order_page(
         compensations=list(CompensationKind),
         channels=list(Channel),
         draft=draft or {},
+        assignees=assignable_users(session),
+        teams=[t for t, _members in list_teams(session)],
+        tiers_up=_tiers_from(Tier(o.tier)),
     )
+
+
+def _tiers_from(tier: Tier) -> list[Tier]:
+    """The order's tier and those above it: a transfer moves up (L1 → L2 → expert)."""
+    tiers = [tier]
+    while (up := tiers[-1].next_up) is not None:
+        tiers.append(up)
+    return tiers
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
@@ -625,3 +645,41 @@ async def order_recovery(
         )
 
     return await _order_write(request, page, session, now, order_id, "recovery", run)
+
+
+@router.post("/orders/{order_id}/assign")
+async def order_assign(
+    request: Request,
+    order_id: int,
+    page: WorkerPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+    after: AfterCommitDep,
+) -> Response:
+    """Transfer the order to another agent and/or team, or up a tier (电子工单流转).
+
+    The first-contact owner is never changed here: it stays accountable until closure.
+    """
+    actor = page.principal.actor
+
+    def run(form: FormReader) -> object:
+        assignee = form.integer("assignee_id")
+        if assignee is None:  # a team or tier change keeps the current assignee
+            current = order_svc.get_work_order(session, actor, order_id, now=now, with_events=False)
+            assignee = current.order.assignee_id
+        if assignee is None:
+            raise DomainError("assignee_id: choose who takes the order")
+        return order_svc.assign_work_order(
+            session,
+            actor,
+            order_id,
+            assignee,
+            version=form.required_int("version"),
+            now=now,
+            tier=form.choice("tier", Tier) if form.text("tier") else None,
+            team_id=form.integer("team_id"),
+            after_commit=after,
+        )
+
+    return await _order_write(request, page, session, now, order_id, "assigned", run)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import SlaReport, TargetReport
 from touchpoint.services.errors import ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.work_orders import WorkOrderDetail
@@ -26,6 +27,7 @@ __all__ = [
     "Names",
     "SlaPanel",
     "TargetView",
+    "assignable_users",
     "attempt",
     "sla_panel",
 ]
@@ -160,6 +162,13 @@ class Names:
         pid = detail.order.policy_id
         share = self.warn_shares.get(pid, 0.8) if pid is not None else 0.8
         return sla_panel(detail.report, share)
+
+
+def assignable_users(session: Session) -> list[User]:
+    """Active users who may work orders: the choices of the transfer form."""
+    working = sorted(r.value for r in Role if r.can_handle_orders)
+    stmt = select(User).where(User.active.is_(True), User.role.in_(working)).order_by(User.id)
+    return list(session.scalars(stmt))
 
 
 @dataclass(frozen=True, slots=True)
