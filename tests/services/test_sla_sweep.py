@@ -110,3 +110,74 @@ def test_bulk_reports_and_sweep_equal_per_order_replay(db: Database) -> None:
                 if not WorkOrderStatus(o.status).is_done:
                     assert o.sla_next_escalation_at == report.next_escalation_at
         assert stepped > 0
+
+
+def test_is_in_matches_row_membership_with_and_without_packing() -> None:
+    import numpy as np
+
+    from touchpoint.services.sla_admin import _is_in
+
+    rng = np.random.default_rng(5)
+    among = rng.integers(0, 50, size=(200, 4)).astype(np.int64)
+    rows = np.concatenate([among[:60], rng.integers(0, 50, size=(100, 4))])
+    expected = np.array([any((r == a).all() for a in among) for r in rows])
+    assert (_is_in(rows, among) == expected).all()
+    wide = rows.copy()
+    wide[:, 3] += 2**61  # spans too wide to pack: compared as opaque keys
+    wide_among = among.copy()
+    wide_among[:, 3] += 2**61
+    wide_among[0, 3] = 0
+    expected_wide = np.array([any((r == a).all() for a in wide_among) for r in wide])
+    assert (_is_in(wide, wide_among) == expected_wide).all()
+    assert not _is_in(rows, among[:0]).any()
+
+
+def test_fetch_int_columns_equals_plain_rows(db: Database) -> None:
+    import numpy as np
+
+    from touchpoint.services.sla_clock import fetch_int_columns, fetch_rows, int_columns
+    from touchpoint.storage.models import WorkOrderEvent
+
+    with db.factory() as s:
+        sup, agent, _ = people(db, s)
+        pid = policy(db, s, sup, FAST)
+        cid = customer(db, s, agent)
+        for i in range(3):
+            order(s, agent, cid, policy_id=pid, now=T0 + timedelta(minutes=i))
+        stmt = select(WorkOrderEvent.work_order_id, WorkOrderEvent.id).order_by(
+            WorkOrderEvent.work_order_id.desc(), WorkOrderEvent.id
+        )
+        got = fetch_int_columns(s, stmt)
+        assert got.shape[1] == 2 and len(got) >= 3
+        assert np.array_equal(got, int_columns(fetch_rows(s, stmt), 2))
+        empty = fetch_int_columns(s, stmt.where(WorkOrderEvent.id < 0))
+        assert empty.shape == (0, 2)
+
+
+def test_events_recorded_out_of_time_order_replay_in_time_order(db: Database) -> None:
+    from touchpoint.services.sla_clock import stored_timeline
+    from touchpoint.storage.models import WorkOrderEvent
+
+    with db.factory() as s:
+        sup, agent, _ = people(db, s)
+        pid = policy(db, s, sup, FAST)
+        cid = customer(db, s, agent)
+        o = order(s, agent, cid, policy_id=pid, now=T0).order
+        o = reply(
+            s, agent, o.id, MessageKind.CUSTOMER_MESSAGE, "hello?", now=T0 + timedelta(minutes=50)
+        ).order
+        # Recorded later, happened earlier (e.g. an imported call note).
+        s.add(
+            WorkOrderEvent(
+                work_order_id=o.id, at=T0 + timedelta(minutes=10), type="agent_reply", body="x"
+            )
+        )
+        s.commit()
+        now = T0 + timedelta(minutes=70)
+        events = timeline_events(load_timeline(s, o.id))
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        assert stored_timeline(s, o.id) == events
+        _prow, cal, pol = compiled_policy(s, pid)
+        expected = replay(cal, pol, events, now=now)
+        assert sla_reports(s, [o], now=now)[o.id] == expected
+        escalate_due(s, sup, now=now)  # the sweep's bulk path sorts them too
