@@ -19,7 +19,7 @@ from touchpoint.services.errors import NotFoundError
 from touchpoint.storage.models import Customer
 from touchpoint.web.forms import FormReader
 from touchpoint.web.i18n import translations
-from touchpoint.web.pages_desk import failure_flash
+from touchpoint.web.pages_desk import failure_flash, form_write
 from touchpoint.web.site import (
     CsrfDep,
     Page,
@@ -130,23 +130,22 @@ async def _customer_write(
     done: str,
     run: Any,
 ) -> Response:
-    form = FormReader(await request.form())
-    result = attempt(lambda: run(form))
-    if isinstance(result, Failure):
-        if result.kind == "missing":
-            raise PageNotFound
-        keep = ("name", "customer_class", "preferences", "kind", "value")
-        return _customer_page(
+    return await form_write(
+        request,
+        run,
+        keep=("name", "customer_class", "preferences", "kind", "value"),
+        rerender=lambda failure, draft: _customer_page(
             request,
             page,
             session,
             now,
             customer_id,
-            status_code=result.status,
-            flashes=[failure_flash(page.viewer, result)],
-            draft={k: form.text(k) for k in keep},
-        )
-    return redirect(f"/customers/{customer_id}?done={done}")
+            status_code=failure.status,
+            flashes=[failure_flash(page.viewer, failure)],
+            draft=draft,
+        ),
+        done_url=f"/customers/{customer_id}?done={done}",
+    )
 
 
 @router.post("/customers/{customer_id}/identities")

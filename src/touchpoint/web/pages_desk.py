@@ -474,6 +474,29 @@ def order_page(
     return _order_page(request, page, session, now, order_id)
 
 
+async def form_write(
+    request: Request,
+    run: Callable[[FormReader], object],
+    *,
+    keep: tuple[str, ...],
+    rerender: Callable[[Failure, dict[str, str]], Response],
+    done_url: str,
+    missing_is_404: bool = True,
+) -> Response:
+    """Run one form's write: redirect on success; on failure re-render with the typed text.
+
+    ``keep`` names the fields whose typed text survives a refused write (a 409 never
+    loses what the agent wrote); ``rerender`` draws the page with the failure.
+    """
+    form = FormReader(await request.form())
+    result = attempt(lambda: run(form))
+    if isinstance(result, Failure):
+        if missing_is_404 and result.kind == "missing":
+            raise PageNotFound
+        return rerender(result, {k: form.text(k) for k in keep})
+    return redirect(done_url)
+
+
 async def _order_write(
     request: Request,
     page: Page,
@@ -483,23 +506,22 @@ async def _order_write(
     done: str,
     run: Callable[[FormReader], object],
 ) -> Response:
-    form = FormReader(await request.form())
-    result = attempt(lambda: run(form))
-    if isinstance(result, Failure):
-        if result.kind == "missing":
-            raise PageNotFound
-        draft = {k: form.text(k) for k in ("body", "note", "notice", "apology", "remedy")}
-        return _order_page(
+    return await form_write(
+        request,
+        run,
+        keep=("body", "note", "notice", "apology", "remedy"),
+        rerender=lambda failure, draft: _order_page(
             request,
             page,
             session,
             now,
             order_id,
-            status_code=result.status,
-            flashes=[failure_flash(page.viewer, result)],
+            status_code=failure.status,
+            flashes=[failure_flash(page.viewer, failure)],
             draft=draft,
-        )
-    return redirect(f"/orders/{order_id}?done={done}")
+        ),
+        done_url=f"/orders/{order_id}?done={done}",
+    )
 
 
 @router.post("/orders/{order_id}/reply")

@@ -16,9 +16,9 @@ from touchpoint.services import incidents as incident_svc
 from touchpoint.services import work_orders as order_svc
 from touchpoint.web.forms import FormReader
 from touchpoint.web.i18n import translations
-from touchpoint.web.pages_desk import failure_flash
-from touchpoint.web.site import CsrfDep, Page, SupervisorPage, redirect, render
-from touchpoint.web.views import Failure, Names, attempt
+from touchpoint.web.pages_desk import failure_flash, form_write
+from touchpoint.web.site import CsrfDep, Page, SupervisorPage, render
+from touchpoint.web.views import Names
 
 __all__ = ["router"]
 
@@ -98,20 +98,22 @@ async def _incident_write(
     done: str,
     run: Any,
 ) -> Response:
-    form = FormReader(await request.form())
-    result = attempt(lambda: run(form))
-    if isinstance(result, Failure):
-        keep = ("title", "area", "announcement", "work_order_ids", "note")
-        return _incidents_page(
+    return await form_write(
+        request,
+        run,
+        keep=("title", "area", "announcement", "work_order_ids", "note"),
+        rerender=lambda failure, draft: _incidents_page(
             request,
             page,
             session,
             now,
-            status_code=result.status,
-            flashes=[failure_flash(page.viewer, result)],
-            draft={k: form.text(k) for k in keep},
-        )
-    return redirect(f"/incidents?done={done}")
+            status_code=failure.status,
+            flashes=[failure_flash(page.viewer, failure)],
+            draft=draft,
+        ),
+        done_url=f"/incidents?done={done}",
+        missing_is_404=False,
+    )
 
 
 @router.post("/incidents")
