@@ -57,6 +57,55 @@ def test_open_assign_and_transition_keep_the_first_contact_owner(desk: Desk) -> 
     assert kinds[-1] == ("status", "in_progress")
 
 
+def test_a_transfer_never_lowers_the_tier(desk: Desk) -> None:
+    o = desk.order(desk.customer()["id"])
+    o = desk.post(
+        "agent",
+        f"/api/work-orders/{o['id']}/assignment",
+        {
+            "version": o["version"],
+            "assignee_id": desk.ids["agent2"],
+            "tier": "L2",
+            "team_id": desk.teams["B"],
+        },
+        200,
+    )
+    with desk.db.factory() as s:
+        audit = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "work_order.assign", AuditEntry.entity_id == str(o["id"]))
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).one()
+    assert audit.before is not None and audit.after is not None
+    assert (audit.before["team_id"], audit.before["tier"]) == (desk.teams["A"], "L1")
+    assert (audit.after["team_id"], audit.after["tier"]) == (desk.teams["B"], "L2")
+    before = _audit_count(desk)
+    r = desk.client.post(
+        f"/api/work-orders/{o['id']}/assignment",
+        json={
+            "version": o["version"],
+            "assignee_id": desk.ids["agent"],
+            "tier": "L1",
+            "team_id": desk.teams["A"],
+        },
+        headers=desk.h("agent"),
+    )
+    assert r.status_code == 400
+    assert r.json()["detail"] == (
+        "tier: the order is at 'L2' and cannot move down to 'L1'; "
+        "a transfer keeps the tier or moves it up (L1 → L2 → expert)"
+    )
+    now = desk.client.get(f"/api/work-orders/{o['id']}", headers=desk.h("agent")).json()
+    assert (now["version"], now["tier"], now["assignee_id"], now["team_id"]) == (
+        o["version"],
+        "L2",
+        desk.ids["agent2"],
+        desk.teams["B"],
+    )
+    assert _audit_count(desk) == before
+
+
 def test_invalid_transition_is_a_clear_400(desk: Desk) -> None:
     o = desk.order(desk.customer()["id"])
     r = desk.client.post(

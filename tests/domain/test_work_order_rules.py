@@ -72,6 +72,43 @@ def test_tiers_and_priorities_have_predicates() -> None:
         WorkOrderState(WorkOrderType.REPAIR, S.NEW, 1, None, Tier.EXPERT).escalate_tier()
 
 
+@pytest.mark.parametrize(
+    ("current", "requested", "expected"),
+    [
+        (Tier.L1, None, Tier.L1),
+        (Tier.L1, Tier.L1, Tier.L1),
+        (Tier.L1, Tier.L2, Tier.L2),
+        (Tier.L1, Tier.EXPERT, Tier.EXPERT),
+        (Tier.L2, None, Tier.L2),
+        (Tier.L2, Tier.L2, Tier.L2),
+        (Tier.L2, Tier.EXPERT, Tier.EXPERT),
+        (Tier.L2, Tier.L1, None),
+        (Tier.EXPERT, None, Tier.EXPERT),
+        (Tier.EXPERT, Tier.EXPERT, Tier.EXPERT),
+        (Tier.EXPERT, Tier.L2, None),
+        (Tier.EXPERT, Tier.L1, None),
+    ],
+)
+def test_a_transfer_keeps_or_raises_the_tier_never_lowers_it(
+    current: Tier, requested: Tier | None, expected: Tier | None
+) -> None:
+    o = WorkOrderState(WorkOrderType.REPAIR, S.IN_PROGRESS, owner_id=1, assignee_id=1, tier=current)
+    if expected is None:
+        assert requested is not None
+        with pytest.raises(
+            RuleViolation, match=f"at '{current.value}' and cannot move down to '{requested.value}'"
+        ):
+            o.assign(2, tier=requested)
+        return
+    moved = o.assign(2, tier=requested)
+    assert (moved.tier, moved.assignee_id, moved.owner_id) == (expected, 2, 1)
+
+
+def test_tier_rank_follows_the_escalation_ladder() -> None:
+    assert [t.rank for t in Tier] == [0, 1, 2]
+    assert all(t.next_up is None or t.next_up.rank == t.rank + 1 for t in Tier)
+
+
 class WorkOrderMachine(RuleBasedStateMachine):
     """Random walks through transitions, transfers, escalations and return visits."""
 
@@ -79,6 +116,7 @@ class WorkOrderMachine(RuleBasedStateMachine):
         super().__init__()
         self.order: WorkOrderState | None = None
         self.owner = 0
+        self.highest_tier = Tier.L1
 
     @precondition(lambda self: self.order is None)
     @rule(
@@ -109,6 +147,8 @@ class WorkOrderMachine(RuleBasedStateMachine):
             self.order = self.order.assign(assignee, tier=tier)
         except InvalidTransition:
             assert self.order.status is S.CLOSED
+        except RuleViolation:
+            assert tier is not None and tier.rank < self.order.tier.rank
 
     @precondition(lambda self: self.order is not None)
     @rule()
@@ -127,6 +167,12 @@ class WorkOrderMachine(RuleBasedStateMachine):
             self.order = self.order.with_return_visit()
         except RuleViolation:
             assert not self.order.status.is_done
+
+    @invariant()
+    def tier_never_goes_down(self) -> None:
+        if self.order is not None:
+            assert self.order.tier.rank >= self.highest_tier.rank
+            self.highest_tier = self.order.tier
 
     @invariant()
     def owner_is_never_lost(self) -> None:

@@ -125,6 +125,32 @@ def test_transfer_keeps_the_first_contact_owner_and_moves_up_a_tier(site: Site) 
     assert (order.owner_id, order.assignee_id, order.tier) == (agent, agent2, "expert")
 
 
+def test_a_transfer_down_a_tier_is_refused_with_both_tiers_named(site: Site) -> None:
+    oid = _open_order(site)
+    c = site.client("agent", "en")
+    page = c.get(f"/orders/{oid}").text
+    r = post_form(
+        c, f"/orders/{oid}", f"/orders/{oid}/assign", {"tier": "L2", "version": _version(page)}
+    )
+    assert r.status_code == 303, r.text
+    before = _order(site, oid)
+    page = c.get(f"/orders/{oid}").text
+    # the form offers only the current tier and those above; a forged L1 is refused
+    r = post_form(
+        c, f"/orders/{oid}", f"/orders/{oid}/assign", {"tier": "L1", "version": _version(page)}
+    )
+    assert r.status_code == 400
+    text = unescape(r.text)
+    assert "Please correct the form." in text
+    assert "the order is at 'L2' and cannot move down to 'L1'" in text
+    after = _order(site, oid)
+    assert (after.tier, after.assignee_id, after.version) == (
+        "L2",
+        before.assignee_id,
+        before.version,
+    )
+
+
 def test_a_stale_transfer_gets_the_409_page_and_changes_nothing(site: Site) -> None:
     oid = _open_order(site)
     agent2 = _user_id(site, "agent2")

@@ -81,6 +81,11 @@ class Tier(StrEnum):
         """Whether no higher tier exists."""
         return self is Tier.EXPERT
 
+    @property
+    def rank(self) -> int:
+        """0 (L1), 1 (L2), 2 (expert): a transfer may only keep or raise it."""
+        return list(Tier).index(self)
+
 
 #: The desk's statuses are the SLA clock's (issue 6): one enum, one set of predicates.
 WorkOrderStatus = OrderStatus
@@ -182,10 +187,17 @@ class WorkOrderState:
     def assign(self, assignee_id: int, *, tier: Tier | None = None) -> WorkOrderState:
         """Transfer to ``assignee_id`` (and ``tier``); a ``new`` order becomes ``assigned``.
 
-        The owner stays: first-contact responsibility survives every transfer.
+        The owner stays: first-contact responsibility survives every transfer. A transfer
+        keeps the tier or moves it up (L1 → L2 → expert); asking for a lower tier raises
+        ``RuleViolation``.
         """
         if self.status is WorkOrderStatus.CLOSED:
             raise InvalidTransition("assignee_id: a closed order cannot be reassigned; reopen it")
+        if tier is not None and tier.rank < self.tier.rank:
+            raise RuleViolation(
+                f"tier: the order is at {self.tier.value!r} and cannot move down to "
+                f"{tier.value!r}; a transfer keeps the tier or moves it up (L1 → L2 → expert)"
+            )
         status = WorkOrderStatus.ASSIGNED if self.status is WorkOrderStatus.NEW else self.status
         return replace(self, assignee_id=assignee_id, status=status, tier=tier or self.tier)
 

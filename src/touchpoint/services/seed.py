@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome, TransactionKind
+from touchpoint.domain.contacts import Channel, ContactDirection, TransactionKind
 from touchpoint.domain.customers import CustomerClass, CustomerKind, IdentityKind
 from touchpoint.domain.recovery import (
     Cause5W1H,
@@ -39,6 +39,7 @@ from touchpoint.services.recovery import RecoveryDraft, record_recovery
 from touchpoint.services.sla_admin import PolicyDraft, create_calendar, create_policy
 from touchpoint.services.work_orders import (
     MessageKind,
+    OpeningContact,
     WorkOrderDraft,
     assign_work_order,
     open_work_order,
@@ -305,6 +306,9 @@ def seed_demo(session: Session, now: datetime) -> SeedReport:
     outage_orders: list[int] = []
     for i, cid in enumerate(cids[:6]):
         who = agent if i % 2 == 0 else agent2
+        # The call opens the order: it is the order's opening contact (on the contact
+        # card, no timeline event), not a customer message after creation, which would
+        # spoil first-contact resolution. The agent takes the order, as on /call.
         d = open_work_order(
             session,
             who,
@@ -315,26 +319,17 @@ def seed_demo(session: Session, now: datetime) -> SeedReport:
                 subject="停电报修 No power",
                 priority=Priority.HIGH,
                 team_id=hotline.id,
+                assignee_id=who.user_id,
                 incident_id=incident.incident.id,
                 hostile=(i == 3),
             ),
-            now=at(4),
+            now=at(5),
+            opening_contact=OpeningContact(
+                touchpoint="95598 hotline",
+                summary="Heard the outage announcement; reported no power",
+            ),
         )
         outage_orders.append(d.order.id)
-        log_contact(
-            session,
-            who,
-            ContactDraft(
-                customer_id=cid,
-                channel=Channel.HOTLINE,
-                outcome=ContactOutcome.ANNOUNCEMENT,
-                summary="Heard the outage announcement",
-                incident_id=incident.incident.id,
-                hostile=(i == 3),
-                work_order_id=d.order.id,
-            ),
-            now=at(1),
-        )
     link_to_incident(
         session,
         agent,

@@ -447,19 +447,22 @@ def assign_work_order(
     team_id: int | None = None,
     after_commit: AfterCommit | None = None,
 ) -> WorkOrderDetail:
-    """Transfer the order (电子工单流转); the first-contact owner stays accountable."""
+    """Transfer the order (电子工单流转); the first-contact owner stays accountable.
+
+    The tier only goes up (L1 → L2 → expert): a lower ``tier`` raises ``RuleViolation``.
+    """
     require(actor, actor.role.can_handle_orders, "assign work orders")
     with write(session, actor, "work_order.assign", now=now, after_commit=after_commit) as unit:
         order = _load_visible(session, actor, order_id)
         check_version("work_order", order.id, order.version, version)
         _check_user(session, assignee_id, "assignee_id")
+        before = snapshot(order)  # before the team changes, so the audit shows the move
+        old = state_of(order)
+        new = old.assign(assignee_id, tier=tier)  # the domain refuses a lower tier
         if team_id is not None:
             if session.get(Team, team_id) is None:
                 raise DomainError(f"team_id: team {team_id} does not exist")
             order.team_id = team_id
-        before = snapshot(order)
-        old = state_of(order)
-        new = old.assign(assignee_id, tier=tier)
         _apply_state(order, new)
         if new.status != old.status:
             add_event(

@@ -17,9 +17,8 @@ from touchpoint.services import customers as customer_svc
 from touchpoint.services import merge as merge_svc
 from touchpoint.services.errors import NotFoundError
 from touchpoint.storage.models import Customer
-from touchpoint.web.forms import FormReader
+from touchpoint.web.forms import FormReader, failure_flash, form_write
 from touchpoint.web.i18n import translations
-from touchpoint.web.pages_desk import failure_flash, form_write
 from touchpoint.web.site import (
     CsrfDep,
     Page,

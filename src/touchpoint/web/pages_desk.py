@@ -36,7 +36,7 @@ from touchpoint.services.errors import AuthenticationError, NotFoundError
 from touchpoint.services.incidents import list_incidents
 from touchpoint.storage.models import Recovery, ReturnVisit
 from touchpoint.web import site
-from touchpoint.web.forms import FormReader
+from touchpoint.web.forms import FormReader, failure_flash, form_write
 from touchpoint.web.i18n import LOCALES, translations
 from touchpoint.web.site import (
     LANG_COOKIE,
@@ -44,7 +44,6 @@ from touchpoint.web.site import (
     Page,
     PageDep,
     PageNotFound,
-    Viewer,
     ViewerDep,
     WorkerPage,
     redirect,
@@ -66,24 +65,6 @@ _DONE = {
     "customer": "Customer created.",
     "assigned": "Order transferred. The first-contact owner stays accountable.",
 }
-
-
-def failure_flash(viewer: Viewer, failure: Failure) -> tuple[str, str]:
-    """A translated, clear message for a refused write (the detail stays visible)."""
-    _ = translations(viewer.locale).gettext
-    if failure.kind == "conflict":
-        lead = _(
-            "Someone else changed this record while you were editing. "
-            "Nothing was saved; the page now shows the current version. "
-            "Check it and submit again."
-        )
-    elif failure.kind == "missing":
-        lead = _("Not found.")
-    elif failure.kind == "forbidden":
-        lead = _("Your role may not do this.")
-    else:
-        lead = _("Please correct the form.")
-    return ("error", f"{lead} ({failure.detail})")
 
 
 # ---------------------------------------------------------------- login and language
@@ -472,29 +453,6 @@ def order_page(
 ) -> Response:
     """One order: header, SLA panel, timeline and the forms the viewer may use."""
     return _order_page(request, page, session, now, order_id)
-
-
-async def form_write(
-    request: Request,
-    run: Callable[[FormReader], object],
-    *,
-    keep: tuple[str, ...],
-    rerender: Callable[[Failure, dict[str, str]], Response],
-    done_url: str,
-    missing_is_404: bool = True,
-) -> Response:
-    """Run one form's write: redirect on success; on failure re-render with the typed text.
-
-    ``keep`` names the fields whose typed text survives a refused write (a 409 never
-    loses what the agent wrote); ``rerender`` draws the page with the failure.
-    """
-    form = FormReader(await request.form())
-    result = attempt(lambda: run(form))
-    if isinstance(result, Failure):
-        if missing_is_404 and result.kind == "missing":
-            raise PageNotFound
-        return rerender(result, {k: form.text(k) for k in keep})
-    return redirect(done_url)
 
 
 async def _order_write(

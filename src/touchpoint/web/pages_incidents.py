@@ -14,9 +14,8 @@ from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import incidents as incident_svc
 from touchpoint.services import work_orders as order_svc
-from touchpoint.web.forms import FormReader
+from touchpoint.web.forms import FormReader, failure_flash, form_write
 from touchpoint.web.i18n import translations
-from touchpoint.web.pages_desk import failure_flash, form_write
 from touchpoint.web.site import CsrfDep, Page, SupervisorPage, render
 from touchpoint.web.views import Names
 
