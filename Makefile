@@ -8,7 +8,7 @@ export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 export UV_PYTHON := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test setup lint typecheck pytest bench clean system
+.PHONY: run test setup lint typecheck pytest bench clean system precompiled-sql
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,11 @@ typecheck: setup
 
 system:
 	bash scripts/system-deps.sh
+
+# Rebuild the SQL shipped for the common survey shapes (after an engine change;
+# tests/engine/test_engine_precompiled.py fails until it is rebuilt).
+precompiled-sql: setup
+	$(VENV)/bin/python -m touchpoint.engine.precompiled
 
 pytest: setup system
 	bash scripts/with-services.sh $(VENV)/bin/pytest

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from touchpoint.engine import servqual
+from touchpoint.engine.precompiled import MAX_FEATURES
 
 # tests/cli is not a package (shared with other commands' tests), so the few
 # helpers needed here are local rather than imported from tests.engine.
@@ -247,21 +248,31 @@ def test_non_reciprocal_ahp_exit_2(tmp_path: Path) -> None:
     _fails(run("ahp", str(path)), str(path), "row 2, column 1", "value 0.5", "reciprocal")
 
 
-def test_cold_and_warm_runs_print_identical_json(tmp_path: Path) -> None:
+def test_shipped_cached_and_compiled_sql_print_identical_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "sql-cache"
     path = PUBLISHED / "servqual_hand_worked.csv"
-    cold = run("servqual", str(path), "--by", "segment", "--format", "json")
+    args = ("servqual", str(path), "--by", "segment", "--format", "json")
+    first = run(*args)
+    assert first.returncode == 0, first.stderr
+    assert list(cache.glob("*.json")) == []  # a common shape: the shipped SQL answered
+    monkeypatch.setenv("TOUCHPOINT_CACHE_DIR", "")  # no shipped or cached SQL: Ibis compiles
+    compiled = run(*args)
+    assert compiled.returncode == 0, compiled.stderr
+    assert compiled.stdout == first.stdout
+    monkeypatch.setenv("TOUCHPOINT_CACHE_DIR", str(cache))
+    # More Kano features than the package ships SQL for: compiled once, then cached.
+    many = {f"f{k}_{side}": [1.0, 2.0] for k in range(MAX_FEATURES + 1) for side in "fd"}
+    kano_path = materialise(many, "parquet", tmp_path)
+    cold = run("kano", str(kano_path), "--format", "json")
     assert cold.returncode == 0, cold.stderr
     assert len(list(cache.glob("*.json"))) == 1
-    warm = run("servqual", str(path), "--by", "segment", "--format", "json")
-    assert warm.returncode == 0, warm.stderr
-    assert warm.stdout == cold.stdout
-    kano_path = materialise({"wifi_f": [1.0, 2.0], "wifi_d": [5.0, 5.0]}, "parquet", tmp_path)
-    first = run("kano", str(kano_path), "--format", "json")
-    assert first.returncode == 0 and run("kano", str(kano_path)).stdout == first.stdout
+    assert run("kano", str(kano_path), "--format", "json").stdout == cold.stdout
     # The bad cell of a same-layout file is found by the cached SQL as well.
     bad = tmp_path / "bad"
     bad.mkdir()
-    scale = materialise({"wifi_f": [1.0, 9.0], "wifi_d": [5.0, 5.0]}, "parquet", bad)
-    _fails(run("kano", str(scale)), str(scale), "row 2", "column wifi_f", "value 9")
-    assert len(list(cache.glob("*.json"))) == 2
+    many["f3_d"] = [5.0, 0.0]
+    scale = materialise(many, "parquet", bad)
+    _fails(run("kano", str(scale)), str(scale), "row 2", "column f3_d", "value 0")
+    assert len(list(cache.glob("*.json"))) == 1

@@ -1,10 +1,15 @@
-"""The compiled-SQL cache: a warm run equals a cold one, and a changed layout misses."""
+"""The compiled-SQL cache: a warm run equals a cold one, and a changed layout misses.
+
+These tests switch the shipped SQL off (it would answer the common shapes before
+the cache is asked); tests/engine/test_engine_precompiled.py covers it.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +21,7 @@ from touchpoint.engine import InputError, kano, servqual
 from touchpoint.engine.cells import column_kind
 from touchpoint.engine.demo_data import UTILITY, kano_survey
 from touchpoint.engine.sources import duckdb_kind
+from touchpoint.engine.sql_cache import precompiled_off
 
 DUCKDB_TYPES = [
     "TINYINT",
@@ -51,6 +57,12 @@ def test_column_kind_without_ibis_matches_ibis(type_name: str) -> None:
     from ibis.backends.sql.datatypes import DuckDBType
 
     assert duckdb_kind(type_name) == column_kind(DuckDBType.from_string(type_name))
+
+
+@pytest.fixture(autouse=True)
+def _no_shipped_sql() -> Iterator[None]:
+    with precompiled_off():
+        yield
 
 
 def _entries(cache: Path) -> list[Path]:
@@ -134,7 +146,9 @@ def test_a_warm_run_does_not_import_ibis(tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from touchpoint.engine import servqual\n"
-        f"report = servqual({str(path)!r}, sql_cache={str(cache)!r})\n"
+        "from touchpoint.engine.sql_cache import precompiled_off\n"
+        "with precompiled_off():\n"
+        f"    report = servqual({str(path)!r}, sql_cache={str(cache)!r})\n"
         "print(report.n_respondents, 'ibis' in sys.modules)\n"
     )
 

@@ -106,11 +106,21 @@ def kano(
     """
     src = open_source(source, backend)
     features = kano_features(src.columns, src.label)
+    # Inside the query feature k is K{k}: one compiled query per feature count
+    # and column kinds, whatever the file calls its features (Source.planned).
+    planned = [f"K{k}" for k in range(1, len(features) + 1)]
+    plan = src.planned(
+        [
+            (f"{name}_{side}", f"{alias}_{side}")
+            for name, alias in zip(features, planned, strict=True)
+            for side in ("f", "d")
+        ]
+    )
     rows = fetch_cached(
-        src,
+        plan,
         "kano",
-        {"features": features},
-        lambda: _expression(src, features),
+        {"features": planned},
+        lambda: _expression(plan, planned),
         progress,
         sql_cache,
     )

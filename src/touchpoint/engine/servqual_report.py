@@ -46,6 +46,8 @@ _SCALE = Scale(*SERVQUAL_SCALE)
 _WEIGHT_SCALE = Scale(0.0, float("inf"), integer=False)
 _ITEMS = tuple(range(1, 23))
 _WEIGHT_COLUMNS = tuple(f"W_{d}" for d in SERVQUAL_DIMENSIONS)
+#: The ``--by`` column's name inside the query.
+_BY = "by__"
 
 
 @dataclass(frozen=True)
@@ -228,16 +230,21 @@ def servqual(
     checks = [(c, _SCALE) for c in columns]
     if use_columns:
         checks += [(c, _WEIGHT_SCALE) for c in _WEIGHT_COLUMNS]
+    # The query reads the answers under their own names and the group column as
+    # ``by__`` (see Source.planned); bad cells are reported from ``src``.
+    plan_by = None if by is None else _BY
+    read = [(c, c) for c, _ in checks] + ([] if by is None else [(by, _BY)])
+    plan = src.planned(read)
     options = {
-        "by": by,
+        "by": plan_by,
         "weight_columns": use_columns,
         "checks": [[name, scale.low, scale.high, scale.integer] for name, scale in checks],
     }
     rows = fetch_cached(
-        src,
+        plan,
         "servqual",
         options,
-        lambda: _expression(src, by, checks, use_columns),
+        lambda: _expression(plan, plan_by, checks, use_columns),
         progress,
         sql_cache,
     )

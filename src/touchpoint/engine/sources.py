@@ -20,7 +20,7 @@ from touchpoint.engine._compat import quiet_backend_deprecations
 from touchpoint.engine.cells import ColumnKind, Scale, column_kind
 from touchpoint.engine.errors import InputError, format_value
 
-__all__ = ["Source", "SourceLike", "duckdb_kind", "open_source"]
+__all__ = ["PLAN_VIEW", "Source", "SourceLike", "duckdb_kind", "open_source"]
 
 #: Anything the engine can read: a path, a pandas/Polars DataFrame, a pyarrow
 #: Table or an Ibis table expression.
@@ -30,6 +30,8 @@ _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _names = itertools.count(1)
+#: The view :meth:`Source.planned` creates on a raw DuckDB connection.
+PLAN_VIEW = "touchpoint_plan"
 
 RowReader = Callable[[Sequence[str]], Iterator[tuple[int, list[object]]]]
 
@@ -84,6 +86,56 @@ class Source:
             noun = "column" if len(missing) == 1 else "columns"
             raise InputError(self.label, f"missing required {noun} {shown}")
 
+    def planned(self, names: Sequence[tuple[str, str]]) -> Source:
+        """The columns an analysis reads, renamed to the analysis's own names.
+
+        ``names`` pairs each source column with its name in the analysis (``E1``
+        stays ``E1``; a Kano feature ``app_login_f`` becomes ``K1_f``; the
+        ``--by`` column becomes ``by__``). The SQL compiled over the result
+        depends only on those names and the kind of each column, never on
+        what the file calls its columns, so one compiled query serves every
+        file of the same shape (see :mod:`touchpoint.engine.sql_cache`).
+
+        On a raw DuckDB connection this is a view over the source view, and
+        every integer type is declared ``BIGINT`` (the compiled SQL only ever
+        casts integers to DOUBLE or compares them, so their width does not
+        matter). Elsewhere it is an Ibis projection. Bad cells are still
+        reported by the original source, under the file's own column names.
+        """
+        if self.connection is None:
+            t = self.table
+            table = t.select(**{plan: t[column] for column, plan in names})
+            kinds = {plan: self.kinds[column] for column, plan in names}
+            return Source(
+                self.label,
+                kinds,
+                self.read_rows,
+                self.size_bytes,
+                _backend=self._backend,
+                _table=table,
+            )
+        types = dict(self.layout)
+        layout = tuple(
+            (plan, "BIGINT" if duckdb_kind(types[column]) == "integer" else types[column])
+            for column, plan in names
+        )
+        columns = ", ".join(f"{_quoted(column)} AS {_quoted(plan)}" for column, plan in names)
+        # Identifiers are quoted (quotes doubled); no other text reaches the statement.
+        self.connection.execute(
+            f"CREATE OR REPLACE TEMP VIEW {_quoted(PLAN_VIEW)} AS "  # noqa: S608
+            f"SELECT {columns} FROM {_quoted(self.view)}"
+        )
+        return Source(
+            self.label,
+            {plan: duckdb_kind(kind) for plan, kind in layout},
+            self.read_rows,
+            self.size_bytes,
+            connection=self.connection,
+            view=PLAN_VIEW,
+            layout=layout,
+            _backend=self._backend,
+        )
+
     def first_bad_cell(self, checks: Sequence[tuple[str, Scale]]) -> InputError:
         """The error for the first bad cell (lowest row, then column order)."""
         order = {name: i for i, name in enumerate(self.kinds)}
@@ -98,6 +150,11 @@ class Source:
         return InputError(
             self.label, f"column(s) {', '.join(names)} hold values outside the expected scale"
         )
+
+
+def _quoted(identifier: str) -> str:
+    """A DuckDB identifier in double quotes, quotes inside doubled."""
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _default_backend() -> Any:

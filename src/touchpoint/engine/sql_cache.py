@@ -12,16 +12,29 @@ with Ibis as always and stores the result.
 Only SQL is cached, never results: every run reads the whole file, and the
 cell checks (range and text checks) are part of the cached SQL, so bad input
 is still found and reported cell by cell.
+
+Before the user's cache, a run looks in the SQL that ships with touchpoint
+(``precompiled_sql.json.gz``, built by :mod:`touchpoint.engine.precompiled`
+from these same expressions): the analyses read their columns through
+:meth:`Source.planned`, under the analysis's own names, so the common shapes
+(SERVQUAL with or without allocation weights and ``--by``; Kano with 1–30
+features; Parquet integer answers or CSV text) compile to the same SQL for
+every file and the first run on a new file needs no Ibis either. Its entries
+are keyed like the cache minus the source digest; a test recompiles every
+entry and fails when one differs, so a code change cannot leave them stale.
+A cache directory of ``None`` turns both off: Ibis compiles every time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gzip
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +42,27 @@ from touchpoint.engine._compat import quiet_backend_deprecations
 from touchpoint.engine.run import Progress, fetch_rows, fetch_sql
 from touchpoint.engine.sources import Source
 
-__all__ = ["CACHE_FORMAT", "cache_key", "fetch_cached"]
+__all__ = [
+    "CACHE_FORMAT",
+    "PRECOMPILED_FILE",
+    "cache_key",
+    "fetch_cached",
+    "precompiled_key",
+    "precompiled_off",
+    "shared_key",
+]
 
 #: Bump when the entry layout or anything else outside the hashed sources
 #: changes what an entry means.
 CACHE_FORMAT = 1
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+#: The SQL shipped with the package (see :mod:`touchpoint.engine.precompiled`).
+PRECOMPILED_FILE = Path(__file__).resolve().parent / "precompiled_sql.json.gz"
+#: Key fields a precompiled entry leaves out: the test that rebuilds every entry
+#: stands in for the source digest.
+_LOCAL_FIELDS = ("touchpoint", "sources")
+_precompiled_enabled = True
 #: The sources whose code decides the compiled SQL.
 _HASHED_PACKAGES = ("engine", "quality")
 
@@ -75,6 +102,38 @@ def cache_key(src: Source, analysis: str, options: Mapping[str, Any]) -> dict[st
         "view": src.view,
         "layout": [list(column) for column in src.layout],
     }
+
+
+def shared_key(key: Mapping[str, Any]) -> dict[str, Any]:
+    """A cache key without the fields only a local cache entry needs."""
+    return {name: value for name, value in key.items() if name not in _LOCAL_FIELDS}
+
+
+def precompiled_key(key: Mapping[str, Any]) -> str:
+    """The lookup text of a cache key among the precompiled entries."""
+    return json.dumps(shared_key(key), sort_keys=True, ensure_ascii=True)
+
+
+@functools.cache
+def _precompiled() -> dict[str, str]:
+    try:
+        document = json.loads(gzip.decompress(PRECOMPILED_FILE.read_bytes()))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
+        return {}
+    return {precompiled_key(e["key"]): e["sql"] for e in document.get("entries", [])}
+
+
+@contextlib.contextmanager
+def precompiled_off() -> Iterator[None]:
+    """Ignore the shipped SQL (used to rebuild it and to test it against Ibis)."""
+    global _precompiled_enabled  # a process-wide switch, for the builder and tests
+    previous, _precompiled_enabled = _precompiled_enabled, False
+    try:
+        yield
+    finally:
+        _precompiled_enabled = previous
 
 
 def _entry_path(directory: Path, key: Mapping[str, Any]) -> tuple[Path, str]:
@@ -125,7 +184,11 @@ def fetch_cached(
     """
     if cache_dir is None or src.connection is None:
         return fetch_rows(src.backend, build(), src.label, progress)
-    path, material = _entry_path(Path(cache_dir), cache_key(src, analysis, options))
+    key = cache_key(src, analysis, options)
+    sql = _precompiled().get(precompiled_key(key)) if _precompiled_enabled else None
+    if sql is not None:
+        return fetch_sql(src.connection, sql, src.label, progress)
+    path, material = _entry_path(Path(cache_dir), key)
     sql = _load(path, material)
     if sql is None:
         with quiet_backend_deprecations():
