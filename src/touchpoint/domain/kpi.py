@@ -3,21 +3,33 @@
 First-response and resolution times are business minutes taken from the SLA clock.
 SLA compliance counts each tracked target of each order as one opportunity and each
 breached target as one defect; the sigma level is ``Φ⁻¹(1 − DPMO/10⁶) + 1.5``.
+First-contact resolution counts an order only when it was never transferred, judged
+from its explicit assignments (:func:`was_transferred`), not from its current assignee.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from statistics import fmean, median
 
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.work_orders import Tier
 from touchpoint.quality import sigma as quality_sigma
 
-__all__ = ["KpiSummary", "OrderFacts", "Shift", "shift_of", "sigma_level", "summarise"]
+__all__ = [
+    "Assignment",
+    "KpiSummary",
+    "OrderFacts",
+    "Shift",
+    "shift_of",
+    "sigma_level",
+    "summarise",
+    "was_transferred",
+]
 
 
 class Shift(StrEnum):
@@ -55,6 +67,42 @@ def sigma_level(defects: int, opportunities: int) -> float | None:
         return None
     level = quality_sigma.sigma_level(defects / opportunities * 1e6)
     return level if math.isfinite(level) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One explicit assignment of an order (电子工单流转): who, which team and tier held
+    it just before and just after."""
+
+    assignee_before: int | None
+    assignee_after: int | None
+    team_before: int | None
+    team_after: int | None
+    tier_before: Tier
+    tier_after: Tier
+
+
+def was_transferred(owner_id: int, assignments: Sequence[Assignment]) -> bool:
+    """Whether an order with first-contact owner ``owner_id`` was ever transferred.
+
+    ``assignments`` are the order's explicit assignments, oldest first. The hands the
+    order started in are the owner's and those of whoever held it before the first
+    assignment (the assignee it was opened with, or who took it by working it). An
+    assignment is a transfer when it gives the order to anyone else, moves it from one
+    team to another, or raises its tier; a later move back does not undo it. An owner
+    taking their own order is no transfer, nor is the assignee a status change sets
+    (e.g. the supervisor resolving a mass incident's unassigned orders): that is no
+    assignment.
+    """
+    if not assignments:
+        return False
+    hands = {owner_id, assignments[0].assignee_before}
+    return any(
+        a.assignee_after not in hands
+        or (a.team_before is not None and a.team_after not in (None, a.team_before))
+        or a.tier_after.rank > a.tier_before.rank
+        for a in assignments
+    )
 
 
 @dataclass(frozen=True, slots=True)

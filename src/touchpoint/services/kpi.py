@@ -1,8 +1,12 @@
 """The supervisor's KPI board per team and agent over a period (DOMAIN.md §3.5, §5).
 
 Times come from the SLA clock's replay (business minutes); first-contact resolution
-means resolved without reopen, without transfer (assignee is the owner) and without a
-further customer message after creation.
+means resolved without reopen, without transfer and without a further customer message
+after creation. Transfers are read from the order's own history: the audit rows of its
+explicit assignments (``work_order.assign``; the timeline records no assignee), judged
+by :func:`touchpoint.domain.kpi.was_transferred`. The current assignee says nothing:
+resolving a mass incident makes the supervisor the assignee of unassigned orders, and
+an order sent away and back ends with its owner again.
 """
 
 from __future__ import annotations
@@ -12,17 +16,33 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
-from touchpoint.domain.kpi import KpiSummary, OrderFacts, Shift, shift_of, summarise
+from touchpoint.domain.kpi import (
+    Assignment,
+    KpiSummary,
+    OrderFacts,
+    Shift,
+    shift_of,
+    summarise,
+    was_transferred,
+)
 from touchpoint.domain.sla import SlaReport
-from touchpoint.domain.work_orders import WorkOrderStatus, WorkOrderType
+from touchpoint.domain.work_orders import Tier, WorkOrderStatus, WorkOrderType
 from touchpoint.services.base import Actor, require
 from touchpoint.services.sla_clock import sla_reports
 from touchpoint.services.work_orders import visible_orders
-from touchpoint.storage.models import Contact, Incident, Team, User, WorkOrder, WorkOrderEvent
+from touchpoint.storage.models import (
+    AuditEntry,
+    Contact,
+    Incident,
+    Team,
+    User,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 __all__ = ["GroupBy", "HostileLoad", "KpiBoard", "KpiRow", "kpi_board"]
 
@@ -69,7 +89,9 @@ class KpiBoard:
     hostile: list[HostileLoad]
 
 
-def _facts(order: WorkOrder, report: SlaReport | None, follow_ups: int) -> OrderFacts:
+def _facts(
+    order: WorkOrder, report: SlaReport | None, follow_ups: int, transferred: bool
+) -> OrderFacts:
     targets = []
     if report is not None:
         targets = [
@@ -87,10 +109,7 @@ def _facts(order: WorkOrder, report: SlaReport | None, follow_ups: int) -> Order
         resolved=done,
         reopened=order.reopen_count > 0,
         first_contact_resolution=(
-            done
-            and order.reopen_count == 0
-            and order.assignee_id in (None, order.owner_id)
-            and follow_ups == 0
+            done and order.reopen_count == 0 and not transferred and follow_ups == 0
         ),
         first_response_minutes=fr.used_minutes if fr is not None and fr.met_at else None,
         resolution_minutes=res.used_minutes if res is not None and res.met_at else None,
@@ -121,26 +140,31 @@ def kpi_board(
     except (ZoneInfoNotFoundError, ValueError):
         raise DomainError(f"tz: {tz!r} is not a known time zone") from None
     at = min(end, now)
-    orders = list(
-        session.scalars(
-            visible_orders(actor)
-            .where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
-            .order_by(WorkOrder.id)
-        )
-    )
+    period = visible_orders(actor).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
+    orders = list(session.scalars(period.order_by(WorkOrder.id)))
     reports = sla_reports(session, orders, now=at)
     follow: dict[int, int] = {}
+    moves: dict[int, list[Assignment]] = {}
     if orders:
         for oid, n in session.execute(
             select(WorkOrderEvent.work_order_id, func.count())
             .where(
-                WorkOrderEvent.work_order_id.in_([o.id for o in orders]),
+                WorkOrderEvent.work_order_id.in_(period.with_only_columns(WorkOrder.id)),
                 WorkOrderEvent.type == "customer_message",
             )
             .group_by(WorkOrderEvent.work_order_id)
         ):
             follow[oid] = int(n)
-    facts = {o.id: _facts(o, reports[o.id], follow.get(o.id, 0)) for o in orders}
+        moves = _assignments(session, period)
+    facts = {
+        o.id: _facts(
+            o,
+            reports[o.id],
+            follow.get(o.id, 0),
+            was_transferred(o.owner_id, moves.get(o.id, [])),
+        )
+        for o in orders
+    }
     groups: dict[int | None, list[OrderFacts]] = {}
     for o in orders:
         key = o.team_id if group_by is GroupBy.TEAM else o.assignee_id
@@ -192,6 +216,39 @@ def kpi_board(
         incidents_open=int(still_open or 0),
         hostile=loads,
     )
+
+
+def _assignments(session: Session, period: Select[WorkOrder]) -> dict[int, list[Assignment]]:
+    """The explicit assignments of every order in ``period``, oldest first, in one query.
+
+    ``assign_work_order`` writes a timeline event only when a ``new`` order becomes
+    ``assigned``, and that event names no assignee, so the assignments are read from the
+    write's audit row (before/after snapshots of the order), fields picked out in SQL.
+    """
+    before, after = AuditEntry.before, AuditEntry.after
+    rows = session.execute(
+        select(
+            AuditEntry.entity_id,
+            before["assignee_id"].as_integer(),
+            after["assignee_id"].as_integer(),
+            before["team_id"].as_integer(),
+            after["team_id"].as_integer(),
+            before["tier"].as_string(),
+            after["tier"].as_string(),
+        )
+        .where(
+            AuditEntry.action == "work_order.assign",
+            AuditEntry.entity == "work_order",
+            AuditEntry.entity_id.in_(period.with_only_columns(cast(WorkOrder.id, String))),
+        )
+        .order_by(AuditEntry.id)  # writes are serialised: ids follow the order's history
+    )
+    out: dict[int, list[Assignment]] = {}
+    for oid, who_b, who_a, team_b, team_a, tier_b, tier_a in rows:
+        out.setdefault(int(oid), []).append(
+            Assignment(who_b, who_a, team_b, team_a, Tier(tier_b), Tier(tier_a))
+        )
+    return out
 
 
 def _labels(session: Session, group_by: GroupBy) -> dict[int | None, str]:
