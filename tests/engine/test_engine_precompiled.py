@@ -28,7 +28,7 @@ def test_the_shipped_sql_is_what_ibis_compiles_today() -> None:
     # Rebuilt from the expressions with the shipped SQL off; any change to the
     # engine that alters a query fails here until `make precompiled-sql` is run.
     document = shipped()
-    assert document is not None, "precompiled_sql.json.gz is missing: run make precompiled-sql"
+    assert document is not None, "precompiled_sql.zip is missing: run make precompiled-sql"
     fresh = build()
     assert len(fresh["entries"]) == 19 + 3 * MAX_FEATURES
     assert document == fresh, "the shipped SQL is stale: run make precompiled-sql"

@@ -3,10 +3,11 @@
 ``python -m touchpoint.engine.precompiled`` runs the SERVQUAL and Kano
 analyses on small sample files of the common shapes, with the shipped SQL
 switched off and an empty cache directory, and writes every query Ibis
-compiled on the way to ``precompiled_sql.json.gz`` (``--check`` only
-compares). The shipped SQL is therefore exactly what the same run would
-compile: the same expressions, the same key (see
-:mod:`touchpoint.engine.sql_cache`), nothing written by hand.
+compiled on the way to ``precompiled_sql.zip`` (``--check`` only
+compares), one member per query so that a run reads only the one it needs.
+The shipped SQL is therefore exactly what the same run would compile: the
+same expressions, the same key (see :mod:`touchpoint.engine.sql_cache`),
+nothing written by hand.
 
 Shapes: SERVQUAL answers stored as integers (Parquet), as floats (pandas
 writes integer answers with blanks that way) or as text (every CSV column),
@@ -19,7 +20,6 @@ the user's cache as before.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import tempfile
@@ -34,6 +34,7 @@ from touchpoint.engine.sql_cache import (
     CACHE_FORMAT,
     PRECOMPILED_FILE,
     precompiled_key,
+    precompiled_member,
     precompiled_off,
     shared_key,
 )
@@ -131,19 +132,39 @@ def build() -> dict[str, Any]:
     return {"format": CACHE_FORMAT, "entries": entries}
 
 
+#: A fixed timestamp for every member, so the same SQL gives the same bytes.
+_EPOCH = (2020, 1, 1, 0, 0, 0)
+
+
 def encode(document: dict[str, Any]) -> bytes:
-    """Gzip of the JSON text, with no timestamp so the same SQL gives the same bytes."""
-    text = json.dumps(document, sort_keys=True, ensure_ascii=True, indent=1) + "\n"
-    return gzip.compress(text.encode("ascii"), mtime=0)
+    """The archive: one deflated JSON member ``{"key", "sql"}`` per entry, in key order."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("format", _EPOCH), str(document["format"]))
+        for entry in document["entries"]:
+            info = zipfile.ZipInfo(precompiled_member(entry["key"]), _EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, json.dumps(entry, sort_keys=True, ensure_ascii=True))
+    return buffer.getvalue()
 
 
 def shipped() -> dict[str, Any] | None:
-    """The document in the package, or ``None`` when it is missing or unreadable."""
+    """The archive in the package as a document, or ``None`` when missing or unreadable."""
+    import zipfile
+
     try:
-        document = json.loads(gzip.decompress(PRECOMPILED_FILE.read_bytes()))
-    except (OSError, ValueError):
+        with zipfile.ZipFile(PRECOMPILED_FILE) as archive:
+            fmt = int(archive.read("format"))
+            entries = [
+                json.loads(archive.read(name)) for name in archive.namelist() if name != "format"
+            ]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
-    return document if isinstance(document, dict) else None
+    entries.sort(key=lambda e: precompiled_key(e["key"]))
+    return {"format": fmt, "entries": entries}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ cell checks (range and text checks) are part of the cached SQL, so bad input
 is still found and reported cell by cell.
 
 Before the user's cache, a run looks in the SQL that ships with touchpoint
-(``precompiled_sql.json.gz``, built by :mod:`touchpoint.engine.precompiled`
+(``precompiled_sql.zip``, built by :mod:`touchpoint.engine.precompiled`
 from these same expressions): the analyses read their columns through
 :meth:`Source.planned`, under the analysis's own names, so the common shapes
 (SERVQUAL with or without allocation weights and ``--by``; Kano with 1–30
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gzip
 import hashlib
 import json
 import os
@@ -48,6 +47,7 @@ __all__ = [
     "cache_key",
     "fetch_cached",
     "precompiled_key",
+    "precompiled_member",
     "precompiled_off",
     "shared_key",
 ]
@@ -58,7 +58,7 @@ CACHE_FORMAT = 1
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: The SQL shipped with the package (see :mod:`touchpoint.engine.precompiled`).
-PRECOMPILED_FILE = Path(__file__).resolve().parent / "precompiled_sql.json.gz"
+PRECOMPILED_FILE = Path(__file__).resolve().parent / "precompiled_sql.zip"
 #: Key fields a precompiled entry leaves out: the test that rebuilds every entry
 #: stands in for the source digest.
 _LOCAL_FIELDS = ("touchpoint", "sources")
@@ -114,15 +114,24 @@ def precompiled_key(key: Mapping[str, Any]) -> str:
     return json.dumps(shared_key(key), sort_keys=True, ensure_ascii=True)
 
 
-@functools.cache
-def _precompiled() -> dict[str, str]:
+def precompiled_member(key: Mapping[str, Any]) -> str:
+    """The archive member holding the precompiled entry for ``key``, if there is one."""
+    return hashlib.sha256(precompiled_key(key).encode()).hexdigest() + ".json"
+
+
+def _precompiled_sql(key: Mapping[str, Any]) -> str | None:
+    """The shipped SQL for ``key``: one small archive member read, its full key compared."""
+    import zipfile
+
     try:
-        document = json.loads(gzip.decompress(PRECOMPILED_FILE.read_bytes()))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
-        return {}
-    return {precompiled_key(e["key"]): e["sql"] for e in document.get("entries", [])}
+        with zipfile.ZipFile(PRECOMPILED_FILE) as archive:
+            entry = json.loads(archive.read(precompiled_member(key)))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != shared_key(key):
+        return None
+    sql = entry.get("sql")
+    return sql if isinstance(sql, str) else None
 
 
 @contextlib.contextmanager
@@ -185,7 +194,7 @@ def fetch_cached(
     if cache_dir is None or src.connection is None:
         return fetch_rows(src.backend, build(), src.label, progress)
     key = cache_key(src, analysis, options)
-    sql = _precompiled().get(precompiled_key(key)) if _precompiled_enabled else None
+    sql = _precompiled_sql(key) if _precompiled_enabled else None
     if sql is not None:
         return fetch_sql(src.connection, sql, src.label, progress)
     path, material = _entry_path(Path(cache_dir), key)
