@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import CursorResult, Integer, bindparam, case, cast, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.calendar import NEVER, BusinessCalendar, from_epoch_seconds, to_epoch_seconds
@@ -34,6 +48,7 @@ from touchpoint.services.sla_clock import (
     PolicyBatch,
     epoch_seconds,
     fetch_int_columns,
+    inline_constant,
     replay_batches,
 )
 from touchpoint.storage.models import (
@@ -42,6 +57,7 @@ from touchpoint.storage.models import (
     SlaPolicyRow,
     Team,
     User,
+    Webhook,
     WorkOrder,
 )
 
@@ -217,23 +233,35 @@ class EscalationSummary:
 
 _TARGETS: Final = ("first_response", "next_update", "resolution")
 _LEVELS: Final = (EscalationLevel.WARNING, EscalationLevel.BREACH)
+_LEVEL_NAMES: Final = tuple(lv.value for lv in _LEVELS)
+_TIER_NAMES: Final = tuple(t.value for t in Tier)
+_TIER_RANK: Final = {t.value: t.rank for t in Tier}
+#: Per target (as in _TARGETS), the column remembering the due instant its steps belong to.
+_STEP_DUE: Final = tuple(f"sla_step_due_{t}" for t in _TARGETS)
+
+Int64Array = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+_ORDERS: Final = WorkOrder.metadata.tables["work_orders"]
+_ESCALATIONS: Final = WorkOrder.metadata.tables["escalations"]
+_OUTBOX: Final = WorkOrder.metadata.tables["outbox"]
+_CHUNK: Final = 10_000  # ids per IN list (SQLite allows 32,766 parameters)
+# Orders whose escalation rows are looked up by id; with more, all open orders' are read.
+_LOOKUP_LIMIT: Final = 50_000
+_DONE_STATUS: Final = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
 
 
 @dataclass(frozen=True, slots=True)
-class _Loaded:
-    """An order as the sweep replayed it: its version and fresh SLA cache values."""
+class _Replayed:
+    """The swept orders as read and replayed: one element per order, ascending id."""
 
-    version: int
-    next_escalation_at: datetime | None
-    breached: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    order_id: int
-    target: int  # index in _TARGETS
-    level: EscalationLevel
-    due_s: int
+    ids: Int64Array
+    versions: Int64Array
+    step_due: Int64Array  # (n, 3): due instant of the recorded steps per target, 0: none
+    taken: Int64Array  # bit 2 * target + level per recorded step
+    new_next: Int64Array  # fresh next escalation (epoch seconds, NULL_EPOCH: none)
+    new_breached: BoolArray
+    tier_up: BoolArray  # the order's escalation policy moves it up a tier on breach
+    notify: BoolArray  # ... and e-mails the team supervisor
 
 
 def escalate_due(
@@ -252,97 +280,86 @@ def escalate_due(
     time are not repeated, so the sweep may run as often as wanted.
 
     Every open order with a policy is checked (``batch``: only the first that many by
-    id). Timelines are read in one query and replayed with one ``replay_many`` per
-    policy; the warning and breach tests run on arrays. Only orders whose SLA cache
-    changed or that take a step are written, each guarded by its version: an order
-    written meanwhile by someone else is left to the next sweep.
+    id). Orders and their timelines are read as integer columns in two queries and
+    replayed with one ``replay_many`` per policy; the warning and breach tests run on
+    arrays, and the steps already taken are known from each order's own memory of them
+    (``sla_step_due_*``, ``sla_steps_taken``), with the escalation rows read only for
+    steps it does not cover. Only orders whose SLA cache changed or that take a step are
+    written, in bulk and each guarded by its version: an order written meanwhile by
+    someone else is left to the next sweep.
     """
     require(actor, actor.role.can_supervise, "run the escalation sweep")
     now_s = to_epoch_seconds(now, "now")
     # Read and replay before taking the write lock: other writers keep going meanwhile.
-    open_orders = select(WorkOrder.id).where(
-        WorkOrder.status.not_in(_DONE_STATUS), WorkOrder.policy_id.is_not(None)
-    )
+    is_open = WorkOrder.status.not_in(
+        [inline_constant(s) for s in _DONE_STATUS]
+    ) & WorkOrder.policy_id.is_not(None)
+    open_orders = select(WorkOrder.id).where(is_open)
     if batch is not None:
         open_orders = open_orders.order_by(WorkOrder.id).limit(batch)
     # Without a batch limit the open-order test goes straight into the WHERE clause
     # (one scan of the table) rather than an IN over the same query.
-    state_filter = (
-        WorkOrder.id.in_(open_orders.scalar_subquery())
-        if batch is not None
-        else (WorkOrder.status.not_in(_DONE_STATUS) & WorkOrder.policy_id.is_not(None))
-    )
     state = fetch_int_columns(
         session,
         select(
             WorkOrder.id,
             WorkOrder.version,
-            WorkOrder.policy_id * 2 + cast(WorkOrder.sla_breached, Integer),
+            (WorkOrder.policy_id * inline_constant(64) + WorkOrder.sla_steps_taken)
+            * inline_constant(2)
+            + cast(WorkOrder.sla_breached, Integer),
             epoch_seconds(session, WorkOrder.sla_next_escalation_at),
+            *(func.coalesce(_ORDERS.c[name], inline_constant(0)) for name in _STEP_DUE),
         )
-        .where(state_filter)
+        .where(is_open if batch is None else WorkOrder.id.in_(open_orders.scalar_subquery()))
         .order_by(WorkOrder.id),
     )
-    ids, versions, packed, cached_next = state.T
-    pids, cached_breached = packed // 2, packed % 2
+    ids = np.ascontiguousarray(state[:, 0])
+    packed = state[:, 2]  # policy * 128 + steps taken * 2 + breached (taken < 64)
+    cached_next = state[:, 3]
+    pids = packed >> 7
     batches = replay_batches(
-        session, ids, pids, now=now, orders_query=open_orders if batch is None else None
+        session, ids, pids, now=now, orders_where=is_open if batch is None else None
     )
-    new_next = np.full(len(ids), NULL_EPOCH, dtype=np.int64)
-    new_breached = np.zeros(len(ids), dtype=bool)
+    n = len(ids)
+    swept = _Replayed(
+        ids=ids,
+        versions=np.ascontiguousarray(state[:, 1]),
+        step_due=np.ascontiguousarray(state[:, 4:7]),
+        taken=(packed >> 1) & 63,
+        new_next=np.full(n, NULL_EPOCH, dtype=np.int64),
+        new_breached=np.zeros(n, dtype=bool),
+        tier_up=np.zeros(n, dtype=bool),
+        notify=np.zeros(n, dtype=bool),
+    )
+    del state
     candidates: list[Int64Array] = []
     for b in batches:
         rows = np.searchsorted(ids, b.report.order_ids)
-        new_next[rows] = np.where(
+        swept.new_next[rows] = np.where(
             b.report.next_escalation_at == NO_INSTANT, NULL_EPOCH, b.report.next_escalation_at
         )
-        new_breached[rows] = _any_breached(b.report)
+        swept.new_breached[rows] = _any_breached(b.report)
         esc = policy or EscalationPolicy(warn_share=b.policy_row.warn_share)
-        candidates.append(_candidates(b, esc, now_s))
-    changed = (new_next != cached_next) | (new_breached != (cached_breached != 0))
+        swept.tier_up[rows] = esc.tier_up_on_breach
+        swept.notify[rows] = esc.notify_supervisor
+        candidates.append(_candidates(b, rows, esc, now_s))
+    changed = (swept.new_next != cached_next) | (swept.new_breached != (packed & 1 != 0))
     steps = _not_taken(
         session,
+        swept,
         np.concatenate(candidates) if candidates else np.empty((0, 4), dtype=np.int64),
         open_orders,
     )
-    step_ids = sorted({s.order_id for s in steps})
-    at = np.searchsorted(ids, np.array(step_ids, dtype=np.int64))
-    loaded = {
-        oid: _Loaded(
-            int(versions[i]),
-            None if new_next[i] == NULL_EPOCH else from_epoch_seconds(int(new_next[i])),
-            bool(new_breached[i]),
-        )
-        for oid, i in zip(step_ids, at.tolist(), strict=True)
-    }
-    with write(session, actor, "sla.escalate_due", now=now, after_commit=after_commit) as unit:
-        log, counts = _take_steps(session, unit, steps, policy, batches, loaded)
-        stepped = set(step_ids)
-        cache_rows: list[dict[str, Any]] = [
-            {
-                "oid": int(ids[i]),
-                "v": int(versions[i]),
-                "next": None if new_next[i] == NULL_EPOCH else from_epoch_seconds(new_next[i]),
-                "breached": bool(new_breached[i]),
-            }
-            for i in np.flatnonzero(changed).tolist()
-            if int(ids[i]) not in stepped
-        ]
-        if cache_rows:
-            table = _ORDERS
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
-                .values(
-                    sla_next_escalation_at=bindparam("next"),
-                    sla_breached=bindparam("breached"),
-                    version=table.c.version + 1,
-                ),
-                cache_rows,
-            )
-        _expire_orders(session, stepped | {r["oid"] for r in cache_rows})
+    has_step = np.zeros(n, dtype=bool)
+    has_step[steps[:, 0]] = True
+    with write(session, actor, "sla.escalate_due", now=now) as unit:
+        log, counts, queued = _take_steps(session, unit, steps, swept)
+        cache = np.flatnonzero(changed & ~has_step)
+        if len(cache):
+            _update_caches(session, swept, cache)
+        _expire_orders(session, set(ids[cache].tolist()) | set(ids[has_step].tolist()))
         warnings, breaches, tier_ups = counts
-        summary = EscalationSummary(len(ids), warnings, breaches, tier_ups, log)
+        summary = EscalationSummary(n, warnings, breaches, tier_ups, log)
         unit.audit(
             "sla",
             "sweep",
@@ -355,13 +372,41 @@ def escalate_due(
                 "steps": log,
             },
         )
+    # The outbox rows are written here in bulk, not through the unit: wake the
+    # dispatcher as ``write`` would have.
+    if queued and after_commit is not None:
+        after_commit()
     return summary
 
 
-Int64Array = NDArray[np.int64]
-_ORDERS: Final = WorkOrder.metadata.tables["work_orders"]
-_CHUNK: Final = 10_000  # ids per IN list (SQLite allows 32,766 parameters)
-_DONE_STATUS: Final = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
+def _instant(seconds: int) -> datetime | None:
+    return None if seconds == NULL_EPOCH else from_epoch_seconds(seconds)
+
+
+def _update_caches(session: Session, swept: _Replayed, rows: Int64Array) -> None:
+    """Store the fresh SLA cache of orders that take no step, each guarded by its version
+    (an order written meanwhile keeps what its own write stored)."""
+    table = _ORDERS
+    _executemany(
+        session.connection(),
+        update(table)
+        .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
+        .values(
+            sla_next_escalation_at=bindparam("next"),
+            sla_breached=bindparam("breached"),
+            version=table.c.version + 1,
+        ),
+        [
+            {"oid": oid, "v": v, "next": _instant(nxt), "breached": br}
+            for oid, v, nxt, br in zip(
+                swept.ids[rows].tolist(),
+                swept.versions[rows].tolist(),
+                swept.new_next[rows].tolist(),
+                swept.new_breached[rows].tolist(),
+                strict=True,
+            )
+        ],
+    )
 
 
 def _expire_orders(session: Session, order_ids: set[int]) -> None:
@@ -371,7 +416,7 @@ def _expire_orders(session: Session, order_ids: set[int]) -> None:
             session.expire(obj)
 
 
-def _any_breached(report: SlaBatchReport) -> NDArray[np.bool_]:
+def _any_breached(report: SlaBatchReport) -> BoolArray:
     out = np.zeros(len(report), dtype=bool)
     for outcome in (report.first_response, report.next_update, report.resolution):
         if outcome is not None:
@@ -379,12 +424,15 @@ def _any_breached(report: SlaBatchReport) -> NDArray[np.bool_]:
     return out
 
 
-def _candidates(batch: PolicyBatch, esc: EscalationPolicy, now_s: int) -> Int64Array:
+def _candidates(
+    batch: PolicyBatch, rows: Int64Array, esc: EscalationPolicy, now_s: int
+) -> Int64Array:
     """``plan_escalations`` on arrays: each running target's breach or warning due now.
 
     A target is breached when due at or before now, warned when the business time
     left is at most ``1 - warn_share`` of it (the same float test as the scalar plan).
-    Returns rows ``(order id, target index, level index, due epoch second)``.
+    ``rows`` are the batch's orders' positions in the sweep. Returns rows ``(position,
+    target index, level index, due epoch second)``, at most one per order and target.
     """
     report = batch.report
     found: list[Int64Array] = []
@@ -406,12 +454,12 @@ def _candidates(batch: PolicyBatch, esc: EscalationPolicy, now_s: int) -> Int64A
             warn[early] = left.astype(np.float64) <= limit
         for level, mask in enumerate((warn, breach)):
             hits = np.flatnonzero(mask)
-            rows = np.empty((len(hits), 4), dtype=np.int64)
-            rows[:, 0] = report.order_ids[hits]
-            rows[:, 1] = t
-            rows[:, 2] = level
-            rows[:, 3] = due[hits]
-            found.append(rows)
+            found_rows = np.empty((len(hits), 4), dtype=np.int64)
+            found_rows[:, 0] = rows[hits]
+            found_rows[:, 1] = t
+            found_rows[:, 2] = level
+            found_rows[:, 3] = due[hits]
+            found.append(found_rows)
     return np.concatenate(found) if found else np.empty((0, 4), dtype=np.int64)
 
 
@@ -421,7 +469,7 @@ def _as_keys(rows: Int64Array) -> NDArray[np.void]:
     return contiguous.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel()
 
 
-def _is_in(rows: Int64Array, among: Int64Array) -> NDArray[np.bool_]:
+def _is_in(rows: Int64Array, among: Int64Array) -> BoolArray:
     """Which ``rows`` (order id, target, level, due) occur in ``among``.
 
     When the values fit, each row becomes one int64 (``np.isin`` on integers is several
@@ -447,52 +495,143 @@ def _is_in(rows: Int64Array, among: Int64Array) -> NDArray[np.bool_]:
     return np.isin(keys(rows), keys(among))
 
 
-def _not_taken(session: Session, candidates: Int64Array, open_orders: Any) -> list[_Step]:
-    """Candidates whose (order, target, level, due time) has no escalation row yet."""
+def _not_taken(
+    session: Session, swept: _Replayed, candidates: Int64Array, open_orders: Select[Any]
+) -> Int64Array:
+    """Candidates ``(position, target, level, due)`` with no escalation row yet, sorted
+    by order and target.
+
+    An order's memory of its steps (the due instant per target and the levels taken for
+    it) settles most candidates without a query. The escalation rows are read only for
+    the rest: new steps, and due instants that came back to one escalated before.
+    """
     if len(candidates) == 0:
-        return []
-    target = case({n: i for i, n in enumerate(_TARGETS)}, value=Escalation.target, else_=0)
-    level = case({lv.value: i for i, lv in enumerate(_LEVELS)}, value=Escalation.level, else_=0)
-    packed = fetch_int_columns(
-        session,
-        select(
-            Escalation.work_order_id,
-            (epoch_seconds(session, Escalation.due_at) * 4 + target) * 2 + level,
-        ).where(Escalation.work_order_id.in_(open_orders.scalar_subquery())),
+        return candidates
+    row, t, level, due = candidates.T
+    bit = np.left_shift(1, 2 * t + level)
+    remembered = (swept.step_due[row, t] == due) & ((swept.taken[row] & bit) != 0)
+    unsure = candidates[~remembered]
+    if len(unsure):
+        keyed = unsure.copy()
+        keyed[:, 0] = swept.ids[unsure[:, 0]]
+        unsure = unsure[~_is_in(keyed, _escalated(session, keyed[:, 0], open_orders))]
+    fresh: Int64Array = unsure[np.lexsort((unsure[:, 1], unsure[:, 0]))]
+    return fresh
+
+
+def _escalated(session: Session, order_ids: Int64Array, open_orders: Select[Any]) -> Int64Array:
+    """Escalation rows ``(order id, target, level, due)`` of these orders (or of all
+    open orders, when they are many)."""
+    target = case(
+        {inline_constant(n): inline_constant(i) for i, n in enumerate(_TARGETS)},
+        value=Escalation.target,
+        else_=inline_constant(0),
     )
+    level = case(
+        {inline_constant(lv.value): inline_constant(i) for i, lv in enumerate(_LEVELS)},
+        value=Escalation.level,
+        else_=inline_constant(0),
+    )
+    stmt = select(
+        Escalation.work_order_id,
+        (epoch_seconds(session, Escalation.due_at) * inline_constant(4) + target)
+        * inline_constant(2)
+        + level,
+    )
+    wanted = np.unique(order_ids)
+    if len(wanted) > _LOOKUP_LIMIT:
+        parts = [
+            fetch_int_columns(
+                session, stmt.where(Escalation.work_order_id.in_(open_orders.scalar_subquery()))
+            )
+        ]
+    else:
+        ids = wanted.tolist()
+        parts = [
+            fetch_int_columns(
+                session, stmt.where(Escalation.work_order_id.in_(ids[lo : lo + _CHUNK]))
+            )
+            for lo in range(0, len(ids), _CHUNK)
+        ]
+    packed = np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.int64)
     taken = np.empty((len(packed), 4), dtype=np.int64)
     taken[:, 0] = packed[:, 0]
     taken[:, 1] = (packed[:, 1] // 2) % 4
     taken[:, 2] = packed[:, 1] % 2
     taken[:, 3] = packed[:, 1] // 8
-    fresh = candidates[~_is_in(candidates, taken)]
-    fresh = fresh[np.lexsort((fresh[:, 1], fresh[:, 0]))]
-    return [_Step(oid, t, _LEVELS[level], due) for oid, t, level, due in fresh.tolist()]
+    return taken
+
+
+def _executemany(conn: Connection, stmt: Insert | Update, rows: list[dict[str, Any]]) -> int:
+    """``conn.execute(stmt, rows)`` for many rows, with the per-row work done per column.
+
+    On a million rows SQLAlchemy's per-row parameter handling costs about as much as the
+    database's own work. Here the statement is compiled once, each column's values go
+    through its type's bind processor (an object repeated in consecutive rows, such as
+    ``now``, once) and the driver's ``executemany`` gets plain parameters. Every row
+    must give every parameter but constants of the statement. Returns the rowcount.
+    """
+    if not rows:
+        return 0
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
+    if compiled.escaped_bind_names or "POSTCOMPILE" in compiled.string:
+        return int(conn.execute(stmt, rows).rowcount)  # not a plain statement: the usual way
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    names = list(compiled.positiontup or ()) if compiled.positional else list(binds)
+    columns: list[list[Any]] = []
+    for name in names:
+        bind = binds[name]
+        # The dialect's own implementation (SQLite's DATETIME text has microseconds).
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if name in rows[0]:
+            values = [row[name] for row in rows]
+        elif bind.value is not None and bind.callable is None:
+            values = [bind.value] * len(rows)
+        else:
+            raise ValueError(f"_executemany: rows give no value for {name!r}")
+        if process is not None:
+            values = _processed(values, process)
+        columns.append(values)
+    params: list[Any] = list(zip(*columns, strict=True))
+    if not compiled.positional:
+        params = [dict(zip(names, p, strict=True)) for p in params]
+    return int(conn.exec_driver_sql(compiled.string, params).rowcount)
+
+
+def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied to each value; the same object as the one before (e.g. ``now``
+    in every row) is not processed again."""
+    out: list[Any] = []
+    last: Any = object()
+    done: Any = None
+    for v in values:
+        if v is not last:
+            last, done = v, process(v)
+        out.append(done)
+    return out
 
 
 def _take_steps(
-    session: Session,
-    unit: WriteUnit,
-    steps: list[_Step],
-    policy: EscalationPolicy | None,
-    batches: list[PolicyBatch],
-    loaded: dict[int, _Loaded],
-) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
-    """Record the steps: escalation rows, tier-ups, supervisor mails and webhooks, in bulk.
+    session: Session, unit: WriteUnit, steps: Int64Array, swept: _Replayed
+) -> tuple[list[dict[str, Any]], tuple[int, int, int], bool]:
+    """Record the steps in bulk: escalation rows, tier-ups and the orders' memory of their
+    steps, supervisor mails and webhooks (outbox rows), each with one executemany.
 
     Orders are re-read (tier, team, version) under the write lock; an order whose
     version moved since the replay is skipped, its steps left to the next sweep.
+    Returns the log, the counts (warnings, breaches, tier-ups) and whether outbox rows
+    were written.
     """
-    if not steps:
-        return [], (0, 0, 0)
-    policy_of: dict[int, EscalationPolicy] = {}
-    for b in batches:
-        esc = policy or EscalationPolicy(warn_share=b.policy_row.warn_share)
-        policy_of.update(dict.fromkeys(b.report.order_ids.tolist(), esc))
-    wanted = sorted({s.order_id for s in steps})
+    if len(steps) == 0:
+        return [], (0, 0, 0), False
+    rows = steps[:, 0]
+    first = np.concatenate(([True], rows[1:] != rows[:-1]))  # steps are sorted by order
+    group = np.cumsum(first) - 1  # each step's order, 0..m-1
+    order_rows = rows[first]
+    oids = swept.ids[order_rows].tolist()
     current: dict[int, tuple[str, int | None, str, int]] = {}
-    for lo in range(0, len(wanted), _CHUNK):
-        chunk = wanted[lo : lo + _CHUNK]
+    for lo in range(0, len(oids), _CHUNK):
         for oid, tier, team_id, subject, version in session.execute(
             select(
                 WorkOrder.id,
@@ -500,100 +639,189 @@ def _take_steps(
                 WorkOrder.team_id,
                 WorkOrder.subject,
                 WorkOrder.version,
-            ).where(WorkOrder.id.in_(chunk))
+            ).where(WorkOrder.id.in_(oids[lo : lo + _CHUNK]))
         ):
             current[oid] = (tier, team_id, subject, version)
+    # Written meanwhile: its own write refreshed it; the next sweep decides.
+    live = np.array(
+        [
+            oid in current and current[oid][3] == v
+            for oid, v in zip(oids, swept.versions[order_rows].tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    keep = live[group]
+    steps, group = steps[keep], group[keep]
+    if len(steps) == 0:
+        return [], (0, 0, 0), False
+    rows, t, level, due = (np.ascontiguousarray(c) for c in steps.T)
+    breach = level == 1
+    # Each breach moves its order one tier up, in target order, until the top tier.
+    top = len(_TIER_NAMES) - 1
+    rank0 = np.array(
+        [
+            _TIER_RANK[current[oid][0]] if ok else 0
+            for oid, ok in zip(oids, live.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    eligible = breach & swept.tier_up[rows]
+    before = np.cumsum(eligible) - eligible
+    first_of_order = np.concatenate(([0], np.flatnonzero(group[1:] != group[:-1]) + 1))
+    before -= np.repeat(before[first_of_order], np.diff(np.append(first_of_order, len(group))))
+    rank_before = np.minimum(rank0[group] + before, top)
+    ups = eligible & (rank_before < top)
     supervisors = {
         team_id: (username, email)
         for team_id, username, email in session.execute(
             select(Team.id, User.username, User.email).join(User, Team.supervisor_id == User.id)
         )
     }
+    hooks = session.execute(
+        select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
+    ).all()
+    events = tuple(f"work_order.sla_{name}" for name in _LEVEL_NAMES)
+    hook_urls = tuple(
+        [url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events
+    )
+    now = unit.now
+    now_iso = now.isoformat()
     log: list[dict[str, Any]] = []
     escalations: list[dict[str, Any]] = []
-    tiers: dict[int, str] = {}
-    warnings = breaches = tier_ups = 0
-    for s in steps:
-        if s.order_id not in current or current[s.order_id][3] != loaded[s.order_id].version:
-            continue  # written meanwhile: its own write refreshed it; the next sweep decides
-        tier, team_id, subject, _version = current[s.order_id]
-        tier = tiers.get(s.order_id, tier)
-        esc = policy_of[s.order_id]
-        breach = s.level.is_breach
-        due = from_epoch_seconds(s.due_s)
-        target = _TARGETS[s.target]
+    webhooks: list[dict[str, Any]] = []
+    mails: list[dict[str, Any]] = []
+    step_oids = swept.ids[rows].tolist()
+    for oid, ti, lv_i, due_s, up, rank, notify in zip(
+        step_oids,
+        t.tolist(),
+        level.tolist(),
+        due.tolist(),
+        ups.tolist(),
+        rank_before.tolist(),
+        swept.notify[rows].tolist(),
+        strict=True,
+    ):
+        _tier, team_id, subject, _version = current[oid]
+        name = _LEVEL_NAMES[lv_i]
+        target = _TARGETS[ti]
+        due_at = from_epoch_seconds(due_s)
         actions: list[str] = []
-        if breach and esc.tier_up_on_breach and not Tier(tier).is_top:
-            up = Tier(tier).next_up
-            if up is not None:
-                actions.append(f"tier {tier}→{up.value}")
-                tiers[s.order_id] = up.value
-                tier_ups += 1
-        if breach and esc.notify_supervisor and team_id is not None:
+        if up:
+            actions.append(f"tier {_TIER_NAMES[rank]}→{_TIER_NAMES[rank + 1]}")
+        if lv_i == 1 and notify and team_id is not None:
             username, email = supervisors.get(team_id, ("", None))
             if email:
-                unit.email(
-                    email,
-                    f"[SLA {s.level.value}] work order #{s.order_id}: {target}",
-                    f"Work order #{s.order_id} ({subject}) {s.level.value} on {target}; "
-                    f"due {due.isoformat()}.",
+                mails.append(
+                    _outbox_row(
+                        now,
+                        "email",
+                        email,
+                        unit.action,
+                        {
+                            "subject": f"[SLA {name}] work order #{oid}: {target}",
+                            "body": f"Work order #{oid} ({subject}) {name} on {target}; "
+                            f"due {due_at.isoformat()}.",
+                        },
+                    )
                 )
                 actions.append(f"supervisor {username} notified")
-        unit.notify(
-            f"work_order.sla_{s.level.value}",
-            {"work_order_id": s.order_id, "target": target, "due_at": due},
-        )
-        if breach:
-            breaches += 1
-        else:
-            warnings += 1
-        text = "; ".join(actions) or s.level.value
+        for url in hook_urls[lv_i]:
+            payload = {
+                "event": events[lv_i],
+                "at": now_iso,
+                "work_order_id": oid,
+                "target": target,
+                "due_at": due_at.isoformat(),
+            }
+            webhooks.append(_outbox_row(now, "webhook", url, events[lv_i], payload))
+        text = "; ".join(actions) or name
         escalations.append(
             {
-                "work_order_id": s.order_id,
+                "work_order_id": oid,
                 "target": target,
-                "level": s.level.value,
-                "due_at": due,
-                "at": unit.now,
+                "level": name,
+                "due_at": due_at,
+                "at": now,
                 "action": text,
             }
         )
         log.append(
             {
-                "work_order_id": s.order_id,
+                "work_order_id": oid,
                 "target": target,
-                "level": s.level.value,
-                "due_at": due,
+                "level": name,
+                "due_at": due_at,
                 "action": text,
             }
         )
-    if not escalations:
-        return log, (warnings, breaches, tier_ups)
-    session.execute(insert(Escalation), escalations)
+    # The orders' memory of their steps: a step for a new due instant replaces the
+    # target's levels; one for the remembered instant adds its level.
+    step_due = swept.step_due[order_rows]
+    taken = swept.taken[order_rows]
+    moved = step_due[group, t] != due
+    np.bitwise_and.at(taken, group[moved], ~(3 << (2 * t[moved])))
+    np.bitwise_or.at(taken, group, 1 << (2 * t + level))
+    step_due[group, t] = due  # at most one step per order and target
+    n_ups = np.bincount(group, weights=ups, minlength=len(order_rows)).astype(np.int64)
+    final_rank = np.minimum(rank0 + n_ups, top)
+    tier_ups = int(n_ups.sum())
+    orders: list[dict[str, Any]] = []
+    for g in np.unique(group).tolist():
+        oid, r = oids[g], int(order_rows[g])
+        d0, d1, d2 = step_due[g].tolist()
+        orders.append(
+            {
+                "oid": oid,
+                "v": current[oid][3],
+                "tier": _TIER_NAMES[int(final_rank[g])] if n_ups[g] else current[oid][0],
+                "now": now,
+                "next": _instant(int(swept.new_next[r])),
+                "breached": bool(swept.new_breached[r]),
+                "d0": d0 or None,
+                "d1": d1 or None,
+                "d2": d2 or None,
+                "taken": int(taken[g]),
+            }
+        )
+    conn = session.connection()
+    _executemany(conn, insert(_ESCALATIONS), escalations)
     table = _ORDERS
-    orders = [
-        {
-            "oid": oid,
-            "v": loaded[oid].version,
-            "tier": tiers.get(oid, current[oid][0]),
-            "now": unit.now,
-            "next": loaded[oid].next_escalation_at,
-            "breached": loaded[oid].breached,
-        }
-        for oid in sorted({e["work_order_id"] for e in escalations})
-    ]
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+    written = _executemany(
+        conn,
         update(table)
         .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
         .values(
-            tier=bindparam("tier"),
-            updated_at=bindparam("now"),
-            sla_next_escalation_at=bindparam("next"),
-            sla_breached=bindparam("breached"),
-            version=table.c.version + 1,
+            {
+                table.c.tier: bindparam("tier"),
+                table.c.updated_at: bindparam("now"),
+                table.c.sla_next_escalation_at: bindparam("next"),
+                table.c.sla_breached: bindparam("breached"),
+                **{table.c[name]: bindparam(f"d{i}") for i, name in enumerate(_STEP_DUE)},
+                table.c.sla_steps_taken: bindparam("taken"),
+                table.c.version: table.c.version + 1,
+            }
         ),
         orders,
     )
-    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(orders):
+    if conn.dialect.supports_sane_multi_rowcount and written != len(orders):
         raise ConflictError("sla.escalate_due: orders changed during the sweep; run it again")
-    return log, (warnings, breaches, tier_ups)
+    # As WriteUnit would queue them: webhooks, then mails.
+    for outbox in (webhooks, mails):
+        _executemany(conn, insert(_OUTBOX), outbox)
+    breaches = int(breach.sum())
+    return log, (len(steps) - breaches, breaches, tier_ups), bool(webhooks or mails)
+
+
+def _outbox_row(
+    now: datetime, channel: str, target: str, event: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "created_at": now,
+        "channel": channel,
+        "target": target,
+        "event": event,
+        "payload": payload,
+        "sent_at": None,
+        "attempts": 0,
+        "last_error": "",
+    }

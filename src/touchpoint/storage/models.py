@@ -199,6 +199,13 @@ class WorkOrder(Versioned, Base):
 
     ``sla_next_escalation_at`` and ``sla_breached`` are caches of the last SLA replay,
     kept for sweeps and queue sorting; the timeline is the source of truth.
+
+    The ``sla_step_due_*`` columns and ``sla_steps_taken`` are the escalation sweep's
+    memory of the steps it recorded, so that it need not re-read every escalation row:
+    per target, the due instant (UTC epoch seconds) its recorded steps belong to, and
+    bit ``2 * target + level`` set for each level taken for that instant (targets
+    first_response, next_update, resolution = 0, 1, 2; warning, breach = 0, 1). The
+    ``escalations`` rows stay the record; a step missing here is looked up there.
     """
 
     __tablename__ = "work_orders"
@@ -225,6 +232,10 @@ class WorkOrder(Versioned, Base):
     closed_at: Mapped[datetime | None]
     sla_next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    sla_step_due_first_response: Mapped[int | None] = mapped_column(BigInteger)
+    sla_step_due_next_update: Mapped[int | None] = mapped_column(BigInteger)
+    sla_step_due_resolution: Mapped[int | None] = mapped_column(BigInteger)
+    sla_steps_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class WorkOrderEvent(Base):
