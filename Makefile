@@ -42,8 +42,10 @@ pytest: setup system
 
 test: lint typecheck pytest
 
-bench: setup
+bench: setup system
+	bash scripts/bench-deps.sh
 	$(VENV)/bin/python bench/quality_report.py
+	bash scripts/with-services.sh $(VENV)/bin/python bench/api_writes.py --runs 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,20 +1,37 @@
 """Write throughput of the service desk's HTTP API beside a no-op endpoint, same server, same run.
 
-Starts uvicorn on 127.0.0.1 (one process) on a fresh SQLite file, and on PostgreSQL when
-``TOUCHPOINT_TEST_PG_URL`` is set (e.g. ``bash scripts/with-services.sh .venv/bin/python
-bench/api_writes.py``), seeds one agent, then in each run sends a bounded number of
-requests from a concurrent httpx client: the authenticated no-op, work-order creations
-(POST) and updates (PATCH with the version). Prints a markdown table of the median over
-the runs: requests/s, p50 and p99 latency, and the ratio to the no-op rate.
+Starts uvicorn on 127.0.0.1 (``--workers`` processes forked on one socket, see ``serve``)
+on a fresh SQLite file (WAL), and on PostgreSQL when ``TOUCHPOINT_TEST_PG_URL`` is set
+(e.g. ``bash scripts/with-services.sh .venv/bin/python bench/api_writes.py``), seeds one
+agent, a team, a customer and a 24x7 SLA policy, then in each run drives the server with
+wrk (``bench/api_writes.lua``, one connection per wrk thread) for ``--seconds`` per
+operation:
+
+- no-op: ``GET /api/noop``, authenticated like the writes (token → user → actor),
+- create: ``POST /api/work-orders``,
+- update: ``PATCH /api/work-orders/{id}`` with the version read from the previous answer,
+  one order per connection, toggling the priority (each one a real change).
+
+Every answer outside 2xx counts as a failure and is reported. After each write phase the
+bench checks the database and stops if it disagrees: at least one audit row per 2xx write
+(at most one more per connection: wrk drops the answers still in flight when it stops),
+and the orders' versions moved by exactly the number of audited updates.
+
+Prints a markdown table of the median over the runs: successful requests/s, p50 and p99
+latency (wrk's ``--latency`` percentiles), ratio to the no-op rate, failures.
 
 Targets (issue 3): >= 1,000 writes/s on SQLite, p99 < 50 ms, >= 40% of the no-op rate.
+``scripts/bench-deps.sh`` installs wrk (Debian's package). ``--profile create|update``
+instead prints a cProfile of the service side of the writes (see ``profile``).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
+import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -22,15 +39,18 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
+LUA = Path(__file__).with_suffix(".lua")
 PASSWORD = "bench-password-1"  # noqa: S105 (throwaway benchmark login)
+OPS = ("no-op", "create", "update")
 
 
 def app_factory() -> Any:
@@ -39,6 +59,107 @@ def app_factory() -> Any:
     from touchpoint.settings import Settings
 
     return create_app(Settings())
+
+
+def serve(port: int, workers: int) -> None:
+    """Serve ``app_factory`` on 127.0.0.1:``port`` from ``workers`` forked uvicorn processes.
+
+    Not ``uvicorn --workers``: that creates its listening socket with protocol number 0, so
+    asyncio does not set TCP_NODELAY on the accepted connections, and each answer (headers
+    and body written separately) then waits on the client's delayed ACK: ~40 ms per
+    request, with idle CPUs. Here the socket is made as TCP and inherited by ``fork``.
+    """
+    import signal
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own event loop, app and database engine
+            config = uvicorn.Config(
+                "bench.api_writes:app_factory",
+                factory=True,
+                log_level="warning",
+                access_log=False,
+            )
+            uvicorn.Server(config).run(sockets=[sock])
+            os._exit(0)
+        children.append(pid)
+
+    def stop(_sig: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        os.waitpid(child, 0)
+
+
+def profile(op: str, n: int) -> None:
+    """cProfile ``n`` writes of ``op`` as the server runs them, without HTTP: one session
+    each, the bearer token's user and actor read, then the service call (create or update),
+    on a fresh SQLite file. Prints the functions by cumulative time."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import select as select_
+
+    from touchpoint.domain.contacts import Channel
+    from touchpoint.domain.work_orders import Priority, WorkOrderType
+    from touchpoint.services import work_orders as svc
+    from touchpoint.services.auth import TokenSigner, principal_for_token
+    from touchpoint.storage.db import make_engine, make_session_factory
+    from touchpoint.storage.models import User
+
+    with tempfile.TemporaryDirectory(prefix="touchpoint-profile-") as tmp:
+        url = f"sqlite:///{tmp}/profile.sqlite3"
+        customer_id, team_id = _prepare(url)
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        signer = TokenSigner("bench-secret")
+        with factory() as s:
+            token = signer.issue(s.scalars(select_(User)).one())
+        draft = svc.WorkOrderDraft(
+            customer_id=customer_id,
+            type=WorkOrderType.REPAIR,
+            channel=Channel.HOTLINE,
+            subject="bench order",
+            team_id=team_id,
+        )
+        state: dict[str, Any] = {}
+
+        def one() -> None:
+            now = datetime.now(UTC)
+            with factory() as s:
+                _user, actor = principal_for_token(s, signer, token)
+                if op == "create" or "order" not in state:
+                    state["order"] = svc.open_work_order(s, actor, draft, now=now).order
+                    return
+                o = state["order"]
+                priority = Priority.HIGH if o.priority == Priority.NORMAL.value else Priority.NORMAL
+                changes = svc.WorkOrderChanges(priority=priority)
+                state["order"] = svc.update_work_order(
+                    s, actor, o.id, changes, version=o.version, now=now
+                ).order
+
+        for _ in range(200):  # warm-up: statement caches, parsed policies
+            one()
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(n):
+            one()
+        prof.disable()
+        engine.dispose()
+    stats = pstats.Stats(prof)
+    print(f"{op}: {stats.total_tt / n * 1000:.2f} ms per write under cProfile")  # type: ignore[attr-defined]
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 def _free_port() -> int:
@@ -106,50 +227,78 @@ def _prepare(url: str) -> tuple[int, int]:
     return ids
 
 
-async def _phase(
-    client: httpx.AsyncClient,
-    make: Any,
-    n: int,
-    concurrency: int,
-    timeout_s: float,
-    on_ok: Any = None,
-) -> tuple[float, list[float], int]:
-    """Send ``n`` requests with ``concurrency`` workers; returns (rate, latencies, errors)."""
-    latencies: list[float] = []
-    errors = 0
-    counter = iter(range(n))
-    deadline = time.perf_counter() + timeout_s
+@dataclass(frozen=True)
+class Phase:
+    """What wrk measured in one phase."""
 
-    async def worker(w: int) -> None:
-        nonlocal errors
-        state: dict[str, Any] = {}
-        for _i in counter:
-            if time.perf_counter() > deadline:
-                return
-            method, url, body = make(w, state)
-            t = time.perf_counter()
-            r = await client.request(method, url, json=body)
-            latencies.append(time.perf_counter() - t)
-            if r.status_code >= 300:
-                errors += 1
-            else:
-                state["last"] = r.json()
-                if on_ok is not None:
-                    on_ok(w, state["last"])
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    elapsed = time.perf_counter() - start
-    return len(latencies) / elapsed, latencies, errors
+    rate: float  # successful (2xx) requests per second
+    p50: float  # ms
+    p99: float  # ms
+    ok: int
+    failed: int  # non-2xx answers, socket errors and timeouts
 
 
-def _p(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
+def _wrk(base: str, args: argparse.Namespace, op: str, *extra: str) -> Phase:
+    n = args.connections
+    cmd = [
+        args.wrk,
+        f"-t{n}",
+        f"-c{n}",
+        f"-d{args.seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(LUA),
+        base,
+        "--",
+        op,
+        *extra,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next((x for x in out.splitlines() if x.startswith("WRK_RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    r = json.loads(line.removeprefix("WRK_RESULT "))
+    seconds = r["duration_us"] / 1e6
+    return Phase(
+        rate=r["ok"] / seconds,
+        p50=r["p50_us"] / 1000,
+        p99=r["p99_us"] / 1000,
+        ok=r["ok"],
+        failed=r["non_2xx"] + r["socket_errors"] + r["timeouts"],
+    )
 
 
-async def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+def _count_audit(engine: Any, action: str) -> int:
+    from touchpoint.storage.models import AuditEntry
+
+    with engine.connect() as c:
+        return int(
+            c.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+            )
+        )
+
+
+def _versions(engine: Any, ids: list[int]) -> dict[int, int]:
+    from touchpoint.storage.models import WorkOrder
+
+    with engine.connect() as c:
+        rows = c.execute(select(WorkOrder.id, WorkOrder.version).where(WorkOrder.id.in_(ids)))
+        return {int(i): int(v) for i, v in rows}
+
+
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise SystemExit(f"api_writes: integrity check failed: {what}")
+
+
+def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    from touchpoint.storage.db import make_engine
+
     customer_id, team_id = _prepare(url)
+    engine = make_engine(url)
     port = _free_port()
     env = {
         **os.environ,
@@ -161,16 +310,11 @@ async def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[di
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "bench.api_writes:app_factory",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
+            "bench.api_writes",
+            "--serve",
             str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
+            "--workers",
+            str(args.workers),
         ],
         cwd=ROOT,
         env=env,
@@ -178,92 +322,90 @@ async def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[di
     base = f"http://127.0.0.1:{port}"
     results: list[dict[str, Any]] = []
     try:
-        limits = httpx.Limits(
-            max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-        )
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-            for _ in range(100):
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(300):
                 try:
-                    if (await client.get("/healthz")).status_code == 200:
+                    if client.get("/healthz").status_code == 200:
                         break
                 except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            tok = (
-                await client.post(
-                    "/api/auth/token", data={"username": "bench", "password": PASSWORD}
-                )
-            ).json()
-            client.headers["Authorization"] = f"Bearer {tok['access_token']}"
+                    time.sleep(0.1)
+            tok = client.post(
+                "/api/auth/token", data={"username": "bench", "password": PASSWORD}
+            ).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {tok}"
+            client.headers["Content-Type"] = "application/json"
+            create_body = json.dumps(
+                {
+                    "customer_id": customer_id,
+                    "type": "repair",
+                    "channel": "hotline",
+                    "subject": "bench order",
+                    "team_id": team_id,
+                },
+                separators=(",", ":"),
+            )
+            order_ids = []
+            for _ in range(args.connections):  # one order per wrk connection
+                r = client.post("/api/work-orders", content=create_body)
+                r.raise_for_status()
+                order_ids.append(int(r.json()["id"]))
 
-            def noop(_w: int, _s: dict[str, Any]) -> tuple[str, str, Any]:
-                return "GET", "/api/noop", None
+        def orders_arg() -> tuple[str, dict[int, int]]:
+            versions = _versions(engine, order_ids)
+            return ",".join(f"{i}:{versions[i]}" for i in order_ids), versions
 
-            def create(_w: int, _s: dict[str, Any]) -> tuple[str, str, Any]:
-                return (
-                    "POST",
-                    "/api/work-orders",
-                    {
-                        "customer_id": customer_id,
-                        "type": "repair",
-                        "channel": "hotline",
-                        "subject": "bench order",
-                        "team_id": team_id,
-                    },
-                )
+        # Warm-up (every worker process compiles its statements and caches its policies).
+        warm = argparse.Namespace(**{**vars(args), "seconds": 2})
+        _wrk(base, warm, "noop", tok)
+        _wrk(base, warm, "create", tok, create_body)
+        _wrk(base, warm, "update", tok, orders_arg()[0])
 
-            def update(w: int, s: dict[str, Any]) -> tuple[str, str, Any]:
-                last = orders[w % len(orders)]
-                return (
-                    "PATCH",
-                    f"/api/work-orders/{last['id']}",
-                    {
-                        "version": last["version"],
-                        "priority": "high" if last["priority"] == "normal" else "normal",
-                    },
-                )
+        per_op: dict[str, list[Phase]] = {op: [] for op in OPS}
+        for _run in range(args.runs):
+            per_op["no-op"].append(_wrk(base, args, "noop", tok))
 
-            orders = []
-            for _ in range(args.concurrency):
-                _m, url_, body_ = create(0, {})
-                orders.append((await client.post(url_, json=body_)).json())
+            before = _count_audit(engine, "work_order.open")
+            phase = _wrk(base, args, "create", tok, create_body)
+            time.sleep(0.5)  # let requests still in flight when wrk stopped finish
+            opened = _count_audit(engine, "work_order.open") - before
+            _check(
+                phase.ok <= opened <= phase.ok + args.connections,
+                f"{phase.ok} creates answered 2xx, {opened} audited",
+            )
+            per_op["create"].append(phase)
 
-            def keep(w: int, order: dict[str, Any]) -> None:
-                orders[w % len(orders)] = order  # the next PATCH sends the new version
+            spec, old = orders_arg()
+            before = _count_audit(engine, "work_order.update")
+            phase = _wrk(base, args, "update", tok, spec)
+            time.sleep(0.5)
+            audited = _count_audit(engine, "work_order.update") - before
+            moved = sum(v - old[i] for i, v in _versions(engine, order_ids).items())
+            _check(
+                phase.ok <= audited <= phase.ok + args.connections and audited == moved,
+                f"{phase.ok} updates answered 2xx, {audited} audited, versions moved {moved}",
+            )
+            per_op["update"].append(phase)
 
-            await _phase(client, noop, 200, args.concurrency, 10)  # warm-up
-            per_op: dict[str, list[tuple[float, float, float, int]]] = {
-                "no-op": [],
-                "create": [],
-                "update": [],
-            }
-            for _run in range(args.runs):
-                for op, make in (("no-op", noop), ("create", create), ("update", update)):
-                    rate, lat, errs = await _phase(
-                        client,
-                        make,
-                        args.requests,
-                        args.concurrency,
-                        args.max_seconds,
-                        on_ok=keep if op == "update" else None,
-                    )
-                    per_op[op].append((rate, _p(lat, 0.5), _p(lat, 0.99), errs))
-            base_rate = statistics.median(r for r, *_ in per_op["no-op"])
-            for op, rows in per_op.items():
-                rate = statistics.median(r for r, *_ in rows)
-                results.append(
-                    {
-                        "backend": name,
-                        "op": op,
-                        "rate": rate,
-                        "p50": statistics.median(p for _, p, _, _ in rows),
-                        "p99": statistics.median(p for _, _, p, _ in rows),
-                        "errors": sum(e for *_, e in rows),
-                        "ratio": rate / base_rate if base_rate else float("nan"),
-                    }
-                )
+        base_rate = statistics.median(p.rate for p in per_op["no-op"])
+        for op, phases in per_op.items():
+            rate = statistics.median(p.rate for p in phases)
+            results.append(
+                {
+                    "backend": name,
+                    "op": op,
+                    "rate": rate,
+                    "p50": statistics.median(p.p50 for p in phases),
+                    "p99": statistics.median(p.p99 for p in phases),
+                    "ok": sum(p.ok for p in phases),
+                    "failed": sum(p.failed for p in phases),
+                    "ratio": rate / base_rate if base_rate else float("nan"),
+                    "runs": [round(p.rate) for p in phases],
+                }
+            )
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=30)
+        engine.dispose()
     return results
 
 
@@ -271,16 +413,39 @@ def main() -> None:
     """Run the benchmark and print the table."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--requests", type=int, default=2000, help="requests per operation per run")
-    ap.add_argument("--concurrency", type=int, default=16)
-    ap.add_argument("--max-seconds", type=float, default=30.0, help="cap per phase")
+    ap.add_argument("--seconds", type=int, default=10, help="wrk duration per operation per run")
+    ap.add_argument("--connections", type=int, default=16, help="wrk connections (= threads)")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument(
+        "--backend",
+        choices=("all", "sqlite", "postgresql"),
+        default="all",
+        help="PostgreSQL runs when TOUCHPOINT_TEST_PG_URL is set",
+    )
+    ap.add_argument(
+        "--profile",
+        choices=("create", "update"),
+        help="instead: cProfile the service side of N writes (see --profile-writes)",
+    )
+    ap.add_argument("--profile-writes", type=int, default=2000)
+    ap.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve is not None:  # the server process started by _run_backend
+        serve(args.serve, args.workers)
+        return
+    if args.profile is not None:
+        profile(args.profile, args.profile_writes)
+        return
+    args.wrk = shutil.which("wrk")
+    if args.wrk is None:
+        raise SystemExit("api_writes: wrk not found; run scripts/bench-deps.sh")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="touchpoint-bench-") as tmp:
         args.data_dir = tmp
-        rows += asyncio.run(_run_backend("SQLite (WAL)", f"sqlite:///{tmp}/bench.sqlite3", args))
+        if args.backend in ("all", "sqlite"):
+            rows += _run_backend("SQLite (WAL)", f"sqlite:///{tmp}/bench.sqlite3", args)
         pg = os.environ.get("TOUCHPOINT_TEST_PG_URL")
-        if pg:
+        if pg and args.backend in ("all", "postgresql"):
             from touchpoint.storage.db import make_engine
 
             schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -289,23 +454,28 @@ def main() -> None:
                 c.execute(text(f'CREATE SCHEMA "{schema}"'))
             try:
                 sep = "&" if "?" in pg else "?"
-                rows += asyncio.run(
-                    _run_backend("PostgreSQL", f"{pg}{sep}options=-csearch_path%3D{schema}", args)
+                rows += _run_backend(
+                    "PostgreSQL", f"{pg}{sep}options=-csearch_path%3D{schema}", args
                 )
             finally:
                 with admin.begin() as c:
                     c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
     print(
-        f"\n{args.runs} runs × {args.requests} requests per operation, concurrency "
-        f"{args.concurrency}, one uvicorn process, client on the same host; medians.\n"
+        f"\n{args.runs} runs × {args.seconds} s per operation; wrk, {args.connections} "
+        f"connections (one per thread); uvicorn, {args.workers} worker process(es); "
+        f"load generator on the same host; medians.\n"
     )
-    print("| backend | operation | requests/s | p50 ms | p99 ms | vs no-op | errors |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print(
+        "| backend | operation | 2xx req/s | p50 ms | p99 ms | vs no-op | non-2xx+errors "
+        "| req/s per run |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(
             f"| {r['backend']} | {r['op']} | {r['rate']:.0f} | {r['p50']:.1f} | "
-            f"{r['p99']:.1f} | {r['ratio']:.0%} | {r['errors']} |"
+            f"{r['p99']:.1f} | {r['ratio']:.0%} | {r['failed']} of {r['ok'] + r['failed']} "
+            f"| {', '.join(map(str, r['runs']))} |"
         )
 
 

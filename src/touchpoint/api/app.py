@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -56,6 +57,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now (modules, mappers, schemas: a few hundred thousand objects)
+        # lives as long as the app: keep it out of the garbage collector's scans, which
+        # otherwise take ~10% of a write's CPU under load. Thawed on shutdown, so that an
+        # app started and stopped in a test leaves nothing uncollectable behind.
+        gc.freeze()
         if dispatcher is not None:
             dispatcher.start()
         try:
@@ -65,6 +71,7 @@ def create_app(
                 dispatcher.stop()
             if engine is None:
                 eng.dispose()
+            gc.unfreeze()
 
     app = FastAPI(
         title="touchpoint service desk",

@@ -1,19 +1,25 @@
-"""Request dependencies: session, clock, current user (bearer token or cookie), roles."""
+"""Request dependencies: session, clock, current user (bearer token or cookie), roles.
+
+Every dependency is ``async def``: FastAPI would run a plain ``def`` in its thread pool,
+a hand-off per dependency per request. The one that reads the database (the current
+user) goes through :meth:`DeskState.call`, like the routes' service calls.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchpoint.domain.roles import Role
-from touchpoint.services.auth import TokenSigner, actor_for, user_for_token
+from touchpoint.services.auth import TokenSigner, principal_for_token
 from touchpoint.services.base import Actor
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
@@ -25,6 +31,7 @@ __all__ = [
     "Admin",
     "AfterCommitDep",
     "CurrentUser",
+    "DeskDep",
     "DeskState",
     "IdPath",
     "NowDep",
@@ -35,6 +42,7 @@ __all__ = [
     "Supervisor",
     "Worker",
     "get_current_user",
+    "get_desk",
     "get_session",
     "require_roles",
 ]
@@ -44,6 +52,9 @@ CSRF_HEADER = "X-CSRF-Token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="Numeric id")]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -57,22 +68,62 @@ class DeskState:
     dispatcher: OutboxDispatcher | None
     mail: MailConfig | None
 
+    @property
+    def local_database(self) -> bool:
+        """SQLite: a local file, no network round trip per statement."""
+        return self.engine.dialect.name == "sqlite"
+
+    async def call(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run a blocking database call (a service function) for a request.
+
+        On SQLite it runs right here on the event loop. Its statements only use CPU and
+        the local file, so a worker thread would not run in parallel anyway (it holds the
+        GIL); it would hand the GIL back and forth with the loop at every SQLite call,
+        which costs a write about a third more CPU (bench/api_writes.py). Several worker
+        processes give the parallelism. Over a network (PostgreSQL) the call runs in the
+        thread pool, so that the loop serves other requests while it waits.
+        """
+        if self.local_database:
+            return fn(*args, **kwargs)
+        return await run_in_threadpool(fn, *args, **kwargs)
+
 
 def _state(request: Request) -> DeskState:
     state: DeskState = request.app.state.desk
     return state
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, closed afterwards."""
-    with _state(request).factory() as session:
+async def get_desk(request: Request) -> DeskState:
+    """The app's wiring, for routes that run service calls through ``DeskState.call``."""
+    return _state(request)
+
+
+DeskDep = Annotated[DeskState, Depends(get_desk)]
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, closed afterwards.
+
+    Opening a session does no I/O (it connects on first use). Closing one that still
+    holds a transaction rolls it back, a round trip on PostgreSQL: that is done in the
+    thread pool; a committed write (or SQLite, where the rollback stays in process)
+    closes on the loop.
+    """
+    state = _state(request)
+    session = state.factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction() and not state.local_database:
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The request's instant (the app's clock; tests inject a fixed one)."""
     return _state(request).clock()
 
@@ -80,7 +131,7 @@ def get_now(request: Request) -> datetime:
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_after_commit(request: Request) -> Callable[[], None] | None:
+async def get_after_commit(request: Request) -> Callable[[], None] | None:
     """Wakes the outbox dispatcher after a commit that queued notifications."""
     d = _state(request).dispatcher
     return d.wake if d is not None else None
@@ -99,7 +150,7 @@ class Principal:
     actor: Actor
 
 
-def get_current_user(
+async def get_current_user(
     request: Request,
     session: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -109,29 +160,38 @@ def get_current_user(
     Cookie-authenticated unsafe requests must carry the CSRF token in the
     ``X-CSRF-Token`` header (forms: check it with ``TokenSigner.check_csrf``).
     """
-    signer = _state(request).signer
+    state = _state(request)
+    return await state.call(_authenticate, request, state.signer, session, creds)
+
+
+def _authenticate(
+    request: Request,
+    signer: TokenSigner,
+    session: Session,
+    creds: HTTPAuthorizationCredentials | None,
+) -> Principal:
     if creds is not None:
-        user = user_for_token(session, signer, creds.credentials)
+        user, actor = principal_for_token(session, signer, creds.credentials)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise AuthenticationError("not authenticated: send a bearer token or log in")
-        user = user_for_token(session, signer, cookie, cookie=True)
+        user, actor = principal_for_token(session, signer, cookie, cookie=True)
         if request.method in _UNSAFE:
             token = request.headers.get(CSRF_HEADER, "")
             if not signer.check_csrf(cookie, token):
                 raise ForbiddenError(f"missing or wrong {CSRF_HEADER} header")
-    return Principal(user=user, actor=actor_for(session, user))
+    return Principal(user=user, actor=actor)
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only ``roles`` through (403 otherwise)."""
     allowed = frozenset(roles)
 
-    def check(principal: CurrentUser) -> Principal:
+    async def check(principal: CurrentUser) -> Principal:
         if principal.actor.role not in allowed:
             names = sorted(r.value for r in allowed)
             raise ForbiddenError(

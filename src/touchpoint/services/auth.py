@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -38,6 +39,7 @@ __all__ = [
     "hash_password",
     "list_teams",
     "list_users",
+    "principal_for_token",
     "set_team_members",
     "update_user",
     "user_for_token",
@@ -46,6 +48,7 @@ __all__ = [
 
 TOKEN_MAX_AGE_SECONDS = 12 * 3600
 _hasher = PasswordHasher()
+_VERIFIED_MAX = 4096  # tokens whose signature is remembered, per signer
 
 
 def hash_password(password: str) -> str:
@@ -70,6 +73,9 @@ class TokenSigner:
         self._secret = secret_key.encode()
         self._tokens = URLSafeTimedSerializer(secret_key, salt="touchpoint.api-token")
         self._cookies = URLSafeTimedSerializer(secret_key, salt="touchpoint.session")
+        # Tokens whose signature checked out: (uid, epoch, signed at, epoch seconds). Every
+        # request still loads the user, so revocation (the epoch) and roles stay live.
+        self._verified: dict[tuple[bool, str], tuple[int, int, float]] = {}
 
     def issue(self, user: User, *, cookie: bool = False) -> str:
         """A token (or cookie value) for ``user``."""
@@ -78,16 +84,24 @@ class TokenSigner:
 
     def read(self, token: str, *, cookie: bool = False) -> tuple[int, int]:
         """The (user id, epoch) in a valid token; raises ``AuthenticationError``."""
+        key = (cookie, token)
+        hit = self._verified.get(key)
+        if hit is not None and 0 <= time.time() - hit[2] <= TOKEN_MAX_AGE_SECONDS:
+            return hit[0], hit[1]
         s = self._cookies if cookie else self._tokens
         try:
-            data = s.loads(token, max_age=TOKEN_MAX_AGE_SECONDS)
+            data, signed = s.loads(token, max_age=TOKEN_MAX_AGE_SECONDS, return_timestamp=True)
         except SignatureExpired:
             raise AuthenticationError("token expired; log in again") from None
         except BadSignature:
             raise AuthenticationError("invalid token") from None
         if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
             raise AuthenticationError("invalid token")
-        return int(data["uid"]), int(data.get("ep", 0))
+        uid, epoch = int(data["uid"]), int(data.get("ep", 0))
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[key] = (uid, epoch, signed.timestamp())
+        return uid, epoch
 
     def csrf_token(self, session_cookie: str) -> str:
         """The CSRF token that forms of this session must send back."""
@@ -117,6 +131,30 @@ def user_for_token(
     if user is None or not user.active or user.auth_epoch != epoch:
         raise AuthenticationError("token revoked; log in again")
     return user
+
+
+# Built once: constructing the statement costs about as much as running it.
+_PRINCIPAL = (
+    select(User, TeamMember.team_id)
+    .outerjoin(TeamMember, TeamMember.user_id == User.id)
+    .where(User.id == bindparam("uid"))
+)
+
+
+def principal_for_token(
+    session: Session, signer: TokenSigner, token: str, *, cookie: bool = False
+) -> tuple[User, Actor]:
+    """The active user a token belongs to and its ``Actor``, read in one query (the user
+    joined to its team memberships); raises ``AuthenticationError``."""
+    uid, epoch = signer.read(token, cookie=cookie)
+    rows = session.execute(_PRINCIPAL, {"uid": uid}).all()
+    user = rows[0][0] if rows else None
+    if user is None or not user.active or user.auth_epoch != epoch:
+        raise AuthenticationError("token revoked; log in again")
+    teams = frozenset(team_id for _user, team_id in rows if team_id is not None)
+    return user, Actor(
+        user_id=user.id, username=user.username, role=Role(user.role), team_ids=teams
+    )
 
 
 def actor_for(session: Session, user: User) -> Actor:

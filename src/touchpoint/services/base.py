@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,7 @@ __all__ = [
     "WriteUnit",
     "check_version",
     "get_or_404",
+    "outbox_row",
     "require",
     "snapshot",
     "to_jsonable",
@@ -54,8 +56,13 @@ def require(actor: Actor, allowed: bool, what: str) -> None:
         raise ForbiddenError(f"role {actor.role.value!r} may not {what}")
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn datetimes, enums, decimals and dataclasses into JSON values."""
+    if type(value) in _JSON_SCALARS:  # the common case, answered first
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -71,15 +78,16 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _column_keys(model: type[Base]) -> tuple[str, ...]:
+    return tuple(col.key for col in inspect(model).column_attrs)
+
+
 def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
     """Column values of ``row`` as JSON (for audit before/after)."""
-    mapper = inspect(type(row))
-    out: dict[str, Any] = {}
-    for col in mapper.column_attrs:
-        if col.key in exclude:
-            continue
-        out[col.key] = to_jsonable(getattr(row, col.key))
-    return out
+    return {
+        key: to_jsonable(getattr(row, key)) for key in _column_keys(type(row)) if key not in exclude
+    }
 
 
 T = TypeVar("T", bound=Base)
@@ -103,15 +111,23 @@ def check_version(entity: str, entity_id: int, current: int, expected: int | Non
         )
 
 
+_ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
+
+
 @dataclass
 class WriteUnit:
-    """Collects the audit row and notifications of one write."""
+    """Collects the audit row and notifications of one write.
+
+    They are inserted with Core statements (one for the audit row, one ``executemany``
+    for the outbox) after the write's own rows are flushed, rather than as ORM objects:
+    the ORM would track, flush and refresh rows nobody reads back.
+    """
 
     session: Session
     actor: Actor
     action: str
     now: datetime
-    _audit: AuditEntry | None = None
+    _audit: dict[str, Any] | None = None
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _mails: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -126,15 +142,15 @@ class WriteUnit:
         """Record the single audit row of this write."""
         if self._audit is not None:
             raise RuntimeError(f"{self.action}: a write records exactly one audit row")
-        self._audit = AuditEntry(
-            at=self.now,
-            actor_id=self.actor.user_id,
-            action=self.action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=to_jsonable(before) if before is not None else None,
-            after=to_jsonable(after) if after is not None else None,
-        )
+        self._audit = {
+            "at": self.now,
+            "actor_id": self.actor.user_id,
+            "action": self.action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": to_jsonable(before) if before is not None else None,
+            "after": to_jsonable(after) if after is not None else None,
+        }
 
     def notify(self, event: str, payload: dict[str, Any]) -> None:
         """Queue a webhook event for every active subscription to ``event``."""
@@ -145,37 +161,50 @@ class WriteUnit:
         self._mails.append((to, subject, body))
 
     def _flush(self) -> bool:
+        """Flush the write, insert its audit row and outbox; whether anything was queued."""
         if self._audit is None:
             raise RuntimeError(f"{self.action}: every write records one audit row")
-        self.session.add(self._audit)
-        queued = False
+        self.session.flush()
+        conn = self.session.connection()
+        conn.execute(insert(AuditEntry), [self._audit])
+        outbox: list[dict[str, Any]] = []
         if self._events:
-            hooks = self.session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
+            hooks = conn.execute(_ACTIVE_WEBHOOKS).all()
             for event, payload in self._events:
-                for hook in hooks:
-                    if event in hook.events or "*" in hook.events:
-                        self.session.add(
-                            OutboxMessage(
-                                created_at=self.now,
-                                channel="webhook",
-                                target=hook.url,
-                                event=event,
-                                payload={"event": event, "at": self.now.isoformat(), **payload},
+                for url, events in hooks:
+                    if event in events or "*" in events:
+                        outbox.append(
+                            outbox_row(
+                                self.now,
+                                "webhook",
+                                url,
+                                event,
+                                {"event": event, "at": self.now.isoformat(), **payload},
                             )
                         )
-                        queued = True
         for to, subject, body in self._mails:
-            self.session.add(
-                OutboxMessage(
-                    created_at=self.now,
-                    channel="email",
-                    target=to,
-                    event=self.action,
-                    payload={"subject": subject, "body": body},
-                )
+            outbox.append(
+                outbox_row(self.now, "email", to, self.action, {"subject": subject, "body": body})
             )
-            queued = True
-        return queued
+        if outbox:
+            conn.execute(insert(OutboxMessage), outbox)
+        return bool(outbox)
+
+
+def outbox_row(
+    now: datetime, channel: str, target: str, event: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """One unsent outbox message as an insert row (webhook or e-mail), sent after commit."""
+    return {
+        "created_at": now,
+        "channel": channel,
+        "target": target,
+        "event": event,
+        "payload": payload,
+        "sent_at": None,
+        "attempts": 0,
+        "last_error": "",
+    }
 
 
 AfterCommit = Callable[[], None]

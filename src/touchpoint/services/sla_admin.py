@@ -38,6 +38,7 @@ from touchpoint.services.base import (
     WriteUnit,
     check_version,
     get_or_404,
+    outbox_row,
     require,
     snapshot,
     write,
@@ -712,7 +713,7 @@ def _take_steps(
             username, email = supervisors.get(team_id, ("", None))
             if email:
                 mails.append(
-                    _outbox_row(
+                    outbox_row(
                         now,
                         "email",
                         email,
@@ -733,7 +734,7 @@ def _take_steps(
                 "target": target,
                 "due_at": due_at.isoformat(),
             }
-            webhooks.append(_outbox_row(now, "webhook", url, events[lv_i], payload))
+            webhooks.append(outbox_row(now, "webhook", url, events[lv_i], payload))
         text = "; ".join(actions) or name
         escalations.append(
             {
@@ -810,18 +811,3 @@ def _take_steps(
         _executemany(conn, insert(_OUTBOX), outbox)
     breaches = int(breach.sum())
     return log, (len(steps) - breaches, breaches, tier_ups), bool(webhooks or mails)
-
-
-def _outbox_row(
-    now: datetime, channel: str, target: str, event: str, payload: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "created_at": now,
-        "channel": channel,
-        "target": target,
-        "event": event,
-        "payload": payload,
-        "sent_at": None,
-        "attempts": 0,
-        "last_error": "",
-    }

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, false, inspect, or_, select
+from sqlalchemy import Select, bindparam, false, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
@@ -49,6 +49,7 @@ from touchpoint.storage.models import (
     Contact,
     Customer,
     ReturnVisit,
+    SlaCalendarRow,
     SlaPolicyRow,
     Team,
     User,
@@ -180,8 +181,41 @@ def visible_orders(actor: Actor) -> Select[WorkOrder]:
     return stmt
 
 
+# An order with its SLA policy and calendar, and a policy with its calendar, each in one
+# query: the replay that follows every write then finds the policy and calendar in the
+# session (``compiled_policy`` asks ``session.get``) instead of querying each.
+_ORDER_WITH_POLICY = (
+    select(WorkOrder, SlaPolicyRow, SlaCalendarRow)
+    .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
+    .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
+    .where(WorkOrder.id == bindparam("order_id"))
+)
+_POLICY_WITH_CALENDAR = (
+    select(SlaPolicyRow, SlaCalendarRow)
+    .join(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
+    .where(SlaPolicyRow.id == bindparam("policy_id"))
+)
+# What opening an order checks first, in one round trip: the customer, and whether the
+# team exists (``team_id`` null when it does not, or when none is given).
+_CUSTOMER_AND_TEAM = select(
+    Customer.id,
+    Customer.merged_into_id,
+    Customer.customer_class,
+    select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery().label("team_id"),
+).where(Customer.id == bindparam("customer_id"))
+_HELD = "touchpoint.held_rows"
+
+
+def _hold(session: Session, row: object) -> None:
+    """Keep the last preloaded rows alive while the session lives: its identity map holds
+    only weak references, so unreferenced rows would be gone before the replay."""
+    session.info[_HELD] = row
+
+
 def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
-    order = session.get(WorkOrder, order_id)
+    row = session.execute(_ORDER_WITH_POLICY, {"order_id": order_id}).first()
+    _hold(session, row)
+    order = row[0] if row is not None else None
     if order is None or not _can_see(actor, order):
         raise NotFoundError("work_order", order_id)
     return order
@@ -262,7 +296,8 @@ def _refresh(session: Session, order: WorkOrder, now: datetime) -> SlaReport | N
         for e in pending
         if e.work_order_id == order.id
     ]
-    report = replay_order(session, order.policy_id, timeline, now=now)
+    with session.no_autoflush:  # loading the policy must not flush the order half-done
+        report = replay_order(session, order.policy_id, timeline, now=now)
     refresh_sla_cache(order, report)
     order.updated_at = now
     session.flush()  # one UPDATE with the changes and the cache; audits see the new version
@@ -300,9 +335,7 @@ def open_work_order(
         raise DomainError("subject: must not be empty")
     with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
         customer = session.execute(
-            select(Customer.id, Customer.merged_into_id, Customer.customer_class).where(
-                Customer.id == draft.customer_id
-            )
+            _CUSTOMER_AND_TEAM, {"customer_id": draft.customer_id, "team_id": draft.team_id}
         ).first()
         if customer is None:
             raise DomainError(f"customer_id: customer {draft.customer_id} does not exist")
@@ -313,7 +346,7 @@ def open_work_order(
         if owner_id != actor.user_id:  # the acting user was checked when authenticated
             _check_user(session, owner_id, "owner_id")
         _check_user(session, draft.assignee_id, "assignee_id")
-        if draft.team_id is not None and session.get(Team, draft.team_id) is None:
+        if draft.team_id is not None and customer.team_id is None:
             raise DomainError(f"team_id: team {draft.team_id} does not exist")
         policy_id = draft.policy_id
         if policy_id is not None:
@@ -354,21 +387,26 @@ def open_work_order(
         # A new order's timeline is its creation: replay it in memory, so the order is
         # inserted once with its SLA cache (no event query, no second UPDATE).
         created = TimelineEvent(at=now, type=EventType.CREATED, status=OrderStatus(order.status))
+        if policy_id is not None:
+            _hold(session, session.execute(_POLICY_WITH_CALENDAR, {"policy_id": policy_id}).first())
         report = replay_order(session, policy_id, [created], now=now)
         refresh_sla_cache(order, report)
         session.add(order)
         session.flush()
-        session.add(
-            WorkOrderEvent(
-                work_order_id=order.id,
-                at=now,
-                type=EventType.CREATED.value,
-                status=order.status,
-                actor_id=actor.user_id,
-                body="",
-                channel=None,
-                tag="",
-            )
+        session.connection().execute(  # Core: nobody reads this event object back
+            insert(WorkOrderEvent),
+            [
+                {
+                    "work_order_id": order.id,
+                    "at": now,
+                    "type": EventType.CREATED.value,
+                    "status": order.status,
+                    "actor_id": actor.user_id,
+                    "body": "",
+                    "channel": None,
+                    "tag": "",
+                }
+            ],
         )
         after = snapshot(order)
         audited = after

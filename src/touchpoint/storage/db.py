@@ -24,13 +24,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and a
+    pool that never makes a caller wait."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+            # Never make a caller wait for a pooled connection: the API runs SQLite calls
+            # on its event loop, where waiting for a connection that only another request
+            # on the same loop can give back would never end. A SQLite connection is an
+            # open file; keep as many as the thread pool has threads (anyio: 40).
+            kwargs.setdefault("pool_size", 40)
+            kwargs.setdefault("max_overflow", -1)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -1,4 +1,10 @@
-"""Work orders: open, edit, assign, transition, reply/notes, return visits, recovery, queue."""
+"""Work orders: open, edit, assign, transition, reply/notes, return visits, recovery, queue.
+
+The routes are ``async`` and run the service call, the only part that blocks, through
+``DeskState.call`` (on the loop for SQLite, in the thread pool for PostgreSQL): a plain
+``def`` route would cost FastAPI two thread hand-offs per request, one for the route and
+one more to validate its answer.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from touchpoint.api.convert import recovery_public, work_order_public
-from touchpoint.api.deps import AfterCommitDep, IdPath, NowDep, Reader, SessionDep, Worker
+from touchpoint.api.deps import (
+    AfterCommitDep,
+    DeskDep,
+    IdPath,
+    NowDep,
+    Reader,
+    SessionDep,
+    Worker,
+)
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     AssignmentCreate,
@@ -32,18 +46,25 @@ router = APIRouter(prefix="/api", tags=["work orders"], responses=ERROR_RESPONSE
 
 
 @router.post("/work-orders", response_model=WorkOrderPublic, status_code=201)
-def open_work_order(
-    body: WorkOrderCreate, session: SessionDep, p: Worker, now: NowDep, ac: AfterCommitDep
+async def open_work_order(
+    body: WorkOrderCreate,
+    session: SessionDep,
+    desk: DeskDep,
+    p: Worker,
+    now: NowDep,
+    ac: AfterCommitDep,
 ) -> WorkOrderPublic:
     """Open an order; the caller is its first-contact owner; the SLA policy is chosen by
     type, priority, customer class and channel unless given."""
     draft = svc.WorkOrderDraft(**body.model_dump())
-    return work_order_public(svc.open_work_order(session, p.actor, draft, now=now, after_commit=ac))
+    detail = await desk.call(svc.open_work_order, session, p.actor, draft, now=now, after_commit=ac)
+    return work_order_public(detail)
 
 
 @router.get("/work-orders", response_model=list[WorkOrderPublic])
-def list_work_orders(
+async def list_work_orders(
     session: SessionDep,
+    desk: DeskDep,
     p: Reader,
     now: NowDep,
     status: WorkOrderStatus | None = None,
@@ -56,7 +77,8 @@ def list_work_orders(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[WorkOrderPublic]:
     """Orders the caller may see (agents: their teams' and their own), newest first."""
-    details = svc.list_work_orders(
+    details = await desk.call(
+        svc.list_work_orders,
         session,
         p.actor,
         now=now,
@@ -73,52 +95,65 @@ def list_work_orders(
 
 
 @router.get("/queue", response_model=list[WorkOrderPublic])
-def my_queue(
+async def my_queue(
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[WorkOrderPublic]:
     """The caller's queue, most urgent first (earliest next escalation, priority, age)."""
-    return [work_order_public(d) for d in svc.queue(session, p.actor, now=now, limit=limit)]
+    details = await desk.call(svc.queue, session, p.actor, now=now, limit=limit)
+    return [work_order_public(d) for d in details]
 
 
 @router.get("/work-orders/{order_id}", response_model=WorkOrderPublic)
-def get_work_order(
-    order_id: IdPath, session: SessionDep, p: Reader, now: NowDep
+async def get_work_order(
+    order_id: IdPath, session: SessionDep, desk: DeskDep, p: Reader, now: NowDep
 ) -> WorkOrderPublic:
     """One order with its SLA state and timeline."""
-    return work_order_public(svc.get_work_order(session, p.actor, order_id, now=now), events=True)
+    detail = await desk.call(svc.get_work_order, session, p.actor, order_id, now=now)
+    return work_order_public(detail, events=True)
 
 
 @router.patch("/work-orders/{order_id}", response_model=WorkOrderPublic)
-def update_work_order(
+async def update_work_order(
     order_id: IdPath,
     body: WorkOrderUpdate,
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     ac: AfterCommitDep,
 ) -> WorkOrderPublic:
     """Edit an order (409 on a stale version)."""
     changes = svc.WorkOrderChanges(**body.model_dump(exclude={"version"}))
-    detail = svc.update_work_order(
-        session, p.actor, order_id, changes, version=body.version, now=now, after_commit=ac
+    detail = await desk.call(
+        svc.update_work_order,
+        session,
+        p.actor,
+        order_id,
+        changes,
+        version=body.version,
+        now=now,
+        after_commit=ac,
     )
     return work_order_public(detail)
 
 
 @router.post("/work-orders/{order_id}/assignment", response_model=WorkOrderPublic)
-def assign_work_order(
+async def assign_work_order(
     order_id: IdPath,
     body: AssignmentCreate,
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     ac: AfterCommitDep,
 ) -> WorkOrderPublic:
     """Transfer to another agent; the first-contact owner stays."""
-    detail = svc.assign_work_order(
+    detail = await desk.call(
+        svc.assign_work_order,
         session,
         p.actor,
         order_id,
@@ -133,16 +168,18 @@ def assign_work_order(
 
 
 @router.post("/work-orders/{order_id}/transitions", response_model=WorkOrderPublic)
-def transition_work_order(
+async def transition_work_order(
     order_id: IdPath,
     body: TransitionCreate,
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     ac: AfterCommitDep,
 ) -> WorkOrderPublic:
     """Change status (new → assigned → in_progress → waiting_* → resolved → closed; reopen)."""
-    detail = svc.transition_work_order(
+    detail = await desk.call(
+        svc.transition_work_order,
         session,
         p.actor,
         order_id,
@@ -156,16 +193,18 @@ def transition_work_order(
 
 
 @router.post("/work-orders/{order_id}/messages", response_model=WorkOrderPublic, status_code=201)
-def add_message(
+async def add_message(
     order_id: IdPath,
     body: MessageCreate,
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     ac: AfterCommitDep,
 ) -> WorkOrderPublic:
     """Reply to the customer, record a customer message, or add an internal note."""
-    detail = svc.reply(
+    detail = await desk.call(
+        svc.reply,
         session,
         p.actor,
         order_id,
@@ -183,10 +222,11 @@ def add_message(
 @router.post(
     "/work-orders/{order_id}/return-visits", response_model=WorkOrderPublic, status_code=201
 )
-def record_return_visit(
+async def record_return_visit(
     order_id: IdPath,
     body: ReturnVisitCreate,
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     ac: AfterCommitDep,
@@ -197,7 +237,8 @@ def record_return_visit(
         if body.justice is not None
         else None
     )
-    detail = svc.record_return_visit(
+    detail = await desk.call(
+        svc.record_return_visit,
         session,
         p.actor,
         order_id,
@@ -213,10 +254,11 @@ def record_return_visit(
 
 
 @router.put("/work-orders/{order_id}/recovery", response_model=RecoveryPublic)
-def record_recovery(
+async def record_recovery(
     order_id: IdPath,
     body: RecoveryCreate,
     session: SessionDep,
+    desk: DeskDep,
     p: Worker,
     now: NowDep,
     ac: AfterCommitDep,
@@ -234,16 +276,25 @@ def record_recovery(
         ),
         notice=body.notice,
     )
-    rec = rec_svc.record_recovery(
-        session, p.actor, order_id, draft, now=now, version=body.version, after_commit=ac
+    rec = await desk.call(
+        rec_svc.record_recovery,
+        session,
+        p.actor,
+        order_id,
+        draft,
+        now=now,
+        version=body.version,
+        after_commit=ac,
     )
     return recovery_public(rec)
 
 
 @router.get("/work-orders/{order_id}/recovery", response_model=RecoveryPublic)
-def get_recovery(order_id: IdPath, session: SessionDep, p: Reader) -> RecoveryPublic:
+async def get_recovery(
+    order_id: IdPath, session: SessionDep, desk: DeskDep, p: Reader
+) -> RecoveryPublic:
     """A complaint's recovery record."""
-    rec = rec_svc.get_recovery(session, p.actor, order_id)
+    rec = await desk.call(rec_svc.get_recovery, session, p.actor, order_id)
     if rec is None:
         raise NotFoundError("recovery of work_order", order_id)
     return recovery_public(rec)
