@@ -540,10 +540,18 @@ class BusinessCalendar:
         order = np.argsort(lo, kind="stable")
         return lo[order], hi[order]
 
-    def _build_index(self, start: int, end: int) -> BusinessTimeIndex:
-        # Local dates lag or lead UTC by at most a day; two days of margin each side
-        # make every interval touching [start, end] complete.
-        first_day, last_day = start // _DAY - 2, end // _DAY + 2
+    def business_intervals(
+        self, first_day: int, last_day: int
+    ) -> tuple[Int64Array, Int64Array, Int64Array]:
+        """The business intervals of local dates ``first_day..last_day`` (epoch days).
+
+        Returns ``(starts, ends, before)`` in UTC epoch seconds, led by an empty sentinel
+        interval far in the past, with ``before[i]`` the business seconds before
+        ``starts[i]``: the arrays of a :class:`BusinessTimeIndex` before it is re-based.
+        The result depends on the calendar and the two days only, so a caller may
+        remember it (``services.sla_clock`` does, per calendar and process); callers
+        must not modify the arrays.
+        """
         wall_lo, wall_hi = self._wall_ranges(first_day, last_day)
         seg_starts, seg_offsets = _offset_segments(
             self._zone, (first_day - 1) * _DAY, (last_day + 2) * _DAY
@@ -553,6 +561,12 @@ class BusinessCalendar:
         ends = np.concatenate(([_FAR_PAST], hi)).astype(np.int64)
         lengths = ends - starts
         before = np.cumsum(lengths) - lengths
+        return starts, ends, before
+
+    def _build_index(self, start: int, end: int) -> BusinessTimeIndex:
+        # Local dates lag or lead UTC by at most a day; two days of margin each side
+        # make every interval touching [start, end] complete.
+        starts, ends, before = self.business_intervals(start // _DAY - 2, end // _DAY + 2)
         raw = BusinessTimeIndex(start, end, starts, ends, before)
         # Re-base so that B(cover_start) = 0: callers then ask for "reach" directly.
         origin = int(raw.business_seconds_at(np.array([start], dtype=np.int64))[0])

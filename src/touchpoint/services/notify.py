@@ -111,7 +111,9 @@ def deliver_pending(
     ``max_attempts``. E-mail waits while no SMTP host is configured.
     """
     sent = 0
-    client = http or httpx.Client(timeout=5.0)
+    # Built only when a webhook is due: an httpx client costs an SSL context (tens of
+    # milliseconds), and the dispatcher calls this every few seconds, mostly for nothing.
+    client = http
     try:
         with factory() as session:
             rows = list(
@@ -122,6 +124,8 @@ def deliver_pending(
                     .limit(limit)
                 )
             )
+            if not rows:
+                return 0
             secrets = {h.url: h.secret for h in session.scalars(select(Webhook))}
             for msg in rows:
                 if msg.channel == "email" and mail is None:
@@ -136,6 +140,8 @@ def deliver_pending(
                         secret = secrets.get(msg.target, "")
                         if secret:
                             headers["X-Touchpoint-Signature"] = _signature(secret, body)
+                        if client is None:
+                            client = httpx.Client(timeout=5.0)
                         client.post(msg.target, content=body, headers=headers).raise_for_status()
                     elif mail is not None:
                         email = EmailMessage()
@@ -153,7 +159,7 @@ def deliver_pending(
                     _log.warning("outbox %s to %s failed: %s", msg.id, msg.target, exc)
                 session.commit()
     finally:
-        if http is None:
+        if http is None and client is not None:
             client.close()
     return sent
 

@@ -18,7 +18,7 @@ from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
 from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.errors import DomainError, RuleViolation
 from touchpoint.domain.recovery import JusticeScores
-from touchpoint.domain.sla import EventType, OrderStatus, SlaReport, TimelineEvent
+from touchpoint.domain.sla import EventType, OrderStatus, SlaReport, TimelineEvent, replay
 from touchpoint.domain.work_orders import (
     Priority,
     Tier,
@@ -36,7 +36,8 @@ from touchpoint.services.base import (
 )
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import (
-    choose_policy,
+    ChosenPolicy,
+    choose_compiled_policy,
     load_timeline,
     refresh_sla_cache,
     replay_order,
@@ -349,17 +350,22 @@ def open_work_order(
         if draft.team_id is not None and customer.team_id is None:
             raise DomainError(f"team_id: team {draft.team_id} does not exist")
         policy_id = draft.policy_id
+        chosen: ChosenPolicy | None = None
         if policy_id is not None:
-            if session.get(SlaPolicyRow, policy_id) is None:
+            # The policy with its calendar, in the session for the replay below.
+            held = session.execute(_POLICY_WITH_CALENDAR, {"policy_id": policy_id}).first()
+            _hold(session, held)
+            if held is None and session.get(SlaPolicyRow, policy_id) is None:
                 raise DomainError(f"policy_id: SLA policy {policy_id} does not exist")
         else:
-            policy_id = choose_policy(
+            chosen = choose_compiled_policy(
                 session,
                 type=draft.type,
                 priority=draft.priority,
                 customer_class=CustomerClass(customer.customer_class),
                 channel=draft.channel,
             )
+            policy_id = None if chosen is None else chosen.policy_id
         state = WorkOrderState.open(
             draft.type, owner_id, assignee_id=draft.assignee_id, tier=draft.tier
         )
@@ -387,9 +393,10 @@ def open_work_order(
         # A new order's timeline is its creation: replay it in memory, so the order is
         # inserted once with its SLA cache (no event query, no second UPDATE).
         created = TimelineEvent(at=now, type=EventType.CREATED, status=OrderStatus(order.status))
-        if policy_id is not None:
-            _hold(session, session.execute(_POLICY_WITH_CALENDAR, {"policy_id": policy_id}).first())
-        report = replay_order(session, policy_id, [created], now=now)
+        if chosen is not None:  # parsed with the choice, no policy row needed
+            report: SlaReport | None = replay(chosen.calendar, chosen.policy, [created], now=now)
+        else:
+            report = replay_order(session, policy_id, [created], now=now)
         refresh_sla_cache(order, report)
         session.add(order)
         session.flush()

@@ -77,7 +77,11 @@ def me(request: Request, principal: CurrentUser) -> MePublic:
 
 
 @router.get("/noop", response_model=NoopPublic)
-def noop(principal: CurrentUser) -> NoopPublic:
-    """Authenticated no-op: the write benchmark's baseline (same auth path as writes)."""
+async def noop(principal: CurrentUser) -> NoopPublic:
+    """Authenticated no-op: the write benchmark's baseline (same auth path as writes).
+
+    ``async`` like the work-order routes, so that it measures the same path: the
+    token is checked through ``DeskState.call`` and no thread hand-off follows.
+    """
     del principal
     return NoopPublic()
