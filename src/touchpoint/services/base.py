@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,6 +110,7 @@ def check_version(entity: str, entity_id: int, current: int, expected: int | Non
         )
 
 
+_INSERT_AUDIT = insert(AuditEntry)
 _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
 
 
@@ -154,7 +154,8 @@ class WriteUnit:
 
     def notify(self, event: str, payload: dict[str, Any]) -> None:
         """Queue a webhook event for every active subscription to ``event``."""
-        self._events.append((event, to_jsonable(payload)))
+        # Turned into JSON values at the flush, and only when a subscription wants it.
+        self._events.append((event, payload))
 
     def email(self, to: str, subject: str, body: str) -> None:
         """Queue an e-mail, sent after commit."""
@@ -166,22 +167,25 @@ class WriteUnit:
             raise RuntimeError(f"{self.action}: every write records one audit row")
         self.session.flush()
         conn = self.session.connection()
-        conn.execute(insert(AuditEntry), [self._audit])
+        conn.execute(_INSERT_AUDIT, self._audit)
         outbox: list[dict[str, Any]] = []
         if self._events:
             hooks = conn.execute(_ACTIVE_WEBHOOKS).all()
-            for event, payload in self._events:
-                for url, events in hooks:
-                    if event in events or "*" in events:
-                        outbox.append(
-                            outbox_row(
-                                self.now,
-                                "webhook",
-                                url,
-                                event,
-                                {"event": event, "at": self.now.isoformat(), **payload},
-                            )
+            for event, raw in self._events:
+                wanted = [url for url, events in hooks if event in events or "*" in events]
+                if not wanted:
+                    continue
+                payload = to_jsonable(raw)
+                for url in wanted:
+                    outbox.append(
+                        outbox_row(
+                            self.now,
+                            "webhook",
+                            url,
+                            event,
+                            {"event": event, "at": self.now.isoformat(), **payload},
                         )
+                    )
         for to, subject, body in self._mails:
             outbox.append(
                 outbox_row(self.now, "email", to, self.action, {"subject": subject, "body": body})
@@ -230,8 +234,8 @@ def write(
     if session.new or session.dirty or session.deleted:
         raise RuntimeError(f"{action}: session has unflushed changes from outside a write")
     unit = WriteUnit(session=session, actor=actor, action=action, now=now)
-    lock = _writer_lock(session)
-    lock.acquire()
+    # On SQLite the writers queue from their first write statement to their commit
+    # (storage.db's writer gate), not in SQLite's sleeping busy handler.
     try:
         yield unit
         queued = unit._flush()
@@ -247,31 +251,8 @@ def write(
     except BaseException:
         session.rollback()
         raise
-    finally:
-        lock.release()
     if queued and after_commit is not None:
         after_commit()
-
-
-_sqlite_writers: dict[int, threading.Lock] = {}
-
-
-class _NoLock:
-    def acquire(self) -> bool:
-        return True
-
-    def release(self) -> None:
-        return None
-
-
-def _writer_lock(session: Session) -> threading.Lock | _NoLock:
-    """SQLite has one writer at a time: queue this process's writers on a lock instead of
-    letting them spin in SQLite's busy handler (which sleeps with back-off)."""
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
-        return _NoLock()
-    key = id(bind.engine) if hasattr(bind, "engine") else id(bind)
-    return _sqlite_writers.setdefault(key, threading.Lock())
 
 
 def _integrity_message(exc: IntegrityError) -> str:

@@ -69,6 +69,7 @@ __all__ = [
     "refresh_sla_cache",
     "replay_batches",
     "replay_order",
+    "sla_cache_values",
     "sla_json",
     "sla_report",
     "sla_reports",
@@ -622,14 +623,20 @@ def sla_json(report: SlaReport | None) -> dict[str, Any] | None:
     return None if report is None else dict(report.to_json())
 
 
+def sla_cache_values(report: SlaReport | None) -> dict[str, Any]:
+    """The sweep/sort cache columns for a replay's report, as column values."""
+    if report is None:
+        return {"sla_next_escalation_at": None, "sla_breached": False}
+    return {
+        "sla_next_escalation_at": report.next_escalation_at,
+        "sla_breached": any(
+            t is not None and t.breached
+            for t in (report.first_response, report.next_update, report.resolution)
+        ),
+    }
+
+
 def refresh_sla_cache(order: WorkOrder, report: SlaReport | None) -> None:
     """Keep the sweep/sort cache columns in step with the replay."""
-    if report is None:
-        order.sla_next_escalation_at = None
-        order.sla_breached = False
-        return
-    order.sla_next_escalation_at = report.next_escalation_at
-    order.sla_breached = any(
-        t is not None and t.breached
-        for t in (report.first_response, report.next_update, report.resolution)
-    )
+    for key, value in sla_cache_values(report).items():
+        setattr(order, key, value)

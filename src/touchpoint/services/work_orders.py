@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, bindparam, false, insert, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
 from touchpoint.domain.customers import CustomerClass
@@ -41,6 +41,7 @@ from touchpoint.services.sla_clock import (
     load_timeline,
     refresh_sla_cache,
     replay_order,
+    sla_cache_values,
     sla_json,
     sla_report,
     sla_reports,
@@ -205,6 +206,8 @@ _CUSTOMER_AND_TEAM = select(
     select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery().label("team_id"),
 ).where(Customer.id == bindparam("customer_id"))
 _HELD = "touchpoint.held_rows"
+_INSERT_ORDER = insert(WorkOrder)
+_INSERT_EVENT = insert(WorkOrderEvent)
 
 
 def _hold(session: Session, row: object) -> None:
@@ -369,51 +372,63 @@ def open_work_order(
         state = WorkOrderState.open(
             draft.type, owner_id, assignee_id=draft.assignee_id, tier=draft.tier
         )
-        order = WorkOrder(
-            customer_id=customer.id,
-            type=draft.type.value,
-            channel=draft.channel.value,
-            priority=draft.priority.value,
-            tier=state.tier.value,
-            status=state.status.value,
-            subject=subject,
-            description=draft.description,
-            owner_id=owner_id,
-            assignee_id=state.assignee_id,
-            team_id=draft.team_id,
-            policy_id=policy_id,
-            incident_id=draft.incident_id,
-            hostile=draft.hostile,
-            reopen_count=0,
-            has_return_visit=False,
-            created_at=now,
-            updated_at=now,
-            sla_breached=False,
-        )
+        values: dict[str, Any] = {
+            "customer_id": customer.id,
+            "type": draft.type.value,
+            "channel": draft.channel.value,
+            "priority": draft.priority.value,
+            "tier": state.tier.value,
+            "status": state.status.value,
+            "subject": subject,
+            "description": draft.description,
+            "owner_id": owner_id,
+            "assignee_id": state.assignee_id,
+            "team_id": draft.team_id,
+            "policy_id": policy_id,
+            "incident_id": draft.incident_id,
+            "hostile": draft.hostile,
+            "reopen_count": 0,
+            "has_return_visit": False,
+            "created_at": now,
+            "updated_at": now,
+            "resolved_at": None,
+            "closed_at": None,
+            "sla_step_due_first_response": None,
+            "sla_step_due_next_update": None,
+            "sla_step_due_resolution": None,
+            "sla_steps_taken": 0,
+            "version": 1,
+        }
         # A new order's timeline is its creation: replay it in memory, so the order is
         # inserted once with its SLA cache (no event query, no second UPDATE).
-        created = TimelineEvent(at=now, type=EventType.CREATED, status=OrderStatus(order.status))
+        created = TimelineEvent(at=now, type=EventType.CREATED, status=state.status)
         if chosen is not None:  # parsed with the choice, no policy row needed
             report: SlaReport | None = replay(chosen.calendar, chosen.policy, [created], now=now)
         else:
             report = replay_order(session, policy_id, [created], now=now)
-        refresh_sla_cache(order, report)
+        values.update(sla_cache_values(report))
+        # Core, not the ORM's unit of work (which would track, flush and refresh it): the
+        # row is inserted once, then its object joins the session as if just loaded.
+        conn = session.connection()
+        key = conn.execute(_INSERT_ORDER, values).inserted_primary_key
+        if key is None:  # pragma: no cover - both dialects report it
+            raise RuntimeError("work_orders: the database returned no id")
+        values["id"] = key[0]
+        order = WorkOrder(**values)
+        make_transient_to_detached(order)
         session.add(order)
-        session.flush()
-        session.connection().execute(  # Core: nobody reads this event object back
-            insert(WorkOrderEvent),
-            [
-                {
-                    "work_order_id": order.id,
-                    "at": now,
-                    "type": EventType.CREATED.value,
-                    "status": order.status,
-                    "actor_id": actor.user_id,
-                    "body": "",
-                    "channel": None,
-                    "tag": "",
-                }
-            ],
+        conn.execute(
+            _INSERT_EVENT,
+            {
+                "work_order_id": order.id,
+                "at": now,
+                "type": EventType.CREATED.value,
+                "status": order.status,
+                "actor_id": actor.user_id,
+                "body": "",
+                "channel": None,
+                "tag": "",
+            },
         )
         after = snapshot(order)
         audited = after
