@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -234,8 +235,8 @@ def write(
     if session.new or session.dirty or session.deleted:
         raise RuntimeError(f"{action}: session has unflushed changes from outside a write")
     unit = WriteUnit(session=session, actor=actor, action=action, now=now)
-    # On SQLite the writers queue from their first write statement to their commit
-    # (storage.db's writer gate), not in SQLite's sleeping busy handler.
+    lock = _writer_lock(session)
+    lock.acquire()
     try:
         yield unit
         queued = unit._flush()
@@ -251,8 +252,31 @@ def write(
     except BaseException:
         session.rollback()
         raise
+    finally:
+        lock.release()
     if queued and after_commit is not None:
         after_commit()
+
+
+_sqlite_writers: dict[int, threading.Lock] = {}
+
+
+class _NoLock:
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
+
+
+def _writer_lock(session: Session) -> threading.Lock | _NoLock:
+    """SQLite has one writer at a time: queue this process's writers on a lock instead of
+    letting them spin in SQLite's busy handler (which sleeps with back-off)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return _NoLock()
+    key = id(bind.engine) if hasattr(bind, "engine") else id(bind)
+    return _sqlite_writers.setdefault(key, threading.Lock())
 
 
 def _integrity_message(exc: IntegrityError) -> str:

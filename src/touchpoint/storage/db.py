@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -17,127 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["make_engine", "make_session_factory", "session_scope"]
 
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: the thread lock alone
-    fcntl = None  # type: ignore[assignment]
-
-_BUSY_SECONDS: Final = 10
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
+    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
-
-
-# Statements that make a SQLite transaction a write transaction.
-_WRITES: Final = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"})
-
-
-class _WriterGate:
-    """Queues the writers of one SQLite file, across threads and processes.
-
-    SQLite lets one writer in at a time and makes the others retry in its busy handler,
-    which sleeps with back-off (1, 2, 5, 10… ms): under load the file's lock is free
-    most of that time and the CPUs idle. Here a writer instead waits for the gate when
-    its transaction first writes, and leaves it right after its commit or rollback: a
-    thread lock for this process's threads, then ``flock`` on ``<file>-writer.lock`` for
-    other processes (the kernel wakes the next one at once, and frees the lock of a
-    process that dies). Reads never wait. Waiting longer than the busy timeout raises
-    ``database is locked``, as SQLite would.
-    """
-
-    def __init__(self, database: str) -> None:
-        self._path = f"{database}-writer.lock"
-        self._lock = threading.Lock()
-        self._fd: int | None = None
-        self._pid = os.getpid()
-        self._holders: set[int] = set()  # id() of the DBAPI connections inside
-
-    def _file(self) -> int:
-        if self._fd is None or self._pid != os.getpid():
-            # A forked process opens its own: flock belongs to the open file, which a
-            # fork would share with the parent.
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._fd
-
-    def before_execute(
-        self,
-        _conn: Any,
-        cursor: Any,
-        statement: str,
-        _parameters: Any,
-        _context: Any,
-        _executemany: bool,
-    ) -> None:
-        dbapi_conn = cursor.connection
-        if id(dbapi_conn) in self._holders:
-            return
-        head = statement.lstrip()[:8].split(None, 1)
-        if not head or head[0].upper() not in _WRITES:
-            return
-        if not self._lock.acquire(timeout=_BUSY_SECONDS):
-            raise sqlite3.OperationalError("database is locked (writer gate)")
-        try:
-            if fcntl is not None:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
-        except BaseException:
-            self._lock.release()
-            raise
-        self._holders.add(id(dbapi_conn))
-
-    def leave(self, dbapi_conn: Any) -> None:
-        # The dialect is handed the pool's proxy; the cursor knows the driver's connection.
-        key = id(getattr(dbapi_conn, "dbapi_connection", dbapi_conn))
-        if key not in self._holders:
-            return
-        self._holders.discard(key)
-        try:
-            if fcntl is not None and self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._lock.release()
-
-
-# One gate per file and process, shared by every engine on it (a second ``flock`` on
-# another descriptor of the same file would wait for the first).
-_gates: dict[str, _WriterGate] = {}
-
-
-def _install_writer_gate(engine: Engine, database: str) -> None:
-    """Make the writers of ``engine`` queue on a :class:`_WriterGate`.
-
-    The gate is entered before a transaction's first write statement and left after the
-    DBAPI commit or rollback, which every path goes through: ``Connection.commit`` and
-    ``rollback``, and the pool's reset of a returned or closed connection.
-    """
-    path = os.path.realpath(database)
-    gate = _gates.get(path)
-    if gate is None:
-        gate = _gates.setdefault(path, _WriterGate(path))
-    event.listen(engine, "before_cursor_execute", gate.before_execute)
-    dialect = engine.dialect
-    commit, rollback = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(dbapi_conn: Any) -> None:
-        try:
-            commit(dbapi_conn)
-        finally:
-            gate.leave(dbapi_conn)
-
-    def do_rollback(dbapi_conn: Any) -> None:
-        try:
-            rollback(dbapi_conn)
-        finally:
-            gate.leave(dbapi_conn)
-
-    setattr(dialect, "do_commit", do_commit)  # noqa: B010 (an instance, not the class)
-    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -157,8 +40,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("max_overflow", -1)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        if db and db != ":memory:":
-            _install_writer_gate(engine, db)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
