@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -123,26 +123,25 @@ class _MemoCalendar(BusinessCalendar):
 # may talk to several databases, e.g. in tests). Keying by content is what makes an
 # edited calendar or policy take effect at once in every process: the rows are read
 # with each write, and new content is a new key.
+_Parsed = TypeVar("_Parsed")
 _calendars: dict[str, BusinessCalendar] = {}
 _policies: dict[str, SlaPolicy] = {}
 
 
-def _calendar(definition: Any) -> BusinessCalendar:
+def _parsed(cache: dict[str, _Parsed], parse: Callable[[Any], _Parsed], definition: Any) -> _Parsed:
     key = json.dumps(definition, sort_keys=True)
-    cal = _calendars.get(key)
-    if cal is None:
-        cal = _MemoCalendar.from_json(definition)
-        _calendars[key] = cal
-    return cal
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = parse(definition)
+    return found
+
+
+def _calendar(definition: Any) -> BusinessCalendar:
+    return _parsed(_calendars, _MemoCalendar.from_json, definition)
 
 
 def _policy(definition: Any) -> SlaPolicy:
-    key = json.dumps(definition, sort_keys=True)
-    pol = _policies.get(key)
-    if pol is None:
-        pol = SlaPolicy.from_json(definition)
-        _policies[key] = pol
-    return pol
+    return _parsed(_policies, SlaPolicy.from_json, definition)
 
 
 def compiled_policy(
