@@ -58,6 +58,9 @@ def order(
     *,
     type: WorkOrderType = WorkOrderType.REPAIR,
     policy_id: int | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    subject: str = "Outage",
     now=T0,
 ) -> WorkOrderDetail:  # type: ignore[no-untyped-def]
     return open_work_order(
@@ -67,8 +70,10 @@ def order(
             customer_id=customer_id,
             type=type,
             channel=Channel.HOTLINE,
-            subject="Outage",
+            subject=subject,
             policy_id=policy_id,
+            team_id=team_id,
+            assignee_id=assignee_id,
         ),
         now=now,
     )

@@ -9,19 +9,16 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from tests.services.support import customer, people, policy
+from tests.services.support import customer, order, people, policy
 from tests.storage.support import T0, Database, actor_of, make_user
-from touchpoint.domain.contacts import Channel
 from touchpoint.domain.roles import Role
-from touchpoint.domain.work_orders import Tier, WorkOrderStatus, WorkOrderType
+from touchpoint.domain.work_orders import Tier, WorkOrderStatus
 from touchpoint.services.auth import TeamDraft, create_team
 from touchpoint.services.base import Actor
 from touchpoint.services.incidents import link_to_incident, open_incident, resolve_incident
 from touchpoint.services.kpi import GroupBy, kpi_board
 from touchpoint.services.work_orders import (
-    WorkOrderDraft,
     assign_work_order,
-    open_work_order,
     transition_work_order,
 )
 from touchpoint.storage.models import WorkOrder
@@ -45,18 +42,14 @@ def _open(
     team_id: int | None = None,
 ) -> WorkOrder:
     """An order the agent opens (and takes at once with ``take``, the /call box)."""
-    return open_work_order(
+    return order(
         s,
         agent,
-        WorkOrderDraft(
-            customer_id=cid,
-            type=WorkOrderType.REPAIR,
-            channel=Channel.HOTLINE,
-            subject="No power",
-            policy_id=pid,
-            assignee_id=agent.user_id if take else None,
-            team_id=team_id,
-        ),
+        cid,
+        policy_id=pid,
+        team_id=team_id,
+        assignee_id=agent.user_id if take else None,
+        subject="No power",
         now=at,
     ).order
 

@@ -17,16 +17,14 @@ from sqlalchemy.orm import Session
 from tests.services.support import customer, order, people, policy
 from tests.storage.support import BACKENDS, T0, Database, open_database
 from touchpoint.domain.calendar import to_epoch_seconds
-from touchpoint.domain.contacts import Channel
 from touchpoint.domain.roles import Role
-from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services import sla_admin
 from touchpoint.services.auth import TeamDraft, create_team
 from touchpoint.services.base import Actor
 from touchpoint.services.notify import create_webhook
 from touchpoint.services.sla_admin import escalate_due
 from touchpoint.services.sla_clock import sla_reports
-from touchpoint.services.work_orders import MessageKind, WorkOrderDraft, open_work_order, reply
+from touchpoint.services.work_orders import MessageKind, reply
 from touchpoint.storage.models import (
     AuditEntry,
     Escalation,
@@ -92,19 +90,7 @@ def test_breach_mails_the_supervisor_and_fires_subscribed_webhooks(db: Database)
         )
         pid = policy(db, s, sup, FIRST_RESPONSE)
         cid = customer(db, s, agent)
-        o = open_work_order(
-            s,
-            agent,
-            WorkOrderDraft(
-                customer_id=cid,
-                type=WorkOrderType.REPAIR,
-                channel=Channel.HOTLINE,
-                subject="No power",
-                team_id=team.id,
-                policy_id=pid,
-            ),
-            now=T0,
-        ).order
+        o = order(s, agent, cid, policy_id=pid, team_id=team.id, subject="No power").order
         email = s.scalar(select(User.email).where(User.id == sup.user_id))
         woken: list[int] = []
         queued: list[OutboxMessage] = []

@@ -6,14 +6,14 @@ import dataclasses
 import enum
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,6 +31,7 @@ __all__ = [
     "require",
     "snapshot",
     "to_jsonable",
+    "webhook_targets",
     "write",
 ]
 
@@ -115,6 +116,13 @@ _INSERT_AUDIT = insert(AuditEntry)
 _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
 
 
+def webhook_targets(conn: Connection, events: Sequence[str]) -> list[list[str]]:
+    """For each of ``events``, the URLs of the active webhooks subscribed to it (by
+    name or ``*``), read in one query."""
+    hooks = conn.execute(_ACTIVE_WEBHOOKS).all()
+    return [[url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events]
+
+
 @dataclass
 class WriteUnit:
     """Collects the audit row and notifications of one write.
@@ -171,9 +179,8 @@ class WriteUnit:
         conn.execute(_INSERT_AUDIT, self._audit)
         outbox: list[dict[str, Any]] = []
         if self._events:
-            hooks = conn.execute(_ACTIVE_WEBHOOKS).all()
-            for event, raw in self._events:
-                wanted = [url for url, events in hooks if event in events or "*" in events]
+            targets = webhook_targets(conn, [event for event, _ in self._events])
+            for (event, raw), wanted in zip(self._events, targets, strict=True):
                 if not wanted:
                     continue
                 payload = to_jsonable(raw)

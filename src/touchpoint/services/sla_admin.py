@@ -41,6 +41,7 @@ from touchpoint.services.base import (
     outbox_row,
     require,
     snapshot,
+    webhook_targets,
     write,
 )
 from touchpoint.services.errors import ConflictError
@@ -58,7 +59,6 @@ from touchpoint.storage.models import (
     SlaPolicyRow,
     Team,
     User,
-    Webhook,
     WorkOrder,
 )
 
@@ -678,13 +678,8 @@ def _take_steps(
             select(Team.id, User.username, User.email).join(User, Team.supervisor_id == User.id)
         )
     }
-    hooks = session.execute(
-        select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
-    ).all()
     events = tuple(f"work_order.sla_{name}" for name in _LEVEL_NAMES)
-    hook_urls = tuple(
-        [url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events
-    )
+    hook_urls = webhook_targets(session.connection(), events)
     now = unit.now
     now_iso = now.isoformat()
     log: list[dict[str, Any]] = []

@@ -58,7 +58,6 @@ __all__ = [
     "ChosenPolicy",
     "PolicyBatch",
     "choose_compiled_policy",
-    "choose_policy",
     "compiled_policy",
     "epoch_seconds",
     "fetch_int_columns",
@@ -256,24 +255,6 @@ def choose_compiled_policy(
         active.rules, type=type, priority=priority, customer_class=customer_class, channel=channel
     )
     return None if policy_id is None else active.compile(policy_id)
-
-
-def choose_policy(
-    session: Session,
-    *,
-    type: WorkOrderType,
-    priority: Priority,
-    customer_class: CustomerClass,
-    channel: Channel,
-) -> int | None:
-    """The id of the active policy whose conditions match first (rank, specificity, id)."""
-    return select_policy(
-        _active_policies(session).rules,
-        type=type,
-        priority=priority,
-        customer_class=customer_class,
-        channel=channel,
-    )
 
 
 def inline_constant(value: Any) -> ColumnElement[Any]:

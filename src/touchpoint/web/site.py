@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from touchpoint.api.deps import CSRF_HEADER, SESSION_COOKIE, DeskState, Principal, SessionDep
 from touchpoint.domain.roles import Role
-from touchpoint.services.auth import actor_for, user_for_token
+from touchpoint.services.auth import principal_for_token
 from touchpoint.services.errors import AuthenticationError
 from touchpoint.web import labels
 from touchpoint.web.i18n import Formatter, negotiate_locale, translations
@@ -127,11 +127,11 @@ def viewer_for(request: Request, session: SessionDep) -> Viewer:
     principal: Principal | None = None
     if cookie:
         try:
-            user = user_for_token(session, signer, cookie, cookie=True)
+            user, actor = principal_for_token(session, signer, cookie, cookie=True)
         except AuthenticationError:
             cookie = None
         else:
-            principal = Principal(user=user, actor=actor_for(session, user))
+            principal = Principal(user=user, actor=actor)
     if cookie and principal is not None:
         csrf = signer.csrf_token(cookie)
     else:
