@@ -64,23 +64,28 @@ def app_factory() -> Any:
 def serve(port: int, workers: int) -> None:
     """Serve ``app_factory`` on 127.0.0.1:``port`` from ``workers`` forked uvicorn processes.
 
-    Not ``uvicorn --workers``: that creates its listening socket with protocol number 0, so
-    asyncio does not set TCP_NODELAY on the accepted connections, and each answer (headers
-    and body written separately) then waits on the client's delayed ACK: ~40 ms per
-    request, with idle CPUs. Here the socket is made as TCP and inherited by ``fork``.
+    Each worker listens on its own socket bound with ``SO_REUSEPORT`` (gunicorn's
+    ``--reuse-port``), so the kernel spreads wrk's connections over the workers. With one
+    shared socket (``uvicorn --workers``) the first worker to wake accepts every
+    connection wrk opens at once, and as they are kept alive the other worker idles for
+    the whole run: half the CPU, by chance, in some runs and not in others. The sockets
+    are made as TCP: ``uvicorn --workers`` creates its socket with protocol number 0, so
+    asyncio does not set TCP_NODELAY on the accepted connections, and each answer
+    (headers and body written separately) then waits on the client's delayed ACK.
     """
     import signal
 
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(2048)
     children = []
     for _ in range(workers):
         pid = os.fork()
-        if pid == 0:  # a worker: its own event loop, app and database engine
+        if pid == 0:  # a worker: its own socket, event loop, app and database engine
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("127.0.0.1", port))
+            sock.listen(2048)
             config = uvicorn.Config(
                 "bench.api_writes:app_factory",
                 factory=True,

@@ -20,7 +20,9 @@ from touchpoint.domain.sla import (
     SlaPolicy,
     TimelineError,
     TimelineEvent,
+    Timelines,
     replay,
+    replay_many,
     timeline_from_json,
 )
 
@@ -459,6 +461,27 @@ def test_now_breach_at_closing_time(now: str | None, breached: bool) -> None:
     assert got.first_response is not None
     assert got.first_response.to_json() == target(60, due="2026-09-28T09:30:00Z", breached=breached)
     assert got.next_escalation_at == parse_instant("2026-09-28T09:30:00Z", "x")
+
+
+def test_remembered_replay_still_applies_each_now() -> None:
+    # replay() remembers everything but rule 9 per (calendar, policy, timeline): the same
+    # timeline replayed at instants either side of its deadline must still flip the breach,
+    # and agree with a fresh batch replay each time.
+    events = timeline_from_json(UNANSWERED)
+    for now, breached in (
+        ("2026-09-28T09:30:01Z", True),
+        ("2026-09-28T09:29:59Z", False),
+        ("2026-09-28T09:30:01Z", True),
+    ):
+        at = parse_instant(now, "now")
+        got = replay(SHANGHAI, POLICY, events, at)
+        fresh = replay_many(SHANGHAI, POLICY, Timelines.from_events([events]), at).report(0)
+        assert got == fresh
+        assert got.first_response is not None and got.first_response.breached is breached
+    # An equal calendar that is another object is replayed on its own, with equal results.
+    twin = BusinessCalendar.from_json(SHANGHAI.to_json())
+    assert twin is not SHANGHAI
+    assert replay(twin, POLICY, events, None) == replay(SHANGHAI, POLICY, events, None)
 
 
 def test_dst_berlin_and_new_york_and_untracked_targets() -> None:

@@ -244,7 +244,8 @@ class BusinessTimeIndex:
         """
         t = np.asarray(instants, dtype=np.int64)
         i = np.searchsorted(self.starts, t, side="right") - 1
-        inside = np.clip(t - self.starts[i], 0, self.ends[i] - self.starts[i])
+        # np.minimum/np.maximum rather than np.clip: the same values, less call overhead.
+        inside = np.minimum(np.maximum(t - self.starts[i], 0), self.ends[i] - self.starts[i])
         found: Int64Array = self.before[i] + inside
         return found
 

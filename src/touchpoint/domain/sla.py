@@ -177,6 +177,11 @@ _STATUS: Final = 4
 _NO_STATUS: Final = -1
 
 
+def _first(flag: BoolArray) -> int:
+    """The index of the first true element of ``flag``, or -1."""
+    return int(flag.argmax()) if flag.any() else -1
+
+
 def _choices(values: Sequence[StrEnum]) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -442,20 +447,18 @@ class Timelines:
         stat = np.asarray(status, dtype=np.int64)
         if not (len(at_arr) == len(kind) == len(stat) == len(positions) == n):
             raise SlaInputError("events", n, "columns differ in length")
-        bad = np.flatnonzero((kind < 0) | (kind >= len(_TYPE_LIST)))
-        if len(bad):
-            raise TimelineError(int(positions[bad[0]]), "type", int(kind[bad[0]]), "is unknown")
+        i = _first((kind < 0) | (kind >= len(_TYPE_LIST)))
+        if i >= 0:
+            raise TimelineError(int(positions[i]), "type", int(kind[i]), "is unknown")
         carries = (kind == _CREATED) | (kind == _STATUS)
-        bad = np.flatnonzero(carries & ((stat < 0) | (stat >= len(_STATUS_LIST))))
-        if len(bad):
-            i = bad[0]
+        i = _first(carries & ((stat < 0) | (stat >= len(_STATUS_LIST))))
+        if i >= 0:
             # Columns name the field "status" for created and status rows alike.
             value = None if stat[i] < 0 else int(stat[i])
             problem = "is missing" if stat[i] < 0 else "is not a status"
             raise TimelineError(int(positions[i]), "status", value, problem)
-        bad = np.flatnonzero(~carries & (stat != _NO_STATUS))
-        if len(bad):
-            i = bad[0]
+        i = _first(~carries & (stat != _NO_STATUS))
+        if i >= 0:
             raise TimelineError(
                 int(positions[i]),
                 "status",
@@ -476,24 +479,21 @@ class Timelines:
         first[1:] = codes[1:] != codes[:-1]
         starts = np.flatnonzero(first)
         created = kind == _CREATED
-        bad = np.flatnonzero(first & ~created)
-        if len(bad):
-            i = bad[0]
+        i = _first(first & ~created)
+        if i >= 0:
             raise TimelineError(
                 int(positions[i]),
                 "type",
                 _TYPE_LIST[kind[i]].value,
                 "is the order's first event: 'created' is missing",
             )
-        bad = np.flatnonzero(~first & created)
-        if len(bad):
-            i = bad[0]
+        i = _first(~first & created)
+        if i >= 0:
             raise TimelineError(
                 int(positions[i]), "type", "created", "appears twice or after other events"
             )
-        bad = np.flatnonzero(~first[1:] & (at_arr[1:] < at_arr[:-1])) + 1
-        if len(bad):
-            i = bad[0]
+        i = _first(~first[1:] & (at_arr[1:] < at_arr[:-1])) + 1
+        if i > 0:
             raise TimelineError(
                 int(positions[i]),
                 "at",
@@ -713,9 +713,45 @@ def replay(
 ) -> SlaReport:
     """Replay one order's timeline under ``policy``: the batch of one.
 
-    ``now`` only adds rule 9's "pending target past its due time" breach.
+    ``now`` only adds rule 9's "pending target past its due time" breach. Everything
+    else of the replay depends on the calendar, the policy and the events alone, so it is
+    remembered for the last few thousand timelines replayed (see :class:`_Replayed`):
+    an order read or edited again without a new event is not replayed again.
     """
-    return replay_many(calendar, policy, Timelines.from_events([events]), now).report(0)
+    key = (
+        id(calendar),
+        id(policy),
+        tuple(
+            (
+                to_epoch_seconds(e.at, "at"),
+                e.type.code,
+                _NO_STATUS if e.status is None else e.status.code,
+            )
+            for e in events
+        ),
+    )
+    found = _REPLAYED.get(key)
+    # The entry holds the calendar and the policy, so their ids cannot be reused by
+    # other objects while it lives; the identity check is for clarity.
+    if found is None or found[0] is not calendar or found[1] is not policy:
+        codes = np.array(key[2], dtype=np.int64).reshape(-1, 3)
+        timelines = (
+            Timelines.from_columns(np.zeros(len(codes), np.int64), *codes.T)
+            if len(codes)
+            else Timelines.from_events([events])  # raises its "no events" error
+        )
+        replayed = _Replayed.of(calendar, policy, timelines)
+        if len(_REPLAYED) >= _REPLAYED_LIMIT:
+            _REPLAYED.clear()
+        _REPLAYED[key] = (calendar, policy, replayed)
+    else:
+        replayed = found[2]
+    return replayed.at(None if now is None else to_epoch_seconds(now, "now")).report(0)
+
+
+_REPLAYED: dict[tuple[int, int, tuple[tuple[int, int, int], ...]], tuple[object, object, _Replayed]]
+_REPLAYED = {}
+_REPLAYED_LIMIT: Final = 4096
 
 
 def _last_flagged(flag: BoolArray) -> Int64Array:
@@ -943,92 +979,126 @@ def replay_many(
     calendar never lets run out is :data:`~touchpoint.domain.calendar.NEVER`.
     """
     now_s = None if now is None else to_epoch_seconds(now, "now")
-    n_events = timelines.n_events
-    if n_events == 0:
+    if timelines.n_events == 0:
         return _empty_report(policy)
-    at = timelines.at
-    kind = timelines.type
-    starts = timelines.order_starts
-    ends = np.append(starts[1:] - 1, n_events - 1)
-    first = np.zeros(n_events, dtype=bool)
-    first[starts] = True
-    order_of = np.repeat(
-        np.arange(len(starts), dtype=np.int64), np.diff(np.append(starts, n_events))
-    )
+    return _Replayed.of(calendar, policy, timelines).at(now_s)
 
-    index = calendar.index(int(at.min()), int(at.max()))
-    b = index.business_seconds_at(at)
 
-    # Status after each event: the last created/status value (every order opens with one).
-    has_status = timelines.status >= 0
-    status = timelines.status[_last_flagged(has_status)]
-    paused_after = _PAUSES[status]
-    done_after = _DONE[status]
-    paused_before = np.concatenate(([False], paused_after[:-1])) & ~first
-    done_before = np.concatenate(([False], done_after[:-1])) & ~first
-    resolution = done_after & ~done_before  # an order created resolved counts as resolved then
-    reopen = ~done_after & done_before
+@dataclass(frozen=True, eq=False)
+class _Replayed:
+    """A batch replayed up to the point where ``now`` enters (rule 9's breach test):
+    clocks, targets and due instants, which depend on the timelines alone."""
 
-    # Rule 2: business time counts between two events unless paused after the first.
-    increments = np.diff(b, prepend=b[0])
-    increments[first | paused_before] = 0
-    u = np.cumsum(increments)
+    order_ids: Int64Array
+    status: Int8Array
+    clocks: _Clocks
+    targets: dict[str, _Target]
+    dues: dict[str, Int64Array]
+    next_escalation_at: Int64Array
 
-    # The clock changes at creation, at each pause start and at each resume.
-    change = first | (paused_after != paused_before)
-    clocks = _Clocks(
-        at=at,
-        b=b,
-        u=u,
-        starts=starts,
-        ends=ends,
-        anchor=_last_flagged(change)[ends],
-        done=done_after[ends],
-        paused=paused_after[ends],
-    )
-
-    targets: dict[str, _Target] = {}
-    if policy.first_response_minutes is not None:
-        targets["first_response"] = _first_response(
-            policy.first_response_minutes, clocks, kind, n_events
+    @classmethod
+    def of(cls, calendar: BusinessCalendar, policy: SlaPolicy, timelines: Timelines) -> _Replayed:
+        """Replay a non-empty batch (rules 1–8)."""
+        n_events = timelines.n_events
+        at = timelines.at
+        kind = timelines.type
+        starts = timelines.order_starts
+        ends = np.append(starts[1:] - 1, n_events - 1)
+        first = np.zeros(n_events, dtype=bool)
+        first[starts] = True
+        order_of = np.repeat(
+            np.arange(len(starts), dtype=np.int64), np.diff(np.append(starts, n_events))
         )
-    if policy.next_update_minutes is not None:
-        if policy.next_update_from is NextUpdateFrom.CUSTOMER_MESSAGE:
-            targets["next_update"] = _next_update_from_customer(
-                policy.next_update_minutes, clocks, kind, resolution, order_of
-            )
-        else:
-            targets["next_update"] = _next_update_from_agent(
-                policy.next_update_minutes, clocks, kind, first, done_after, resolution, reopen
-            )
-    if policy.resolution_minutes is not None:
-        targets["resolution"] = _resolution(policy.resolution_minutes, clocks, resolution)
 
-    # One index extension serves every deadline: B values from the same cover_start
-    # agree between the short and the extended index.
-    queries = {name: _due_queries(target, clocks) for name, target in targets.items()}
-    if queries:
-        wanted = max(int(q[1][targets[name].pending].max(initial=0)) for name, q in queries.items())
-        if wanted > index.reach:
-            index = calendar.index(index.cover_start, index.cover_end, reach=wanted)
-    outcomes: dict[str, TargetOutcomes] = {}
-    next_escalation = np.full(len(starts), NEVER, dtype=np.int64)
-    for name, target in targets.items():
-        _, b_value, floor = queries[name]
-        found = index.instants_at(b_value)
-        due = np.where(found == NEVER, NEVER, np.maximum(found, floor))
-        outcome = _outcomes(target, due, clocks, now_s, name == "next_update")
-        outcomes[name] = outcome
-        live = target.pending & ~clocks.paused
-        next_escalation = np.where(live, np.minimum(next_escalation, due), next_escalation)
+        index = calendar.index(int(at.min()), int(at.max()))
+        b = index.business_seconds_at(at)
 
-    return SlaBatchReport(
-        order_ids=timelines.order_ids,
-        status=status[ends].astype(np.int8),
-        paused=clocks.paused,
-        paused_since=np.where(clocks.paused, at[clocks.anchor], NO_INSTANT),
-        next_escalation_at=np.where(next_escalation == NEVER, NO_INSTANT, next_escalation),
-        first_response=outcomes.get("first_response"),
-        next_update=outcomes.get("next_update"),
-        resolution=outcomes.get("resolution"),
-    )
+        # Status after each event: the last created/status value (every order opens with one).
+        has_status = timelines.status >= 0
+        status = timelines.status[_last_flagged(has_status)]
+        paused_after = _PAUSES[status]
+        done_after = _DONE[status]
+        paused_before = np.concatenate(([False], paused_after[:-1])) & ~first
+        done_before = np.concatenate(([False], done_after[:-1])) & ~first
+        resolution = done_after & ~done_before  # an order created resolved counts as resolved
+        reopen = ~done_after & done_before
+
+        # Rule 2: business time counts between two events unless paused after the first.
+        increments = np.diff(b, prepend=b[0])
+        increments[first | paused_before] = 0
+        u = np.cumsum(increments)
+
+        # The clock changes at creation, at each pause start and at each resume.
+        change = first | (paused_after != paused_before)
+        clocks = _Clocks(
+            at=at,
+            b=b,
+            u=u,
+            starts=starts,
+            ends=ends,
+            anchor=_last_flagged(change)[ends],
+            done=done_after[ends],
+            paused=paused_after[ends],
+        )
+
+        targets: dict[str, _Target] = {}
+        if policy.first_response_minutes is not None:
+            targets["first_response"] = _first_response(
+                policy.first_response_minutes, clocks, kind, n_events
+            )
+        if policy.next_update_minutes is not None:
+            if policy.next_update_from is NextUpdateFrom.CUSTOMER_MESSAGE:
+                targets["next_update"] = _next_update_from_customer(
+                    policy.next_update_minutes, clocks, kind, resolution, order_of
+                )
+            else:
+                targets["next_update"] = _next_update_from_agent(
+                    policy.next_update_minutes, clocks, kind, first, done_after, resolution, reopen
+                )
+        if policy.resolution_minutes is not None:
+            targets["resolution"] = _resolution(policy.resolution_minutes, clocks, resolution)
+
+        # One index extension serves every deadline: B values from the same cover_start
+        # agree between the short and the extended index.
+        queries = {name: _due_queries(target, clocks) for name, target in targets.items()}
+        if queries:
+            wanted = max(
+                int(q[1][targets[name].pending].max(initial=0)) for name, q in queries.items()
+            )
+            if wanted > index.reach:
+                index = calendar.index(index.cover_start, index.cover_end, reach=wanted)
+        dues: dict[str, Int64Array] = {}
+        next_escalation = np.full(len(starts), NEVER, dtype=np.int64)
+        for name, target in targets.items():
+            _, b_value, floor = queries[name]
+            found = index.instants_at(b_value)
+            due = np.where(found == NEVER, NEVER, np.maximum(found, floor))
+            dues[name] = due
+            live = target.pending & ~clocks.paused
+            next_escalation = np.where(live, np.minimum(next_escalation, due), next_escalation)
+        return cls(
+            order_ids=timelines.order_ids,
+            status=status[ends].astype(np.int8),
+            clocks=clocks,
+            targets=targets,
+            dues=dues,
+            next_escalation_at=np.where(next_escalation == NEVER, NO_INSTANT, next_escalation),
+        )
+
+    def at(self, now: int | None) -> SlaBatchReport:
+        """The report at ``now`` (UTC epoch seconds; None: no rule-9 breach test)."""
+        outcomes = {
+            name: _outcomes(target, self.dues[name], self.clocks, now, name == "next_update")
+            for name, target in self.targets.items()
+        }
+        c = self.clocks
+        return SlaBatchReport(
+            order_ids=self.order_ids,
+            status=self.status,
+            paused=c.paused,
+            paused_since=np.where(c.paused, c.at[c.anchor], NO_INSTANT),
+            next_escalation_at=self.next_escalation_at,
+            first_response=outcomes.get("first_response"),
+            next_update=outcomes.get("next_update"),
+            resolution=outcomes.get("resolution"),
+        )
