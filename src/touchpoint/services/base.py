@@ -30,6 +30,7 @@ __all__ = [
     "outbox_row",
     "require",
     "snapshot",
+    "snapshot_values",
     "to_jsonable",
     "webhook_targets",
     "write",
@@ -91,6 +92,14 @@ def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dic
     }
 
 
+def snapshot_values(
+    model: type[Base], values: dict[str, Any], *, exclude: tuple[str, ...] = ("password_hash",)
+) -> dict[str, Any]:
+    """What :func:`snapshot` gives for a row of ``model`` with these column ``values``
+    (every column must be there), without building the row."""
+    return {key: to_jsonable(values[key]) for key in _column_keys(model) if key not in exclude}
+
+
 T = TypeVar("T", bound=Base)
 
 
@@ -119,7 +128,10 @@ _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(
 def webhook_targets(conn: Connection, events: Sequence[str]) -> list[list[str]]:
     """For each of ``events``, the URLs of the active webhooks subscribed to it (by
     name or ``*``), read in one query."""
-    hooks = conn.execute(_ACTIVE_WEBHOOKS).all()
+    return _subscribers(conn.execute(_ACTIVE_WEBHOOKS).all(), events)
+
+
+def _subscribers(hooks: Sequence[Any], events: Sequence[str]) -> list[list[str]]:
     return [[url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events]
 
 
@@ -139,6 +151,10 @@ class WriteUnit:
     _audit: dict[str, Any] | None = None
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _mails: list[tuple[str, str, str]] = field(default_factory=list)
+    # The active webhooks (url, events), read when the write starts: on SQLite that is
+    # before its first write statement, so the file's single write lock is not held
+    # for one more query (another process's writer waits for it).
+    _hooks: Sequence[Any] = ()
 
     def audit(
         self,
@@ -179,7 +195,7 @@ class WriteUnit:
         conn.execute(_INSERT_AUDIT, self._audit)
         outbox: list[dict[str, Any]] = []
         if self._events:
-            targets = webhook_targets(conn, [event for event, _ in self._events])
+            targets = _subscribers(self._hooks, [event for event, _ in self._events])
             for (event, raw), wanted in zip(self._events, targets, strict=True):
                 if not wanted:
                     continue
@@ -245,6 +261,7 @@ def write(
     lock = _writer_lock(session)
     lock.acquire()
     try:
+        unit._hooks = session.connection().execute(_ACTIVE_WEBHOOKS).all()
         yield unit
         queued = unit._flush()
         session.commit()

@@ -32,6 +32,7 @@ from touchpoint.services.base import (
     check_version,
     require,
     snapshot,
+    snapshot_values,
     write,
 )
 from touchpoint.services.errors import NotFoundError
@@ -408,29 +409,29 @@ def open_work_order(
             report = replay_order(session, policy_id, [created], now=now)
         values.update(sla_cache_values(report))
         # Core, not the ORM's unit of work (which would track, flush and refresh it): the
-        # row is inserted once, then its object joins the session as if just loaded.
+        # row is inserted once; its object is built after the commit (below). Its audit
+        # snapshot is taken from the values before the INSERT: on SQLite the file's one
+        # write lock is held from the first write to the commit, and another process's
+        # writer waits for it, so as little as possible runs in between.
+        after = snapshot_values(WorkOrder, {"id": None, **values})
         conn = session.connection()
         key = conn.execute(_INSERT_ORDER, values).inserted_primary_key
         if key is None:  # pragma: no cover - both dialects report it
             raise RuntimeError("work_orders: the database returned no id")
-        values["id"] = key[0]
-        order = WorkOrder(**values)
-        make_transient_to_detached(order)
-        session.add(order)
+        order_id = values["id"] = after["id"] = key[0]
         conn.execute(
             _INSERT_EVENT,
             {
-                "work_order_id": order.id,
+                "work_order_id": order_id,
                 "at": now,
                 "type": EventType.CREATED.value,
-                "status": order.status,
+                "status": values["status"],
                 "actor_id": actor.user_id,
                 "body": "",
                 "channel": None,
                 "tag": "",
             },
         )
-        after = snapshot(order)
         audited = after
         if opening_contact is not None:
             contact = Contact(
@@ -442,15 +443,19 @@ def open_work_order(
                 outcome=ContactOutcome.ORDER_OPENED.value,
                 summary=(opening_contact.summary or subject)[:2000],
                 hostile=draft.hostile,
-                work_order_id=order.id,
+                work_order_id=order_id,
                 incident_id=draft.incident_id,
                 at=now,
             )
             session.add(contact)
             session.flush()
             audited = {**after, "opening_contact": snapshot(contact)}
-        unit.audit("work_order", order.id, before=None, after=audited)
+        unit.audit("work_order", order_id, before=None, after=audited)
         unit.notify("work_order.opened", {"work_order": after})
+    # The committed row's object, in the session as if just loaded (no query).
+    order = WorkOrder(**values)
+    make_transient_to_detached(order)
+    session.add(order)
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
