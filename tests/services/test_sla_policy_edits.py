@@ -112,7 +112,8 @@ def test_edits_written_by_another_process_count_from_the_next_order(db: Database
     try:
         with db.factory() as s:
             _sup, agent, cust, cal_id, pol_id = _setup(db, s)
-            assert _first_response_due(order(s, agent, cust)) == T0 + timedelta(minutes=60)
+            existing = order(s, agent, cust)
+            assert _first_response_due(existing) == T0 + timedelta(minutes=60)
 
             with make_session_factory(other)() as o, o.begin():
                 o.execute(
@@ -131,6 +132,16 @@ def test_edits_written_by_another_process_count_from_the_next_order(db: Database
             # 20 minutes on Monday, 25 on Tuesday from 09:00 local.
             due = T0 + timedelta(days=1, minutes=25)
             assert _first_response_due(order(s, agent, cust)) == due
+            # An existing order's next write replays it on the definitions read with it.
+            edited = update_work_order(
+                s,
+                agent,
+                existing.order.id,
+                WorkOrderChanges(subject="still no power"),
+                version=existing.order.version,
+                now=T0,
+            )
+            assert _first_response_due(edited) == due
 
             with make_session_factory(other)() as o, o.begin():
                 o.execute(

@@ -58,6 +58,7 @@ __all__ = [
     "ChosenPolicy",
     "PolicyBatch",
     "choose_compiled_policy",
+    "compiled_from_text",
     "compiled_policy",
     "epoch_seconds",
     "fetch_int_columns",
@@ -141,6 +142,24 @@ def _calendar(definition: Any) -> BusinessCalendar:
 
 def _policy(definition: Any) -> SlaPolicy:
     return _parsed(_policies, SlaPolicy.from_json, definition)
+
+
+_stored: dict[tuple[str, str], tuple[BusinessCalendar, SlaPolicy]] = {}
+_STORED_LIMIT: Final = 256
+
+
+def compiled_from_text(calendar_text: str, policy_text: str) -> tuple[BusinessCalendar, SlaPolicy]:
+    """A calendar and a policy parsed from their definitions as stored (JSON text read
+    with a cast, no driver decoding), cached by that text; the parsed objects are the
+    same ones :func:`compiled_policy` gives for that content."""
+    key = (calendar_text, policy_text)
+    found = _stored.get(key)
+    if found is None:
+        found = (_calendar(json.loads(calendar_text)), _policy(json.loads(policy_text)))
+        if len(_stored) >= _STORED_LIMIT:
+            _stored.clear()
+        _stored[key] = found
+    return found
 
 
 def compiled_policy(

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, false, insert, inspect, or_, select
+from sqlalchemy import Select, Text, bindparam, cast, false, insert, inspect, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
@@ -39,6 +39,7 @@ from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import (
     ChosenPolicy,
     choose_compiled_policy,
+    compiled_from_text,
     load_timeline,
     refresh_sla_cache,
     replay_order,
@@ -187,8 +188,14 @@ def visible_orders(actor: Actor) -> Select[WorkOrder]:
 # An order with its SLA policy and calendar, and a policy with its calendar, each in one
 # query: the replay that follows every write then finds the policy and calendar in the
 # session (``compiled_policy`` asks ``session.get``) instead of querying each.
+# The order with its policy's and calendar's definitions as stored text (parsed through a
+# cache keyed by that text: no ORM objects for them).
 _ORDER_WITH_POLICY = (
-    select(WorkOrder, SlaPolicyRow, SlaCalendarRow)
+    select(
+        WorkOrder,
+        cast(SlaCalendarRow.definition, Text).label("calendar_definition"),
+        cast(SlaPolicyRow.definition, Text).label("policy_definition"),
+    )
     .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
     .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
     .where(WorkOrder.id == bindparam("order_id"))
@@ -217,12 +224,19 @@ def _hold(session: Session, row: object) -> None:
     session.info[_HELD] = row
 
 
+_LOADED_POLICY = "touchpoint.loaded_policy"
+
+
 def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
     row = session.execute(_ORDER_WITH_POLICY, {"order_id": order_id}).first()
-    _hold(session, row)
-    order = row[0] if row is not None else None
-    if order is None or not _can_see(actor, order):
+    if row is None or not _can_see(actor, row[0]):
         raise NotFoundError("work_order", order_id)
+    order, calendar_text, policy_text = row
+    # For this write's replay (see _refresh), used once; always the last order loaded.
+    if calendar_text is not None and policy_text is not None:
+        session.info[_LOADED_POLICY] = (order.id, order.policy_id, calendar_text, policy_text)
+    else:
+        session.info.pop(_LOADED_POLICY, None)
     return order
 
 
@@ -301,8 +315,14 @@ def _refresh(session: Session, order: WorkOrder, now: datetime) -> SlaReport | N
         for e in pending
         if e.work_order_id == order.id
     ]
-    with session.no_autoflush:  # loading the policy must not flush the order half-done
-        report = replay_order(session, order.policy_id, timeline, now=now)
+    loaded = session.info.pop(_LOADED_POLICY, None)
+    if loaded is not None and loaded[:2] == (order.id, order.policy_id):
+        # The policy read with the order (unless this write changed it).
+        calendar, policy = compiled_from_text(loaded[2], loaded[3])
+        report: SlaReport | None = replay(calendar, policy, timeline, now=now)
+    else:
+        with session.no_autoflush:  # loading the policy must not flush the order half-done
+            report = replay_order(session, order.policy_id, timeline, now=now)
     refresh_sla_cache(order, report)
     order.updated_at = now
     session.flush()  # one UPDATE with the changes and the cache; audits see the new version
