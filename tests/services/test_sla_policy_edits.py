@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.services.support import CALENDAR_24X7, customer, order, people
 from tests.storage.support import T0, Database
+from touchpoint.domain.errors import DomainError
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor
 from touchpoint.services.sla_admin import (
@@ -153,3 +155,24 @@ def test_edits_written_by_another_process_count_from_the_next_order(db: Database
             assert order(s, agent, cust, type=WorkOrderType.COMPLAINT).order.policy_id == pol_id
     finally:
         other.dispose()
+
+
+def test_a_given_policy_is_read_as_stored_and_an_unknown_one_is_refused(db: Database) -> None:
+    with db.factory() as s:
+        sup, agent, cust, cal_id, pol_id = _setup(db, s)
+        pol = s.get(SlaPolicyRow, pol_id)
+        assert pol is not None
+        # Inactive policies are not chosen, but one given explicitly still governs.
+        update_policy(
+            s,
+            sup,
+            pol_id,
+            _draft(pol.name, cal_id, 30, active=False),
+            version=pol.version,
+            now=T0,
+        )
+        given = order(s, agent, cust, policy_id=pol_id)
+        assert given.order.policy_id == pol_id
+        assert _first_response_due(given) == T0 + timedelta(minutes=30)
+        with pytest.raises(DomainError, match=r"policy_id: SLA policy 2147483000 does not exist"):
+            order(s, agent, cust, policy_id=2_147_483_000)

@@ -731,26 +731,21 @@ def replay(
         ),
     )
     found = _REPLAYED.get(key)
-    # The entry holds the calendar and the policy, so their ids cannot be reused by
-    # other objects while it lives; the identity check is for clarity.
-    if found is None or found[0] is not calendar or found[1] is not policy:
-        codes = np.array(key[2], dtype=np.int64).reshape(-1, 3)
-        timelines = (
-            Timelines.from_columns(np.zeros(len(codes), np.int64), *codes.T)
-            if len(codes)
-            else Timelines.from_events([events])  # raises its "no events" error
-        )
-        replayed = _Replayed.of(calendar, policy, timelines)
+    if found is None:
+        replayed = _Replayed.of(calendar, policy, Timelines.from_events([events]))
         if len(_REPLAYED) >= _REPLAYED_LIMIT:
             _REPLAYED.clear()
+        # The entry holds the calendar and the policy, so that their ids in the key
+        # cannot pass to other objects while it lives.
         _REPLAYED[key] = (calendar, policy, replayed)
     else:
         replayed = found[2]
     return replayed.at(None if now is None else to_epoch_seconds(now, "now")).report(0)
 
 
-_REPLAYED: dict[tuple[int, int, tuple[tuple[int, int, int], ...]], tuple[object, object, _Replayed]]
-_REPLAYED = {}
+_REPLAYED: dict[
+    tuple[int, int, tuple[tuple[int, int, int], ...]], tuple[object, object, _Replayed]
+] = {}
 _REPLAYED_LIMIT: Final = 4096
 
 

@@ -230,9 +230,7 @@ class _ActivePolicies:
             row = self.rows[policy_id]
             if row[8] is None:
                 raise LookupError(f"sla calendar {row[6]} not found")
-            found = ChosenPolicy(
-                policy_id, _calendar(json.loads(row[8])), _policy(json.loads(row[7]))
-            )
+            found = ChosenPolicy(policy_id, *compiled_from_text(row[8], row[7]))
             self.compiled[policy_id] = found
         return found
 

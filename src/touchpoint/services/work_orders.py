@@ -185,24 +185,21 @@ def visible_orders(actor: Actor) -> Select[WorkOrder]:
     return stmt
 
 
-# An order with its SLA policy and calendar, and a policy with its calendar, each in one
-# query: the replay that follows every write then finds the policy and calendar in the
-# session (``compiled_policy`` asks ``session.get``) instead of querying each.
-# The order with its policy's and calendar's definitions as stored text (parsed through a
-# cache keyed by that text: no ORM objects for them).
+# An order, and a policy, each with the policy's and calendar's definitions as stored
+# text, in one query (parsed by ``compiled_from_text``, cached by that text: no ORM
+# objects for them, and no further query before the replay).
+_CALENDAR_TEXT = cast(SlaCalendarRow.definition, Text).label("calendar_definition")
+_POLICY_TEXT = cast(SlaPolicyRow.definition, Text).label("policy_definition")
 _ORDER_WITH_POLICY = (
-    select(
-        WorkOrder,
-        cast(SlaCalendarRow.definition, Text).label("calendar_definition"),
-        cast(SlaPolicyRow.definition, Text).label("policy_definition"),
-    )
+    select(WorkOrder, _CALENDAR_TEXT, _POLICY_TEXT)
     .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
     .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
     .where(WorkOrder.id == bindparam("order_id"))
 )
-_POLICY_WITH_CALENDAR = (
-    select(SlaPolicyRow, SlaCalendarRow)
-    .join(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
+_POLICY_TEXTS = (
+    select(_CALENDAR_TEXT, _POLICY_TEXT)
+    .select_from(SlaPolicyRow)
+    .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
     .where(SlaPolicyRow.id == bindparam("policy_id"))
 )
 # What opening an order checks first, in one round trip: the customer, and whether the
@@ -213,15 +210,8 @@ _CUSTOMER_AND_TEAM = select(
     Customer.customer_class,
     select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery().label("team_id"),
 ).where(Customer.id == bindparam("customer_id"))
-_HELD = "touchpoint.held_rows"
 _INSERT_ORDER = insert(WorkOrder)
 _INSERT_EVENT = insert(WorkOrderEvent)
-
-
-def _hold(session: Session, row: object) -> None:
-    """Keep the last preloaded rows alive while the session lives: its identity map holds
-    only weak references, so unreferenced rows would be gone before the replay."""
-    session.info[_HELD] = row
 
 
 _LOADED_POLICY = "touchpoint.loaded_policy"
@@ -376,11 +366,12 @@ def open_work_order(
         policy_id = draft.policy_id
         chosen: ChosenPolicy | None = None
         if policy_id is not None:
-            # The policy with its calendar, in the session for the replay below.
-            held = session.execute(_POLICY_WITH_CALENDAR, {"policy_id": policy_id}).first()
-            _hold(session, held)
-            if held is None and session.get(SlaPolicyRow, policy_id) is None:
+            texts = session.execute(_POLICY_TEXTS, {"policy_id": policy_id}).first()
+            if texts is None:
                 raise DomainError(f"policy_id: SLA policy {policy_id} does not exist")
+            calendar_text, policy_text = texts
+            if calendar_text is not None and policy_text is not None:
+                chosen = ChosenPolicy(policy_id, *compiled_from_text(calendar_text, policy_text))
         else:
             chosen = choose_compiled_policy(
                 session,
@@ -423,9 +414,9 @@ def open_work_order(
         # A new order's timeline is its creation: replay it in memory, so the order is
         # inserted once with its SLA cache (no event query, no second UPDATE).
         created = TimelineEvent(at=now, type=EventType.CREATED, status=state.status)
-        if chosen is not None:  # parsed with the choice, no policy row needed
+        if chosen is not None:  # parsed as read above, no policy row needed
             report: SlaReport | None = replay(chosen.calendar, chosen.policy, [created], now=now)
-        else:
+        else:  # no policy (or, for a given one, no calendar: replay_order says so)
             report = replay_order(session, policy_id, [created], now=now)
         values.update(sla_cache_values(report))
         # Core, not the ORM's unit of work (which would track, flush and refresh it): the
