@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import fcntl
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -282,7 +284,56 @@ def write(
         after_commit()
 
 
-_sqlite_writers: dict[int, threading.Lock] = {}
+class _FileWriterLock:
+    """The writers of one SQLite file queue here, across threads and processes.
+
+    SQLite lets one writer in at a time and makes the others retry in its busy handler,
+    which sleeps with back-off (1, 2, 5… ms) while the lock is long free again: with two
+    server processes writing, the CPUs then idle. Here a write unit waits for a thread
+    lock (this process's threads), then for ``flock`` on ``<file>-writer.lock`` (other
+    processes): the kernel wakes the next waiter as soon as the holder lets go, and
+    frees the lock of a process that dies.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._path = None if database is None else f"{database}-writer.lock"
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = -1
+
+    def _file(self) -> int | None:
+        if self._path is None:  # an in-memory database: one process
+            return None
+        if self._fd is None or self._pid != os.getpid():
+            # A forked process opens its own: a flock belongs to the open file, which a
+            # fork would share with its parent.
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> bool:
+        if not self._thread_lock.acquire(timeout=_WAIT_SECONDS):
+            raise ConflictError("the database is busy with other writes; retry")
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+_WAIT_SECONDS = 10
+_file_locks: dict[object, _FileWriterLock] = {}
 
 
 class _NoLock:
@@ -293,14 +344,19 @@ class _NoLock:
         return None
 
 
-def _writer_lock(session: Session) -> threading.Lock | _NoLock:
-    """SQLite has one writer at a time: queue this process's writers on a lock instead of
-    letting them spin in SQLite's busy handler (which sleeps with back-off)."""
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
+def _writer_lock(session: Session) -> _FileWriterLock | _NoLock:
+    """SQLite has one writer at a time: queue write units here rather than in SQLite's
+    busy handler (see :class:`_FileWriterLock`); other databases lock rows."""
+    engine = session.get_bind().engine
+    if engine.dialect.name != "sqlite":
         return _NoLock()
-    key = id(bind.engine) if hasattr(bind, "engine") else id(bind)
-    return _sqlite_writers.setdefault(key, threading.Lock())
+    database = engine.url.database
+    path = None if not database or database == ":memory:" else os.path.realpath(database)
+    key: object = id(engine) if path is None else path  # in memory: private to its engine
+    lock = _file_locks.get(key)
+    if lock is None:
+        lock = _file_locks.setdefault(key, _FileWriterLock(path))
+    return lock
 
 
 def _integrity_message(exc: IntegrityError) -> str:

@@ -1,0 +1,152 @@
+"""Write units on one SQLite file queue on its writer lock (services.base), across
+threads and processes: nothing fails or is lost, a waiting writer goes on as soon as the
+holder commits, rolls back or dies."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from touchpoint.services.base import Actor, write
+from touchpoint.storage.db import make_engine, make_session_factory
+from touchpoint.storage.migrate import upgrade
+from touchpoint.storage.models import AuditEntry, Team
+
+UNITS_PER_WRITER = 60
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+def _add_team(url: str, name: str, *, hold: float = 0.0, entered: object = None) -> None:
+    """One write unit that adds a team. With ``entered`` (a multiprocessing event) it is
+    set as soon as the unit starts, before anything is written, and the unit then holds
+    on ``hold`` seconds."""
+    engine = make_engine(url)
+    try:
+        with (
+            make_session_factory(engine)() as session,
+            write(session, Actor.system(), "test.team", now=NOW) as unit,
+        ):
+            if entered is not None:
+                entered.set()  # type: ignore[attr-defined]
+            time.sleep(hold)
+            session.add(Team(name=name))
+            session.flush()
+            unit.audit("team", name, before=None, after={"name": name})
+    finally:
+        engine.dispose()
+
+
+def _writer(url: str, writer: int) -> None:
+    for n in range(UNITS_PER_WRITER):
+        _add_team(url, f"w{writer}-{n}")
+
+
+def _count(url: str, model: type[Team] | type[AuditEntry]) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+def test_writer_processes_queue_and_nothing_is_lost(url: str, tmp_path: Path) -> None:
+    before = _count(url, Team), _count(url, AuditEntry)
+    ctx = multiprocessing.get_context("fork")
+    writers = [ctx.Process(target=_writer, args=(url, w)) for w in range(3)]
+    for p in writers:
+        p.start()
+    _writer(url, 99)  # this process writes meanwhile
+    for p in writers:
+        p.join(60)
+        assert p.exitcode == 0
+    assert _count(url, Team) == before[0] + 4 * UNITS_PER_WRITER
+    assert _count(url, AuditEntry) == before[1] + 4 * UNITS_PER_WRITER
+    assert (tmp_path / "desk.sqlite3-writer.lock").exists()
+
+
+def test_write_units_queue_from_their_start(url: str) -> None:
+    # The holder has not written anything yet: SQLite alone would let the second unit
+    # through at once; the writer lock queues whole units (their reads see no other
+    # unit's half-done work).
+    ctx = multiprocessing.get_context("fork")
+    entered = ctx.Event()
+    holder = ctx.Process(
+        target=_add_team, args=(url, "holder"), kwargs={"hold": 0.5, "entered": entered}
+    )
+    holder.start()
+    assert entered.wait(10)
+    started = time.monotonic()
+    _add_team(url, "waiter")
+    waited = time.monotonic() - started
+    holder.join(10)
+    assert holder.exitcode == 0
+    assert 0.3 < waited < 5, waited
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = conn.execute(select(AuditEntry.entity_id).order_by(AuditEntry.id)).scalars().all()
+    engine.dispose()
+    assert names[-2:] == ["holder", "waiter"]  # the holder committed first
+
+
+def test_the_lock_of_a_killed_holder_is_freed(url: str) -> None:
+    ctx = multiprocessing.get_context("fork")
+    entered = ctx.Event()
+    holder = ctx.Process(
+        target=_add_team, args=(url, "killed"), kwargs={"hold": 60, "entered": entered}
+    )
+    holder.start()
+    assert entered.wait(10)
+    assert holder.pid is not None
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join(10)
+    started = time.monotonic()
+    _add_team(url, "after the kill")
+    assert time.monotonic() - started < 5
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = set(conn.execute(select(Team.name)).scalars())
+    engine.dispose()
+    assert "after the kill" in names and "killed" not in names  # nothing half-written
+
+
+def test_a_failed_unit_leaves_the_lock_free(url: str) -> None:
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with (
+        factory() as session,
+        pytest.raises(ValueError, match="boom"),
+        write(session, Actor.system(), "test.team", now=NOW),
+    ):
+        session.add(Team(name="rolled back"))
+        session.flush()
+        raise ValueError("boom")
+    done = threading.Event()
+
+    def other() -> None:
+        _add_team(url, "other thread")
+        done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(5)
+    assert done.is_set()
+    with engine.connect() as conn:
+        names = set(conn.execute(select(Team.name)).scalars())
+    engine.dispose()
+    assert "other thread" in names and "rolled back" not in names
