@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from touchpoint.services.base import Actor, write
+from touchpoint.services.base import Actor, _writer_lock, write
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
 from touchpoint.storage.models import AuditEntry, Team
@@ -150,3 +150,16 @@ def test_a_failed_unit_leaves_the_lock_free(url: str) -> None:
         names = set(conn.execute(select(Team.name)).scalars())
     engine.dispose()
     assert "other thread" in names and "rolled back" not in names
+
+
+def test_one_lock_per_file_however_it_is_named(tmp_path: Path, url: str) -> None:
+    # Two flocks on one file from one process would make the second wait for the first.
+    other_name = f"sqlite:///{tmp_path / 'sub' / '..' / 'desk.sqlite3'}"
+    (tmp_path / "sub").mkdir()
+    engines = [make_engine(url), make_engine(other_name)]
+    try:
+        with make_session_factory(engines[0])() as a, make_session_factory(engines[1])() as b:
+            assert _writer_lock(a) is _writer_lock(b)
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -351,11 +351,19 @@ def _writer_lock(session: Session) -> _FileWriterLock | _NoLock:
     if engine.dialect.name != "sqlite":
         return _NoLock()
     database = engine.url.database
-    path = None if not database or database == ":memory:" else os.path.realpath(database)
-    key: object = id(engine) if path is None else path  # in memory: private to its engine
+    in_memory = not database or database == ":memory:"
+    key: object = id(engine) if in_memory else database  # in memory: private to its engine
     lock = _file_locks.get(key)
     if lock is None:
-        lock = _file_locks.setdefault(key, _FileWriterLock(path))
+        # One lock per file, however it is named: a second flock on another descriptor
+        # of the same file would wait for the first, even in the same process.
+        path = None if in_memory else os.path.realpath(str(database))
+        lock = _file_locks.get(path) if path is not None else None
+        if lock is None:
+            lock = _FileWriterLock(path)
+            if path is not None:
+                lock = _file_locks.setdefault(path, lock)
+        lock = _file_locks.setdefault(key, lock)
     return lock
 
 
