@@ -22,7 +22,9 @@ latency (wrk's ``--latency`` percentiles), ratio to the no-op rate, failures.
 
 Targets (issue 3): >= 1,000 writes/s on SQLite, p99 < 50 ms, >= 40% of the no-op rate.
 ``scripts/bench-deps.sh`` installs wrk (Debian's package). ``--profile create|update``
-instead prints a cProfile of the service side of the writes (see ``profile``).
+instead prints a cProfile of the service side of the writes (see ``profile``), and
+``--in-process N`` times the three requests through the ASGI app called directly (see
+``in_process``).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 LUA = Path(__file__).with_suffix(".lua")
 PASSWORD = "bench-password-1"  # noqa: S105 (throwaway benchmark login)
+SECRET = "bench-secret"  # noqa: S105 (throwaway token-signing key)
 OPS = ("no-op", "create", "update")
 
 
@@ -114,23 +117,19 @@ def profile(op: str, n: int) -> None:
     import cProfile
     import pstats
 
-    from sqlalchemy import select as select_
-
     from touchpoint.domain.contacts import Channel
     from touchpoint.domain.work_orders import Priority, WorkOrderType
     from touchpoint.services import work_orders as svc
     from touchpoint.services.auth import TokenSigner, principal_for_token
     from touchpoint.storage.db import make_engine, make_session_factory
-    from touchpoint.storage.models import User
 
     with tempfile.TemporaryDirectory(prefix="touchpoint-profile-") as tmp:
         url = f"sqlite:///{tmp}/profile.sqlite3"
         customer_id, team_id = _prepare(url)
         engine = make_engine(url)
         factory = make_session_factory(engine)
-        signer = TokenSigner("bench-secret")
-        with factory() as s:
-            token = signer.issue(s.scalars(select_(User)).one())
+        signer = TokenSigner(SECRET)
+        token = _bench_token(url)
         draft = svc.WorkOrderDraft(
             customer_id=customer_id,
             type=WorkOrderType.REPAIR,
@@ -165,6 +164,126 @@ def profile(op: str, n: int) -> None:
     stats = pstats.Stats(prof)
     print(f"{op}: {stats.total_tt / n * 1000:.2f} ms per write under cProfile")  # type: ignore[attr-defined]
     stats.sort_stats("cumulative").print_stats(40)
+
+
+def in_process(n: int, rounds: int = 5) -> None:
+    """Time the three requests through the ASGI app called directly (no server, no
+    socket), on a fresh SQLite file: the best of ``rounds`` rounds of ``n`` each, in ms
+    per request. What the app itself costs, without HTTP parsing or the load generator."""
+    import asyncio
+
+    async def run(app: Any, token: str, customer_id: int, team_id: int) -> dict[str, float]:
+        auth = (b"authorization", b"Bearer " + token.encode())
+
+        async def call(method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+            raw = b"" if body is None else json.dumps(body).encode()
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": method,
+                "scheme": "http",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": b"",
+                "root_path": "",
+                "headers": [
+                    (b"host", b"bench"),
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(raw)).encode()),
+                    auth,
+                ],
+                "client": ("127.0.0.1", 1),
+                "server": ("127.0.0.1", 80),
+            }
+            messages = [{"type": "http.request", "body": raw, "more_body": False}]
+            answer: dict[str, Any] = {"body": b""}
+
+            async def receive() -> dict[str, Any]:
+                if messages:
+                    return messages.pop()
+                await asyncio.sleep(3600)  # pragma: no cover - the app never asks twice
+                return {"type": "http.disconnect"}
+
+            async def send(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    answer["status"] = message["status"]
+                else:
+                    answer["body"] += message.get("body", b"")
+
+            await app(scope, receive, send)
+            if answer["status"] >= 300:
+                raise SystemExit(f"{method} {path}: {answer['status']} {answer['body'][:300]!r}")
+            result: dict[str, Any] = json.loads(answer["body"])
+            return result
+
+        new = {
+            "customer_id": customer_id,
+            "type": "repair",
+            "channel": "hotline",
+            "subject": "bench order",
+            "team_id": team_id,
+        }
+        order = await call("POST", "/api/work-orders", new)
+
+        async def one(op: str) -> None:
+            nonlocal order
+            if op == "no-op":
+                await call("GET", "/api/noop", None)
+            elif op == "create":
+                await call("POST", "/api/work-orders", new)
+            else:
+                priority = "high" if order["priority"] == "normal" else "normal"
+                change = {"priority": priority, "version": order["version"]}
+                order = await call("PATCH", f"/api/work-orders/{order['id']}", change)
+
+        for op in OPS:  # warm-up: statement caches, parsed policies
+            for _ in range(200):
+                await one(op)
+        best = dict.fromkeys(OPS, float("inf"))
+        for _ in range(rounds):
+            for op in OPS:
+                started = time.perf_counter()
+                for _ in range(n):
+                    await one(op)
+                best[op] = min(best[op], (time.perf_counter() - started) / n * 1000)
+        return best
+
+    with tempfile.TemporaryDirectory(prefix="touchpoint-asgi-") as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        customer_id, team_id = _prepare(url)
+        os.environ.update(
+            TOUCHPOINT_DATABASE_URL=url,
+            TOUCHPOINT_SECRET_KEY=SECRET,
+            TOUCHPOINT_DATA_DIR=tmp,
+        )
+        app = app_factory()
+
+        async def main() -> dict[str, float]:
+            async with app.router.lifespan_context(app):
+                token = _bench_token(url)
+                return await run(app, token, customer_id, team_id)
+
+        best = asyncio.run(main())
+    print(f"in process, best of 5 rounds of {n}, ms per request:")
+    for op in OPS:
+        print(f"  {op:7s} {best[op]:.3f}  ({best[op] / best['no-op']:.2f}x the no-op)")
+
+
+def _bench_token(url: str) -> str:
+    """A bearer token for the bench user, issued directly (no login request)."""
+    from sqlalchemy import select as select_
+
+    from touchpoint.services.auth import TokenSigner
+    from touchpoint.storage.db import make_engine, make_session_factory
+    from touchpoint.storage.models import User
+
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as s:
+            return TokenSigner(SECRET).issue(s.scalars(select_(User)).one())
+    finally:
+        engine.dispose()
 
 
 def _free_port() -> int:
@@ -241,6 +360,26 @@ class Phase:
     p99: float  # ms
     ok: int
     failed: int  # non-2xx answers, socket errors and timeouts
+    cpu_ms: float  # the app server's CPU (its processes' user + system time) per 2xx answer
+    cores: float  # the app server's CPU seconds per second of the phase
+
+
+def _server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (the
+    uvicorn workers), from ``/proc``; 0 where there is no ``/proc`` or no ``pid``."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            pids = [pid, *map(int, f.read().split())]
+        total = 0
+        for p in pids:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    except OSError:
+        return 0.0
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _wrk(base: str, args: argparse.Namespace, op: str, *extra: str) -> Phase:
@@ -260,7 +399,10 @@ def _wrk(base: str, args: argparse.Namespace, op: str, *extra: str) -> Phase:
         op,
         *extra,
     ]
+    pid = getattr(args, "server_pid", None)
+    cpu_before = _server_cpu(pid)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    cpu = _server_cpu(pid) - cpu_before
     line = next((x for x in out.splitlines() if x.startswith("WRK_RESULT ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no result:\n{out}")
@@ -272,6 +414,8 @@ def _wrk(base: str, args: argparse.Namespace, op: str, *extra: str) -> Phase:
         p99=r["p99_us"] / 1000,
         ok=r["ok"],
         failed=r["non_2xx"] + r["socket_errors"] + r["timeouts"],
+        cpu_ms=cpu / r["ok"] * 1000 if r["ok"] else float("nan"),
+        cores=cpu / seconds,
     )
 
 
@@ -308,7 +452,7 @@ def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str
     env = {
         **os.environ,
         "TOUCHPOINT_DATABASE_URL": url,
-        "TOUCHPOINT_SECRET_KEY": "bench-secret",
+        "TOUCHPOINT_SECRET_KEY": SECRET,
         "TOUCHPOINT_DATA_DIR": args.data_dir,
     }
     server = subprocess.Popen(
@@ -324,6 +468,7 @@ def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str
         cwd=ROOT,
         env=env,
     )
+    args.server_pid = server.pid
     base = f"http://127.0.0.1:{port}"
     results: list[dict[str, Any]] = []
     try:
@@ -401,6 +546,8 @@ def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str
                     "rate": rate,
                     "p50": statistics.median(p.p50 for p in phases),
                     "p99": statistics.median(p.p99 for p in phases),
+                    "cpu_ms": statistics.median(p.cpu_ms for p in phases),
+                    "cores": statistics.median(p.cores for p in phases),
                     "ok": sum(p.ok for p in phases),
                     "failed": sum(p.failed for p in phases),
                     "ratio": rate / base_rate if base_rate else float("nan"),
@@ -433,6 +580,12 @@ def main() -> None:
         help="instead: cProfile the service side of N writes (see --profile-writes)",
     )
     ap.add_argument("--profile-writes", type=int, default=2000)
+    ap.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="instead: time N requests of each kind through the ASGI app, no server",
+    )
     ap.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve is not None:  # the server process started by _run_backend
@@ -440,6 +593,9 @@ def main() -> None:
         return
     if args.profile is not None:
         profile(args.profile, args.profile_writes)
+        return
+    if args.in_process is not None:
+        in_process(args.in_process)
         return
     args.wrk = shutil.which("wrk")
     if args.wrk is None:
@@ -469,18 +625,19 @@ def main() -> None:
     print(
         f"\n{args.runs} runs × {args.seconds} s per operation; wrk, {args.connections} "
         f"connections (one per thread); uvicorn, {args.workers} worker process(es); "
-        f"load generator on the same host; medians.\n"
+        f"load generator on the same host; medians. Server CPU: the app server's "
+        f"processes (not the database's, nor wrk's), from /proc.\n"
     )
     print(
-        "| backend | operation | 2xx req/s | p50 ms | p99 ms | vs no-op | non-2xx+errors "
-        "| req/s per run |"
+        "| backend | operation | 2xx req/s | p50 ms | p99 ms | vs no-op | server CPU ms/req "
+        "| server cores busy | non-2xx+errors | req/s per run |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(
             f"| {r['backend']} | {r['op']} | {r['rate']:.0f} | {r['p50']:.1f} | "
-            f"{r['p99']:.1f} | {r['ratio']:.0%} | {r['failed']} of {r['ok'] + r['failed']} "
-            f"| {', '.join(map(str, r['runs']))} |"
+            f"{r['p99']:.1f} | {r['ratio']:.0%} | {r['cpu_ms']:.2f} | {r['cores']:.2f} | "
+            f"{r['failed']} of {r['ok'] + r['failed']} | {', '.join(map(str, r['runs']))} |"
         )
 
 
