@@ -23,8 +23,8 @@ latency (wrk's ``--latency`` percentiles), ratio to the no-op rate, failures.
 Targets (issue 3): >= 1,000 writes/s on SQLite, p99 < 50 ms, >= 40% of the no-op rate.
 ``scripts/bench-deps.sh`` installs wrk (Debian's package). ``--profile create|update``
 instead prints a cProfile of the service side of the writes (see ``profile``), and
-``--in-process N`` times the three requests through the ASGI app called directly (see
-``in_process``).
+``--in-process N`` times the three requests through the ASGI app called directly, with
+and without their service calls (see ``in_process``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,7 +170,9 @@ def profile(op: str, n: int) -> None:
 def in_process(n: int, rounds: int = 5) -> None:
     """Time the three requests through the ASGI app called directly (no server, no
     socket), on a fresh SQLite file: the best of ``rounds`` rounds of ``n`` each, in ms
-    per request. What the app itself costs, without HTTP parsing or the load generator."""
+    per request. What the app itself costs, without HTTP parsing or the load generator;
+    then again with the create and update service calls answering from memory (see
+    ``_remembered_answers``), which leaves what the routes cost around them."""
     import asyncio
 
     async def run(app: Any, token: str, customer_id: int, team_id: int) -> dict[str, float]:
@@ -259,15 +262,49 @@ def in_process(n: int, rounds: int = 5) -> None:
         )
         app = app_factory()
 
-        async def main() -> dict[str, float]:
+        async def main() -> tuple[dict[str, float], dict[str, float]]:
             async with app.router.lifespan_context(app):
                 token = _bench_token(url)
-                return await run(app, token, customer_id, team_id)
+                full = await run(app, token, customer_id, team_id)
+                with _remembered_answers():
+                    route_only = await run(app, token, customer_id, team_id)
+                return full, route_only
 
-        best = asyncio.run(main())
-    print(f"in process, best of 5 rounds of {n}, ms per request:")
+        full, route_only = asyncio.run(main())
+    print(f"in process, best of {rounds} rounds of {n}, ms per request:")
+    print("  operation  request  (x the no-op)  without the service call")
     for op in OPS:
-        print(f"  {op:7s} {best[op]:.3f}  ({best[op] / best['no-op']:.2f}x the no-op)")
+        ratio = full[op] / full["no-op"]
+        print(f"  {op:9s}  {full[op]:.3f}    ({ratio:.2f}x)         {route_only[op]:.3f}")
+
+
+@contextlib.contextmanager
+def _remembered_answers() -> Iterator[None]:
+    """Make the create and update service calls answer what they answered first, without
+    running again: the routes then cost what they cost beyond their service call."""
+    from touchpoint.services import work_orders as svc
+
+    real: dict[str, Callable[..., Any]] = {
+        "open_work_order": svc.open_work_order,
+        "update_work_order": svc.update_work_order,
+    }
+    answers: dict[str, Any] = {}
+
+    def remembered(name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if name not in answers:
+                answers[name] = real[name](*args, **kwargs)
+            return answers[name]
+
+        return call
+
+    try:
+        for name in real:
+            setattr(svc, name, remembered(name))
+        yield
+    finally:
+        for name, fn in real.items():
+            setattr(svc, name, fn)
 
 
 def _bench_token(url: str) -> str:
