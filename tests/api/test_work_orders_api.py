@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.api.support import Desk
+from touchpoint.services import base
+from touchpoint.services import work_orders as svc
 from touchpoint.storage.models import AuditEntry, WorkOrder
 
 
@@ -311,3 +317,54 @@ def test_noop_and_healthz(desk: Desk) -> None:
     assert desk.client.get("/healthz").json() == {"status": "ok"}
     assert desk.client.get("/api/noop", headers=desk.h("agent")).json() == {"ok": True}
     assert desk.client.get("/api/noop").status_code == 401
+
+
+def test_a_write_kept_waiting_by_another_gets_503_and_writes_nothing(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if desk.db.backend != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not the database")
+    o = desk.order(desk.customer()["id"])
+    audits = _audit_count(desk)
+    monkeypatch.setattr(base, "_WAIT_SECONDS", 0.2)
+    with desk.db.factory() as s:
+        lock = base._writer_lock(s)  # another write holds the file's writer lock
+    lock.acquire()
+    try:
+        r = desk.client.patch(
+            f"/api/work-orders/{o['id']}",
+            json={"version": o["version"], "subject": "while busy"},
+            headers=desk.h("agent"),
+        )
+    finally:
+        lock.release()
+    assert r.status_code == 503, r.text
+    assert r.headers["Retry-After"] == "1"
+    assert "nothing was written" in r.json()["detail"]
+    assert _audit_count(desk) == audits
+    again = desk.client.patch(
+        f"/api/work-orders/{o['id']}",
+        json={"version": o["version"], "subject": "after the wait"},
+        headers=desk.h("agent"),
+    )
+    assert again.status_code == 200 and again.json()["subject"] == "after the wait"
+
+
+def test_sqlite_s_own_busy_timeout_is_a_503_too(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A writer outside the desk's lock (a script on the file) outlasting SQLite's timeout.
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError(
+            "UPDATE work_orders ...", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    monkeypatch.setattr(svc, "update_work_order", locked)
+    o = desk.order(desk.customer()["id"])
+    r = desk.client.patch(
+        f"/api/work-orders/{o['id']}",
+        json={"version": o["version"], "subject": "x"},
+        headers=desk.h("agent"),
+    )
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert "busy" in r.json()["detail"]

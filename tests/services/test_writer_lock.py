@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from touchpoint.services import base
 from touchpoint.services.base import Actor, _writer_lock, write
+from touchpoint.services.errors import BusyError
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
 from touchpoint.storage.models import AuditEntry, Team
@@ -163,3 +165,27 @@ def test_one_lock_per_file_however_it_is_named(tmp_path: Path, url: str) -> None
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_a_writer_waits_at_most_the_busy_timeout(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = multiprocessing.get_context("fork")
+    entered = ctx.Event()
+    holder = ctx.Process(
+        target=_add_team, args=(url, "long"), kwargs={"hold": 2, "entered": entered}
+    )
+    holder.start()
+    try:
+        assert entered.wait(10)
+        monkeypatch.setattr(base, "_WAIT_SECONDS", 0.3)
+        started = time.monotonic()
+        with pytest.raises(BusyError, match="nothing was written"):
+            _add_team(url, "gave up")
+        assert 0.25 < time.monotonic() - started < 1.5
+    finally:
+        holder.join(15)
+    assert holder.exitcode == 0
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = set(conn.execute(select(Team.name)).scalars())
+    engine.dispose()
+    assert "long" in names and "gave up" not in names

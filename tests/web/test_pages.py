@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.support import Site, csrf_of, post_form
+from touchpoint.services import base
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.models import Customer, WorkOrder, WorkOrderEvent
 
@@ -242,6 +243,39 @@ def test_a_stale_form_shows_the_conflict_and_writes_nothing(site: Site) -> None:
     assert "late text" in stale.text  # the agent's text is kept in the form, not saved
     assert _rows(site, WorkOrderEvent, oid) == before
     assert "In progress" in stale.text
+
+
+def test_a_form_kept_waiting_by_another_write_says_so_and_writes_nothing(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oid = _open_order(site)
+    c = site.client("agent", "zh_CN")
+    page = c.get(f"/orders/{oid}").text
+    v = re.search(r'name="version" value="(\d+)"', page)
+    assert v is not None
+    before = _rows(site, WorkOrderEvent, oid)
+    monkeypatch.setattr(base, "_WAIT_SECONDS", 0.2)
+    engine = make_engine(site.url)
+    with make_session_factory(engine)() as s:
+        lock = base._writer_lock(s)  # another write holds the file's writer lock
+    lock.acquire()
+    try:
+        busy = c.post(
+            f"/orders/{oid}/reply",
+            data={
+                "csrf_token": csrf_of(page),
+                "kind": "agent_reply",
+                "body": "written while busy",
+                "version": v.group(1),
+            },
+        )
+    finally:
+        lock.release()
+        engine.dispose()
+    assert busy.status_code == 503
+    assert "系统正忙于处理其他更改" in busy.text
+    assert "written while busy" in busy.text  # kept in the form, not saved
+    assert _rows(site, WorkOrderEvent, oid) == before
 
 
 def test_posts_without_the_csrf_token_are_refused(site: Site) -> None:

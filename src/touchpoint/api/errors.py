@@ -1,15 +1,17 @@
-"""Map service and domain errors to clear 4xx responses."""
+"""Map service and domain errors to clear responses: 4xx for a refused request, 503 while
+the database is busy with another write."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.services.errors import (
     AuthenticationError,
+    BusyError,
     ConflictError,
     ForbiddenError,
     ImportRejected,
@@ -43,6 +45,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorPublic, "description": "Role not allowed"},
     404: {"model": ErrorPublic, "description": "Not found"},
     409: {"model": ErrorPublic, "description": "Stale version or duplicate; nothing written"},
+    503: {
+        "model": ErrorPublic,
+        "description": "The database is busy with another write; nothing written, retry",
+    },
 }
 
 
@@ -50,6 +56,12 @@ def _json(status: int, detail: str, **extra: object) -> JSONResponse:
     body: dict[str, object] = {"detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(status_code=status, content=body)
+
+
+def _unavailable(detail: str) -> JSONResponse:
+    resp = _json(503, detail)
+    resp.headers["Retry-After"] = "1"
+    return resp
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -71,6 +83,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _conflict(_r: Request, exc: ConflictError) -> JSONResponse:
         return _json(409, str(exc), current_version=exc.current_version)
 
+    @app.exception_handler(BusyError)
+    async def _busy(_r: Request, exc: BusyError) -> JSONResponse:
+        return _unavailable(str(exc))
+
     @app.exception_handler(ForbiddenError)
     async def _forbidden(_r: Request, exc: ForbiddenError) -> JSONResponse:
         return _json(403, str(exc))
@@ -90,4 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _statement(_r: Request, exc: StatementError) -> JSONResponse:
         if isinstance(exc.orig, ValueError | OverflowError):
             return _json(400, f"invalid value: {exc.orig}")
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+            # SQLite's own busy timeout (a writer outside the desk's writer lock held it)
+            return _unavailable("the database is busy with another write; retry in a moment")
         raise exc

@@ -8,6 +8,7 @@ import fcntl
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.roles import Role
-from touchpoint.services.errors import ConflictError, ForbiddenError, NotFoundError
+from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
 
 __all__ = [
@@ -291,8 +292,10 @@ class _FileWriterLock:
     which sleeps with back-off (1, 2, 5… ms) while the lock is long free again: with two
     server processes writing, the CPUs then idle. Here a write unit waits for a thread
     lock (this process's threads), then for ``flock`` on ``<file>-writer.lock`` (other
-    processes): the kernel wakes the next waiter as soon as the holder lets go, and
-    frees the lock of a process that dies.
+    processes), tried again every 50 µs to 1 ms, so the next writer goes on within a
+    millisecond of the holder letting go. The kernel frees the lock of a process that
+    dies. Like SQLite's busy timeout, a writer waits at most ``_WAIT_SECONDS``, and then
+    fails with ``BusyError`` before writing anything.
     """
 
     def __init__(self, database: str | None) -> None:
@@ -312,12 +315,13 @@ class _FileWriterLock:
         return self._fd
 
     def acquire(self) -> bool:
+        deadline = time.monotonic() + _WAIT_SECONDS
         if not self._thread_lock.acquire(timeout=_WAIT_SECONDS):
-            raise ConflictError("the database is busy with other writes; retry")
+            raise _busy()
         try:
             fd = self._file()
             if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _flock(fd, deadline)
         except BaseException:
             self._thread_lock.release()
             raise
@@ -332,7 +336,32 @@ class _FileWriterLock:
             self._thread_lock.release()
 
 
-_WAIT_SECONDS = 10
+_WAIT_SECONDS = 10  # as the engine's busy timeout (storage.db)
+
+
+def _flock(fd: int, deadline: float) -> None:
+    """Take the exclusive ``flock`` on ``fd`` by ``deadline`` (a blocking ``flock`` has no
+    timeout: a unit writing for minutes, like a first sweep over a backlog, would stall
+    the waiting process's event loop for as long)."""
+    delay = 0.00005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise _busy() from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.001)
+
+
+def _busy() -> BusyError:
+    return BusyError(
+        f"the database is busy: another write has held it for over {_WAIT_SECONDS} s; "
+        "nothing was written, retry in a moment"
+    )
+
+
 _file_locks: dict[object, _FileWriterLock] = {}
 
 

@@ -8,6 +8,7 @@ from touchpoint.domain.errors import DomainError
 
 __all__ = [
     "AuthenticationError",
+    "BusyError",
     "ConflictError",
     "DomainError",
     "ForbiddenError",
@@ -31,6 +32,11 @@ class ConflictError(RuntimeError):
     def __init__(self, message: str, *, current_version: int | None = None) -> None:
         super().__init__(message)
         self.current_version = current_version
+
+
+class BusyError(RuntimeError):
+    """Another write kept the database longer than a writer waits for it: HTTP 503, to be
+    retried in a moment; nothing was written."""
 
 
 class ForbiddenError(PermissionError):

@@ -1,6 +1,6 @@
 """Reading HTML form fields into typed values, and running one form's write.
 
-Bad input becomes a ``DomainError``; a refused write (400, 403, 404, 409) is shown next
+Bad input becomes a ``DomainError``; a refused write (400, 403, 404, 409, 503) is shown next
 to the form with a translated lead and the service's message, never as a 500.
 """
 
@@ -90,6 +90,10 @@ def failure_flash(viewer: Viewer, failure: Failure) -> tuple[str, str]:
             "Someone else changed this record while you were editing. "
             "Nothing was saved; the page now shows the current version. "
             "Check it and submit again."
+        )
+    elif failure.kind == "busy":
+        lead = _(
+            "The desk is busy with other changes. Nothing was saved; submit again in a moment."
         )
     elif failure.kind == "missing":
         lead = _("Not found.")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import SlaReport, TargetReport
-from touchpoint.services.errors import ConflictError, ForbiddenError, NotFoundError
+from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.work_orders import WorkOrderDetail
 from touchpoint.storage.models import Customer, SlaPolicyRow, Team, User
 from touchpoint.web.site import utc
@@ -176,7 +176,7 @@ class Failure:
     """A write the services refused: HTTP status, kind and the service's message."""
 
     status: int
-    kind: str  # "conflict", "invalid", "missing", "forbidden"
+    kind: str  # "conflict", "invalid", "missing", "forbidden", "busy"
     detail: str
     current_version: int | None = None
 
@@ -187,6 +187,8 @@ def attempt(call: Callable[[], T]) -> T | Failure:
         return call()
     except ConflictError as exc:
         return Failure(409, "conflict", str(exc), exc.current_version)
+    except BusyError as exc:
+        return Failure(503, "busy", str(exc))
     except NotFoundError as exc:
         return Failure(404, "missing", str(exc))
     except ForbiddenError as exc:
