@@ -51,6 +51,28 @@ def _writer(url: str, writer: int) -> None:
         _add_team(url, f"w{writer}-{n}")
 
 
+def _holder(url: str, name: str, hold: float) -> multiprocessing.process.BaseProcess:
+    """A forked process inside a write unit (nothing written yet) for ``hold`` seconds,
+    returned once it is inside."""
+    ctx = multiprocessing.get_context("fork")
+    entered = ctx.Event()
+    holder = ctx.Process(
+        target=_add_team, args=(url, name), kwargs={"hold": hold, "entered": entered}
+    )
+    holder.start()
+    assert entered.wait(10)
+    return holder
+
+
+def _team_names(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(select(Team.name)).scalars())
+    finally:
+        engine.dispose()
+
+
 def _count(url: str, model: type[Team] | type[AuditEntry]) -> int:
     engine = make_engine(url)
     try:
@@ -86,13 +108,7 @@ def test_write_units_queue_from_their_start(url: str) -> None:
     # The holder has not written anything yet: SQLite alone would let the second unit
     # through at once; the writer lock queues whole units (their reads see no other
     # unit's half-done work).
-    ctx = multiprocessing.get_context("fork")
-    entered = ctx.Event()
-    holder = ctx.Process(
-        target=_add_team, args=(url, "holder"), kwargs={"hold": 0.5, "entered": entered}
-    )
-    holder.start()
-    assert entered.wait(10)
+    holder = _holder(url, "holder", 0.5)
     started = time.monotonic()
     _add_team(url, "waiter")
     waited = time.monotonic() - started
@@ -107,23 +123,14 @@ def test_write_units_queue_from_their_start(url: str) -> None:
 
 
 def test_the_lock_of_a_killed_holder_is_freed(url: str) -> None:
-    ctx = multiprocessing.get_context("fork")
-    entered = ctx.Event()
-    holder = ctx.Process(
-        target=_add_team, args=(url, "killed"), kwargs={"hold": 60, "entered": entered}
-    )
-    holder.start()
-    assert entered.wait(10)
+    holder = _holder(url, "killed", 60)
     assert holder.pid is not None
     os.kill(holder.pid, signal.SIGKILL)
     holder.join(10)
     started = time.monotonic()
     _add_team(url, "after the kill")
     assert time.monotonic() - started < 5
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        names = set(conn.execute(select(Team.name)).scalars())
-    engine.dispose()
+    names = _team_names(url)
     assert "after the kill" in names and "killed" not in names  # nothing half-written
 
 
@@ -148,9 +155,8 @@ def test_a_failed_unit_leaves_the_lock_free(url: str) -> None:
     thread.start()
     thread.join(5)
     assert done.is_set()
-    with engine.connect() as conn:
-        names = set(conn.execute(select(Team.name)).scalars())
     engine.dispose()
+    names = _team_names(url)
     assert "other thread" in names and "rolled back" not in names
 
 
@@ -168,14 +174,8 @@ def test_one_lock_per_file_however_it_is_named(tmp_path: Path, url: str) -> None
 
 
 def test_a_writer_waits_at_most_the_busy_timeout(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx = multiprocessing.get_context("fork")
-    entered = ctx.Event()
-    holder = ctx.Process(
-        target=_add_team, args=(url, "long"), kwargs={"hold": 2, "entered": entered}
-    )
-    holder.start()
+    holder = _holder(url, "long", 2)
     try:
-        assert entered.wait(10)
         monkeypatch.setattr(base, "_WAIT_SECONDS", 0.3)
         started = time.monotonic()
         with pytest.raises(BusyError, match="nothing was written"):
@@ -184,8 +184,5 @@ def test_a_writer_waits_at_most_the_busy_timeout(url: str, monkeypatch: pytest.M
     finally:
         holder.join(15)
     assert holder.exitcode == 0
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        names = set(conn.execute(select(Team.name)).scalars())
-    engine.dispose()
+    names = _team_names(url)
     assert "long" in names and "gave up" not in names
