@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import fcntl
 import functools
 import os
 import threading
@@ -24,6 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from touchpoint.domain.roles import Role
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process per file, the thread lock
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "Actor",
@@ -253,7 +257,9 @@ def write(
     """Run one write: everything inside commits together with its audit row and outbox.
 
     A stale ``version`` or a unique-constraint clash raises ``ConflictError`` and
-    rolls everything back. ``after_commit`` (e.g. waking the outbox dispatcher) runs
+    rolls everything back. On SQLite the unit first queues on the file's writer lock
+    (:class:`_FileWriterLock`) and holds it to its commit; ``BusyError`` when another
+    unit keeps it too long. ``after_commit`` (e.g. waking the outbox dispatcher) runs
     only after a successful commit that queued notifications.
     """
     if now.tzinfo is None:
@@ -305,7 +311,7 @@ class _FileWriterLock:
         self._pid = -1
 
     def _file(self) -> int | None:
-        if self._path is None:  # an in-memory database: one process
+        if self._path is None or fcntl is None:  # in memory, or no flock: one process
             return None
         if self._fd is None or self._pid != os.getpid():
             # A forked process opens its own: a flock belongs to the open file, which a
