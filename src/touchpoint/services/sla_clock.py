@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -302,13 +303,20 @@ def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
     what makes loading millions of events affordable.
     """
     if session.get_bind().dialect.name == "sqlite":
-        # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff'; both functions drop the
-        # fraction (rounding down). unixepoch (SQLite 3.38) is about 4x cheaper.
+        # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff'. Its date functions round
+        # that to the millisecond first, so from .9995 on they read the next second;
+        # one is taken off there (the fraction is compared as text), so that the
+        # database rounds down exactly as the domain does and an order's stored and new
+        # events make one timeline. unixepoch (SQLite 3.38) is about 4x cheaper than
+        # strftime('%s'); the correction costs ~0.05 us a row, half of reading the text
+        # without its fraction.
         value: ColumnElement[int]
         if sqlite3.sqlite_version_info >= (3, 38):
             value = func.unixepoch(column, type_=BigInteger)
         else:
             value = cast(func.strftime("%s", column), BigInteger)
+        rounded_up = func.substr(column, inline_constant(21)) >= inline_constant("9995")
+        value = value - type_coerce(rounded_up, BigInteger)
     else:
         value = cast(func.floor(extract("epoch", column)), BigInteger)
     return func.coalesce(value, inline_constant(NULL_EPOCH))
