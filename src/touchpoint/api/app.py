@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -62,6 +63,8 @@ def create_app(
         # otherwise take ~10% of a write's CPU under load. Thawed on shutdown, so that an
         # app started and stopped in a test leaves nothing uncollectable behind.
         gc.freeze()
+        # The loop's thread pool for blocking calls (``DeskState.call`` on PostgreSQL).
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if dispatcher is not None:
             dispatcher.start()
         try:
