@@ -25,9 +25,10 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     mail_from: str = "touchpoint@localhost"
     # Threads per server process for blocking calls: PostgreSQL service calls (SQLite's
-    # run on the event loop) and plain ``def`` routes. More threads than this contend
-    # for the GIL: on 2 cores with a local PostgreSQL, 4 gave writes +15% and a p99 of
-    # 39-43 ms where anyio's default 40 gave 62-67 ms (README, desk benchmarks).
+    # run on the event loop) and plain ``def`` routes. Many more contend for the GIL: on
+    # 2 cores with a local PostgreSQL, 4 gave every request a quicker answer and a lower
+    # p99 than anyio's default 40 (README, desk benchmarks). A remote database or slow
+    # report queries may want more.
     threads: int = Field(default=4, ge=1, le=1000)
 
     def effective_database_url(self) -> str:
