@@ -24,11 +24,13 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "touchpoint@localhost"
-    # Threads per server process for blocking calls: PostgreSQL service calls (SQLite's
-    # run on the event loop) and plain ``def`` routes. Many more contend for the GIL: on
-    # 2 cores with a local PostgreSQL, 4 gave every request a quicker answer and a lower
-    # p99 than anyio's default 40 (README, desk benchmarks). A remote database or slow
-    # report queries may want more.
+    # Threads per server process for blocking calls: plain ``def`` routes and pages (most
+    # routes besides work orders, on either database) and, on PostgreSQL, the work-order
+    # routes' service calls (on SQLite those run on the event loop). Many threads
+    # contend for the GIL: on 2 cores with a local PostgreSQL, 4 gave every request a
+    # quicker answer and a lower p99 than anyio's default 40 (README, desk benchmarks).
+    # A fifth slow call (an import, a report, a remote database) waits for a free thread:
+    # such desks may want more.
     threads: int = Field(default=4, ge=1, le=1000)
 
     def effective_database_url(self) -> str:

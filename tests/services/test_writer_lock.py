@@ -186,3 +186,63 @@ def test_a_writer_waits_at_most_the_busy_timeout(url: str, monkeypatch: pytest.M
     assert holder.exitcode == 0
     names = _team_names(url)
     assert "long" in names and "gave up" not in names
+
+
+def test_a_child_forked_while_a_thread_holds_the_lock_has_a_lock_of_its_own(url: str) -> None:
+    _add_team(url, "opens the lock file")
+    inside, leave = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        engine = make_engine(url)
+        with (
+            make_session_factory(engine)() as session,
+            write(session, Actor.system(), "test.team", now=NOW) as unit,
+        ):
+            inside.set()
+            leave.wait(10)
+            session.add(Team(name="parent"))
+            unit.audit("team", "parent", before=None, after={"name": "parent"})
+        engine.dispose()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert inside.wait(10)
+    pid = os.fork()  # while the parent's thread is inside a write unit
+    if pid == 0:  # pragma: no cover - the child: it must wait for the parent, then write
+        code = 1
+        try:
+            base._WAIT_SECONDS = 5
+            _add_team(url, "child")
+            code = 0
+        except BaseException:
+            code = 2
+        os._exit(code)
+    time.sleep(0.5)  # the child is waiting for the parent's flock meanwhile
+    leave.set()
+    thread.join(10)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = conn.execute(select(AuditEntry.entity_id).order_by(AuditEntry.id)).scalars().all()
+    engine.dispose()
+    assert names[-2:] == ["parent", "child"]  # the child waited for the parent's commit
+
+
+def test_without_a_usable_lock_file_the_thread_lock_still_queues(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    upgrade(url)
+    (tmp_path / "desk.sqlite3-writer.lock").mkdir()  # cannot be opened as a file
+    _add_team(url, "written anyway")
+    assert "written anyway" in _team_names(url)
+
+
+def test_uri_named_databases_get_no_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///file:{tmp_path / 'desk.sqlite3'}?uri=true"
+    upgrade(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+    _add_team(url, "through a URI")
+    assert "through a URI" in _team_names(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith("writer.lock")] == []

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from html import unescape
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from tests.web.support import Site, csrf_of, post_form
 from touchpoint.services import base
+from touchpoint.services import work_orders as order_svc
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.models import Customer, WorkOrder, WorkOrderEvent
 
@@ -276,6 +279,33 @@ def test_a_form_kept_waiting_by_another_write_says_so_and_writes_nothing(
     assert "系统正忙于处理其他更改" in busy.text
     assert "written while busy" in busy.text  # kept in the form, not saved
     assert _rows(site, WorkOrderEvent, oid) == before
+
+
+def test_sqlite_s_own_busy_timeout_on_a_form_says_so_too(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oid = _open_order(site)
+    c = site.client("agent", "en")
+    page = c.get(f"/orders/{oid}").text
+    v = re.search(r'name="version" value="(\d+)"', page)
+    assert v is not None
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(order_svc, "reply", locked)
+    busy = c.post(
+        f"/orders/{oid}/reply",
+        data={
+            "csrf_token": csrf_of(page),
+            "kind": "agent_reply",
+            "body": "typed while locked",
+            "version": v.group(1),
+        },
+    )
+    assert busy.status_code == 503
+    assert "The desk is busy with other changes" in busy.text
+    assert "typed while locked" in busy.text
 
 
 def test_posts_without_the_csrf_token_are_refused(site: Site) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import logging
 import os
 import threading
 import time
@@ -302,22 +303,32 @@ class _FileWriterLock:
     millisecond of the holder letting go. The kernel frees the lock of a process that
     dies. Like SQLite's busy timeout, a writer waits at most ``_WAIT_SECONDS``, and then
     fails with ``BusyError`` before writing anything.
+
+    Where the lock file cannot be opened (no ``fcntl``, a read-only directory, a file of
+    another user) the thread lock alone queues this process's writers, and other
+    processes meet them in SQLite's busy handler as before.
     """
 
     def __init__(self, database: str | None) -> None:
-        self._path = None if database is None else f"{database}-writer.lock"
+        self._database = database
         self._thread_lock = threading.Lock()
         self._fd: int | None = None
-        self._pid = -1
+        self._unusable = database is None or fcntl is None
 
     def _file(self) -> int | None:
-        if self._path is None or fcntl is None:  # in memory, or no flock: one process
-            return None
-        if self._fd is None or self._pid != os.getpid():
-            # A forked process opens its own: a flock belongs to the open file, which a
-            # fork would share with its parent.
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
+        if self._fd is None and not self._unusable and self._database is not None:
+            try:
+                # The database file's permissions, as SQLite gives its -wal and -shm files.
+                mode = os.stat(self._database).st_mode & 0o666
+            except OSError:
+                mode = 0o644
+            try:
+                self._fd = os.open(f"{self._database}-writer.lock", os.O_RDWR | os.O_CREAT, mode)
+            except OSError as exc:
+                self._unusable = True
+                _log.warning(
+                    "no writer lock file beside %s (%s): thread lock only", self._database, exc
+                )
         return self._fd
 
     def acquire(self) -> bool:
@@ -335,14 +346,23 @@ class _FileWriterLock:
 
     def release(self) -> None:
         try:
-            fd = self._file()
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
 
+    def forget_after_fork(self) -> None:
+        """In a forked child: a lock of its own, not the parent's state at the fork (a
+        thread of the parent may have held it), and no share of the parent's open lock
+        file (while the child kept it open, a lock the parent held would outlive it)."""
+        self._thread_lock = threading.Lock()
+        if self._fd is not None:
+            os.close(self._fd)  # closing never unlocks the parent's flock; LOCK_UN would
+            self._fd = None
+
 
 _WAIT_SECONDS = 10  # as the engine's busy timeout (storage.db)
+_log = logging.getLogger(__name__)
 
 
 def _flock(fd: int, deadline: float) -> None:
@@ -368,7 +388,20 @@ def _busy() -> BusyError:
     )
 
 
+# One lock per database file (a second flock on another descriptor of the same file
+# would wait for the first, even in the same process), found by the URL's name and the
+# working directory it is relative to; engines on in-memory or URI-named databases
+# get one of their own, with no lock file.
 _file_locks: dict[object, _FileWriterLock] = {}
+
+
+def _forget_locks_after_fork() -> None:
+    for lock in {id(lock): lock for lock in _file_locks.values()}.values():
+        lock.forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_after_fork)
 
 
 class _NoLock:
@@ -386,13 +419,20 @@ def _writer_lock(session: Session) -> _FileWriterLock | _NoLock:
     if engine.dialect.name != "sqlite":
         return _NoLock()
     database = engine.url.database
-    in_memory = not database or database == ":memory:"
-    key: object = id(engine) if in_memory else database  # in memory: private to its engine
+    own = (
+        not database
+        or database == ":memory:"
+        or database.startswith("file:")
+        or engine.url.query.get("uri") is not None
+    )
+    key: object
+    if own:
+        key = id(engine)
+    else:
+        key = database if os.path.isabs(str(database)) else (os.getcwd(), database)
     lock = _file_locks.get(key)
     if lock is None:
-        # One lock per file, however it is named: a second flock on another descriptor
-        # of the same file would wait for the first, even in the same process.
-        path = None if in_memory else os.path.realpath(str(database))
+        path = None if own else os.path.realpath(str(database))
         lock = _file_locks.get(path) if path is not None else None
         if lock is None:
             lock = _FileWriterLock(path)

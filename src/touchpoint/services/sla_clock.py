@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
@@ -295,6 +296,16 @@ def inline_constant(value: Any) -> ColumnElement[Any]:
     return literal_column("'" + value.replace("'", "''") + "'", String)
 
 
+def _sqlite_rounds_up() -> bool:
+    """Whether this SQLite reads '…:00.9995' as the next second (see epoch_seconds)."""
+    with closing(sqlite3.connect(":memory:")) as conn:
+        (seconds,) = conn.execute("SELECT strftime('%s', '2000-01-01 00:00:00.9995')").fetchone()
+    return int(seconds) == 946_684_801
+
+
+_SQLITE_ROUNDS_UP: Final = _sqlite_rounds_up()
+
+
 def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
     """``column`` (an instant) as whole UTC epoch seconds computed by the database, rounded
     down like ``to_epoch_seconds``; null reads as :data:`NULL_EPOCH`.
@@ -304,19 +315,20 @@ def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
     """
     if session.get_bind().dialect.name == "sqlite":
         # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff'. Its date functions round
-        # that to the millisecond first, so from .9995 on they read the next second;
-        # one is taken off there (the fraction is compared as text), so that the
-        # database rounds down exactly as the domain does and an order's stored and new
-        # events make one timeline. unixepoch (SQLite 3.38) is about 4x cheaper than
-        # strftime('%s'); the correction costs ~0.05 us a row, half of reading the text
-        # without its fraction.
+        # that to the millisecond first up to 3.45 (later ones cap the fraction at .999),
+        # so from .9995 on they read the next second; there one is taken off (the
+        # fraction is compared as text), and the database rounds down exactly as the
+        # domain does: an order's stored and new events make one timeline. unixepoch
+        # (SQLite 3.38) is about 4x cheaper than strftime('%s'); the correction costs
+        # ~0.05 us a row, half of reading the text without its fraction.
         value: ColumnElement[int]
         if sqlite3.sqlite_version_info >= (3, 38):
             value = func.unixepoch(column, type_=BigInteger)
         else:
             value = cast(func.strftime("%s", column), BigInteger)
-        rounded_up = func.substr(column, inline_constant(21)) >= inline_constant("9995")
-        value = value - type_coerce(rounded_up, BigInteger)
+        if _SQLITE_ROUNDS_UP:
+            rounded_up = func.substr(column, inline_constant(21)) >= inline_constant("9995")
+            value = value - type_coerce(rounded_up, BigInteger)
     else:
         value = cast(func.floor(extract("epoch", column)), BigInteger)
     return func.coalesce(value, inline_constant(NULL_EPOCH))
