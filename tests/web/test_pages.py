@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from html import unescape
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -248,14 +250,27 @@ def test_a_stale_form_shows_the_conflict_and_writes_nothing(site: Site) -> None:
     assert "In progress" in stale.text
 
 
+def _reply_form(c: Any, oid: int, body: str) -> Callable[[], Any]:
+    """Load the order page and post an agent reply with the version it showed."""
+    page = c.get(f"/orders/{oid}").text
+    v = re.search(r'name="version" value="(\d+)"', page)
+    assert v is not None
+    return lambda: c.post(
+        f"/orders/{oid}/reply",
+        data={
+            "csrf_token": csrf_of(page),
+            "kind": "agent_reply",
+            "body": body,
+            "version": v.group(1),
+        },
+    )
+
+
 def test_a_form_kept_waiting_by_another_write_says_so_and_writes_nothing(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     oid = _open_order(site)
-    c = site.client("agent", "zh_CN")
-    page = c.get(f"/orders/{oid}").text
-    v = re.search(r'name="version" value="(\d+)"', page)
-    assert v is not None
+    post = _reply_form(site.client("agent", "zh_CN"), oid, "written while busy")
     before = _rows(site, WorkOrderEvent, oid)
     monkeypatch.setattr(base, "_WAIT_SECONDS", 0.2)
     engine = make_engine(site.url)
@@ -263,15 +278,7 @@ def test_a_form_kept_waiting_by_another_write_says_so_and_writes_nothing(
         lock = base._writer_lock(s)  # another write holds the file's writer lock
     lock.acquire()
     try:
-        busy = c.post(
-            f"/orders/{oid}/reply",
-            data={
-                "csrf_token": csrf_of(page),
-                "kind": "agent_reply",
-                "body": "written while busy",
-                "version": v.group(1),
-            },
-        )
+        busy = post()
     finally:
         lock.release()
         engine.dispose()
@@ -285,24 +292,13 @@ def test_sqlite_s_own_busy_timeout_on_a_form_says_so_too(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     oid = _open_order(site)
-    c = site.client("agent", "en")
-    page = c.get(f"/orders/{oid}").text
-    v = re.search(r'name="version" value="(\d+)"', page)
-    assert v is not None
+    post = _reply_form(site.client("agent", "en"), oid, "typed while locked")
 
     def locked(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(order_svc, "reply", locked)
-    busy = c.post(
-        f"/orders/{oid}/reply",
-        data={
-            "csrf_token": csrf_of(page),
-            "kind": "agent_reply",
-            "body": "typed while locked",
-            "version": v.group(1),
-        },
-    )
+    busy = post()
     assert busy.status_code == 503
     assert "The desk is busy with other changes" in busy.text
     assert "typed while locked" in busy.text
