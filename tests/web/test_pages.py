@@ -282,7 +282,7 @@ def test_a_form_kept_waiting_by_another_write_says_so_and_writes_nothing(
     finally:
         lock.release()
         engine.dispose()
-    assert busy.status_code == 503
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
     assert "系统正忙于处理其他更改" in busy.text
     assert "written while busy" in busy.text  # kept in the form, not saved
     assert _rows(site, WorkOrderEvent, oid) == before

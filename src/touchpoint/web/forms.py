@@ -123,5 +123,8 @@ async def form_write(
     if isinstance(result, Failure):
         if missing_is_404 and result.kind == "missing":
             raise PageNotFound
-        return rerender(result, {k: form.text(k) for k in keep})
+        page = rerender(result, {k: form.text(k) for k in keep})
+        if result.status == 503:  # busy with another write: a moment is enough
+            page.headers["Retry-After"] = "1"
+        return page
     return redirect(done_url)
