@@ -10,7 +10,6 @@ from sqlalchemy.exc import OperationalError
 
 from tests.api.support import Desk
 from touchpoint.services import base
-from touchpoint.services import work_orders as svc
 from touchpoint.storage.models import AuditEntry, WorkOrder
 
 
@@ -354,13 +353,13 @@ def test_sqlite_s_own_busy_timeout_is_a_503_too(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A writer outside the desk's lock (a script on the file) outlasting SQLite's timeout.
-    def locked(*_args: object, **_kwargs: object) -> None:
+    def locked(_unit: object) -> bool:
         raise OperationalError(
             "UPDATE work_orders ...", {}, sqlite3.OperationalError("database is locked")
         )
 
-    monkeypatch.setattr(svc, "update_work_order", locked)
     o = desk.order(desk.customer()["id"])
+    monkeypatch.setattr(base.WriteUnit, "_flush", locked)
     r = desk.client.patch(
         f"/api/work-orders/{o['id']}",
         json={"version": o["version"], "subject": "x"},

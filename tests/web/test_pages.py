@@ -15,7 +15,6 @@ from sqlalchemy.exc import OperationalError
 
 from tests.web.support import Site, csrf_of, post_form
 from touchpoint.services import base
-from touchpoint.services import work_orders as order_svc
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.models import Customer, WorkOrder, WorkOrderEvent
 
@@ -294,10 +293,10 @@ def test_sqlite_s_own_busy_timeout_on_a_form_says_so_too(
     oid = _open_order(site)
     post = _reply_form(site.client("agent", "en"), oid, "typed while locked")
 
-    def locked(*_args: object, **_kwargs: object) -> None:
+    def locked(_unit: object) -> bool:
         raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(order_svc, "reply", locked)
+    monkeypatch.setattr(base.WriteUnit, "_flush", locked)
     busy = post()
     assert busy.status_code == 503
     assert "The desk is busy with other changes" in busy.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, OperationalError, StatementError
+from sqlalchemy.exc import DataError, StatementError
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.services.errors import (
@@ -58,12 +58,6 @@ def _json(status: int, detail: str, **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status, content=body)
 
 
-def _unavailable(detail: str) -> JSONResponse:
-    resp = _json(503, detail)
-    resp.headers["Retry-After"] = "1"
-    return resp
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -85,7 +79,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BusyError)
     async def _busy(_r: Request, exc: BusyError) -> JSONResponse:
-        return _unavailable(str(exc))
+        resp = _json(503, str(exc))
+        resp.headers["Retry-After"] = "1"
+        return resp
 
     @app.exception_handler(ForbiddenError)
     async def _forbidden(_r: Request, exc: ForbiddenError) -> JSONResponse:
@@ -106,7 +102,4 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _statement(_r: Request, exc: StatementError) -> JSONResponse:
         if isinstance(exc.orig, ValueError | OverflowError):
             return _json(400, f"invalid value: {exc.orig}")
-        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
-            # SQLite's own busy timeout (a writer outside the desk's writer lock held it)
-            return _unavailable("the database is busy with another write; retry in a moment")
         raise exc

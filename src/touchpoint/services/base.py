@@ -16,8 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, insert, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,7 +40,6 @@ __all__ = [
     "snapshot",
     "snapshot_values",
     "to_jsonable",
-    "webhook_targets",
     "write",
 ]
 
@@ -133,16 +132,6 @@ _INSERT_AUDIT = insert(AuditEntry)
 _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
 
 
-def webhook_targets(conn: Connection, events: Sequence[str]) -> list[list[str]]:
-    """For each of ``events``, the URLs of the active webhooks subscribed to it (by
-    name or ``*``), read in one query."""
-    return _subscribers(conn.execute(_ACTIVE_WEBHOOKS).all(), events)
-
-
-def _subscribers(hooks: Sequence[Any], events: Sequence[str]) -> list[list[str]]:
-    return [[url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events]
-
-
 @dataclass
 class WriteUnit:
     """Collects the audit row and notifications of one write.
@@ -159,9 +148,8 @@ class WriteUnit:
     _audit: dict[str, Any] | None = None
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _mails: list[tuple[str, str, str]] = field(default_factory=list)
-    # The active webhooks (url, events), read when the write starts: on SQLite that is
-    # before its first write statement, so the file's single write lock is not held
-    # for one more query (another process's writer waits for it).
+    # The active webhooks (url, events), read when the write starts, before it queues on
+    # SQLite's writer lock: the lock is not held for one more query.
     _hooks: Sequence[Any] = ()
 
     def audit(
@@ -190,6 +178,14 @@ class WriteUnit:
         # Turned into JSON values at the flush, and only when a subscription wants it.
         self._events.append((event, payload))
 
+    def webhook_targets(self, events: Sequence[str]) -> list[list[str]]:
+        """For each of ``events``, the URLs of the active webhooks subscribed to it (by
+        name or ``*``), as read when the write started."""
+        return [
+            [url for url, wanted in self._hooks if event in wanted or "*" in wanted]
+            for event in events
+        ]
+
     def email(self, to: str, subject: str, body: str) -> None:
         """Queue an e-mail, sent after commit."""
         self._mails.append((to, subject, body))
@@ -203,7 +199,7 @@ class WriteUnit:
         conn.execute(_INSERT_AUDIT, self._audit)
         outbox: list[dict[str, Any]] = []
         if self._events:
-            targets = _subscribers(self._hooks, [event for event, _ in self._events])
+            targets = self.webhook_targets([event for event, _ in self._events])
             for (event, raw), wanted in zip(self._events, targets, strict=True):
                 if not wanted:
                     continue
@@ -260,7 +256,8 @@ def write(
     A stale ``version`` or a unique-constraint clash raises ``ConflictError`` and
     rolls everything back. On SQLite the unit first queues on the file's writer lock
     (:class:`_FileWriterLock`) and holds it to its commit; ``BusyError`` when another
-    unit keeps it too long. ``after_commit`` (e.g. waking the outbox dispatcher) runs
+    unit keeps it too long, or when SQLite's own busy timeout runs out (a writer outside
+    the lock held the file). ``after_commit`` (e.g. waking the outbox dispatcher) runs
     only after a successful commit that queued notifications.
     """
     if now.tzinfo is None:
@@ -269,9 +266,13 @@ def write(
         raise RuntimeError(f"{action}: session has unflushed changes from outside a write")
     unit = WriteUnit(session=session, actor=actor, action=action, now=now)
     lock = _writer_lock(session)
-    lock.acquire()
     try:
         unit._hooks = session.connection().execute(_ACTIVE_WEBHOOKS).all()
+    except BaseException:
+        session.rollback()
+        raise
+    lock.acquire()
+    try:
         yield unit
         queued = unit._flush()
         session.commit()
@@ -283,6 +284,14 @@ def write(
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(f"{action}: {_integrity_message(exc)}") from exc
+    except OperationalError as exc:
+        session.rollback()
+        if "database is locked" in str(exc.orig):
+            raise BusyError(
+                f"{action}: the database is busy with another write; nothing was written, "
+                "retry in a moment"
+            ) from exc
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -41,7 +41,6 @@ from touchpoint.services.base import (
     outbox_row,
     require,
     snapshot,
-    webhook_targets,
     write,
 )
 from touchpoint.services.errors import ConflictError
@@ -679,7 +678,7 @@ def _take_steps(
         )
     }
     events = tuple(f"work_order.sla_{name}" for name in _LEVEL_NAMES)
-    hook_urls = webhook_targets(session.connection(), events)
+    hook_urls = unit.webhook_targets(events)
     now = unit.now
     now_iso = now.isoformat()
     log: list[dict[str, Any]] = []

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
@@ -190,11 +189,6 @@ def attempt(call: Callable[[], T]) -> T | Failure:
         return Failure(409, "conflict", str(exc), exc.current_version)
     except BusyError as exc:
         return Failure(503, "busy", str(exc))
-    except OperationalError as exc:
-        if "database is locked" not in str(exc.orig):
-            raise
-        # SQLite's own busy timeout (a writer outside the desk's writer lock held it)
-        return Failure(503, "busy", "the database is busy with another write")
     except NotFoundError as exc:
         return Failure(404, "missing", str(exc))
     except ForbiddenError as exc:
