@@ -57,6 +57,27 @@ def _draft(name: str, calendar_id: int, minutes: int, *, active: bool = True) ->
     )
 
 
+def _deactivate_at_30_minutes(s: Session, sup: Actor, pol_id: int, cal_id: int) -> None:
+    """Edit the policy to a 30-minute first response and make it inactive."""
+    pol = s.get(SlaPolicyRow, pol_id)
+    assert pol is not None
+    update_policy(
+        s, sup, pol_id, _draft(pol.name, cal_id, 30, active=False), version=pol.version, now=T0
+    )
+
+
+def _edit_subject(s: Session, agent: Actor, detail: WorkOrderDetail) -> WorkOrderDetail:
+    """An edit that adds no event: the order's next write."""
+    return update_work_order(
+        s,
+        agent,
+        detail.order.id,
+        WorkOrderChanges(subject="still no power"),
+        version=detail.order.version,
+        now=T0,
+    )
+
+
 def _setup(db: Database, s: Session) -> tuple[Actor, Actor, int, int, int]:
     sup, agent, _ = people(db, s)
     cal = create_calendar(s, sup, db.unique("cache cal "), CALENDAR_24X7, now=T0)
@@ -84,27 +105,11 @@ def test_edits_through_the_services_count_from_the_next_order(db: Database) -> N
         tuesday_0910 = T0 + timedelta(days=1, minutes=10)
         assert _first_response_due(order(s, agent, cust)) == tuesday_0910
         # An existing order is replayed on the edited policy and calendar at its next write.
-        edited = update_work_order(
-            s,
-            agent,
-            first.order.id,
-            WorkOrderChanges(subject="still no power"),
-            version=first.order.version,
-            now=T0,
-        )
+        edited = _edit_subject(s, agent, first)
         assert edited.report is not None and edited.report.first_response is not None
         assert edited.report.first_response.due_at == tuesday_0910
 
-        pol = s.get(SlaPolicyRow, pol_id)
-        assert pol is not None
-        update_policy(
-            s,
-            sup,
-            pol_id,
-            _draft(pol.name, cal_id, 30, active=False),
-            version=pol.version,
-            now=T0,
-        )
+        _deactivate_at_30_minutes(s, sup, pol_id, cal_id)
         none = order(s, agent, cust)
         assert none.order.policy_id is None and none.report is None
 
@@ -135,14 +140,7 @@ def test_edits_written_by_another_process_count_from_the_next_order(db: Database
             due = T0 + timedelta(days=1, minutes=25)
             assert _first_response_due(order(s, agent, cust)) == due
             # An existing order's next write replays it on the definitions read with it.
-            edited = update_work_order(
-                s,
-                agent,
-                existing.order.id,
-                WorkOrderChanges(subject="still no power"),
-                version=existing.order.version,
-                now=T0,
-            )
+            edited = _edit_subject(s, agent, existing)
             assert _first_response_due(edited) == due
 
             with make_session_factory(other)() as o, o.begin():
@@ -160,17 +158,8 @@ def test_edits_written_by_another_process_count_from_the_next_order(db: Database
 def test_a_given_policy_is_read_as_stored_and_an_unknown_one_is_refused(db: Database) -> None:
     with db.factory() as s:
         sup, agent, cust, cal_id, pol_id = _setup(db, s)
-        pol = s.get(SlaPolicyRow, pol_id)
-        assert pol is not None
         # Inactive policies are not chosen, but one given explicitly still governs.
-        update_policy(
-            s,
-            sup,
-            pol_id,
-            _draft(pol.name, cal_id, 30, active=False),
-            version=pol.version,
-            now=T0,
-        )
+        _deactivate_at_30_minutes(s, sup, pol_id, cal_id)
         given = order(s, agent, cust, policy_id=pol_id)
         assert given.order.policy_id == pol_id
         assert _first_response_due(given) == T0 + timedelta(minutes=30)

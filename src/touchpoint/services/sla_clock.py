@@ -9,6 +9,7 @@ few numpy passes rather than a Python loop per order.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.calendar import BusinessCalendar
+from touchpoint.domain.calendar import BusinessCalendar, to_epoch_seconds
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.sla import (
@@ -296,14 +297,13 @@ def inline_constant(value: Any) -> ColumnElement[Any]:
     return literal_column("'" + value.replace("'", "''") + "'", String)
 
 
+@functools.cache
 def _sqlite_rounds_up() -> bool:
-    """Whether this SQLite reads '…:00.9995' as the next second (see epoch_seconds)."""
+    """Whether this SQLite reads '…:00.9995' as the next second (see epoch_seconds);
+    asked once, when a SQLite statement is first built, not at import."""
     with closing(sqlite3.connect(":memory:")) as conn:
         (seconds,) = conn.execute("SELECT strftime('%s', '2000-01-01 00:00:00.9995')").fetchone()
-    return int(seconds) == 946_684_801
-
-
-_SQLITE_ROUNDS_UP: Final = _sqlite_rounds_up()
+    return int(seconds) == to_epoch_seconds(datetime(2000, 1, 1, 0, 0, 1, tzinfo=UTC))
 
 
 def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
@@ -326,7 +326,7 @@ def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
             value = func.unixepoch(column, type_=BigInteger)
         else:
             value = cast(func.strftime("%s", column), BigInteger)
-        if _SQLITE_ROUNDS_UP:
+        if _sqlite_rounds_up():
             rounded_up = func.substr(column, inline_constant(21)) >= inline_constant("9995")
             value = value - type_coerce(rounded_up, BigInteger)
     else:

@@ -214,20 +214,28 @@ _INSERT_ORDER = insert(WorkOrder)
 _INSERT_EVENT = insert(WorkOrderEvent)
 
 
-_LOADED_POLICY = "touchpoint.loaded_policy"
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """An order as a write loads it, with its policy's and calendar's definitions as
+    stored (None without a policy or calendar), for the write's replay (``_refresh``)."""
+
+    order: WorkOrder
+    policy_id: int | None
+    definitions: tuple[str, str] | None  # calendar, policy
 
 
-def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
+def _load(session: Session, actor: Actor, order_id: int) -> _Loaded:
     row = session.execute(_ORDER_WITH_POLICY, {"order_id": order_id}).first()
     if row is None or not _can_see(actor, row[0]):
         raise NotFoundError("work_order", order_id)
     order, calendar_text, policy_text = row
-    # For this write's replay (see _refresh), used once; always the last order loaded.
-    if calendar_text is not None and policy_text is not None:
-        session.info[_LOADED_POLICY] = (order.id, order.policy_id, calendar_text, policy_text)
-    else:
-        session.info.pop(_LOADED_POLICY, None)
-    return order
+    texts = None if calendar_text is None or policy_text is None else (calendar_text, policy_text)
+    return _Loaded(order, order.policy_id, texts)
+
+
+def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
+    """The order if the actor may see it (NotFoundError otherwise)."""
+    return _load(session, actor, order_id).order
 
 
 def _can_see(actor: Actor, order: WorkOrder) -> bool:
@@ -288,11 +296,12 @@ def _unsaved_events(session: Session) -> list[WorkOrderEvent]:
     return events
 
 
-def _refresh(session: Session, order: WorkOrder, now: datetime) -> SlaReport | None:
+def _refresh(session: Session, loaded: _Loaded, now: datetime) -> SlaReport | None:
     """Replay the order (stored events plus those not flushed yet) and set its SLA cache.
 
     Replaying before the flush sends the order's changes and its cache in one UPDATE.
     """
+    order = loaded.order
     unsaved = _unsaved_events(session)
     pending = [e for e in unsaved if inspect(e).pending]
     unsaved[:] = pending
@@ -305,10 +314,9 @@ def _refresh(session: Session, order: WorkOrder, now: datetime) -> SlaReport | N
         for e in pending
         if e.work_order_id == order.id
     ]
-    loaded = session.info.pop(_LOADED_POLICY, None)
-    if loaded is not None and loaded[:2] == (order.id, order.policy_id):
+    if loaded.definitions is not None and loaded.policy_id == order.policy_id:
         # The policy read with the order (unless this write changed it).
-        calendar, policy = compiled_from_text(loaded[2], loaded[3])
+        calendar, policy = compiled_from_text(*loaded.definitions)
         report: SlaReport | None = replay(calendar, policy, timeline, now=now)
     else:
         with session.no_autoflush:  # loading the policy must not flush the order half-done
@@ -483,7 +491,8 @@ def update_work_order(
     """Edit subject, description, priority, team, policy or the hostile flag."""
     require(actor, actor.role.can_handle_orders, "edit work orders")
     with write(session, actor, "work_order.update", now=now, after_commit=after_commit) as unit:
-        order = _load_visible(session, actor, order_id)
+        loaded = _load(session, actor, order_id)
+        order = loaded.order
         check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
         if changes.subject is not None:
@@ -504,7 +513,7 @@ def update_work_order(
             order.policy_id = changes.policy_id
         if changes.hostile is not None:
             order.hostile = changes.hostile
-        report = _refresh(session, order, now)
+        report = _refresh(session, loaded, now)
         after = snapshot(order)
         unit.audit("work_order", order.id, before=before, after=after)
         unit.notify("work_order.updated", {"work_order": after})
@@ -529,7 +538,8 @@ def assign_work_order(
     """
     require(actor, actor.role.can_handle_orders, "assign work orders")
     with write(session, actor, "work_order.assign", now=now, after_commit=after_commit) as unit:
-        order = _load_visible(session, actor, order_id)
+        loaded = _load(session, actor, order_id)
+        order = loaded.order
         check_version("work_order", order.id, order.version, version)
         _check_user(session, assignee_id, "assignee_id")
         before = snapshot(order)  # before the team changes, so the audit shows the move
@@ -544,7 +554,7 @@ def assign_work_order(
             add_event(
                 session, order, "status", at=now, actor_id=actor.user_id, status=new.status.value
             )
-        report = _refresh(session, order, now)
+        report = _refresh(session, loaded, now)
         unit.audit("work_order", order.id, before=before, after=snapshot(order))
         unit.notify("work_order.assigned", {"work_order": snapshot(order)})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
@@ -580,12 +590,13 @@ def transition_work_order(
     """Move the order to ``to`` under the state machine's rules (reopen included)."""
     require(actor, actor.role.can_handle_orders, "change work-order status")
     with write(session, actor, "work_order.transition", now=now, after_commit=after_commit) as u:
-        order = _load_visible(session, actor, order_id)
+        loaded = _load(session, actor, order_id)
+        order = loaded.order
         check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
         reopen = state_of(order).is_reopen(to)
         _transition(session, actor, order, to, now, note)
-        report = _refresh(session, order, now)
+        report = _refresh(session, loaded, now)
         u.audit("work_order", order.id, before=before, after=snapshot(order))
         event = "work_order.reopened" if reopen else f"work_order.{to.value}"
         u.notify(event, {"work_order": snapshot(order), "from": before["status"]})
@@ -614,7 +625,8 @@ def reply(
     if not body.strip():
         raise DomainError("body: must not be empty")
     with write(session, actor, f"work_order.{kind.value}", now=now, after_commit=after_commit) as u:
-        order = _load_visible(session, actor, order_id)
+        loaded = _load(session, actor, order_id)
+        order = loaded.order
         check_version("work_order", order.id, order.version, version)
         ch = (channel or Channel(order.channel)).value
         ev = add_event(
@@ -640,7 +652,7 @@ def reply(
             )
         if hostile:
             order.hostile = True
-        report = _refresh(session, order, now)
+        report = _refresh(session, loaded, now)
         session.flush()
         u.audit(
             "work_order",
@@ -674,7 +686,8 @@ def record_return_visit(
     if actor.user_id is None:
         raise DomainError("agent: a return visit is made by a user")
     with write(session, actor, "work_order.return_visit", now=now, after_commit=after_commit) as u:
-        order = _load_visible(session, actor, order_id)
+        loaded = _load(session, actor, order_id)
+        order = loaded.order
         check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
         if WorkOrderType(order.type).is_complaint and justice is None:
@@ -719,7 +732,7 @@ def record_return_visit(
             _transition(
                 session, actor, order, WorkOrderStatus.CLOSED, now, "closed after return visit"
             )
-        report = _refresh(session, order, now)
+        report = _refresh(session, loaded, now)
         u.audit(
             "work_order",
             order.id,
