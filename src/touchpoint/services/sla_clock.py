@@ -24,9 +24,11 @@ from numpy.typing import NDArray
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    ColumnExpressionArgument,
     Executable,
     Select,
     String,
+    Subquery,
     Text,
     bindparam,
     case,
@@ -79,6 +81,9 @@ __all__ = [
     "sla_reports",
     "stored_timeline",
     "timeline_events",
+    "timeline_from_texts",
+    "timeline_texts",
+    "unpack_timeline",
 ]
 
 Int64Array = NDArray[np.int64]
@@ -628,16 +633,68 @@ def stored_timeline(session: Session, order_id: int) -> list[TimelineEvent]:
             WorkOrderEvent.work_order_id == bindparam("order_id")
         )
         _TIMELINES[dialect] = stmt
+    return unpack_timeline(
+        [packed for _oid, packed in fetch_rows(session, stmt, {"order_id": order_id})]
+    )
+
+
+_TIMELINE_TEXTS: dict[str, Subquery] = {}
+
+
+def timeline_texts(session: Session) -> Subquery:
+    """One order's stored events (its id bound as ``order_id``) as a one-row subquery of
+    two texts, ``event_ids`` and ``events``: the events' ids and packed values
+    (:func:`_packed_event`), comma-separated, in one same order; nulls without events.
+
+    For a query that reads an order with its timeline in one statement and one row
+    (:func:`timeline_from_texts` reads them back), however many events it has.
+    """
+    dialect = session.get_bind().dialect.name
+    sub = _TIMELINE_TEXTS.get(dialect)
+    if sub is None:
+        if dialect == "sqlite":  # the comma is group_concat's default separator
+
+            def joined(column: ColumnExpressionArgument[int]) -> ColumnElement[str]:
+                return func.group_concat(column, type_=Text)
+
+        else:
+
+            def joined(column: ColumnExpressionArgument[int]) -> ColumnElement[str]:
+                return func.string_agg(cast(column, Text), inline_constant(","), type_=Text)
+
+        sub = (
+            select(
+                joined(WorkOrderEvent.id).label("event_ids"),
+                joined(_packed_event(session)).label("events"),
+            )
+            .where(WorkOrderEvent.work_order_id == bindparam("order_id"))
+            .subquery("timeline")
+        )
+        _TIMELINE_TEXTS[dialect] = sub
+    return sub
+
+
+def timeline_from_texts(event_ids: str | None, events: str | None) -> list[TimelineEvent]:
+    """The timeline :func:`timeline_texts` read, as ``TimelineEvent`` values in time
+    order; events at the same instant keep their recorded order (id)."""
+    if not event_ids or not events:
+        return []
+    pairs = sorted(zip(map(int, event_ids.split(",")), map(int, events.split(",")), strict=True))
+    return unpack_timeline([packed for _id, packed in pairs])
+
+
+def unpack_timeline(packed: list[int]) -> list[TimelineEvent]:
+    """One order's packed events (:func:`_packed_event`), given in recorded order (id), as
+    ``TimelineEvent`` values in time order (equal instants keep their recorded order)."""
+    packed.sort(key=lambda p: p // 64)  # stable
     epoch = _EPOCH
     out: list[TimelineEvent] = []
-    rows = fetch_rows(session, stmt, {"order_id": order_id})
-    rows.sort(key=lambda r: r[1] // 64)  # stable: equal instants keep their recorded order
-    for _oid, packed in rows:
-        status = packed % 8 - 1
-        kind = (packed // 8) % 8
+    for p in packed:
+        status = p % 8 - 1
+        kind = (p // 8) % 8
         out.append(
             TimelineEvent(
-                at=epoch + timedelta(seconds=packed // 64),
+                at=epoch + timedelta(seconds=p // 64),
                 type=_TYPE_LIST[kind],
                 status=None if status < 0 else _STATUS_LIST[status],
             )

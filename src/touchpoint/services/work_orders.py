@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, false, insert, inspect, or_, select
+from sqlalchemy import Select, Text, bindparam, cast, false, insert, or_, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
@@ -47,7 +47,8 @@ from touchpoint.services.sla_clock import (
     sla_json,
     sla_report,
     sla_reports,
-    stored_timeline,
+    timeline_from_texts,
+    timeline_texts,
 )
 from touchpoint.storage.models import (
     Contact,
@@ -190,12 +191,7 @@ def visible_orders(actor: Actor) -> Select[WorkOrder]:
 # objects for them, and no further query before the replay).
 _CALENDAR_TEXT = cast(SlaCalendarRow.definition, Text).label("calendar_definition")
 _POLICY_TEXT = cast(SlaPolicyRow.definition, Text).label("policy_definition")
-_ORDER_WITH_POLICY = (
-    select(WorkOrder, _CALENDAR_TEXT, _POLICY_TEXT)
-    .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
-    .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
-    .where(WorkOrder.id == bindparam("order_id"))
-)
+_ORDER = select(WorkOrder).where(WorkOrder.id == bindparam("order_id"))
 _POLICY_TEXTS = (
     select(_CALENDAR_TEXT, _POLICY_TEXT)
     .select_from(SlaPolicyRow)
@@ -216,26 +212,57 @@ _INSERT_EVENT = insert(WorkOrderEvent)
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    """An order as a write loads it, with its policy's and calendar's definitions as
-    stored (None without a policy or calendar), for the write's replay (``_refresh``)."""
+    """An order as a write loads it: its policy's and calendar's definitions as stored
+    (None without a policy or calendar) and its stored timeline, for the write's replay
+    (``_refresh``)."""
 
     order: WorkOrder
     policy_id: int | None
     definitions: tuple[str, str] | None  # calendar, policy
+    timeline: list[TimelineEvent]
+
+
+# What a write reads of its order, in one query and one row per dialect: the order, its
+# policy's and calendar's definitions, and its events as two texts (``timeline_texts``).
+# A second query for the events would cost a round trip more per write.
+_WriteLoad = Select[WorkOrder, str, str, str, str]
+_WRITE_LOADS: dict[str, _WriteLoad] = {}
+
+
+def _write_load(session: Session) -> _WriteLoad:
+    dialect = session.get_bind().dialect.name
+    stmt = _WRITE_LOADS.get(dialect)
+    if stmt is None:
+        timeline = timeline_texts(session)
+        stmt = (
+            select(WorkOrder, _CALENDAR_TEXT, _POLICY_TEXT, timeline.c.event_ids, timeline.c.events)
+            .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
+            .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
+            .join(timeline, true())  # one row, always (an aggregate)
+            .where(WorkOrder.id == bindparam("order_id"))
+        )
+        _WRITE_LOADS[dialect] = stmt
+    return stmt
 
 
 def _load(session: Session, actor: Actor, order_id: int) -> _Loaded:
-    row = session.execute(_ORDER_WITH_POLICY, {"order_id": order_id}).first()
+    """The order a write changes (NotFoundError unless the actor may see it), with what
+    its replay needs. Events this write adds (``add_event``) are counted from here."""
+    row = session.execute(_write_load(session), {"order_id": order_id}).first()
     if row is None or not _can_see(actor, row[0]):
         raise NotFoundError("work_order", order_id)
-    order, calendar_text, policy_text = row
+    order, calendar_text, policy_text, event_ids, events = row
     texts = None if calendar_text is None or policy_text is None else (calendar_text, policy_text)
-    return _Loaded(order, order.policy_id, texts)
+    _unsaved_events(session).clear()  # an earlier write's, committed or rolled back
+    return _Loaded(order, order.policy_id, texts, timeline_from_texts(event_ids, events))
 
 
 def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
     """The order if the actor may see it (NotFoundError otherwise)."""
-    return _load(session, actor, order_id).order
+    row = session.execute(_ORDER, {"order_id": order_id}).first()
+    if row is None or not _can_see(actor, row[0]):
+        raise NotFoundError("work_order", order_id)
+    return row[0]
 
 
 def _can_see(actor: Actor, order: WorkOrder) -> bool:
@@ -290,28 +317,27 @@ _UNSAVED = "touchpoint.unsaved_events"
 
 
 def _unsaved_events(session: Session) -> list[WorkOrderEvent]:
-    """Events added in this session, in the order they were added (``session.new`` is a
-    set, which would lose the order of events at the same instant)."""
+    """Events added since a write last loaded an order (``_load``), in the order they were
+    added (``session.new`` is a set, which would lose the order of events at the same
+    instant, and forgets them once flushed)."""
     events: list[WorkOrderEvent] = session.info.setdefault(_UNSAVED, [])
     return events
 
 
 def _refresh(session: Session, loaded: _Loaded, now: datetime) -> SlaReport | None:
-    """Replay the order (stored events plus those not flushed yet) and set its SLA cache.
+    """Replay the order (its events as loaded plus those this write added) and set its
+    SLA cache.
 
     Replaying before the flush sends the order's changes and its cache in one UPDATE.
     """
     order = loaded.order
-    unsaved = _unsaved_events(session)
-    pending = [e for e in unsaved if inspect(e).pending]
-    unsaved[:] = pending
-    timeline = stored_timeline(session, order.id) + [
+    timeline = loaded.timeline + [
         TimelineEvent(
             at=e.at,
             type=EventType(e.type),
             status=OrderStatus(e.status) if e.status is not None else None,
         )
-        for e in pending
+        for e in _unsaved_events(session)
         if e.work_order_id == order.id
     ]
     if loaded.definitions is not None and loaded.policy_id == order.policy_id:
