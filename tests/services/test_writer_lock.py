@@ -253,3 +253,33 @@ def test_uri_named_databases_get_no_lock_file(
     _add_team(url, "through a URI")
     assert "through a URI" in _team_names(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith("writer.lock")] == []
+
+
+def test_a_call_that_must_not_block_gives_way_instead_of_waiting(url: str) -> None:
+    # On an event loop (DeskState.call) a unit asks to be run elsewhere rather than stall
+    # the loop behind another process's long write; it has written nothing.
+    holder = _holder(url, "long", 1.5)
+    try:
+        started = time.monotonic()
+        with pytest.raises(base.WouldWait), base.not_waiting():
+            _add_team(url, "impatient")
+        assert time.monotonic() - started < 0.5
+        _add_team(url, "patient")  # run again where it may wait: after the holder
+    finally:
+        holder.join(15)
+    assert holder.exitcode == 0
+    assert {"long", "patient"} <= _team_names(url) and "impatient" not in _team_names(url)
+
+
+def test_after_a_committed_unit_the_call_waits_its_turn(url: str) -> None:
+    # Running the call again would write its first unit twice: a later unit waits.
+    holders: list[multiprocessing.process.BaseProcess] = []
+    with base.not_waiting():
+        _add_team(url, "first")
+        holders.append(_holder(url, "between", 0.5))
+        started = time.monotonic()
+        _add_team(url, "second")
+        assert time.monotonic() - started > 0.3
+    holders[0].join(15)
+    assert {"first", "between", "second"} <= _team_names(url)
+    assert _count(url, AuditEntry) == 3

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from touchpoint.domain.roles import Role
 from touchpoint.services.auth import TokenSigner, principal_for_token
-from touchpoint.services.base import Actor
+from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.storage.models import User
@@ -80,11 +80,19 @@ class DeskState:
         the local file, so a worker thread would not run in parallel anyway (it holds the
         GIL); it would hand the GIL back and forth with the loop at every SQLite call,
         which costs a write about a third more CPU (bench/api_writes.py). Several worker
-        processes give the parallelism. Over a network (PostgreSQL) the call runs in the
-        thread pool, so that the loop serves other requests while it waits.
+        processes give the parallelism. Only when its write unit would wait for SQLite's
+        writer lock beyond a few milliseconds (another process's sweep or import holds
+        it: ``services.base.not_waiting``) does the call, having written nothing, run
+        again in the thread pool and wait there, while the loop serves other requests.
+        Over a network (PostgreSQL) the call runs in the thread pool, so that the loop
+        serves other requests while it waits.
         """
         if self.local_database:
-            return fn(*args, **kwargs)
+            try:
+                with not_waiting():
+                    return fn(*args, **kwargs)
+            except WouldWait:
+                pass  # another writer holds the file for long: wait for it in a thread
         return await run_in_threadpool(fn, *args, **kwargs)
 
 

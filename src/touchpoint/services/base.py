@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,9 +33,11 @@ except ImportError:  # pragma: no cover - Windows: one process per file, the thr
 
 __all__ = [
     "Actor",
+    "WouldWait",
     "WriteUnit",
     "check_version",
     "get_or_404",
+    "not_waiting",
     "outbox_row",
     "require",
     "snapshot",
@@ -276,6 +279,8 @@ def write(
         yield unit
         queued = unit._flush()
         session.commit()
+        if (call := _impatient.get()) is not None:
+            call.committed = True  # from here on a unit of this call waits its turn
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(
@@ -341,13 +346,16 @@ class _FileWriterLock:
         return self._fd
 
     def acquire(self) -> bool:
-        deadline = time.monotonic() + _WAIT_SECONDS
-        if not self._thread_lock.acquire(timeout=_WAIT_SECONDS):
-            raise _busy()
+        call = _impatient.get()
+        patient = call is None or call.committed
+        wait = _WAIT_SECONDS if patient else _INLINE_WAIT_SECONDS
+        deadline = time.monotonic() + wait
+        if not self._thread_lock.acquire(timeout=wait):
+            raise _busy() if patient else WouldWait()
         try:
             fd = self._file()
-            if fd is not None:
-                _flock(fd, deadline)
+            if fd is not None and not _flock(fd, deadline):
+                raise _busy() if patient else WouldWait()
         except BaseException:
             self._thread_lock.release()
             raise
@@ -371,23 +379,57 @@ class _FileWriterLock:
 
 
 _WAIT_SECONDS = 10  # as the engine's busy timeout (storage.db)
+# How long a unit run where it must not block (``not_waiting``) waits for the lock.
+# Another server process holds it well under a millisecond per write, so under load the
+# wait is over within this; a longer one (a sweep, an import) is met with WouldWait.
+_INLINE_WAIT_SECONDS = 0.005
 _log = logging.getLogger(__name__)
 
 
-def _flock(fd: int, deadline: float) -> None:
-    """Take the exclusive ``flock`` on ``fd`` by ``deadline`` (a blocking ``flock`` has no
-    timeout: a unit writing for minutes, like a first sweep over a backlog, would stall
-    the waiting process's event loop for as long)."""
+def _flock(fd: int, deadline: float) -> bool:
+    """Take the exclusive ``flock`` on ``fd`` by ``deadline``; whether it was taken (a
+    blocking ``flock`` has no timeout: a unit writing for minutes, like a first sweep
+    over a backlog, would stall the waiting process's event loop for as long)."""
     delay = 0.00005
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise _busy() from None
+                return False
             time.sleep(delay)
             delay = min(delay * 2, 0.001)
+
+
+class WouldWait(BaseException):
+    """A write unit run under :func:`not_waiting` found SQLite's writer lock held for
+    longer than a few milliseconds (another process's sweep or import, say): nothing was
+    written, and the call is to be run again where it may wait (a worker thread).
+
+    A ``BaseException``, so that no ``except Exception`` on the way mistakes it for the
+    call's failure."""
+
+
+@dataclass
+class _ImpatientCall:
+    committed: bool = False  # a unit of this call committed: later ones wait their turn
+
+
+_impatient: ContextVar[_ImpatientCall | None] = ContextVar("touchpoint_impatient", default=None)
+
+
+@contextmanager
+def not_waiting() -> Iterator[None]:
+    """Run service calls that must not block (on an event loop): their first write unit
+    raises :class:`WouldWait` rather than wait for SQLite's writer lock longer than
+    ``_INLINE_WAIT_SECONDS``. Once a unit of the call has committed, later ones wait as
+    usual (running the call again would write its first units twice)."""
+    token = _impatient.set(_ImpatientCall())
+    try:
+        yield
+    finally:
+        _impatient.reset(token)
 
 
 def _busy() -> BusyError:

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.web.i18n import translations
-from touchpoint.web.site import PageNotFound, Viewer, redirect
+from touchpoint.web.site import PageNotFound, Viewer, off_loop, redirect
 from touchpoint.web.views import Failure, attempt
 
 __all__ = ["FormReader", "failure_flash", "form_write"]
@@ -119,12 +119,16 @@ async def form_write(
     loses what the agent wrote); ``rerender`` draws the page with the failure.
     """
     form = FormReader(await request.form())
-    result = attempt(lambda: run(form))
-    if isinstance(result, Failure):
-        if missing_is_404 and result.kind == "missing":
-            raise PageNotFound
-        page = rerender(result, {k: form.text(k) for k in keep})
-        if result.status == 503:  # busy with another write: a moment is enough
-            page.headers["Retry-After"] = "1"
-        return page
-    return redirect(done_url)
+
+    def respond() -> Response:
+        result = attempt(lambda: run(form))
+        if isinstance(result, Failure):
+            if missing_is_404 and result.kind == "missing":
+                raise PageNotFound
+            page = rerender(result, {k: form.text(k) for k in keep})
+            if result.status == 503:  # busy with another write: a moment is enough
+                page.headers["Retry-After"] = "1"
+            return page
+        return redirect(done_url)
+
+    return await off_loop(request, respond)

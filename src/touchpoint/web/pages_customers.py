@@ -26,6 +26,7 @@ from touchpoint.web.site import (
     PageNotFound,
     SupervisorPage,
     WorkerPage,
+    off_loop,
     redirect,
     render,
 )
@@ -248,24 +249,28 @@ async def merge_post(
 ) -> Response:
     """Merge one customer into another (every record moves; undo is kept)."""
     form = FormReader(await request.form())
-    result = attempt(
-        lambda: merge_svc.merge_customers(
-            session,
-            page.principal.actor,
-            form.required_int("survivor_id"),
-            form.required_int("merged_id"),
-            now=now,
+
+    def respond() -> Response:
+        result = attempt(
+            lambda: merge_svc.merge_customers(
+                session,
+                page.principal.actor,
+                form.required_int("survivor_id"),
+                form.required_int("merged_id"),
+                now=now,
+            )
         )
-    )
-    if isinstance(result, Failure):
-        return _merge_page(
-            request,
-            page,
-            session,
-            status_code=result.status,
-            flashes=[failure_flash(page.viewer, result)],
-        )
-    return redirect("/merge?done=merged")
+        if isinstance(result, Failure):
+            return _merge_page(
+                request,
+                page,
+                session,
+                status_code=result.status,
+                flashes=[failure_flash(page.viewer, result)],
+            )
+        return redirect("/merge?done=merged")
+
+    return await off_loop(request, respond)
 
 
 @router.post("/merge/{merge_id}/undo")

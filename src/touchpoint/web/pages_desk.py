@@ -87,23 +87,29 @@ async def login(request: Request, viewer: CsrfDep, session: SessionDep) -> Respo
     """Check the password (argon2) and set the signed session cookie."""
     form = FormReader(await request.form())
     target = site.safe_next(form.text("next"))
-    try:
-        user = authenticate(session, form.text("username"), form.text("password"))
-    except AuthenticationError:
-        _ = translations(viewer.locale).gettext
-        return render(
-            request,
-            viewer,
-            "login.html",
-            status_code=401,
-            next=target,
-            username=form.text("username"),
-            flashes=[("error", _("Unknown user or wrong password."))],
+
+    def respond() -> Response:
+        try:
+            user = authenticate(session, form.text("username"), form.text("password"))
+        except AuthenticationError:
+            _ = translations(viewer.locale).gettext
+            return render(
+                request,
+                viewer,
+                "login.html",
+                status_code=401,
+                next=target,
+                username=form.text("username"),
+                flashes=[("error", _("Unknown user or wrong password."))],
+            )
+        cookie = request.app.state.desk.signer.issue(user, cookie=True)
+        response = redirect(target)
+        response.set_cookie(
+            SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=12 * 3600
         )
-    cookie = request.app.state.desk.signer.issue(user, cookie=True)
-    response = redirect(target)
-    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=12 * 3600)
-    return response
+        return response
+
+    return await site.off_loop(request, respond)
 
 
 @router.post("/logout")
@@ -285,10 +291,13 @@ async def call_new_customer(
             session, page.principal.actor, draft, now=now, after_commit=after
         )
 
-    result = attempt(run)
-    if isinstance(result, Failure):
-        return _call_failure(request, page, session, now, result, None)
-    return redirect(f"/call?customer_id={result.customer.id}&done=customer")
+    def respond() -> Response:
+        result = attempt(run)
+        if isinstance(result, Failure):
+            return _call_failure(request, page, session, now, result, None)
+        return redirect(f"/call?customer_id={result.customer.id}&done=customer")
+
+    return await site.off_loop(request, respond)
 
 
 @router.post("/call/contact")
@@ -319,10 +328,13 @@ async def call_log_contact(
             session, page.principal.actor, draft, now=now, after_commit=after
         )
 
-    result = attempt(run)
-    if isinstance(result, Failure):
-        return _call_failure(request, page, session, now, result, cid)
-    return redirect(f"/customers/{cid}?done=contact")
+    def respond() -> Response:
+        result = attempt(run)
+        if isinstance(result, Failure):
+            return _call_failure(request, page, session, now, result, cid)
+        return redirect(f"/customers/{cid}?done=contact")
+
+    return await site.off_loop(request, respond)
 
 
 @router.post("/call/order")
@@ -361,10 +373,13 @@ async def call_open_order(
             session, actor, draft, now=now, after_commit=after, opening_contact=opening
         )
 
-    result = attempt(run)
-    if isinstance(result, Failure):
-        return _call_failure(request, page, session, now, result, cid)
-    return redirect(f"/orders/{result.order.id}?done=opened")
+    def respond() -> Response:
+        result = attempt(run)
+        if isinstance(result, Failure):
+            return _call_failure(request, page, session, now, result, cid)
+        return redirect(f"/orders/{result.order.id}?done=opened")
+
+    return await site.off_loop(request, respond)
 
 
 # ---------------------------------------------------------------- work-order page

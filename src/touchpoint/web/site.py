@@ -108,6 +108,15 @@ def _state(request: Request) -> DeskState:
     return state
 
 
+async def off_loop(request: Request, respond: Callable[[], Response]) -> Response:
+    """Run the blocking rest of a form handler (its service write, and the page drawn
+    from the database when the write is refused) as the API runs its service calls
+    (``DeskState.call``): in the thread pool on PostgreSQL; on SQLite on the loop unless
+    the write would wait for another process's long write. An ``async`` handler awaits
+    its form body first; what follows must not hold up the loop's other requests."""
+    return await _state(request).call(respond)
+
+
 def _anon_token(request: Request) -> str:
     """The pre-login nonce (double-submit cookie) that signs the login form's CSRF token."""
     value = request.cookies.get(ANON_COOKIE)
