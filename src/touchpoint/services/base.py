@@ -131,7 +131,8 @@ def check_version(entity: str, entity_id: int, current: int, expected: int | Non
         )
 
 
-_INSERT_AUDIT = insert(AuditEntry)
+_INSERT_AUDIT = insert(AuditEntry).inline()  # no RETURNING: the id is not read
+_INSERT_OUTBOX = insert(OutboxMessage).inline()
 _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
 
 
@@ -222,7 +223,7 @@ class WriteUnit:
                 outbox_row(self.now, "email", to, self.action, {"subject": subject, "body": body})
             )
         if outbox:
-            conn.execute(insert(OutboxMessage), outbox)
+            conn.execute(_INSERT_OUTBOX, outbox)
         return bool(outbox)
 
 

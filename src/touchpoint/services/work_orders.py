@@ -207,7 +207,7 @@ _CUSTOMER_AND_TEAM = select(
     select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery().label("team_id"),
 ).where(Customer.id == bindparam("customer_id"))
 _INSERT_ORDER = insert(WorkOrder)
-_INSERT_EVENT = insert(WorkOrderEvent)
+_INSERT_EVENT = insert(WorkOrderEvent).inline()  # no RETURNING: the id is not read
 
 
 @dataclass(frozen=True, slots=True)
