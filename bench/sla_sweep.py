@@ -23,12 +23,18 @@ hundred per minute), as a sweep on a schedule would; ``--from-seed`` first resto
 copy of the freshly seeded file that ``--seed-only`` leaves beside it (``FILE.seeded``),
 to time the catch-up again.
 
+``--side-writes``: while the catch-up sweep runs, another process makes one small write
+(a write unit with its audit row) every 100 ms and reports how long each waited for the
+file's writer lock and how many gave up (``BusyError`` after 10 s): what the desk's
+agents meet while a backlog is swept.
+
 Target (issue 3): <= 5 s for 1,000,000 open orders.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import statistics
 import tempfile
@@ -47,7 +53,8 @@ from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import NO_INSTANT, EventType, OrderStatus, Timelines, replay_many
 from touchpoint.services import sla_admin, sla_clock
 from touchpoint.services.auth import TeamDraft, UserDraft, create_team, create_user
-from touchpoint.services.base import Actor
+from touchpoint.services.base import Actor, write
+from touchpoint.services.errors import BusyError
 from touchpoint.services.sla_admin import (
     PolicyDraft,
     create_calendar,
@@ -359,6 +366,44 @@ def _last_sweep(url: str) -> datetime | None:
         engine.dispose()
 
 
+def _side_writer(url: str, stop: Any, out: Any) -> None:
+    """Every 100 ms one write unit (an audit row) until ``stop``; sends back each one's
+    seconds and whether it gave up."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    waits: list[tuple[float, bool]] = []
+    i = 0
+    try:
+        while not stop.is_set():
+            i += 1
+            t = time.perf_counter()
+            try:
+                with (
+                    factory() as s,
+                    write(s, Actor.system(), "bench.side_write", now=datetime.now(UTC)) as unit,
+                ):
+                    unit.audit("bench", i, before=None, after={"i": i})
+                waits.append((time.perf_counter() - t, False))
+            except BusyError:
+                waits.append((time.perf_counter() - t, True))
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+        out.put(waits)
+
+
+def _side_report(waits: list[tuple[float, bool]]) -> str:
+    done = sorted(w for w, gave_up in waits if not gave_up)
+    failed = sum(1 for _w, gave_up in waits if gave_up)
+    if not done:
+        return f"side writes: {len(waits)}, all gave up"
+    return (
+        f"side writes during the catch-up: {len(waits)}, gave up (BusyError): {failed}; "
+        f"waited median {statistics.median(done) * 1000:.0f} ms, "
+        f"max {done[-1] * 1000:.0f} ms"
+    )
+
+
 def main() -> None:
     """Seed, sweep, print the table."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -381,6 +426,11 @@ def main() -> None:
         "--from-seed",
         action="store_true",
         help="with --reuse: restore FILE.seeded first, so the catch-up sweep runs again",
+    )
+    ap.add_argument(
+        "--side-writes",
+        action="store_true",
+        help="during the catch-up, time a small write every 100 ms from another process",
     )
     args = ap.parse_args()
     if (args.reuse or args.seed_only) and args.keep is None:
@@ -432,9 +482,19 @@ def main() -> None:
                 total = time.perf_counter() - t
             rows.append((label, total, dict(phases.seconds), summary))
 
+        side = ""
         if last is None:
             last = NOW - timedelta(minutes=1)
+            ctx = multiprocessing.get_context("fork")
+            stop, out = ctx.Event(), ctx.Queue()
+            writer = ctx.Process(target=_side_writer, args=(url, stop, out))
+            if args.side_writes:
+                writer.start()
             sweep("catch-up (first sweep: records the whole backlog)", last)
+            if args.side_writes:
+                stop.set()
+                side = _side_report(out.get(timeout=60))
+                writer.join(60)
         else:
             print(f"last sweep at {last.isoformat()}: continuing {args.every:g} min later")
         start = len(rows)
@@ -442,6 +502,8 @@ def main() -> None:
             at = last + every * (i + 1)
             sweep(f"steady state, run {i + 1} ({at:%H:%M} UTC)", at)
         engine.dispose()
+    if side:
+        print(side)
     print(
         "\nSQLite (WAL) file, one process; 2 shared cores. Times in seconds; "
         "load = total - replay - plan - write.\n"

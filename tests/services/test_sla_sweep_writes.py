@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -290,3 +291,46 @@ def test_executemany_stores_what_execute_stores(db: Database) -> None:
         s.expire_all()
         fresh = s.get(WorkOrder, o.id)
         assert fresh is not None and (fresh.tier, fresh.version) == ("L2", v0 + 1)
+
+
+def test_a_catch_up_sweep_writes_in_parts(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A sweep over a large backlog commits a part at a time (SQLite's one writer lock is
+    # freed in between), each with its audit row; all steps are taken once, in order.
+    monkeypatch.setattr(sla_admin, "_WRITE_PART_ORDERS", 2)
+    with db.factory() as s:
+        sup, agent, _ = people(db, s)
+        pid = policy(db, s, sup, FIRST_RESPONSE)
+        cid = customer(db, s, agent)
+        ids = [
+            order(s, agent, cid, policy_id=pid, now=T0 + timedelta(minutes=i)).order.id
+            for i in range(5)
+        ]
+        summary = escalate_due(s, sup, now=T0 + timedelta(minutes=70))
+        assert (summary.breaches, summary.warnings, summary.tier_ups) == (5, 0, 5)
+        assert [st["work_order_id"] for st in summary.steps] == ids
+        parts = s.scalars(
+            select(AuditEntry.after)
+            .where(AuditEntry.action == "sla.escalate_due")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [p["part"] for p in parts] == ["1/3", "2/3", "3/3"]  # type: ignore[index]
+        assert [len(p["steps"]) for p in parts] == [2, 2, 1]  # type: ignore[index]
+        assert [len(_steps(s, i)) for i in ids] == [1] * 5
+        again = escalate_due(s, sup, now=T0 + timedelta(minutes=71))
+        assert again.steps == []
+
+
+def test_write_parts_split_steps_and_cache_rows_by_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sla_admin, "_WRITE_PART_ORDERS", 3)
+    steps = np.array([[0, 0, 1, 9], [0, 2, 1, 9], [3, 0, 0, 9], [7, 2, 1, 9]], dtype=np.int64)
+    cache = np.array([1, 2, 5, 8, 9], dtype=np.int64)
+    parts = sla_admin._write_parts(steps, cache)
+    assert [(p[:, 0].tolist(), c.tolist()) for p, c in parts] == [
+        ([0, 0], [1, 2]),  # orders 0, 1, 2
+        ([3, 7], [5]),  # orders 3, 5, 7
+        ([], [8, 9]),
+    ]
+    whole = sla_admin._write_parts(steps[:2], cache[:2])  # orders 0, 1, 2: one part
+    assert [(p[:, 0].tolist(), c.tolist()) for p, c in whole] == [([0, 0], [1, 2])]
