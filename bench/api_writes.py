@@ -24,7 +24,9 @@ Targets (issue 3): >= 1,000 writes/s on SQLite, p99 < 50 ms, >= 40% of the no-op
 ``scripts/bench-deps.sh`` installs wrk (Debian's package). ``--profile create|update``
 instead prints a cProfile of the service side of the writes (see ``profile``), and
 ``--in-process N`` times the three requests through the ASGI app called directly, with
-and without their service calls (see ``in_process``).
+and without their service calls (see ``in_process``), and ``--phases create|update|reply``
+the wall time of the service side of ``--profile-writes`` writes and of its parts (see
+``phases``; ``--backend postgresql`` for either on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -111,49 +113,89 @@ def serve(port: int, workers: int) -> None:
         os.waitpid(child, 0)
 
 
-def profile(op: str, n: int) -> None:
-    """cProfile ``n`` writes of ``op`` as the server runs them, without HTTP: one session
-    each, the bearer token's user and actor read, then the service call (create or update),
-    on a fresh SQLite file. Prints the functions by cumulative time."""
-    import cProfile
-    import pstats
-
+@contextlib.contextmanager
+def _service_writes(op: str, url: str) -> Iterator[Callable[[], None]]:
+    """One write of ``op`` as the server runs it, without HTTP, on a freshly prepared
+    ``url``: one session, the bearer token's user and actor read, then the service call.
+    ``create`` opens an order; ``update`` toggles the priority of one order (its
+    timeline stays one event); ``reply`` adds an internal note to one order, whose
+    timeline grows by one event each time."""
     from touchpoint.domain.contacts import Channel
     from touchpoint.domain.work_orders import Priority, WorkOrderType
     from touchpoint.services import work_orders as svc
     from touchpoint.services.auth import TokenSigner, principal_for_token
     from touchpoint.storage.db import make_engine, make_session_factory
 
-    with tempfile.TemporaryDirectory(prefix="touchpoint-profile-") as tmp:
-        url = f"sqlite:///{tmp}/profile.sqlite3"
-        customer_id, team_id = _prepare(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        signer = TokenSigner(SECRET)
-        token = _bench_token(url)
-        draft = svc.WorkOrderDraft(
-            customer_id=customer_id,
-            type=WorkOrderType.REPAIR,
-            channel=Channel.HOTLINE,
-            subject="bench order",
-            team_id=team_id,
-        )
-        state: dict[str, Any] = {}
+    customer_id, team_id = _prepare(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    signer = TokenSigner(SECRET)
+    token = _bench_token(url)
+    draft = svc.WorkOrderDraft(
+        customer_id=customer_id,
+        type=WorkOrderType.REPAIR,
+        channel=Channel.HOTLINE,
+        subject="bench order",
+        team_id=team_id,
+    )
+    state: dict[str, Any] = {}
 
-        def one() -> None:
-            now = datetime.now(UTC)
-            with factory() as s:
-                _user, actor = principal_for_token(s, signer, token)
-                if op == "create" or "order" not in state:
-                    state["order"] = svc.open_work_order(s, actor, draft, now=now).order
-                    return
-                o = state["order"]
-                priority = Priority.HIGH if o.priority == Priority.NORMAL.value else Priority.NORMAL
-                changes = svc.WorkOrderChanges(priority=priority)
-                state["order"] = svc.update_work_order(
-                    s, actor, o.id, changes, version=o.version, now=now
-                ).order
+    def one() -> None:
+        now = datetime.now(UTC)
+        with factory() as s:
+            _user, actor = principal_for_token(s, signer, token)
+            if op == "create" or "order" not in state:
+                state["order"] = svc.open_work_order(s, actor, draft, now=now).order
+                return
+            o = state["order"]
+            if op == "reply":
+                kind = svc.MessageKind.INTERNAL_NOTE
+                state["order"] = svc.reply(s, actor, o.id, kind, "bench note", now=now).order
+                return
+            priority = Priority.HIGH if o.priority == Priority.NORMAL.value else Priority.NORMAL
+            changes = svc.WorkOrderChanges(priority=priority)
+            state["order"] = svc.update_work_order(
+                s, actor, o.id, changes, version=o.version, now=now
+            ).order
 
+    try:
+        yield one
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _bench_database(backend: str) -> Iterator[str]:
+    """A fresh SQLite file, or a fresh schema on ``TOUCHPOINT_TEST_PG_URL``."""
+    if backend != "postgresql":
+        with tempfile.TemporaryDirectory(prefix="touchpoint-profile-") as tmp:
+            yield f"sqlite:///{tmp}/profile.sqlite3"
+        return
+    from touchpoint.storage.db import make_engine
+
+    pg = os.environ.get("TOUCHPOINT_TEST_PG_URL")
+    if not pg:
+        raise SystemExit("api_writes: set TOUCHPOINT_TEST_PG_URL (scripts/with-services.sh)")
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(pg)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in pg else "?"
+        yield f"{pg}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def profile(op: str, n: int, backend: str = "sqlite") -> None:
+    """cProfile ``n`` writes of ``op`` (see ``_service_writes``) after 200 to warm up.
+    Prints the functions by cumulative time."""
+    import cProfile
+    import pstats
+
+    with _bench_database(backend) as url, _service_writes(op, url) as one:
         for _ in range(200):  # warm-up: statement caches, parsed policies
             one()
         prof = cProfile.Profile()
@@ -161,10 +203,77 @@ def profile(op: str, n: int) -> None:
         for _ in range(n):
             one()
         prof.disable()
-        engine.dispose()
     stats = pstats.Stats(prof)
     print(f"{op}: {stats.total_tt / n * 1000:.2f} ms per write under cProfile")  # type: ignore[attr-defined]
     stats.sort_stats("cumulative").print_stats(40)
+
+
+def phases(op: str, n: int, backend: str = "sqlite") -> None:
+    """Wall time of ``n`` writes of ``op`` (see ``_service_writes``) after 300 to warm
+    up, and of their parts, in µs per write: each part is timed by wrapping its
+    function (inclusive: parts nest, e.g. ``Session.flush`` inside ``_load``'s caller),
+    and the driver's own time by SQLAlchemy's cursor-execute events. No profiler: the
+    times are the real ones, give or take a microsecond per wrapped call."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from touchpoint.services import auth, base
+    from touchpoint.services import work_orders as svc
+
+    spent: dict[str, float] = {}
+    wrapped: list[tuple[Any, str, Any]] = []
+
+    def wrap(owner: Any, name: str, label: str) -> None:
+        real = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        wrapped.append((owner, name, real))
+        setattr(owner, name, timed)
+
+    service = {"create": "open_work_order", "update": "update_work_order", "reply": "reply"}[op]
+    wrap(svc, service, f"service call ({service})")
+    wrap(auth, "principal_for_token", "token -> user -> actor (also the no-op's)")
+    wrap(svc, "_load", "read the order with its timeline")
+    wrap(svc, "replay", "SLA replay")
+    wrap(svc, "snapshot", "audit snapshots")
+    wrap(Session, "flush", "ORM flush (the order's UPDATE)")
+    wrap(base.WriteUnit, "_flush", "audit row + outbox (with a flush)")
+    wrap(Session, "commit", "commit")
+    started_at: list[float] = []
+
+    def before(*_args: Any) -> None:
+        started_at.append(time.perf_counter())
+
+    def after(*_args: Any) -> None:
+        label = "driver: statements (execute)"
+        spent[label] = spent.get(label, 0.0) + time.perf_counter() - started_at.pop()
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
+    try:
+        with _bench_database(backend) as url, _service_writes(op, url) as one:
+            for _ in range(300):  # warm-up: statement caches, parsed policies
+                one()
+            spent.clear()
+            started = time.perf_counter()
+            for _ in range(n):
+                one()
+            total = time.perf_counter() - started
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+        event.remove(Engine, "after_cursor_execute", after)
+        for owner, name, real in wrapped:
+            setattr(owner, name, real)
+    print(f"{op} on {backend}: {total / n * 1e6:.0f} us per write (session, token, service)")
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {seconds / n * 1e6:8.1f} us  {label}")
 
 
 def in_process(n: int, rounds: int = 5) -> None:
@@ -613,8 +722,13 @@ def main() -> None:
     )
     ap.add_argument(
         "--profile",
-        choices=("create", "update"),
+        choices=("create", "update", "reply"),
         help="instead: cProfile the service side of N writes (see --profile-writes)",
+    )
+    ap.add_argument(
+        "--phases",
+        choices=("create", "update", "reply"),
+        help="instead: wall time of N service-side writes and of their parts",
     )
     ap.add_argument("--profile-writes", type=int, default=2000)
     ap.add_argument(
@@ -628,8 +742,12 @@ def main() -> None:
     if args.serve is not None:  # the server process started by _run_backend
         serve(args.serve, args.workers)
         return
+    backend = "postgresql" if args.backend == "postgresql" else "sqlite"
     if args.profile is not None:
-        profile(args.profile, args.profile_writes)
+        profile(args.profile, args.profile_writes, backend)
+        return
+    if args.phases is not None:
+        phases(args.phases, args.profile_writes, backend)
         return
     if args.in_process is not None:
         in_process(args.in_process)
@@ -644,21 +762,8 @@ def main() -> None:
             rows += _run_backend("SQLite (WAL)", f"sqlite:///{tmp}/bench.sqlite3", args)
         pg = os.environ.get("TOUCHPOINT_TEST_PG_URL")
         if pg and args.backend in ("all", "postgresql"):
-            from touchpoint.storage.db import make_engine
-
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = make_engine(pg)
-            with admin.begin() as c:
-                c.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                sep = "&" if "?" in pg else "?"
-                rows += _run_backend(
-                    "PostgreSQL", f"{pg}{sep}options=-csearch_path%3D{schema}", args
-                )
-            finally:
-                with admin.begin() as c:
-                    c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+            with _bench_database("postgresql") as url:
+                rows += _run_backend("PostgreSQL", url, args)
     print(
         f"\n{args.runs} runs × {args.seconds} s per operation; wrk, {args.connections} "
         f"connections (one per thread); uvicorn, {args.workers} worker process(es); "
