@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import json
 import logging
 import os
 import threading
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import ColumnElement, Text, cast, func, insert, inspect, literal_column, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -43,6 +44,7 @@ __all__ = [
     "snapshot",
     "snapshot_values",
     "to_jsonable",
+    "webhooks_column",
     "write",
 ]
 
@@ -134,6 +136,29 @@ def check_version(entity: str, entity_id: int, current: int, expected: int | Non
 _INSERT_AUDIT = insert(AuditEntry).inline()  # no RETURNING: the id is not read
 _INSERT_OUTBOX = insert(OutboxMessage).inline()
 _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
+_WEBHOOK_COLUMNS: dict[str, ColumnElement[str]] = {}
+
+
+def webhooks_column(session: Session) -> ColumnElement[str]:
+    """The active webhooks as one JSON text, ``[[url, [event, ...]], ...]``, for a write to
+    read with its first statement (:meth:`WriteUnit.use_webhooks`) instead of in one of
+    their own (``write(..., read_webhooks=False)``): a round trip less on PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    column = _WEBHOOK_COLUMNS.get(dialect)
+    if column is None:
+        pairs: ColumnElement[str]
+        if dialect == "sqlite":
+            pairs = func.json_group_array(func.json_array(Webhook.url, func.json(Webhook.events)))
+        else:
+            pairs = cast(func.json_agg(func.json_build_array(Webhook.url, Webhook.events)), Text)
+        column = (
+            select(func.coalesce(pairs, literal_column("'[]'")))
+            .where(Webhook.active.is_(True))
+            .scalar_subquery()
+            .label("webhooks")
+        )
+        _WEBHOOK_COLUMNS[dialect] = column
+    return column
 
 
 @dataclass
@@ -153,8 +178,9 @@ class WriteUnit:
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _mails: list[tuple[str, str, str]] = field(default_factory=list)
     # The active webhooks (url, events), read when the write starts, before it queues on
-    # SQLite's writer lock: the lock is not held for one more query.
-    _hooks: Sequence[Any] = ()
+    # SQLite's writer lock (the lock is not held for one more query), or with the
+    # write's first statement (use_webhooks); None: not read yet.
+    _hooks: Sequence[Any] | None = None
 
     def audit(
         self,
@@ -182,12 +208,18 @@ class WriteUnit:
         # Turned into JSON values at the flush, and only when a subscription wants it.
         self._events.append((event, payload))
 
+    def use_webhooks(self, text: str | None) -> None:
+        """The active webhooks as :func:`webhooks_column` read them."""
+        self._hooks = [(url, events) for url, events in json.loads(text or "[]")]
+
     def webhook_targets(self, events: Sequence[str]) -> list[list[str]]:
         """For each of ``events``, the URLs of the active webhooks subscribed to it (by
-        name or ``*``), as read when the write started."""
+        name or ``*``), as read when the write started (or now, if they were not)."""
+        if self._hooks is None:
+            self._hooks = self.session.connection().execute(_ACTIVE_WEBHOOKS).all()
+        hooks = self._hooks
         return [
-            [url for url, wanted in self._hooks if event in wanted or "*" in wanted]
-            for event in events
+            [url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events
         ]
 
     def email(self, to: str, subject: str, body: str) -> None:
@@ -254,8 +286,13 @@ def write(
     *,
     now: datetime,
     after_commit: AfterCommit | None = None,
+    read_webhooks: bool = True,
 ) -> Iterator[WriteUnit]:
     """Run one write: everything inside commits together with its audit row and outbox.
+
+    The active webhooks are read first, unless ``read_webhooks`` is false: the write
+    then reads them with its own first statement (:func:`webhooks_column`,
+    :meth:`WriteUnit.use_webhooks`), or else they are read when its notifications are.
 
     A stale ``version`` or a unique-constraint clash raises ``ConflictError`` and
     rolls everything back. On SQLite the unit first queues on the file's writer lock
@@ -270,11 +307,12 @@ def write(
         raise RuntimeError(f"{action}: session has unflushed changes from outside a write")
     unit = WriteUnit(session=session, actor=actor, action=action, now=now)
     lock = _writer_lock(session)
-    try:
-        unit._hooks = session.connection().execute(_ACTIVE_WEBHOOKS).all()
-    except BaseException:
-        session.rollback()
-        raise
+    if read_webhooks:
+        try:
+            unit._hooks = session.connection().execute(_ACTIVE_WEBHOOKS).all()
+        except BaseException:
+            session.rollback()
+            raise
     lock.acquire()
     try:
         yield unit

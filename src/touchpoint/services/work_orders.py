@@ -29,10 +29,12 @@ from touchpoint.domain.work_orders import (
 from touchpoint.services.base import (
     Actor,
     AfterCommit,
+    WriteUnit,
     check_version,
     require,
     snapshot,
     snapshot_values,
+    webhooks_column,
     write,
 )
 from touchpoint.services.errors import NotFoundError
@@ -198,14 +200,29 @@ _POLICY_TEXTS = (
     .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
     .where(SlaPolicyRow.id == bindparam("policy_id"))
 )
-# What opening an order checks first, in one round trip: the customer, and whether the
-# team exists (``team_id`` null when it does not, or when none is given).
-_CUSTOMER_AND_TEAM = select(
-    Customer.id,
-    Customer.merged_into_id,
-    Customer.customer_class,
-    select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery().label("team_id"),
-).where(Customer.id == bindparam("customer_id"))
+# What opening an order checks first, in one round trip: the customer, whether the team
+# exists (``team_id`` null when it does not, or when none is given), and the active
+# webhooks; one statement per dialect.
+_OpeningRead = Select[int, int | None, str, int | None, str]
+_OPENING_READS: dict[str, _OpeningRead] = {}
+
+
+def _opening_read(session: Session) -> _OpeningRead:
+    dialect = session.get_bind().dialect.name
+    stmt = _OPENING_READS.get(dialect)
+    if stmt is None:
+        team = select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery()
+        stmt = select(
+            Customer.id,
+            Customer.merged_into_id,
+            Customer.customer_class,
+            team.label("team_id"),
+            webhooks_column(session),
+        ).where(Customer.id == bindparam("customer_id"))
+        _OPENING_READS[dialect] = stmt
+    return stmt
+
+
 _INSERT_ORDER = insert(WorkOrder)
 _INSERT_EVENT = insert(WorkOrderEvent).inline()  # no RETURNING: the id is not read
 
@@ -223,9 +240,10 @@ class _Loaded:
 
 
 # What a write reads of its order, in one query and one row per dialect: the order, its
-# policy's and calendar's definitions, and its events as two texts (``timeline_texts``).
-# A second query for the events would cost a round trip more per write.
-_WriteLoad = Select[WorkOrder, str, str, str, str]
+# policy's and calendar's definitions, its events as two texts (``timeline_texts``) and
+# the active webhooks (``webhooks_column``). A query each for the events and the
+# webhooks would cost two round trips more per write.
+_WriteLoad = Select[WorkOrder, str, str, str, str, str]
 _WRITE_LOADS: dict[str, _WriteLoad] = {}
 
 
@@ -235,7 +253,14 @@ def _write_load(session: Session) -> _WriteLoad:
     if stmt is None:
         timeline = timeline_texts(session)
         stmt = (
-            select(WorkOrder, _CALENDAR_TEXT, _POLICY_TEXT, timeline.c.event_ids, timeline.c.events)
+            select(
+                WorkOrder,
+                _CALENDAR_TEXT,
+                _POLICY_TEXT,
+                timeline.c.event_ids,
+                timeline.c.events,
+                webhooks_column(session),
+            )
             .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
             .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
             .join(timeline, true())  # one row, always (an aggregate)
@@ -245,13 +270,15 @@ def _write_load(session: Session) -> _WriteLoad:
     return stmt
 
 
-def _load(session: Session, actor: Actor, order_id: int) -> _Loaded:
-    """The order a write changes (NotFoundError unless the actor may see it), with what
-    its replay needs. Events this write adds (``add_event``) are counted from here."""
+def _load(session: Session, actor: Actor, order_id: int, unit: WriteUnit) -> _Loaded:
+    """The order ``unit`` changes (NotFoundError unless the actor may see it), with what
+    its replay needs, and the active webhooks for the unit. Events this write adds
+    (``add_event``) are counted from here."""
     row = session.execute(_write_load(session), {"order_id": order_id}).first()
     if row is None or not _can_see(actor, row[0]):
         raise NotFoundError("work_order", order_id)
-    order, calendar_text, policy_text, event_ids, events = row
+    order, calendar_text, policy_text, event_ids, events, webhooks = row
+    unit.use_webhooks(webhooks)
     texts = None if calendar_text is None or policy_text is None else (calendar_text, policy_text)
     _unsaved_events(session).clear()  # an earlier write's, committed or rolled back
     return _Loaded(order, order.policy_id, texts, timeline_from_texts(event_ids, events))
@@ -382,12 +409,15 @@ def open_work_order(
     subject = draft.subject.strip()
     if not subject:
         raise DomainError("subject: must not be empty")
-    with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
+    with write(
+        session, actor, "work_order.open", now=now, after_commit=after_commit, read_webhooks=False
+    ) as unit:
         customer = session.execute(
-            _CUSTOMER_AND_TEAM, {"customer_id": draft.customer_id, "team_id": draft.team_id}
+            _opening_read(session), {"customer_id": draft.customer_id, "team_id": draft.team_id}
         ).first()
         if customer is None:
             raise DomainError(f"customer_id: customer {draft.customer_id} does not exist")
+        unit.use_webhooks(customer.webhooks)
         if customer.merged_into_id is not None:
             raise DomainError(
                 f"customer_id: customer {customer.id} was merged into {customer.merged_into_id}"
@@ -516,8 +546,10 @@ def update_work_order(
 ) -> WorkOrderDetail:
     """Edit subject, description, priority, team, policy or the hostile flag."""
     require(actor, actor.role.can_handle_orders, "edit work orders")
-    with write(session, actor, "work_order.update", now=now, after_commit=after_commit) as unit:
-        loaded = _load(session, actor, order_id)
+    with write(
+        session, actor, "work_order.update", now=now, after_commit=after_commit, read_webhooks=False
+    ) as unit:
+        loaded = _load(session, actor, order_id, unit)
         order = loaded.order
         check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
@@ -563,8 +595,10 @@ def assign_work_order(
     The tier only goes up (L1 → L2 → expert): a lower ``tier`` raises ``RuleViolation``.
     """
     require(actor, actor.role.can_handle_orders, "assign work orders")
-    with write(session, actor, "work_order.assign", now=now, after_commit=after_commit) as unit:
-        loaded = _load(session, actor, order_id)
+    with write(
+        session, actor, "work_order.assign", now=now, after_commit=after_commit, read_webhooks=False
+    ) as unit:
+        loaded = _load(session, actor, order_id, unit)
         order = loaded.order
         check_version("work_order", order.id, order.version, version)
         _check_user(session, assignee_id, "assignee_id")
@@ -615,8 +649,15 @@ def transition_work_order(
 ) -> WorkOrderDetail:
     """Move the order to ``to`` under the state machine's rules (reopen included)."""
     require(actor, actor.role.can_handle_orders, "change work-order status")
-    with write(session, actor, "work_order.transition", now=now, after_commit=after_commit) as u:
-        loaded = _load(session, actor, order_id)
+    with write(
+        session,
+        actor,
+        "work_order.transition",
+        now=now,
+        after_commit=after_commit,
+        read_webhooks=False,
+    ) as u:
+        loaded = _load(session, actor, order_id, u)
         order = loaded.order
         check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
@@ -650,8 +691,15 @@ def reply(
     require(actor, actor.role.can_handle_orders, "write on work orders")
     if not body.strip():
         raise DomainError("body: must not be empty")
-    with write(session, actor, f"work_order.{kind.value}", now=now, after_commit=after_commit) as u:
-        loaded = _load(session, actor, order_id)
+    with write(
+        session,
+        actor,
+        f"work_order.{kind.value}",
+        now=now,
+        after_commit=after_commit,
+        read_webhooks=False,
+    ) as u:
+        loaded = _load(session, actor, order_id, u)
         order = loaded.order
         check_version("work_order", order.id, order.version, version)
         ch = (channel or Channel(order.channel)).value
@@ -711,8 +759,15 @@ def record_return_visit(
     require(actor, actor.role.can_handle_orders, "record return visits")
     if actor.user_id is None:
         raise DomainError("agent: a return visit is made by a user")
-    with write(session, actor, "work_order.return_visit", now=now, after_commit=after_commit) as u:
-        loaded = _load(session, actor, order_id)
+    with write(
+        session,
+        actor,
+        "work_order.return_visit",
+        now=now,
+        after_commit=after_commit,
+        read_webhooks=False,
+    ) as u:
+        loaded = _load(session, actor, order_id, u)
         order = loaded.order
         check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
