@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     ColumnExpressionArgument,
     Executable,
+    ScalarSelect,
     Select,
     String,
     Subquery,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.calendar import BusinessCalendar, to_epoch_seconds
@@ -63,6 +65,7 @@ __all__ = [
     "NULL_EPOCH",
     "ChosenPolicy",
     "PolicyBatch",
+    "active_policies_column",
     "choose_compiled_policy",
     "compiled_from_text",
     "compiled_policy",
@@ -193,9 +196,9 @@ class ChosenPolicy:
     policy: SlaPolicy
 
 
-# Everything choosing a policy and replaying a new order needs, for every active policy,
-# in one query. JSON columns are read as their stored text (a cast, so that no driver
-# decodes them): the rows themselves are the cache key below.
+# Everything choosing a policy and replaying a new order needs, for every active policy
+# (read as one JSON text by active_policies_column). JSON columns are read as their
+# stored text (a cast): the rows themselves make the cache key below.
 _ACTIVE_POLICIES: Final = (
     select(
         SlaPolicyRow.id,
@@ -205,8 +208,8 @@ _ACTIVE_POLICIES: Final = (
         cast(SlaPolicyRow.customer_classes, Text),
         cast(SlaPolicyRow.channels, Text),
         SlaPolicyRow.calendar_id,
-        cast(SlaPolicyRow.definition, Text),
-        cast(SlaCalendarRow.definition, Text),
+        cast(SlaPolicyRow.definition, Text).label("policy_definition"),
+        cast(SlaCalendarRow.definition, Text).label("calendar_definition"),
     )
     .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
     .where(SlaPolicyRow.active.is_(True))
@@ -245,25 +248,54 @@ class _ActivePolicies:
 
 
 # Keyed by the active policy rows as read (ids, conditions and both definitions as
-# text): any edit, in this process or another, changes the key of the next read.
-_active_sets: dict[tuple[tuple[Any, ...], ...], _ActivePolicies] = {}
+# text, in one JSON text): any edit, in this process or another, changes the key of the
+# next read.
+_active_sets: dict[str, _ActivePolicies] = {}
 _ACTIVE_SET_LIMIT: Final = 64
 
 
-def _active_policies(session: Session) -> _ActivePolicies:
-    """The active policies as they are now in the session's database (one query)."""
-    key = tuple(tuple(r) for r in session.connection().execute(_ACTIVE_POLICIES).fetchall())
-    active = _active_sets.get(key)
+_ACTIVE_POLICY_COLUMNS: dict[str, ColumnElement[str]] = {}
+
+
+def active_policies_column(session: Session) -> ColumnElement[str]:
+    """The active policies, each as :data:`_ACTIVE_POLICIES` reads it, as one JSON text
+    (rows in id order): for a statement to read beside its own row, so that choosing a
+    new order's policy (``choose_compiled_policy(..., active=...)``) needs no query of
+    its own."""
+    dialect = session.get_bind().dialect.name
+    column = _ACTIVE_POLICY_COLUMNS.get(dialect)
+    if column is None:
+        rows: ScalarSelect[Any]
+        if dialect == "sqlite":  # an aggregate keeps an ordered subquery's order
+            inner = _ACTIVE_POLICIES.subquery()
+            rows = select(func.json_group_array(func.json_array(*inner.c))).scalar_subquery()
+        else:
+            row = func.json_build_array(*_ACTIVE_POLICIES.selected_columns)
+            rows = (
+                _ACTIVE_POLICIES.with_only_columns(
+                    cast(func.json_agg(aggregate_order_by(row, SlaPolicyRow.id)), Text)
+                )
+                .order_by(None)
+                .scalar_subquery()
+            )
+        column = func.coalesce(rows, inline_constant("[]")).label("active_policies")
+        _ACTIVE_POLICY_COLUMNS[dialect] = column
+    return column
+
+
+def _active_policies(text: str) -> _ActivePolicies:
+    """The active policies as :func:`active_policies_column` read them."""
+    active = _active_sets.get(text)
     if active is None:
-        active = _ActivePolicies(key)
+        active = _ActivePolicies([tuple(r) for r in json.loads(text)])
         if len(_active_sets) >= _ACTIVE_SET_LIMIT:
             _active_sets.clear()
-        _active_sets[key] = active
+        _active_sets[text] = active
     return active
 
 
 def choose_compiled_policy(
-    session: Session,
+    active: str,
     *,
     type: WorkOrderType,
     priority: Priority,
@@ -273,14 +305,20 @@ def choose_compiled_policy(
     """The active policy whose conditions match first (rank, specificity, id), parsed,
     with its calendar; None when none matches.
 
-    One query reads the active policies as they are now; their parsed rules and
-    definitions are cached by that content, so edits count from the next call on.
+    ``active`` is the active policies as a statement of the caller read them
+    (:func:`active_policies_column`, beside its own row: no query of its own); their
+    parsed rules and definitions are cached by that content, so edits count from the
+    next read on.
     """
-    active = _active_policies(session)
+    active_set = _active_policies(active)
     policy_id = select_policy(
-        active.rules, type=type, priority=priority, customer_class=customer_class, channel=channel
+        active_set.rules,
+        type=type,
+        priority=priority,
+        customer_class=customer_class,
+        channel=channel,
     )
-    return None if policy_id is None else active.compile(policy_id)
+    return None if policy_id is None else active_set.compile(policy_id)
 
 
 def inline_constant(value: Any) -> ColumnElement[Any]:

@@ -40,6 +40,7 @@ from touchpoint.services.base import (
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import (
     ChosenPolicy,
+    active_policies_column,
     choose_compiled_policy,
     compiled_from_text,
     load_timeline,
@@ -200,10 +201,10 @@ _POLICY_TEXTS = (
     .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
     .where(SlaPolicyRow.id == bindparam("policy_id"))
 )
-# What opening an order checks first, in one round trip: the customer, whether the team
-# exists (``team_id`` null when it does not, or when none is given), and the active
-# webhooks; one statement per dialect.
-_OpeningRead = Select[int, int | None, str, int | None, str]
+# What opening an order reads first, in one round trip: the customer, whether the team
+# exists (``team_id`` null when it does not, or when none is given), the active webhooks
+# and the active SLA policies (to choose one); one statement per dialect.
+_OpeningRead = Select[int, int | None, str, int | None, str, str]
 _OPENING_READS: dict[str, _OpeningRead] = {}
 
 
@@ -218,6 +219,7 @@ def _opening_read(session: Session) -> _OpeningRead:
             Customer.customer_class,
             team.label("team_id"),
             webhooks_column(session),
+            active_policies_column(session),
         ).where(Customer.id == bindparam("customer_id"))
         _OPENING_READS[dialect] = stmt
     return stmt
@@ -438,7 +440,7 @@ def open_work_order(
                 chosen = ChosenPolicy(policy_id, *compiled_from_text(calendar_text, policy_text))
         else:
             chosen = choose_compiled_policy(
-                session,
+                customer.active_policies,
                 type=draft.type,
                 priority=draft.priority,
                 customer_class=CustomerClass(customer.customer_class),
