@@ -65,6 +65,19 @@ def _memory(s: Session, order_id: int) -> tuple[int | None, int | None, int | No
     )
 
 
+def _minute_apart_orders(db: Database, s: Session, n: int) -> tuple[Actor, list[int]]:
+    """A supervisor, and ``n`` orders of one customer under a 60-minute first-response
+    policy, opened a minute apart from T0."""
+    sup, agent, _ = people(db, s)
+    pid = policy(db, s, sup, FIRST_RESPONSE)
+    cid = customer(db, s, agent)
+    ids = [
+        order(s, agent, cid, policy_id=pid, now=T0 + timedelta(minutes=i)).order.id
+        for i in range(n)
+    ]
+    return sup, ids
+
+
 def _steps(s: Session, order_id: int) -> list[tuple[str, str, datetime]]:
     return [
         (e.target, e.level, e.due_at)
@@ -207,13 +220,7 @@ def test_steps_missing_from_memory_are_found_in_the_escalation_rows(
 ) -> None:
     monkeypatch.setattr(sla_admin, "_LOOKUP_LIMIT", lookup_limit)
     with db.factory() as s:
-        sup, agent, _ = people(db, s)
-        pid = policy(db, s, sup, FIRST_RESPONSE)
-        cid = customer(db, s, agent)
-        ids = [
-            order(s, agent, cid, policy_id=pid, now=T0 + timedelta(minutes=i)).order.id
-            for i in range(3)
-        ]
+        sup, ids = _minute_apart_orders(db, s, 3)
         first = escalate_due(s, sup, now=T0 + timedelta(minutes=70))
         assert {st["work_order_id"] for st in first.steps} == set(ids)
         taken = {i: _steps(s, i) for i in ids}
@@ -298,13 +305,7 @@ def test_a_catch_up_sweep_writes_in_parts(db: Database, monkeypatch: pytest.Monk
     # freed in between), each with its audit row; all steps are taken once, in order.
     monkeypatch.setattr(sla_admin, "_WRITE_PART_ORDERS", 2)
     with db.factory() as s:
-        sup, agent, _ = people(db, s)
-        pid = policy(db, s, sup, FIRST_RESPONSE)
-        cid = customer(db, s, agent)
-        ids = [
-            order(s, agent, cid, policy_id=pid, now=T0 + timedelta(minutes=i)).order.id
-            for i in range(5)
-        ]
+        sup, ids = _minute_apart_orders(db, s, 5)
         summary = escalate_due(s, sup, now=T0 + timedelta(minutes=70))
         assert (summary.breaches, summary.warnings, summary.tier_ups) == (5, 0, 5)
         assert [st["work_order_id"] for st in summary.steps] == ids

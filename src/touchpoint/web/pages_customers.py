@@ -260,17 +260,24 @@ async def merge_post(
                 now=now,
             )
         )
-        if isinstance(result, Failure):
-            return _merge_page(
-                request,
-                page,
-                session,
-                status_code=result.status,
-                flashes=[failure_flash(page.viewer, result)],
-            )
-        return redirect("/merge?done=merged")
+        return _merge_outcome(request, page, session, result, "merged")
 
     return await off_loop(request, respond)
+
+
+def _merge_outcome(
+    request: Request, page: Page, session: SessionDep, result: object, done: str
+) -> Response:
+    """Back to the merge screen: with the refusal, or with ``done``."""
+    if isinstance(result, Failure):
+        return _merge_page(
+            request,
+            page,
+            session,
+            status_code=result.status,
+            flashes=[failure_flash(page.viewer, result)],
+        )
+    return redirect(f"/merge?done={done}")
 
 
 @router.post("/merge/{merge_id}/undo")
@@ -286,12 +293,4 @@ def unmerge_post(
     result = attempt(
         lambda: merge_svc.unmerge_customers(session, page.principal.actor, merge_id, now=now)
     )
-    if isinstance(result, Failure):
-        return _merge_page(
-            request,
-            page,
-            session,
-            status_code=result.status,
-            flashes=[failure_flash(page.viewer, result)],
-        )
-    return redirect("/merge?done=unmerged")
+    return _merge_outcome(request, page, session, result, "unmerged")

@@ -4,7 +4,7 @@ and the work-order page with its reply, status, return-visit and recovery forms.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -271,6 +271,30 @@ def _call_failure(
     )
 
 
+T = TypeVar("T")
+
+
+async def _call_write(
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    now: Any,
+    run: Callable[[], T],
+    customer_id: int | None,
+    done: Callable[[T], str],
+) -> Response:
+    """Run a call-screen write off the loop: redirect to ``done(result)``, or show the
+    call screen again with the refusal."""
+
+    def respond() -> Response:
+        result = attempt(run)
+        if isinstance(result, Failure):
+            return _call_failure(request, page, session, now, result, customer_id)
+        return redirect(done(result))
+
+    return await site.off_loop(request, respond)
+
+
 @router.post("/call/customer")
 async def call_new_customer(
     request: Request,
@@ -291,13 +315,15 @@ async def call_new_customer(
             session, page.principal.actor, draft, now=now, after_commit=after
         )
 
-    def respond() -> Response:
-        result = attempt(run)
-        if isinstance(result, Failure):
-            return _call_failure(request, page, session, now, result, None)
-        return redirect(f"/call?customer_id={result.customer.id}&done=customer")
-
-    return await site.off_loop(request, respond)
+    return await _call_write(
+        request,
+        page,
+        session,
+        now,
+        run,
+        None,
+        lambda view: f"/call?customer_id={view.customer.id}&done=customer",
+    )
 
 
 @router.post("/call/contact")
@@ -328,13 +354,9 @@ async def call_log_contact(
             session, page.principal.actor, draft, now=now, after_commit=after
         )
 
-    def respond() -> Response:
-        result = attempt(run)
-        if isinstance(result, Failure):
-            return _call_failure(request, page, session, now, result, cid)
-        return redirect(f"/customers/{cid}?done=contact")
-
-    return await site.off_loop(request, respond)
+    return await _call_write(
+        request, page, session, now, run, cid, lambda _: f"/customers/{cid}?done=contact"
+    )
 
 
 @router.post("/call/order")
@@ -373,13 +395,15 @@ async def call_open_order(
             session, actor, draft, now=now, after_commit=after, opening_contact=opening
         )
 
-    def respond() -> Response:
-        result = attempt(run)
-        if isinstance(result, Failure):
-            return _call_failure(request, page, session, now, result, cid)
-        return redirect(f"/orders/{result.order.id}?done=opened")
-
-    return await site.off_loop(request, respond)
+    return await _call_write(
+        request,
+        page,
+        session,
+        now,
+        run,
+        cid,
+        lambda detail: f"/orders/{detail.order.id}?done=opened",
+    )
 
 
 # ---------------------------------------------------------------- work-order page
