@@ -63,6 +63,11 @@ def test_order_writes_reach_the_webhooks_active_when_they_run(
         (opened, "work_order.opened", o2.order.id),
         (every, "work_order.opened", o2.order.id),
     ]
+    # The order as subscribers know it: not the sweep's memory of its steps.
+    payload = session.scalars(select(OutboxMessage.payload).where(OutboxMessage.id > mark)).first()
+    assert payload is not None
+    assert {"id", "status", "sla_next_escalation_at", "version"} <= payload["work_order"].keys()
+    assert not any(key.startswith("sla_step") for key in payload["work_order"])
     mark = _last(session)
     at = T0 + timedelta(minutes=5)
     d = update_work_order(

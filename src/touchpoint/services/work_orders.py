@@ -294,6 +294,23 @@ def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
     return row[0]
 
 
+# The sweep's memory of the steps it took (migration 0002): kept in audit snapshots,
+# left out of webhook payloads, which carry the order as subscribers know it.
+_SWEEP_MEMORY = frozenset(
+    {
+        "sla_step_due_first_response",
+        "sla_step_due_next_update",
+        "sla_step_due_resolution",
+        "sla_steps_taken",
+    }
+)
+
+
+def _published(order: dict[str, Any]) -> dict[str, Any]:
+    """An order's snapshot as webhook payloads carry it."""
+    return {key: value for key, value in order.items() if key not in _SWEEP_MEMORY}
+
+
 def _can_see(actor: Actor, order: WorkOrder) -> bool:
     if actor.role.sees_all_queues:
         return True
@@ -528,7 +545,7 @@ def open_work_order(
             session.flush()
             audited = {**after, "opening_contact": snapshot(contact)}
         unit.audit("work_order", order_id, before=None, after=audited)
-        unit.notify("work_order.opened", {"work_order": after})
+        unit.notify("work_order.opened", {"work_order": _published(after)})
     # The committed row's object, in the session as if just loaded (no query).
     order = WorkOrder(**values)
     make_transient_to_detached(order)
@@ -576,7 +593,7 @@ def update_work_order(
         report = _refresh(session, loaded, now)
         after = snapshot(order)
         unit.audit("work_order", order.id, before=before, after=after)
-        unit.notify("work_order.updated", {"work_order": after})
+        unit.notify("work_order.updated", {"work_order": _published(after)})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
@@ -618,7 +635,7 @@ def assign_work_order(
             )
         report = _refresh(session, loaded, now)
         unit.audit("work_order", order.id, before=before, after=snapshot(order))
-        unit.notify("work_order.assigned", {"work_order": snapshot(order)})
+        unit.notify("work_order.assigned", {"work_order": _published(snapshot(order))})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
@@ -668,7 +685,7 @@ def transition_work_order(
         report = _refresh(session, loaded, now)
         u.audit("work_order", order.id, before=before, after=snapshot(order))
         event = "work_order.reopened" if reopen else f"work_order.{to.value}"
-        u.notify(event, {"work_order": snapshot(order), "from": before["status"]})
+        u.notify(event, {"work_order": _published(snapshot(order)), "from": before["status"]})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
@@ -822,7 +839,7 @@ def record_return_visit(
             before=before,
             after={**snapshot(order), "return_visit": snapshot(visit)},
         )
-        u.notify("work_order.return_visit", {"work_order": snapshot(order)})
+        u.notify("work_order.return_visit", {"work_order": _published(snapshot(order))})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
