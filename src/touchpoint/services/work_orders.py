@@ -6,6 +6,8 @@ clock to refresh the order's cached escalation time, and records one audit row.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -284,6 +286,27 @@ def _load(session: Session, actor: Actor, order_id: int, unit: WriteUnit) -> _Lo
     texts = None if calendar_text is None or policy_text is None else (calendar_text, policy_text)
     _unsaved_events(session).clear()  # an earlier write's, committed or rolled back
     return _Loaded(order, order.policy_id, texts, timeline_from_texts(event_ids, events))
+
+
+@contextmanager
+def _order_write(
+    session: Session,
+    actor: Actor,
+    action: str,
+    order_id: int,
+    *,
+    version: int | None,
+    now: datetime,
+    after_commit: AfterCommit | None,
+) -> Iterator[tuple[WriteUnit, _Loaded]]:
+    """The write unit of a change to one order: the order loaded (``_load``, with the
+    webhooks for the unit), its ``version`` checked (None: not checked)."""
+    with write(
+        session, actor, action, now=now, after_commit=after_commit, read_webhooks=False
+    ) as unit:
+        loaded = _load(session, actor, order_id, unit)
+        check_version("work_order", order_id, loaded.order.version, version)
+        yield unit, loaded
 
 
 def _load_visible(session: Session, actor: Actor, order_id: int) -> WorkOrder:
@@ -565,12 +588,16 @@ def update_work_order(
 ) -> WorkOrderDetail:
     """Edit subject, description, priority, team, policy or the hostile flag."""
     require(actor, actor.role.can_handle_orders, "edit work orders")
-    with write(
-        session, actor, "work_order.update", now=now, after_commit=after_commit, read_webhooks=False
-    ) as unit:
-        loaded = _load(session, actor, order_id, unit)
+    with _order_write(
+        session,
+        actor,
+        "work_order.update",
+        order_id,
+        version=version,
+        now=now,
+        after_commit=after_commit,
+    ) as (unit, loaded):
         order = loaded.order
-        check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
         if changes.subject is not None:
             if not changes.subject.strip():
@@ -614,12 +641,16 @@ def assign_work_order(
     The tier only goes up (L1 → L2 → expert): a lower ``tier`` raises ``RuleViolation``.
     """
     require(actor, actor.role.can_handle_orders, "assign work orders")
-    with write(
-        session, actor, "work_order.assign", now=now, after_commit=after_commit, read_webhooks=False
-    ) as unit:
-        loaded = _load(session, actor, order_id, unit)
+    with _order_write(
+        session,
+        actor,
+        "work_order.assign",
+        order_id,
+        version=version,
+        now=now,
+        after_commit=after_commit,
+    ) as (unit, loaded):
         order = loaded.order
-        check_version("work_order", order.id, order.version, version)
         _check_user(session, assignee_id, "assignee_id")
         before = snapshot(order)  # before the team changes, so the audit shows the move
         old = state_of(order)
@@ -668,17 +699,16 @@ def transition_work_order(
 ) -> WorkOrderDetail:
     """Move the order to ``to`` under the state machine's rules (reopen included)."""
     require(actor, actor.role.can_handle_orders, "change work-order status")
-    with write(
+    with _order_write(
         session,
         actor,
         "work_order.transition",
+        order_id,
+        version=version,
         now=now,
         after_commit=after_commit,
-        read_webhooks=False,
-    ) as u:
-        loaded = _load(session, actor, order_id, u)
+    ) as (u, loaded):
         order = loaded.order
-        check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
         reopen = state_of(order).is_reopen(to)
         _transition(session, actor, order, to, now, note)
@@ -710,17 +740,16 @@ def reply(
     require(actor, actor.role.can_handle_orders, "write on work orders")
     if not body.strip():
         raise DomainError("body: must not be empty")
-    with write(
+    with _order_write(
         session,
         actor,
         f"work_order.{kind.value}",
+        order_id,
+        version=version,
         now=now,
         after_commit=after_commit,
-        read_webhooks=False,
-    ) as u:
-        loaded = _load(session, actor, order_id, u)
+    ) as (u, loaded):
         order = loaded.order
-        check_version("work_order", order.id, order.version, version)
         ch = (channel or Channel(order.channel)).value
         ev = add_event(
             session, order, kind.value, at=now, actor_id=actor.user_id, body=body, channel=ch
@@ -778,17 +807,16 @@ def record_return_visit(
     require(actor, actor.role.can_handle_orders, "record return visits")
     if actor.user_id is None:
         raise DomainError("agent: a return visit is made by a user")
-    with write(
+    with _order_write(
         session,
         actor,
         "work_order.return_visit",
+        order_id,
+        version=version,
         now=now,
         after_commit=after_commit,
-        read_webhooks=False,
-    ) as u:
-        loaded = _load(session, actor, order_id, u)
+    ) as (u, loaded):
         order = loaded.order
-        check_version("work_order", order.id, order.version, version)
         before = snapshot(order)
         if WorkOrderType(order.type).is_complaint and justice is None:
             raise RuleViolation(
