@@ -86,7 +86,6 @@ __all__ = [
     "timeline_events",
     "timeline_from_texts",
     "timeline_texts",
-    "unpack_timeline",
 ]
 
 Int64Array = NDArray[np.int64]
@@ -655,27 +654,6 @@ def replay_order(
     return replay(cal, pol, events, now=now)
 
 
-_TIMELINES: dict[str, Select[int, int]] = {}
-
-
-def stored_timeline(session: Session, order_id: int) -> list[TimelineEvent]:
-    """An order's stored events as ``TimelineEvent`` values, read as integers.
-
-    The statement is built once per dialect with the order id bound (building it cost
-    about a fifth of an update).
-    """
-    dialect = session.get_bind().dialect.name
-    stmt = _TIMELINES.get(dialect)
-    if stmt is None:
-        stmt = _timeline_select(session).where(
-            WorkOrderEvent.work_order_id == bindparam("order_id")
-        )
-        _TIMELINES[dialect] = stmt
-    return unpack_timeline(
-        [packed for _oid, packed in fetch_rows(session, stmt, {"order_id": order_id})]
-    )
-
-
 _TIMELINE_TEXTS: dict[str, Subquery] = {}
 
 
@@ -717,27 +695,31 @@ def timeline_from_texts(event_ids: str | None, events: str | None) -> list[Timel
     order; events at the same instant keep their recorded order (id)."""
     if not event_ids or not events:
         return []
-    pairs = sorted(zip(map(int, event_ids.split(",")), map(int, events.split(",")), strict=True))
-    return unpack_timeline([packed for _id, packed in pairs])
-
-
-def unpack_timeline(packed: list[int]) -> list[TimelineEvent]:
-    """One order's packed events (:func:`_packed_event`), given in recorded order (id), as
-    ``TimelineEvent`` values in time order (equal instants keep their recorded order)."""
-    packed.sort(key=lambda p: p // 64)  # stable
+    pairs = sorted(  # by instant; equal instants in recorded (id) order
+        zip(map(int, event_ids.split(",")), map(int, events.split(",")), strict=True),
+        key=lambda pair: (pair[1] // 64, pair[0]),
+    )
     epoch = _EPOCH
     out: list[TimelineEvent] = []
-    for p in packed:
-        status = p % 8 - 1
-        kind = (p // 8) % 8
+    for _id, packed in pairs:
+        status = packed % 8 - 1
+        kind = (packed // 8) % 8
         out.append(
             TimelineEvent(
-                at=epoch + timedelta(seconds=p // 64),
+                at=epoch + timedelta(seconds=packed // 64),
                 type=_TYPE_LIST[kind],
                 status=None if status < 0 else _STATUS_LIST[status],
             )
         )
     return out
+
+
+def stored_timeline(session: Session, order_id: int) -> list[TimelineEvent]:
+    """An order's stored events as ``TimelineEvent`` values, in time order: what an order
+    write reads beside the order (:func:`timeline_texts`), read on its own."""
+    sub = timeline_texts(session)
+    row = session.execute(select(sub.c.event_ids, sub.c.events), {"order_id": order_id}).one()
+    return timeline_from_texts(row.event_ids, row.events)
 
 
 def sla_json(report: SlaReport | None) -> dict[str, Any] | None:
