@@ -125,10 +125,7 @@ async def form_write(
         if isinstance(result, Failure):
             if missing_is_404 and result.kind == "missing":
                 raise PageNotFound
-            page = rerender(result, {k: form.text(k) for k in keep})
-            if result.status == 503:  # busy with another write: a moment is enough
-                page.headers["Retry-After"] = "1"
-            return page
+            return rerender(result, {k: form.text(k) for k in keep})
         return redirect(done_url)
 
     return await off_loop(request, respond)

@@ -113,8 +113,14 @@ async def off_loop(request: Request, respond: Callable[[], Response]) -> Respons
     from the database when the write is refused) as the API runs its service calls
     (``DeskState.call``): in the thread pool on PostgreSQL; on SQLite on the loop unless
     the write would wait for another process's long write. An ``async`` handler awaits
-    its form body first; what follows must not hold up the loop's other requests."""
-    return await _state(request).call(respond)
+    its form body first; what follows must not hold up the loop's other requests.
+
+    A page answered with 503 (the write found the database busy: nothing was saved)
+    says when to try again, as the API does."""
+    response = await _state(request).call(respond)
+    if response.status_code == 503:
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def _anon_token(request: Request) -> str:
