@@ -40,7 +40,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -392,6 +392,23 @@ def _side_writer(url: str, stop: Any, out: Any) -> None:
         out.put(waits)
 
 
+@contextmanager
+def _side_writes(url: str) -> Iterator[list[str]]:
+    """While the block runs, another process writes every 100 ms (``_side_writer``); the
+    yielded list gets the report (``_side_report``) when the block ends."""
+    ctx = multiprocessing.get_context("fork")
+    stop, out = ctx.Event(), ctx.Queue()
+    writer = ctx.Process(target=_side_writer, args=(url, stop, out))
+    writer.start()
+    report: list[str] = []
+    try:
+        yield report
+    finally:
+        stop.set()
+        report.append(_side_report(out.get(timeout=60)))
+        writer.join(60)
+
+
 def _side_report(waits: list[tuple[float, bool]]) -> str:
     done = sorted(w for w, gave_up in waits if not gave_up)
     failed = sum(1 for _w, gave_up in waits if gave_up)
@@ -482,19 +499,11 @@ def main() -> None:
                 total = time.perf_counter() - t
             rows.append((label, total, dict(phases.seconds), summary))
 
-        side = ""
+        side: list[str] = []
         if last is None:
             last = NOW - timedelta(minutes=1)
-            ctx = multiprocessing.get_context("fork")
-            stop, out = ctx.Event(), ctx.Queue()
-            writer = ctx.Process(target=_side_writer, args=(url, stop, out))
-            if args.side_writes:
-                writer.start()
-            sweep("catch-up (first sweep: records the whole backlog)", last)
-            if args.side_writes:
-                stop.set()
-                side = _side_report(out.get(timeout=60))
-                writer.join(60)
+            with _side_writes(url) if args.side_writes else nullcontext(side) as side:
+                sweep("catch-up (first sweep: records the whole backlog)", last)
         else:
             print(f"last sweep at {last.isoformat()}: continuing {args.every:g} min later")
         start = len(rows)
@@ -502,8 +511,8 @@ def main() -> None:
             at = last + every * (i + 1)
             sweep(f"steady state, run {i + 1} ({at:%H:%M} UTC)", at)
         engine.dispose()
-    if side:
-        print(side)
+    for line in side:
+        print(line)
     print(
         "\nSQLite (WAL) file, one process; 2 shared cores. Times in seconds; "
         "load = total - replay - plan - write.\n"
