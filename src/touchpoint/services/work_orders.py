@@ -13,8 +13,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, false, insert, or_, select, true
+from sqlalchemy import (
+    Select,
+    Text,
+    Update,
+    bindparam,
+    cast,
+    false,
+    insert,
+    inspect,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
 from touchpoint.domain.customers import CustomerClass
@@ -418,8 +433,45 @@ def _refresh(session: Session, loaded: _Loaded, now: datetime) -> SlaReport | No
             report = replay_order(session, order.policy_id, timeline, now=now)
     refresh_sla_cache(order, report)
     order.updated_at = now
-    session.flush()  # one UPDATE with the changes and the cache; audits see the new version
+    _save_order(session, order)  # audits see the new version
     return report
+
+
+# One UPDATE per set of changed columns (a write changes a few: the cache, updated_at
+# and its own), keyed by their names.
+_ORDER_UPDATES: dict[tuple[str, ...], Update] = {}
+
+
+def _save_order(session: Session, order: WorkOrder) -> None:
+    """Send the order's changed columns in one Core UPDATE that checks and bumps its
+    version, and mark them saved: what the ORM's flush does for it (``StaleDataError``
+    when another write moved the version first), for a quarter of the CPU. Only changed
+    columns are written, as by the ORM: the sweep updates its memory columns without
+    a version bump, and a write must not put back what it loaded of them."""
+    state = inspect(order)
+    touched = state.committed_state
+    changed = tuple(sorted(k for k, old in touched.items() if getattr(order, k) != old))
+    version = order.version
+    if changed:
+        stmt = _ORDER_UPDATES.get(changed)
+        if stmt is None:
+            table = WorkOrder.__table__
+            stmt = (
+                update(table)
+                .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+                .values({**{key: bindparam(key) for key in changed}, "version": bindparam("_next")})
+            )
+            _ORDER_UPDATES[changed] = stmt
+        params = {key: getattr(order, key) for key in changed}
+        params.update(_id=order.id, _version=version, _next=version + 1)
+        if session.connection().execute(stmt, params).rowcount != 1:
+            raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
+    if changed:
+        set_committed_value(order, "version", version + 1)
+    # Saved (or set to what they were): mark the order clean, as the ORM does after its
+    # own UPDATE, so that no flush goes over it again (SQLAlchemy has no public call
+    # for this; set_committed_value per column would leave it flagged as modified).
+    state._commit_all(state.dict, session.identity_map)
 
 
 def _check_user(session: Session, user_id: int | None, field_name: str) -> None:

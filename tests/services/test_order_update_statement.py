@@ -1,0 +1,143 @@
+"""An order write sends the order's changed columns in one UPDATE of its own that checks
+and bumps the version (``work_orders._save_order``), instead of the ORM's flush. It must
+keep the flush's guarantees: another write that moved the version between this write's
+read and its UPDATE makes it a conflict with nothing written; a column another writer
+changed without a version bump (the sweep's memory columns) is not put back; the order
+is left clean in the session, so no later flush sends it again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from tests.services.support import customer, order, people
+from tests.storage.support import T0, Database
+from touchpoint.domain.work_orders import Priority
+from touchpoint.services import work_orders as svc
+from touchpoint.services.base import Actor
+from touchpoint.services.errors import ConflictError
+from touchpoint.storage.models import AuditEntry, WorkOrder
+
+
+@contextmanager
+def _between_read_and_update(db: Database, sql: str) -> Iterator[list[int]]:
+    """Run ``sql`` (``:id`` the order) from another connection, committed, while the next
+    write is between reading its order and sending its UPDATE (as it sets the SLA cache)."""
+    real: Callable[..., Any] = svc.refresh_sla_cache
+    done: list[int] = []
+
+    def refresh(*args: Any, **kwargs: Any) -> Any:
+        if not done:
+            order_id = pending[0]
+            with db.engine.connect() as other:  # not a service write: no writer lock
+                other.execute(text(sql), {"id": order_id})
+                other.commit()
+            done.append(order_id)
+        return real(*args, **kwargs)
+
+    pending: list[int] = []
+    svc.refresh_sla_cache = refresh
+    try:
+        yield pending
+    finally:
+        svc.refresh_sla_cache = real
+
+
+def _opened(db: Database, s: Session) -> tuple[Actor, WorkOrder]:
+    _sup, agent, _ = people(db, s)
+    return agent, order(s, agent, customer(db, s, agent)).order
+
+
+def _audits(s: Session, order_id: int) -> int:
+    return s.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.entity == "work_order", AuditEntry.entity_id == str(order_id))
+    )
+
+
+def test_a_version_moved_after_the_read_is_a_conflict(db: Database, session: Session) -> None:
+    agent, o = _opened(db, session)
+    audits = _audits(session, o.id)
+    bump = "UPDATE work_orders SET version = version + 1, subject = 'theirs' WHERE id = :id"
+    with _between_read_and_update(db, bump) as pending, pytest.raises(ConflictError):
+        pending.append(o.id)
+        svc.update_work_order(
+            session,
+            agent,
+            o.id,
+            svc.WorkOrderChanges(priority=Priority.HIGH, subject="mine"),
+            version=o.version,
+            now=T0,
+        )
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None
+        assert (stored.subject, stored.priority, stored.version) == ("theirs", "normal", 2)
+        assert _audits(fresh, o.id) == audits  # nothing of the write was kept
+
+
+def test_columns_it_did_not_change_are_not_put_back(db: Database, session: Session) -> None:
+    agent, o = _opened(db, session)
+    sweep = "UPDATE work_orders SET sla_steps_taken = 5 WHERE id = :id"  # no version bump
+    with _between_read_and_update(db, sweep) as pending:
+        pending.append(o.id)
+        done = svc.update_work_order(
+            session,
+            agent,
+            o.id,
+            svc.WorkOrderChanges(priority=Priority.HIGH),
+            version=o.version,
+            now=T0,
+        )
+    assert done.order.version == o.version == 2
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None
+        assert (stored.priority, stored.sla_steps_taken, stored.version) == ("high", 5, 2)
+
+
+def test_the_order_is_left_clean(db: Database, session: Session) -> None:
+    agent, o = _opened(db, session)
+    done = svc.update_work_order(
+        session, agent, o.id, svc.WorkOrderChanges(subject="Changed"), version=1, now=T0
+    )
+    assert done.order in session and not session.dirty
+    session.flush()  # sends nothing: the version stays where the write left it
+    session.commit()
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None
+        assert (stored.subject, stored.version) == ("Changed", 2)
+    # A second write on the same object goes from there.
+    again = svc.update_work_order(
+        session, agent, o.id, svc.WorkOrderChanges(priority=Priority.HIGH), version=2, now=T0
+    )
+    assert (again.order.version, again.order.subject, again.order.priority) == (
+        3,
+        "Changed",
+        "high",
+    )
+
+
+def test_one_write_moves_the_version_once(db: Database, session: Session) -> None:
+    """The same values at a later instant still change ``updated_at``: one UPDATE, one
+    version. At the order's own instant nothing changes, and no UPDATE is sent (as by
+    the ORM's flush): the version stays."""
+    agent, o = _opened(db, session)
+    same = svc.WorkOrderChanges(subject=o.subject)
+    unchanged = svc.update_work_order(session, agent, o.id, same, version=1, now=T0)
+    assert unchanged.order.version == 1
+    later = svc.update_work_order(
+        session, agent, o.id, same, version=1, now=T0 + timedelta(minutes=1)
+    )
+    assert later.order.version == 2
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None and stored.version == 2
