@@ -455,10 +455,9 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     if changed:
         stmt = _ORDER_UPDATES.get(changed)
         if stmt is None:
-            table = WorkOrder.__table__
             stmt = (
-                update(table)
-                .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+                update(WorkOrder)
+                .where(WorkOrder.id == bindparam("_id"), WorkOrder.version == bindparam("_version"))
                 .values({**{key: bindparam(key) for key in changed}, "version": bindparam("_next")})
             )
             _ORDER_UPDATES[changed] = stmt
