@@ -84,7 +84,9 @@ def create_app(
     )
     app.state.desk = state
     install_error_handlers(app)
-    for module in (auth, customers, work_orders, sla, incidents, admin, reports):
+    # FastAPI tries the routes in the order they were included, ~1.5 µs each: the desk's
+    # busiest (token, then work orders) first; no two routers' paths overlap.
+    for module in (auth, work_orders, customers, sla, incidents, admin, reports):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])
