@@ -8,7 +8,7 @@ are UTC (local − 8 h).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -482,6 +482,39 @@ def test_remembered_replay_still_applies_each_now() -> None:
     twin = BusinessCalendar.from_json(SHANGHAI.to_json())
     assert twin is not SHANGHAI
     assert replay(twin, POLICY, events, None) == replay(SHANGHAI, POLICY, events, None)
+
+
+# A paused order (waiting on the customer since Mon 11:00) with every target pending.
+PAUSED = [
+    ev("Mon 08:30", "created", "new"),
+    ev("Mon 09:00", "customer_message"),
+    ev("Mon 11:00", "status", "waiting_customer"),
+]
+
+
+@pytest.mark.parametrize("policy", [POLICY, AGENT_POLICY])
+@pytest.mark.parametrize(
+    "case", [A, B, C, D, E, F, G, H, PAUSED, UNANSWERED], ids=[*"ABCDEFGH", "paused", "unanswered"]
+)
+def test_remembered_reports_agree_at_every_now(
+    policy: SlaPolicy, case: list[dict[str, object]]
+) -> None:
+    # replay() keeps an order's report per side of each pending due instant (and of
+    # paused_since); at every instant around those, in an order that comes back to
+    # sides it has seen, it must give what a fresh batch replay gives.
+    events = timeline_from_json(case)
+    plain = replay(SHANGHAI, policy, events)
+    edges = [plain.paused_since, *(t.due_at for t in plain.targets.values())]
+    seconds = sorted({int(e.timestamp()) for e in edges if e is not None})
+    first = int(events[0].at.timestamp())
+    probes = [first - 86_400, first + 7 * 86_400]
+    for edge in seconds:
+        probes += [edge - 1, edge, edge + 1]
+    order = probes + probes[::-1] + [None] + probes[::2]  # type: ignore[list-item]
+    for second in order:
+        now = None if second is None else datetime.fromtimestamp(second, UTC)
+        fresh = replay_many(SHANGHAI, policy, Timelines.from_events([events]), now).report(0)
+        assert replay(SHANGHAI, policy, events, now) == fresh, (second, seconds)
 
 
 def test_dst_berlin_and_new_york_and_untracked_targets() -> None:
