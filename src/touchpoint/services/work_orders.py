@@ -505,9 +505,14 @@ def open_work_order(
     with write(
         session, actor, "work_order.open", now=now, after_commit=after_commit, read_webhooks=False
     ) as unit:
-        customer = session.execute(
-            _opening_read(session), {"customer_id": draft.customer_id, "team_id": draft.team_id}
-        ).first()
+        # On the connection: plain columns, no ORM objects to load, nothing to autoflush.
+        customer = (
+            session.connection()
+            .execute(
+                _opening_read(session), {"customer_id": draft.customer_id, "team_id": draft.team_id}
+            )
+            .first()
+        )
         if customer is None:
             raise DomainError(f"customer_id: customer {draft.customer_id} does not exist")
         unit.use_webhooks(customer.webhooks)
@@ -523,7 +528,8 @@ def open_work_order(
         policy_id = draft.policy_id
         chosen: ChosenPolicy | None = None
         if policy_id is not None:
-            texts = session.execute(_POLICY_TEXTS, {"policy_id": policy_id}).first()
+            query = {"policy_id": policy_id}
+            texts = session.connection().execute(_POLICY_TEXTS, query).first()
             if texts is None:
                 raise DomainError(f"policy_id: SLA policy {policy_id} does not exist")
             calendar_text, policy_text = texts
