@@ -73,9 +73,18 @@ def require(actor: Actor, allowed: bool, what: str) -> None:
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
+class _Snapshot(dict[str, Any]):
+    """A row's column values already turned into JSON values (:func:`snapshot`), which
+    :func:`to_jsonable` passes through instead of converting them again."""
+
+    __slots__ = ()
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn datetimes, enums, decimals and dataclasses into JSON values."""
     if type(value) in _JSON_SCALARS:  # the common case, answered first
+        return value
+    if type(value) is _Snapshot:
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -99,9 +108,11 @@ def _column_keys(model: type[Base]) -> tuple[str, ...]:
 
 def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
     """Column values of ``row`` as JSON (for audit before/after)."""
-    return {
-        key: to_jsonable(getattr(row, key)) for key in _column_keys(type(row)) if key not in exclude
-    }
+    return _Snapshot(
+        (key, to_jsonable(getattr(row, key)))
+        for key in _column_keys(type(row))
+        if key not in exclude
+    )
 
 
 def snapshot_values(
@@ -109,7 +120,9 @@ def snapshot_values(
 ) -> dict[str, Any]:
     """What :func:`snapshot` gives for a row of ``model`` with these column ``values``
     (every column must be there), without building the row."""
-    return {key: to_jsonable(values[key]) for key in _column_keys(model) if key not in exclude}
+    return _Snapshot(
+        (key, to_jsonable(values[key])) for key in _column_keys(model) if key not in exclude
+    )
 
 
 T = TypeVar("T", bound=Base)

@@ -1,0 +1,27 @@
+"""Audit snapshots are JSON values once: ``to_jsonable`` passes a snapshot through (no
+second conversion of every column) and still converts what surrounds it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from touchpoint.services.base import snapshot, snapshot_values, to_jsonable
+from touchpoint.storage.models import Team
+
+AT = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+def test_a_snapshot_is_json_and_passes_through() -> None:
+    snap = snapshot(Team(id=7, name="Hotline", tier="L2", supervisor_id=None, version=1))
+    assert snap == {"id": 7, "name": "Hotline", "tier": "L2", "supervisor_id": None, "version": 1}
+    assert to_jsonable(snap) is snap
+    wrapped = to_jsonable({"at": AT, "team": snap, "items": [AT]})
+    assert wrapped == {"at": AT.isoformat(), "team": snap, "items": [AT.isoformat()]}
+    json.dumps(wrapped)  # nothing left that JSON cannot hold
+
+
+def test_snapshot_values_match_snapshot() -> None:
+    values = {"id": 7, "name": "Hotline", "tier": "L2", "supervisor_id": 3, "version": 1}
+    assert snapshot_values(Team, values) == snapshot(Team(**values))
+    assert to_jsonable(snapshot_values(Team, values)) == snapshot(Team(**values))
