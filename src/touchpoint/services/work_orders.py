@@ -445,7 +445,7 @@ _ORDER_UPDATES: dict[tuple[str, ...], Update] = {}
 def _save_order(session: Session, order: WorkOrder) -> None:
     """Send the order's changed columns in one Core UPDATE that checks and bumps its
     version, and mark them saved: what the ORM's flush does for it (``StaleDataError``
-    when another write moved the version first), for a quarter of the CPU. Only changed
+    when another write moved the version first), for ~90 µs less per write. Only changed
     columns are written, as by the ORM: the sweep updates its memory columns without
     a version bump, and a write must not put back what it loaded of them."""
     state = inspect(order)
