@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.roles import Role
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
+from touchpoint.storage.db import per_dialect
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
 
 try:
@@ -149,29 +150,25 @@ def check_version(entity: str, entity_id: int, current: int, expected: int | Non
 _INSERT_AUDIT = insert(AuditEntry).inline()  # no RETURNING: the id is not read
 _INSERT_OUTBOX = insert(OutboxMessage).inline()
 _ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
-_WEBHOOK_COLUMNS: dict[str, ColumnElement[str]] = {}
 
 
+@per_dialect
 def webhooks_column(session: Session) -> ColumnElement[str]:
     """The active webhooks as one JSON text, ``[[url, [event, ...]], ...]``, for a write to
     read with its first statement (:meth:`WriteUnit.use_webhooks`) instead of in one of
     their own (``write(..., read_webhooks=False)``): a round trip less on PostgreSQL."""
     dialect = session.get_bind().dialect.name
-    column = _WEBHOOK_COLUMNS.get(dialect)
-    if column is None:
-        pairs: ColumnElement[str]
-        if dialect == "sqlite":
-            pairs = func.json_group_array(func.json_array(Webhook.url, func.json(Webhook.events)))
-        else:
-            pairs = cast(func.json_agg(func.json_build_array(Webhook.url, Webhook.events)), Text)
-        column = (
-            select(func.coalesce(pairs, literal_column("'[]'")))
-            .where(Webhook.active.is_(True))
-            .scalar_subquery()
-            .label("webhooks")
-        )
-        _WEBHOOK_COLUMNS[dialect] = column
-    return column
+    pairs: ColumnElement[str]
+    if dialect == "sqlite":
+        pairs = func.json_group_array(func.json_array(Webhook.url, func.json(Webhook.events)))
+    else:
+        pairs = cast(func.json_agg(func.json_build_array(Webhook.url, Webhook.events)), Text)
+    return (
+        select(func.coalesce(pairs, literal_column("'[]'")))
+        .where(Webhook.active.is_(True))
+        .scalar_subquery()
+        .label("webhooks")
+    )
 
 
 @dataclass

@@ -59,6 +59,7 @@ from touchpoint.domain.sla import (
 )
 from touchpoint.domain.sla_selection import SlaRule, select_policy
 from touchpoint.domain.work_orders import Priority, WorkOrderType
+from touchpoint.storage.db import per_dialect
 from touchpoint.storage.models import SlaCalendarRow, SlaPolicyRow, WorkOrder, WorkOrderEvent
 
 __all__ = [
@@ -253,33 +254,27 @@ _active_sets: dict[str, _ActivePolicies] = {}
 _ACTIVE_SET_LIMIT: Final = 64
 
 
-_ACTIVE_POLICY_COLUMNS: dict[str, ColumnElement[str]] = {}
-
-
+@per_dialect
 def active_policies_column(session: Session) -> ColumnElement[str]:
     """The active policies, each as :data:`_ACTIVE_POLICIES` reads it, as one JSON text
     (rows in id order): for a statement to read beside its own row, so that choosing a
     new order's policy (``choose_compiled_policy(..., active=...)``) needs no query of
     its own."""
     dialect = session.get_bind().dialect.name
-    column = _ACTIVE_POLICY_COLUMNS.get(dialect)
-    if column is None:
-        rows: ScalarSelect[Any]
-        if dialect == "sqlite":  # an aggregate keeps an ordered subquery's order
-            inner = _ACTIVE_POLICIES.subquery()
-            rows = select(func.json_group_array(func.json_array(*inner.c))).scalar_subquery()
-        else:
-            row = func.json_build_array(*_ACTIVE_POLICIES.selected_columns)
-            rows = (
-                _ACTIVE_POLICIES.with_only_columns(
-                    cast(func.json_agg(aggregate_order_by(row, SlaPolicyRow.id)), Text)
-                )
-                .order_by(None)
-                .scalar_subquery()
+    rows: ScalarSelect[Any]
+    if dialect == "sqlite":  # an aggregate keeps an ordered subquery's order
+        inner = _ACTIVE_POLICIES.subquery()
+        rows = select(func.json_group_array(func.json_array(*inner.c))).scalar_subquery()
+    else:
+        row = func.json_build_array(*_ACTIVE_POLICIES.selected_columns)
+        rows = (
+            _ACTIVE_POLICIES.with_only_columns(
+                cast(func.json_agg(aggregate_order_by(row, SlaPolicyRow.id)), Text)
             )
-        column = func.coalesce(rows, inline_constant("[]")).label("active_policies")
-        _ACTIVE_POLICY_COLUMNS[dialect] = column
-    return column
+            .order_by(None)
+            .scalar_subquery()
+        )
+    return func.coalesce(rows, inline_constant("[]")).label("active_policies")
 
 
 def _active_policies(text: str) -> _ActivePolicies:
@@ -383,9 +378,7 @@ _TYPE_CODES: Final = {t.value: t.code for t in EventType}
 _STATUS_CODES: Final = {s.value: s.code for s in OrderStatus}
 
 
-_PACKED: dict[str, ColumnElement[int]] = {}
-
-
+@per_dialect
 def _packed_event(session: Session) -> ColumnElement[int]:
     """An event as one integer, ``(at * 8 + type) * 8 + status + 1`` (see :func:`_unpack`).
 
@@ -393,23 +386,18 @@ def _packed_event(session: Session) -> ColumnElement[int]:
     per event. The expression is built once per dialect (building it costs more than
     running it for one order).
     """
-    dialect = session.get_bind().dialect.name
-    packed = _PACKED.get(dialect)
-    if packed is None:
-        kind = case(
-            {inline_constant(k): inline_constant(v) for k, v in _TYPE_CODES.items()},
-            value=WorkOrderEvent.type,
-            else_=inline_constant(-1),
-        )
-        status = case(
-            {inline_constant(k): inline_constant(v) for k, v in _STATUS_CODES.items()},
-            value=WorkOrderEvent.status,
-            else_=inline_constant(-1),
-        )
-        at = epoch_seconds(session, WorkOrderEvent.at)
-        packed = (at * inline_constant(8) + kind) * inline_constant(8) + status + inline_constant(1)
-        _PACKED[dialect] = packed
-    return packed
+    kind = case(
+        {inline_constant(k): inline_constant(v) for k, v in _TYPE_CODES.items()},
+        value=WorkOrderEvent.type,
+        else_=inline_constant(-1),
+    )
+    status = case(
+        {inline_constant(k): inline_constant(v) for k, v in _STATUS_CODES.items()},
+        value=WorkOrderEvent.status,
+        else_=inline_constant(-1),
+    )
+    at = epoch_seconds(session, WorkOrderEvent.at)
+    return (at * inline_constant(8) + kind) * inline_constant(8) + status + inline_constant(1)
 
 
 def _timeline_select(session: Session) -> Select[int, int]:
@@ -654,9 +642,7 @@ def replay_order(
     return replay(cal, pol, events, now=now)
 
 
-_TIMELINE_TEXTS: dict[str, Subquery] = {}
-
-
+@per_dialect
 def timeline_texts(session: Session) -> Subquery:
     """One order's stored events (its id bound as ``order_id``) as a one-row subquery of
     two texts, ``event_ids`` and ``events``: the events' ids and packed values
@@ -666,28 +652,24 @@ def timeline_texts(session: Session) -> Subquery:
     (:func:`timeline_from_texts` reads them back), however many events it has.
     """
     dialect = session.get_bind().dialect.name
-    sub = _TIMELINE_TEXTS.get(dialect)
-    if sub is None:
-        if dialect == "sqlite":  # the comma is group_concat's default separator
+    if dialect == "sqlite":  # the comma is group_concat's default separator
 
-            def joined(column: ColumnExpressionArgument[int]) -> ColumnElement[str]:
-                return func.group_concat(column, type_=Text)
+        def joined(column: ColumnExpressionArgument[int]) -> ColumnElement[str]:
+            return func.group_concat(column, type_=Text)
 
-        else:
+    else:
 
-            def joined(column: ColumnExpressionArgument[int]) -> ColumnElement[str]:
-                return func.string_agg(cast(column, Text), inline_constant(","), type_=Text)
+        def joined(column: ColumnExpressionArgument[int]) -> ColumnElement[str]:
+            return func.string_agg(cast(column, Text), inline_constant(","), type_=Text)
 
-        sub = (
-            select(
-                joined(WorkOrderEvent.id).label("event_ids"),
-                joined(_packed_event(session)).label("events"),
-            )
-            .where(WorkOrderEvent.work_order_id == bindparam("order_id"))
-            .subquery("timeline")
+    return (
+        select(
+            joined(WorkOrderEvent.id).label("event_ids"),
+            joined(_packed_event(session)).label("events"),
         )
-        _TIMELINE_TEXTS[dialect] = sub
-    return sub
+        .where(WorkOrderEvent.work_order_id == bindparam("order_id"))
+        .subquery("timeline")
+    )
 
 
 def timeline_from_texts(event_ids: str | None, events: str | None) -> list[TimelineEvent]:

@@ -70,6 +70,7 @@ from touchpoint.services.sla_clock import (
     timeline_from_texts,
     timeline_texts,
 )
+from touchpoint.storage.db import per_dialect
 from touchpoint.storage.models import (
     Contact,
     Customer,
@@ -222,24 +223,19 @@ _POLICY_TEXTS = (
 # exists (``team_id`` null when it does not, or when none is given), the active webhooks
 # and the active SLA policies (to choose one); one statement per dialect.
 _OpeningRead = Select[int, int | None, str, int | None, str, str]
-_OPENING_READS: dict[str, _OpeningRead] = {}
 
 
+@per_dialect
 def _opening_read(session: Session) -> _OpeningRead:
-    dialect = session.get_bind().dialect.name
-    stmt = _OPENING_READS.get(dialect)
-    if stmt is None:
-        team = select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery()
-        stmt = select(
-            Customer.id,
-            Customer.merged_into_id,
-            Customer.customer_class,
-            team.label("team_id"),
-            webhooks_column(session),
-            active_policies_column(session),
-        ).where(Customer.id == bindparam("customer_id"))
-        _OPENING_READS[dialect] = stmt
-    return stmt
+    team = select(Team.id).where(Team.id == bindparam("team_id")).scalar_subquery()
+    return select(
+        Customer.id,
+        Customer.merged_into_id,
+        Customer.customer_class,
+        team.label("team_id"),
+        webhooks_column(session),
+        active_policies_column(session),
+    ).where(Customer.id == bindparam("customer_id"))
 
 
 _INSERT_ORDER = insert(WorkOrder)
@@ -263,30 +259,25 @@ class _Loaded:
 # the active webhooks (``webhooks_column``). A query each for the events and the
 # webhooks would cost two round trips more per write.
 _WriteLoad = Select[WorkOrder, str, str, str, str, str]
-_WRITE_LOADS: dict[str, _WriteLoad] = {}
 
 
+@per_dialect
 def _write_load(session: Session) -> _WriteLoad:
-    dialect = session.get_bind().dialect.name
-    stmt = _WRITE_LOADS.get(dialect)
-    if stmt is None:
-        timeline = timeline_texts(session)
-        stmt = (
-            select(
-                WorkOrder,
-                _CALENDAR_TEXT,
-                _POLICY_TEXT,
-                timeline.c.event_ids,
-                timeline.c.events,
-                webhooks_column(session),
-            )
-            .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
-            .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
-            .join(timeline, true())  # one row, always (an aggregate)
-            .where(WorkOrder.id == bindparam("order_id"))
+    timeline = timeline_texts(session)
+    return (
+        select(
+            WorkOrder,
+            _CALENDAR_TEXT,
+            _POLICY_TEXT,
+            timeline.c.event_ids,
+            timeline.c.events,
+            webhooks_column(session),
         )
-        _WRITE_LOADS[dialect] = stmt
-    return stmt
+        .outerjoin(SlaPolicyRow, SlaPolicyRow.id == WorkOrder.policy_id)
+        .outerjoin(SlaCalendarRow, SlaCalendarRow.id == SlaPolicyRow.calendar_id)
+        .join(timeline, true())  # one row, always (an aggregate)
+        .where(WorkOrder.id == bindparam("order_id"))
+    )
 
 
 def _load(session: Session, actor: Actor, order_id: int, unit: WriteUnit) -> _Loaded:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_session_factory", "session_scope"]
+__all__ = ["make_engine", "make_session_factory", "per_dialect", "session_scope"]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,3 +61,22 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+_Built = TypeVar("_Built")
+
+
+def per_dialect(build: Callable[[Session], _Built]) -> Callable[[Session], _Built]:
+    """``build(session)`` made once per SQL dialect and reused: for statements and
+    expressions that differ by database and cost more to build than to run."""
+    built: dict[str, _Built] = {}
+
+    @functools.wraps(build)
+    def get(session: Session) -> _Built:
+        dialect = session.get_bind().dialect.name
+        found = built.get(dialect)
+        if found is None:
+            found = built[dialect] = build(session)
+        return found
+
+    return get
