@@ -456,12 +456,16 @@ def _save_order(session: Session, order: WorkOrder) -> None:
         params.update(_id=order.id, _version=version, _next=version + 1)
         if session.connection().execute(stmt, params).rowcount != 1:
             raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
-    if changed:
         set_committed_value(order, "version", version + 1)
     # Saved (or set to what they were): mark the order clean, as the ORM does after its
     # own UPDATE, so that no flush goes over it again (SQLAlchemy has no public call
     # for this; set_committed_value per column would leave it flagged as modified).
     state._commit_all(state.dict, session.identity_map)
+
+
+def _check_team(session: Session, team_id: int) -> None:
+    if session.get(Team, team_id) is None:
+        raise DomainError(f"team_id: team {team_id} does not exist")
 
 
 def _check_user(session: Session, user_id: int | None, field_name: str) -> None:
@@ -656,8 +660,7 @@ def update_work_order(
         if changes.priority is not None:
             order.priority = changes.priority.value
         if changes.team_id is not None:
-            if session.get(Team, changes.team_id) is None:
-                raise DomainError(f"team_id: team {changes.team_id} does not exist")
+            _check_team(session, changes.team_id)
             order.team_id = changes.team_id
         if changes.policy_id is not None:
             if session.get(SlaPolicyRow, changes.policy_id) is None:
@@ -704,8 +707,7 @@ def assign_work_order(
         old = state_of(order)
         new = old.assign(assignee_id, tier=tier)  # the domain refuses a lower tier
         if team_id is not None:
-            if session.get(Team, team_id) is None:
-                raise DomainError(f"team_id: team {team_id} does not exist")
+            _check_team(session, team_id)
             order.team_id = team_id
         _apply_state(order, new)
         if new.status != old.status:
@@ -713,8 +715,9 @@ def assign_work_order(
                 session, order, "status", at=now, actor_id=actor.user_id, status=new.status.value
             )
         report = _refresh(session, loaded, now)
-        unit.audit("work_order", order.id, before=before, after=snapshot(order))
-        unit.notify("work_order.assigned", {"work_order": _published(snapshot(order))})
+        after = snapshot(order)
+        unit.audit("work_order", order.id, before=before, after=after)
+        unit.notify("work_order.assigned", {"work_order": _published(after)})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
@@ -761,9 +764,10 @@ def transition_work_order(
         reopen = state_of(order).is_reopen(to)
         _transition(session, actor, order, to, now, note)
         report = _refresh(session, loaded, now)
-        u.audit("work_order", order.id, before=before, after=snapshot(order))
+        after = snapshot(order)
+        u.audit("work_order", order.id, before=before, after=after)
         event = "work_order.reopened" if reopen else f"work_order.{to.value}"
-        u.notify(event, {"work_order": _published(snapshot(order)), "from": before["status"]})
+        u.notify(event, {"work_order": _published(after), "from": before["status"]})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
@@ -909,13 +913,14 @@ def record_return_visit(
                 session, actor, order, WorkOrderStatus.CLOSED, now, "closed after return visit"
             )
         report = _refresh(session, loaded, now)
+        after = snapshot(order)
         u.audit(
             "work_order",
             order.id,
             before=before,
-            after={**snapshot(order), "return_visit": snapshot(visit)},
+            after={**after, "return_visit": snapshot(visit)},
         )
-        u.notify("work_order.return_visit", {"work_order": _published(snapshot(order))})
+        u.notify("work_order.return_visit", {"work_order": _published(after)})
     return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
 
 
