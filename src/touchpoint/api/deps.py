@@ -37,10 +37,14 @@ __all__ = [
     "NowDep",
     "Principal",
     "Reader",
+    "ReaderDesk",
     "Reporter",
+    "RequestDesk",
     "SessionDep",
     "Supervisor",
     "Worker",
+    "WorkerDesk",
+    "desk_for",
     "get_current_user",
     "get_desk",
     "get_session",
@@ -110,22 +114,24 @@ DeskDep = Annotated[DeskState, Depends(get_desk)]
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request, closed afterwards.
-
-    Opening a session does no I/O (it connects on first use). Closing one that still
-    holds a transaction rolls it back, a round trip on PostgreSQL: that is done in the
-    thread pool; a committed write (or SQLite, where the rollback stays in process)
-    closes on the loop.
-    """
+    """One session per request, closed afterwards (see ``_close``)."""
     state = _state(request)
     session = state.factory()
     try:
         yield session
     finally:
-        if session.in_transaction() and not state.local_database:
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+        await _close(state, session)
+
+
+async def _close(state: DeskState, session: Session) -> None:
+    """Close a request's session. Opening one does no I/O (it connects on first use).
+    Closing one that still holds a transaction rolls it back, a round trip on
+    PostgreSQL: that is done in the thread pool; a committed write (or SQLite, where the
+    rollback stays in process) closes on the loop."""
+    if session.in_transaction() and not state.local_database:
+        await run_in_threadpool(session.close)
+    else:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -200,14 +206,76 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
     async def check(principal: CurrentUser) -> Principal:
-        if principal.actor.role not in allowed:
-            names = sorted(r.value for r in allowed)
-            raise ForbiddenError(
-                f"role {principal.actor.role.value!r} may not use this endpoint; needs {names}"
-            )
+        _check_role(principal, allowed)
         return principal
 
     return check
+
+
+def _check_role(principal: Principal, allowed: frozenset[Role]) -> None:
+    if principal.actor.role not in allowed:
+        names = sorted(r.value for r in allowed)
+        raise ForbiddenError(
+            f"role {principal.actor.role.value!r} may not use this endpoint; needs {names}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDesk:
+    """What a route's service calls need, solved as one dependency (``desk_for``): the
+    request's session, its authenticated user and actor, its instant, the outbox wake-up
+    and the app's wiring (``call``)."""
+
+    session: Session
+    principal: Principal
+    now: datetime
+    after_commit: Callable[[], None] | None
+    state: DeskState
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated user as the service layer sees it."""
+        return self.principal.actor
+
+    async def call(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run a service call for this request (:meth:`DeskState.call`)."""
+        return await self.state.call(fn, *args, **kwargs)
+
+
+def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
+    """A dependency giving a route its :class:`RequestDesk` when the caller has one of
+    ``roles`` (401 unauthenticated, 403 otherwise).
+
+    It does in one dependency what ``SessionDep``, ``DeskDep``, ``NowDep``,
+    ``AfterCommitDep`` and a role dependency (``Worker``…) do in five, each with the
+    user's, the session's and the bearer's below it: FastAPI solves every dependency of
+    every request again, which cost a work-order write ~30 µs more than this
+    (bench/api_writes.py ``--in-process``). The session is the request's own (closed
+    as by ``get_session``); the user is read once, as by ``get_current_user``.
+    """
+    allowed = frozenset(roles)
+
+    async def desk(
+        request: Request,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> AsyncIterator[RequestDesk]:
+        state = _state(request)
+        session = state.factory()
+        try:
+            principal = await state.call(_authenticate, request, state.signer, session, creds)
+            _check_role(principal, allowed)
+            dispatcher = state.dispatcher
+            yield RequestDesk(
+                session=session,
+                principal=principal,
+                now=state.clock(),
+                after_commit=dispatcher.wake if dispatcher is not None else None,
+                state=state,
+            )
+        finally:
+            await _close(state, session)
+
+    return desk
 
 
 Reader = Annotated[Principal, Depends(require_roles(*Role))]
@@ -215,3 +283,6 @@ Worker = Annotated[Principal, Depends(require_roles(Role.AGENT, Role.SUPERVISOR,
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
 Reporter = Annotated[Principal, Depends(require_roles(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+ReaderDesk = Annotated[RequestDesk, Depends(desk_for(*Role))]
+WorkerDesk = Annotated[RequestDesk, Depends(desk_for(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from touchpoint.api.deps import SESSION_COOKIE, CurrentUser, SessionDep
+from touchpoint.api.deps import SESSION_COOKIE, CurrentUser, ReaderDesk, SessionDep
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import LoginCreate, MePublic, NoopPublic, TokenPublic
 from touchpoint.services.auth import TOKEN_MAX_AGE_SECONDS, TokenSigner, actor_for, authenticate
@@ -77,11 +77,12 @@ def me(request: Request, principal: CurrentUser) -> MePublic:
 
 
 @router.get("/noop", response_model=NoopPublic)
-async def noop(principal: CurrentUser) -> NoopPublic:
+async def noop(d: ReaderDesk) -> NoopPublic:
     """Authenticated no-op: the write benchmark's baseline (same auth path as writes).
 
-    ``async`` like the work-order routes, so that it measures the same path: the
-    token is checked through ``DeskState.call`` and no thread hand-off follows.
+    ``async`` and on a ``RequestDesk`` like the work-order routes, so that it measures
+    the same path: the token is checked through ``DeskState.call``, the session closed
+    afterwards, and no thread hand-off follows.
     """
-    del principal
+    del d
     return NoopPublic()

@@ -1,9 +1,10 @@
 """Work orders: open, edit, assign, transition, reply/notes, return visits, recovery, queue.
 
 The routes are ``async`` and run the service call, the only part that blocks, through
-``DeskState.call`` (on the loop for SQLite, in the thread pool for PostgreSQL): a plain
+``RequestDesk.call`` (on the loop for SQLite, in the thread pool for PostgreSQL): a plain
 ``def`` route would cost FastAPI two thread hand-offs per request, one for the route and
-one more to validate its answer.
+one more to validate its answer. Each takes what its call needs as one dependency
+(``WorkerDesk`` or ``ReaderDesk``: session, user, instant, outbox wake-up).
 """
 
 from __future__ import annotations
@@ -13,15 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from touchpoint.api.convert import recovery_public, work_order_public
-from touchpoint.api.deps import (
-    AfterCommitDep,
-    DeskDep,
-    IdPath,
-    NowDep,
-    Reader,
-    SessionDep,
-    Worker,
-)
+from touchpoint.api.deps import IdPath, ReaderDesk, WorkerDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     AssignmentCreate,
@@ -48,25 +41,20 @@ router = APIRouter(prefix="/api", tags=["work orders"], responses=ERROR_RESPONSE
 @router.post("/work-orders", response_model=WorkOrderPublic, status_code=201)
 async def open_work_order(
     body: WorkOrderCreate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> WorkOrderPublic:
     """Open an order; the caller is its first-contact owner; the SLA policy is chosen by
     type, priority, customer class and channel unless given."""
     draft = svc.WorkOrderDraft(**body.model_dump())
-    detail = await desk.call(svc.open_work_order, session, p.actor, draft, now=now, after_commit=ac)
+    detail = await d.call(
+        svc.open_work_order, d.session, d.actor, draft, now=d.now, after_commit=d.after_commit
+    )
     return work_order_public(detail)
 
 
 @router.get("/work-orders", response_model=list[WorkOrderPublic])
 async def list_work_orders(
-    session: SessionDep,
-    desk: DeskDep,
-    p: Reader,
-    now: NowDep,
+    d: ReaderDesk,
     status: WorkOrderStatus | None = None,
     open_only: bool = False,
     customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
@@ -77,11 +65,11 @@ async def list_work_orders(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[WorkOrderPublic]:
     """Orders the caller may see (agents: their teams' and their own), newest first."""
-    details = await desk.call(
+    details = await d.call(
         svc.list_work_orders,
-        session,
-        p.actor,
-        now=now,
+        d.session,
+        d.actor,
+        now=d.now,
         status=status,
         open_only=open_only,
         customer_id=customer_id,
@@ -96,23 +84,18 @@ async def list_work_orders(
 
 @router.get("/queue", response_model=list[WorkOrderPublic])
 async def my_queue(
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
+    d: WorkerDesk,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[WorkOrderPublic]:
     """The caller's queue, most urgent first (earliest next escalation, priority, age)."""
-    details = await desk.call(svc.queue, session, p.actor, now=now, limit=limit)
+    details = await d.call(svc.queue, d.session, d.actor, now=d.now, limit=limit)
     return [work_order_public(d) for d in details]
 
 
 @router.get("/work-orders/{order_id}", response_model=WorkOrderPublic)
-async def get_work_order(
-    order_id: IdPath, session: SessionDep, desk: DeskDep, p: Reader, now: NowDep
-) -> WorkOrderPublic:
+async def get_work_order(order_id: IdPath, d: ReaderDesk) -> WorkOrderPublic:
     """One order with its SLA state and timeline."""
-    detail = await desk.call(svc.get_work_order, session, p.actor, order_id, now=now)
+    detail = await d.call(svc.get_work_order, d.session, d.actor, order_id, now=d.now)
     return work_order_public(detail, events=True)
 
 
@@ -120,23 +103,19 @@ async def get_work_order(
 async def update_work_order(
     order_id: IdPath,
     body: WorkOrderUpdate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> WorkOrderPublic:
     """Edit an order (409 on a stale version)."""
     changes = svc.WorkOrderChanges(**body.model_dump(exclude={"version"}))
-    detail = await desk.call(
+    detail = await d.call(
         svc.update_work_order,
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         order_id,
         changes,
         version=body.version,
-        now=now,
-        after_commit=ac,
+        now=d.now,
+        after_commit=d.after_commit,
     )
     return work_order_public(detail)
 
@@ -145,24 +124,20 @@ async def update_work_order(
 async def assign_work_order(
     order_id: IdPath,
     body: AssignmentCreate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> WorkOrderPublic:
     """Transfer to another agent; the first-contact owner stays."""
-    detail = await desk.call(
+    detail = await d.call(
         svc.assign_work_order,
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         order_id,
         body.assignee_id,
         version=body.version,
-        now=now,
+        now=d.now,
         tier=body.tier,
         team_id=body.team_id,
-        after_commit=ac,
+        after_commit=d.after_commit,
     )
     return work_order_public(detail)
 
@@ -171,23 +146,19 @@ async def assign_work_order(
 async def transition_work_order(
     order_id: IdPath,
     body: TransitionCreate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> WorkOrderPublic:
     """Change status (new → assigned → in_progress → waiting_* → resolved → closed; reopen)."""
-    detail = await desk.call(
+    detail = await d.call(
         svc.transition_work_order,
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         order_id,
         body.to,
         version=body.version,
-        now=now,
+        now=d.now,
         note=body.note,
-        after_commit=ac,
+        after_commit=d.after_commit,
     )
     return work_order_public(detail)
 
@@ -196,25 +167,21 @@ async def transition_work_order(
 async def add_message(
     order_id: IdPath,
     body: MessageCreate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> WorkOrderPublic:
     """Reply to the customer, record a customer message, or add an internal note."""
-    detail = await desk.call(
+    detail = await d.call(
         svc.reply,
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         order_id,
         svc.MessageKind(body.kind),
         body.body,
-        now=now,
+        now=d.now,
         channel=body.channel,
         version=body.version,
         hostile=body.hostile,
-        after_commit=ac,
+        after_commit=d.after_commit,
     )
     return work_order_public(detail)
 
@@ -225,11 +192,7 @@ async def add_message(
 async def record_return_visit(
     order_id: IdPath,
     body: ReturnVisitCreate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> WorkOrderPublic:
     """Record the return visit (回访) of a resolved order, optionally closing it."""
     justice = (
@@ -237,18 +200,18 @@ async def record_return_visit(
         if body.justice is not None
         else None
     )
-    detail = await desk.call(
+    detail = await d.call(
         svc.record_return_visit,
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         order_id,
         satisfied=body.satisfied,
-        now=now,
+        now=d.now,
         justice=justice,
         note=body.note,
         close=body.close,
         version=body.version,
-        after_commit=ac,
+        after_commit=d.after_commit,
     )
     return work_order_public(detail)
 
@@ -257,11 +220,7 @@ async def record_return_visit(
 async def record_recovery(
     order_id: IdPath,
     body: RecoveryCreate,
-    session: SessionDep,
-    desk: DeskDep,
-    p: Worker,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: WorkerDesk,
 ) -> RecoveryPublic:
     """Create or update a complaint's service recovery; a notice informs the customer."""
     draft = rec_svc.RecoveryDraft(
@@ -276,25 +235,23 @@ async def record_recovery(
         ),
         notice=body.notice,
     )
-    rec = await desk.call(
+    rec = await d.call(
         rec_svc.record_recovery,
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         order_id,
         draft,
-        now=now,
+        now=d.now,
         version=body.version,
-        after_commit=ac,
+        after_commit=d.after_commit,
     )
     return recovery_public(rec)
 
 
 @router.get("/work-orders/{order_id}/recovery", response_model=RecoveryPublic)
-async def get_recovery(
-    order_id: IdPath, session: SessionDep, desk: DeskDep, p: Reader
-) -> RecoveryPublic:
+async def get_recovery(order_id: IdPath, d: ReaderDesk) -> RecoveryPublic:
     """A complaint's recovery record."""
-    rec = await desk.call(rec_svc.get_recovery, session, p.actor, order_id)
+    rec = await d.call(rec_svc.get_recovery, d.session, d.actor, order_id)
     if rec is None:
         raise NotFoundError("recovery of work_order", order_id)
     return recovery_public(rec)
