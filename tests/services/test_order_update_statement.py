@@ -3,7 +3,10 @@ and bumps the version (``work_orders._save_order``), instead of the ORM's flush.
 keep the flush's guarantees: another write that moved the version between this write's
 read and its UPDATE makes it a conflict with nothing written; a column another writer
 changed without a version bump (the sweep's memory columns) is not put back; the order
-is left clean in the session, so no later flush sends it again."""
+is left clean in the session, so no later flush sends it again.
+
+Given the caller's version, the write takes SQLite's writer lock only at that UPDATE,
+after its reads (``base.write``'s ``lock_at_first_write``); without one, before them."""
 
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ from sqlalchemy.orm import Session
 from tests.services.support import customer, order, people
 from tests.storage.support import T0, Database
 from touchpoint.domain.work_orders import Priority
+from touchpoint.services import base
 from touchpoint.services import work_orders as svc
-from touchpoint.services.base import Actor
+from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import ConflictError
 from touchpoint.storage.models import AuditEntry, WorkOrder
 
@@ -141,3 +145,96 @@ def test_one_write_moves_the_version_once(db: Database, session: Session) -> Non
     with db.factory() as fresh:
         stored = fresh.get(WorkOrder, o.id)
         assert stored is not None and stored.version == 2
+
+
+def test_a_no_change_write_still_checks_its_version(db: Database, session: Session) -> None:
+    """At the order's own instant nothing changes, but the version read is checked all
+    the same: another write moved it after the read, so this one is a conflict."""
+    agent, o = _opened(db, session)
+    audits = _audits(session, o.id)
+    bump = "UPDATE work_orders SET version = version + 1 WHERE id = :id"
+    same = svc.WorkOrderChanges(subject=o.subject)
+    with _between_read_and_update(db, bump) as pending, pytest.raises(ConflictError):
+        pending.append(o.id)
+        svc.update_work_order(session, agent, o.id, same, version=1, now=T0)
+    with db.factory() as fresh:
+        assert _audits(fresh, o.id) == audits
+
+
+def _lock_held_at_the_update(db: Database, session: Session, write: Callable[[], Any]) -> bool:
+    """Whether this process holds the file's writer lock while ``write`` is between
+    reading its order and sending its UPDATE."""
+    seen: list[bool] = []
+    real: Callable[..., Any] = svc.refresh_sla_cache
+
+    def refresh(*args: Any, **kwargs: Any) -> Any:
+        lock = base._writer_lock(session)
+        assert isinstance(lock, base._FileWriterLock)
+        seen.append(lock._thread_lock.locked())
+        return real(*args, **kwargs)
+
+    svc.refresh_sla_cache = refresh
+    try:
+        write()
+    finally:
+        svc.refresh_sla_cache = real
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_a_versioned_write_takes_the_writer_lock_after_its_reads(
+    db: Database, session: Session
+) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the file")
+    agent, o = _opened(db, session)
+    assert not _lock_held_at_the_update(
+        db,
+        session,
+        lambda: svc.update_work_order(
+            session, agent, o.id, svc.WorkOrderChanges(priority=Priority.HIGH), version=1, now=T0
+        ),
+    )
+    kind = svc.MessageKind.INTERNAL_NOTE
+    assert _lock_held_at_the_update(  # no version to check: locked before the reads
+        db, session, lambda: svc.reply(session, agent, o.id, kind, "note", now=T0)
+    )
+    lock = base._writer_lock(session)
+    assert isinstance(lock, base._FileWriterLock) and not lock._thread_lock.locked()
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None and (stored.priority, stored.version) == ("high", 2)
+
+
+def test_a_lock_not_had_at_the_first_write_leaves_nothing_written(
+    db: Database, session: Session
+) -> None:
+    """Another writer holds the file: the write, run where it must not wait, stops at
+    its first write with nothing written (to be run again where it may wait)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the file")
+    agent, o = _opened(db, session)
+    audits = _audits(session, o.id)
+    lock = base._writer_lock(session)
+    assert isinstance(lock, base._FileWriterLock)
+    lock.acquire()
+    try:
+        with not_waiting(), pytest.raises(WouldWait):
+            svc.update_work_order(
+                session,
+                agent,
+                o.id,
+                svc.WorkOrderChanges(priority=Priority.HIGH),
+                version=1,
+                now=T0,
+            )
+    finally:
+        lock.release()
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None and (stored.priority, stored.version) == ("normal", 1)
+        assert _audits(fresh, o.id) == audits
+    done = svc.update_work_order(  # and runs once the lock is free
+        session, agent, o.id, svc.WorkOrderChanges(priority=Priority.HIGH), version=1, now=T0
+    )
+    assert done.order.version == 2

@@ -53,6 +53,7 @@ from touchpoint.services.base import (
     snapshot_values,
     webhooks_column,
     write,
+    writing,
 )
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import (
@@ -306,9 +307,19 @@ def _order_write(
     after_commit: AfterCommit | None,
 ) -> Iterator[tuple[WriteUnit, _Loaded]]:
     """The write unit of a change to one order: the order loaded (``_load``, with the
-    webhooks for the unit), its ``version`` checked (None: not checked)."""
+    webhooks for the unit), its ``version`` checked (None: not checked).
+
+    Given a version, the unit takes SQLite's writer lock at its first write, not before
+    its reads (``write``'s ``lock_at_first_write``): that first write is the order's
+    UPDATE, which checks that the version is still the one read (``_save_order``)."""
     with write(
-        session, actor, action, now=now, after_commit=after_commit, read_webhooks=False
+        session,
+        actor,
+        action,
+        now=now,
+        after_commit=after_commit,
+        read_webhooks=False,
+        lock_at_first_write=version is not None,
     ) as unit:
         loaded = _load(session, actor, order_id, unit)
         check_version("work_order", order_id, loaded.order.version, version)
@@ -438,25 +449,29 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     version, and mark them saved: what the ORM's flush does for it (``StaleDataError``
     when another write moved the version first), for ~90 µs less per write. Only changed
     columns are written, as by the ORM: the sweep updates its memory columns without
-    a version bump, and a write must not put back what it loaded of them."""
+    a version bump, and a write must not put back what it loaded of them. With nothing
+    changed, the version is still checked (an UPDATE that sets nothing new): a unit that
+    read before taking the writer lock (``_order_write``) must not write on a stale read.
+    """
     state = inspect(order)
     touched = state.committed_state
     changed = tuple(sorted(k for k, old in touched.items() if getattr(order, k) != old))
     version = order.version
-    if changed:
-        stmt = _ORDER_UPDATES.get(changed)
-        if stmt is None:
-            stmt = (
-                update(WorkOrder)
-                .where(WorkOrder.id == bindparam("_id"), WorkOrder.version == bindparam("_version"))
-                .values({**{key: bindparam(key) for key in changed}, "version": bindparam("_next")})
-            )
-            _ORDER_UPDATES[changed] = stmt
-        params = {key: getattr(order, key) for key in changed}
-        params.update(_id=order.id, _version=version, _next=version + 1)
-        if session.connection().execute(stmt, params).rowcount != 1:
-            raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
-        set_committed_value(order, "version", version + 1)
+    stmt = _ORDER_UPDATES.get(changed)
+    if stmt is None:
+        stmt = (
+            update(WorkOrder)
+            .where(WorkOrder.id == bindparam("_id"), WorkOrder.version == bindparam("_version"))
+            .values({**{key: bindparam(key) for key in changed}, "version": bindparam("_next")})
+        )
+        _ORDER_UPDATES[changed] = stmt
+    params = {key: getattr(order, key) for key in changed}
+    following = version + 1 if changed else version
+    params.update(_id=order.id, _version=version, _next=following)
+    writing(session)  # the unit's first write, if it read before taking the writer lock
+    if session.connection().execute(stmt, params).rowcount != 1:
+        raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
+    set_committed_value(order, "version", following)
     # Saved (or set to what they were): mark the order clean, as the ORM does after its
     # own UPDATE, so that no flush goes over it again (SQLAlchemy has no public call
     # for this; set_committed_value per column would leave it flagged as modified).
