@@ -1,5 +1,10 @@
 """Request dependencies: session, clock, current user (bearer token or cookie), roles.
 
+API routes take one :class:`RequestDesk` for the roles they admit (``WorkerDesk``,
+``ReaderDesk``, ``SupervisorDesk``, ``ReporterDesk``, ``AdminDesk``): session, user,
+instant and outbox wake-up in one dependency. The pages (``touchpoint.web``) combine
+their own page dependency with ``SessionDep``, ``NowDep`` and ``AfterCommitDep``.
+
 Every dependency is ``async def``: FastAPI would run a plain ``def`` in its thread pool,
 a hand-off per dependency per request. The one that reads the database (the current
 user) goes through :meth:`DeskState.call`, like the routes' service calls.
@@ -7,7 +12,7 @@ user) goes through :meth:`DeskState.call`, like the routes' service calls.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ParamSpec, TypeVar
@@ -28,27 +33,22 @@ from touchpoint.storage.models import User
 __all__ = [
     "CSRF_HEADER",
     "SESSION_COOKIE",
-    "Admin",
+    "AdminDesk",
     "AfterCommitDep",
     "CurrentUser",
-    "DeskDep",
     "DeskState",
     "IdPath",
     "NowDep",
     "Principal",
-    "Reader",
     "ReaderDesk",
-    "Reporter",
+    "ReporterDesk",
     "RequestDesk",
     "SessionDep",
-    "Supervisor",
-    "Worker",
+    "SupervisorDesk",
     "WorkerDesk",
     "desk_for",
     "get_current_user",
-    "get_desk",
     "get_session",
-    "require_roles",
 ]
 
 SESSION_COOKIE = "touchpoint_session"
@@ -103,14 +103,6 @@ class DeskState:
 def _state(request: Request) -> DeskState:
     state: DeskState = request.app.state.desk
     return state
-
-
-async def get_desk(request: Request) -> DeskState:
-    """The app's wiring, for routes that run service calls through ``DeskState.call``."""
-    return _state(request)
-
-
-DeskDep = Annotated[DeskState, Depends(get_desk)]
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -201,17 +193,6 @@ def _authenticate(
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets only ``roles`` through (403 otherwise)."""
-    allowed = frozenset(roles)
-
-    async def check(principal: CurrentUser) -> Principal:
-        _check_role(principal, allowed)
-        return principal
-
-    return check
-
-
 def _check_role(principal: Principal, allowed: frozenset[Role]) -> None:
     if principal.actor.role not in allowed:
         names = sorted(r.value for r in allowed)
@@ -246,11 +227,11 @@ def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
     """A dependency giving a route its :class:`RequestDesk` when the caller has one of
     ``roles`` (401 unauthenticated, 403 otherwise).
 
-    It does in one dependency what ``SessionDep``, ``DeskDep``, ``NowDep``,
-    ``AfterCommitDep`` and a role dependency (``Worker``…) do in five, each with the
-    user's, the session's and the bearer's below it: FastAPI solves every dependency of
-    every request again, which cost a work-order write ~30 µs more than this
-    (bench/api_writes.py ``--in-process``). The session is the request's own (closed
+    It does in one dependency what a session, a role check (on the current user), the
+    clock and the outbox wake-up did as five, with the user's, the session's and the
+    bearer's below them: FastAPI solves every dependency of every request again, which
+    cost a work-order write ~30-50 µs more than this (bench/api_writes.py
+    ``--in-process``). The session is the request's own (closed
     as by ``get_session``); the user is read once, as by ``get_current_user``.
     """
     allowed = frozenset(roles)
@@ -278,11 +259,8 @@ def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
     return desk
 
 
-Reader = Annotated[Principal, Depends(require_roles(*Role))]
-Worker = Annotated[Principal, Depends(require_roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]
-Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
-Reporter = Annotated[Principal, Depends(require_roles(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN))]
-Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-
 ReaderDesk = Annotated[RequestDesk, Depends(desk_for(*Role))]
 WorkerDesk = Annotated[RequestDesk, Depends(desk_for(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]
+SupervisorDesk = Annotated[RequestDesk, Depends(desk_for(Role.SUPERVISOR, Role.ADMIN))]
+ReporterDesk = Annotated[RequestDesk, Depends(desk_for(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN))]
+AdminDesk = Annotated[RequestDesk, Depends(desk_for(Role.ADMIN))]

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from touchpoint.api.convert import team_public
-from touchpoint.api.deps import Admin, IdPath, NowDep, Reader, SessionDep, Supervisor
+from touchpoint.api.deps import (
+    AdminDesk,
+    IdPath,
+    ReaderDesk,
+    SupervisorDesk,
+)
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     TeamCreate,
@@ -26,7 +31,7 @@ router = APIRouter(prefix="/api", tags=["admin"], responses=ERROR_RESPONSES)
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
-def create_user(body: UserCreate, session: SessionDep, p: Admin, now: NowDep) -> UserPublic:
+def create_user(body: UserCreate, d: AdminDesk) -> UserPublic:
     """Create a user (argon2-hashed password)."""
     draft = svc.UserDraft(
         username=body.username,
@@ -35,26 +40,24 @@ def create_user(body: UserCreate, session: SessionDep, p: Admin, now: NowDep) ->
         display_name=body.display_name,
         email=body.email,
     )
-    return UserPublic.model_validate(svc.create_user(session, p.actor, draft, now=now))
+    return UserPublic.model_validate(svc.create_user(d.session, d.actor, draft, now=d.now))
 
 
 @router.get("/users", response_model=list[UserPublic])
-def list_users(session: SessionDep, p: Supervisor) -> list[UserPublic]:
+def list_users(d: SupervisorDesk) -> list[UserPublic]:
     """All users."""
-    return [UserPublic.model_validate(u) for u in svc.list_users(session, p.actor)]
+    return [UserPublic.model_validate(u) for u in svc.list_users(d.session, d.actor)]
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(
-    user_id: IdPath, body: UserUpdate, session: SessionDep, p: Admin, now: NowDep
-) -> UserPublic:
+def update_user(user_id: IdPath, body: UserUpdate, d: AdminDesk) -> UserPublic:
     """Change a user; a new password or deactivation revokes its tokens."""
     user = svc.update_user(
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         user_id,
         version=body.version,
-        now=now,
+        now=d.now,
         role=body.role,
         display_name=body.display_name,
         email=body.email,
@@ -65,7 +68,7 @@ def update_user(
 
 
 @router.post("/teams", response_model=TeamPublic, status_code=201)
-def create_team(body: TeamCreate, session: SessionDep, p: Admin, now: NowDep) -> TeamPublic:
+def create_team(body: TeamCreate, d: AdminDesk) -> TeamPublic:
     """Create a team."""
     draft = svc.TeamDraft(
         name=body.name,
@@ -73,47 +76,42 @@ def create_team(body: TeamCreate, session: SessionDep, p: Admin, now: NowDep) ->
         supervisor_id=body.supervisor_id,
         member_ids=tuple(body.member_ids),
     )
-    team = svc.create_team(session, p.actor, draft, now=now)
+    team = svc.create_team(d.session, d.actor, draft, now=d.now)
     return team_public(team, sorted(set(body.member_ids)))
 
 
 @router.get("/teams", response_model=list[TeamPublic])
-def list_teams(session: SessionDep, p: Reader) -> list[TeamPublic]:
+def list_teams(d: ReaderDesk) -> list[TeamPublic]:
     """Teams with members."""
-    del p
-    return [team_public(t, m) for t, m in svc.list_teams(session)]
+    return [team_public(t, m) for t, m in svc.list_teams(d.session)]
 
 
 @router.put("/teams/{team_id}/members", response_model=TeamPublic)
-def set_team_members(
-    team_id: IdPath, body: TeamMembersUpdate, session: SessionDep, p: Admin, now: NowDep
-) -> TeamPublic:
+def set_team_members(team_id: IdPath, body: TeamMembersUpdate, d: AdminDesk) -> TeamPublic:
     """Replace a team's members."""
     team = svc.set_team_members(
-        session, p.actor, team_id, list(body.member_ids), version=body.version, now=now
+        d.session, d.actor, team_id, list(body.member_ids), version=body.version, now=d.now
     )
     return team_public(team, sorted(set(body.member_ids)))
 
 
 @router.post("/webhooks", response_model=WebhookPublic, status_code=201)
-def create_webhook(
-    body: WebhookCreate, session: SessionDep, p: Admin, now: NowDep
-) -> WebhookPublic:
+def create_webhook(body: WebhookCreate, d: AdminDesk) -> WebhookPublic:
     """Subscribe a URL to events (``work_order.opened``, ``work_order.resolved``, …, ``*``)."""
     hook = notify.create_webhook(
-        session, p.actor, url=body.url, events=list(body.events), secret=body.secret, now=now
+        d.session, d.actor, url=body.url, events=list(body.events), secret=body.secret, now=d.now
     )
     return WebhookPublic.model_validate(hook)
 
 
 @router.get("/webhooks", response_model=list[WebhookPublic])
-def list_webhooks(session: SessionDep, p: Admin) -> list[WebhookPublic]:
+def list_webhooks(d: AdminDesk) -> list[WebhookPublic]:
     """All subscriptions."""
-    return [WebhookPublic.model_validate(h) for h in notify.list_webhooks(session, p.actor)]
+    return [WebhookPublic.model_validate(h) for h in notify.list_webhooks(d.session, d.actor)]
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204)
-def delete_webhook(webhook_id: IdPath, session: SessionDep, p: Admin, now: NowDep) -> Response:
+def delete_webhook(webhook_id: IdPath, d: AdminDesk) -> Response:
     """Remove a subscription."""
-    notify.delete_webhook(session, p.actor, webhook_id, now=now)
+    notify.delete_webhook(d.session, d.actor, webhook_id, now=d.now)
     return Response(status_code=204)

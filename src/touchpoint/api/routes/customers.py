@@ -8,13 +8,10 @@ from fastapi import APIRouter, File, Query, UploadFile
 
 from touchpoint.api.convert import customer_360_public, customer_public, transaction_public
 from touchpoint.api.deps import (
-    AfterCommitDep,
     IdPath,
-    NowDep,
-    Reader,
-    SessionDep,
-    Supervisor,
-    Worker,
+    ReaderDesk,
+    SupervisorDesk,
+    WorkerDesk,
 )
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
@@ -44,9 +41,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.post("/customers", response_model=CustomerPublic, status_code=201)
-def create_customer(
-    body: CustomerCreate, session: SessionDep, p: Worker, now: NowDep, ac: AfterCommitDep
-) -> CustomerPublic:
+def create_customer(body: CustomerCreate, d: WorkerDesk) -> CustomerPublic:
     """Create a customer with identities and guest history."""
     draft = svc.CustomerDraft(
         name=body.name,
@@ -57,32 +52,31 @@ def create_customer(
         notes=body.notes,
         identities=tuple((i.kind, i.value) for i in body.identities),
     )
-    return customer_public(svc.create_customer(session, p.actor, draft, now=now, after_commit=ac))
+    return customer_public(
+        svc.create_customer(d.session, d.actor, draft, now=d.now, after_commit=d.after_commit)
+    )
 
 
 @router.get("/customers", response_model=list[CustomerPublic])
 def search_customers(
-    session: SessionDep,
-    p: Reader,
+    d: ReaderDesk,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CustomerPublic]:
     """Search by name, phone, e-mail, account or social id."""
-    views = svc.search_customers(session, p.actor, q=q, limit=limit, offset=offset)
+    views = svc.search_customers(d.session, d.actor, q=q, limit=limit, offset=offset)
     return [customer_public(v) for v in views]
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerPublic)
-def get_customer(customer_id: IdPath, session: SessionDep, p: Reader) -> CustomerPublic:
+def get_customer(customer_id: IdPath, d: ReaderDesk) -> CustomerPublic:
     """One customer."""
-    return customer_public(svc.get_customer(session, p.actor, customer_id))
+    return customer_public(svc.get_customer(d.session, d.actor, customer_id))
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerPublic)
-def update_customer(
-    customer_id: IdPath, body: CustomerUpdate, session: SessionDep, p: Worker, now: NowDep
-) -> CustomerPublic:
+def update_customer(customer_id: IdPath, body: CustomerUpdate, d: WorkerDesk) -> CustomerPublic:
     """Edit a customer (409 on a stale version)."""
     changes = svc.CustomerChanges(
         name=body.name,
@@ -94,78 +88,66 @@ def update_customer(
         hostage=body.hostage,
     )
     view = svc.update_customer(
-        session, p.actor, customer_id, changes, version=body.version, now=now
+        d.session, d.actor, customer_id, changes, version=body.version, now=d.now
     )
     return customer_public(view)
 
 
 @router.get("/customers/{customer_id}/360", response_model=Customer360Public)
-def customer_360(
-    customer_id: IdPath, session: SessionDep, p: Reader, now: NowDep
-) -> Customer360Public:
+def customer_360(customer_id: IdPath, d: ReaderDesk) -> Customer360Public:
     """Customer 360: identities, guest history, contact and transaction cards, orders."""
-    return customer_360_public(svc.customer_360(session, p.actor, customer_id, now=now))
+    return customer_360_public(svc.customer_360(d.session, d.actor, customer_id, now=d.now))
 
 
 @router.post("/customers/{customer_id}/identities", response_model=CustomerPublic, status_code=201)
-def add_identity(
-    customer_id: IdPath, body: IdentityCreate, session: SessionDep, p: Worker, now: NowDep
-) -> CustomerPublic:
+def add_identity(customer_id: IdPath, body: IdentityCreate, d: WorkerDesk) -> CustomerPublic:
     """Add an identity."""
-    view = svc.add_identity(session, p.actor, customer_id, body.kind, body.value, now=now)
+    view = svc.add_identity(d.session, d.actor, customer_id, body.kind, body.value, now=d.now)
     return customer_public(view)
 
 
 @router.delete("/customers/{customer_id}/identities/{identity_id}", response_model=CustomerPublic)
-def remove_identity(
-    customer_id: IdPath, identity_id: IdPath, session: SessionDep, p: Worker, now: NowDep
-) -> CustomerPublic:
+def remove_identity(customer_id: IdPath, identity_id: IdPath, d: WorkerDesk) -> CustomerPublic:
     """Remove an identity."""
-    return customer_public(svc.remove_identity(session, p.actor, customer_id, identity_id, now=now))
+    return customer_public(
+        svc.remove_identity(d.session, d.actor, customer_id, identity_id, now=d.now)
+    )
 
 
 @router.get("/customers/{customer_id}/contacts", response_model=list[ContactPublic])
 def list_contacts(
     customer_id: IdPath,
-    session: SessionDep,
-    p: Reader,
+    d: ReaderDesk,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ContactPublic]:
     """The contact card."""
-    del p
-    rows = svc.list_contacts(session, customer_id, limit=limit, offset=offset)
+    rows = svc.list_contacts(d.session, customer_id, limit=limit, offset=offset)
     return [ContactPublic.model_validate(c) for c in rows]
 
 
 @router.get("/customers/{customer_id}/transactions", response_model=list[TransactionPublic])
 def list_transactions(
     customer_id: IdPath,
-    session: SessionDep,
-    p: Reader,
+    d: ReaderDesk,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[TransactionPublic]:
     """The transaction card."""
-    del p
-    rows = svc.list_transactions(session, customer_id, limit=limit, offset=offset)
+    rows = svc.list_transactions(d.session, customer_id, limit=limit, offset=offset)
     return [transaction_public(t) for t in rows]
 
 
 @router.post("/contacts", response_model=ContactPublic, status_code=201)
-def log_contact(
-    body: ContactCreate, session: SessionDep, p: Worker, now: NowDep, ac: AfterCommitDep
-) -> ContactPublic:
+def log_contact(body: ContactCreate, d: WorkerDesk) -> ContactPublic:
     """Log a contact; with ``work_order_id`` it joins the order's timeline."""
     draft = svc.ContactDraft(**body.model_dump())
-    contact = svc.log_contact(session, p.actor, draft, now=now, after_commit=ac)
+    contact = svc.log_contact(d.session, d.actor, draft, now=d.now, after_commit=d.after_commit)
     return ContactPublic.model_validate(contact)
 
 
 @router.post("/transactions", response_model=TransactionPublic, status_code=201)
-def add_transaction(
-    body: TransactionCreate, session: SessionDep, p: Worker, now: NowDep
-) -> TransactionPublic:
+def add_transaction(body: TransactionCreate, d: WorkerDesk) -> TransactionPublic:
     """Add a transaction to a customer's card."""
     draft = svc.TransactionDraft(
         customer_id=body.customer_id,
@@ -176,20 +158,19 @@ def add_transaction(
         reference=body.reference,
         description=body.description,
     )
-    return transaction_public(svc.add_transaction(session, p.actor, draft, now=now))
+    return transaction_public(svc.add_transaction(d.session, d.actor, draft, now=d.now))
 
 
 @router.get("/merge/candidates", response_model=list[MergeCandidatePublic])
 def merge_candidates(
-    session: SessionDep,
-    p: Worker,
+    d: WorkerDesk,
     customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     threshold: Annotated[float, Query(ge=50, le=100)] = 88.0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[MergeCandidatePublic]:
     """Likely duplicates from shared identities and fuzzy names."""
     found = merge.find_merge_candidates(
-        session, p.actor, customer_id=customer_id, name_threshold=threshold, limit=limit
+        d.session, d.actor, customer_id=customer_id, name_threshold=threshold, limit=limit
     )
     return [
         MergeCandidatePublic(a_id=m.a_id, b_id=m.b_id, score=m.score, reasons=list(m.reasons))
@@ -198,33 +179,29 @@ def merge_candidates(
 
 
 @router.post("/merges", response_model=MergePublic, status_code=201)
-def merge_customers(
-    body: MergeCreate, session: SessionDep, p: Supervisor, now: NowDep
-) -> MergePublic:
+def merge_customers(body: MergeCreate, d: SupervisorDesk) -> MergePublic:
     """Merge two customers (keeps everything; undo with DELETE /api/merges/{id})."""
-    log = merge.merge_customers(session, p.actor, body.survivor_id, body.merged_id, now=now)
+    log = merge.merge_customers(d.session, d.actor, body.survivor_id, body.merged_id, now=d.now)
     return MergePublic.model_validate(log)
 
 
 @router.get("/merges", response_model=list[MergePublic])
 def list_merges(
-    session: SessionDep,
-    p: Supervisor,
+    d: SupervisorDesk,
     customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> list[MergePublic]:
     """Merges, newest first."""
-    del p
     return [
-        MergePublic.model_validate(m) for m in merge.list_merges(session, customer_id=customer_id)
+        MergePublic.model_validate(m) for m in merge.list_merges(d.session, customer_id=customer_id)
     ]
 
 
 @router.delete("/merges/{merge_id}", response_model=MergePublic)
-def unmerge_customers(
-    merge_id: IdPath, session: SessionDep, p: Supervisor, now: NowDep
-) -> MergePublic:
+def unmerge_customers(merge_id: IdPath, d: SupervisorDesk) -> MergePublic:
     """Undo a merge."""
-    return MergePublic.model_validate(merge.unmerge_customers(session, p.actor, merge_id, now=now))
+    return MergePublic.model_validate(
+        merge.unmerge_customers(d.session, d.actor, merge_id, now=d.now)
+    )
 
 
 def _read(upload: UploadFile) -> bytes:
@@ -237,24 +214,20 @@ def _read(upload: UploadFile) -> bytes:
 @router.post("/imports/customers", response_model=ImportPublic, status_code=201)
 def import_customers(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
-    session: SessionDep,
-    p: Supervisor,
-    now: NowDep,
+    d: SupervisorDesk,
 ) -> ImportPublic:
     """Import customers: all rows or none (400 lists each bad row, column and value)."""
     data = _read(file)
-    rep = imports.import_customers(session, p.actor, data, file.filename or "", now=now)
+    rep = imports.import_customers(d.session, d.actor, data, file.filename or "", now=d.now)
     return ImportPublic(rows=rep.rows, created_ids=rep.created_ids)
 
 
 @router.post("/imports/transactions", response_model=ImportPublic, status_code=201)
 def import_transactions(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
-    session: SessionDep,
-    p: Supervisor,
-    now: NowDep,
+    d: SupervisorDesk,
 ) -> ImportPublic:
     """Import transactions: all rows or none."""
     data = _read(file)
-    rep = imports.import_transactions(session, p.actor, data, file.filename or "", now=now)
+    rep = imports.import_transactions(d.session, d.actor, data, file.filename or "", now=d.now)
     return ImportPublic(rows=rep.rows, created_ids=rep.created_ids)

@@ -6,13 +6,10 @@ from fastapi import APIRouter
 
 from touchpoint.api.convert import incident_public
 from touchpoint.api.deps import (
-    AfterCommitDep,
     IdPath,
-    NowDep,
-    Reader,
-    SessionDep,
-    Supervisor,
-    Worker,
+    ReaderDesk,
+    SupervisorDesk,
+    WorkerDesk,
 )
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
@@ -29,48 +26,44 @@ router = APIRouter(prefix="/api/incidents", tags=["incidents"], responses=ERROR_
 
 
 @router.post("", response_model=IncidentPublic, status_code=201)
-def open_incident(
-    body: IncidentCreate, session: SessionDep, p: Supervisor, now: NowDep, ac: AfterCommitDep
-) -> IncidentPublic:
+def open_incident(body: IncidentCreate, d: SupervisorDesk) -> IncidentPublic:
     """Open a mass incident with the announcement the hotline plays."""
     view = svc.open_incident(
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         title=body.title,
         announcement=body.announcement,
         area=body.area,
-        now=now,
-        after_commit=ac,
+        now=d.now,
+        after_commit=d.after_commit,
     )
     return incident_public(view)
 
 
 @router.get("", response_model=list[IncidentPublic])
-def list_incidents(session: SessionDep, p: Reader, open_only: bool = False) -> list[IncidentPublic]:
+def list_incidents(d: ReaderDesk, open_only: bool = False) -> list[IncidentPublic]:
     """Incidents, newest first."""
-    del p
-    return [incident_public(v) for v in svc.list_incidents(session, open_only=open_only)]
+    return [incident_public(v) for v in svc.list_incidents(d.session, open_only=open_only)]
 
 
 @router.get("/{incident_id}", response_model=IncidentPublic)
-def get_incident(incident_id: IdPath, session: SessionDep, p: Reader) -> IncidentPublic:
+def get_incident(incident_id: IdPath, d: ReaderDesk) -> IncidentPublic:
     """One incident."""
-    del p
-    return incident_public(svc.get_incident(session, incident_id))
+    return incident_public(svc.get_incident(d.session, incident_id))
 
 
 @router.post("/{incident_id}/links", response_model=IncidentPublic)
 def link_to_incident(
-    incident_id: IdPath, body: IncidentLinkCreate, session: SessionDep, p: Worker, now: NowDep
+    incident_id: IdPath, body: IncidentLinkCreate, d: WorkerDesk
 ) -> IncidentPublic:
     """Link orders and contacts to an open incident."""
     view = svc.link_to_incident(
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         incident_id,
         work_order_ids=body.work_order_ids,
         contact_ids=body.contact_ids,
-        now=now,
+        now=d.now,
     )
     return incident_public(view)
 
@@ -79,19 +72,16 @@ def link_to_incident(
 def resolve_incident(
     incident_id: IdPath,
     body: IncidentResolveCreate,
-    session: SessionDep,
-    p: Supervisor,
-    now: NowDep,
-    ac: AfterCommitDep,
+    d: SupervisorDesk,
 ) -> IncidentPublic:
     """Resolve the incident and its open orders; every linked customer is notified."""
     view = svc.resolve_incident(
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         incident_id,
         note=body.note,
         version=body.version,
-        now=now,
-        after_commit=ac,
+        now=d.now,
+        after_commit=d.after_commit,
     )
     return incident_public(view)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from touchpoint.api.convert import kpi_board_public
-from touchpoint.api.deps import NowDep, Reporter, SessionDep
+from touchpoint.api.deps import (
+    ReporterDesk,
+)
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import KpiBoardPublic
 from touchpoint.services import exports, kpi
@@ -23,9 +25,7 @@ _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "descript
 
 @router.get("/kpi", response_model=KpiBoardPublic)
 def kpi_board(
-    session: SessionDep,
-    p: Reporter,
-    now: NowDep,
+    d: ReporterDesk,
     start: datetime,
     end: datetime,
     group_by: kpi.GroupBy = kpi.GroupBy.TEAM,
@@ -34,19 +34,21 @@ def kpi_board(
     """KPIs per team or agent for orders created in ``[start, end)`` (ISO instants with
     offsets): business-minute times, FCR, resolution, reopen and complaint rates, SLA
     compliance and sigma, backlog, breaches, incidents, hostile contacts per shift."""
-    board = kpi.kpi_board(session, p.actor, start=start, end=end, now=now, group_by=group_by, tz=tz)
+    board = kpi.kpi_board(
+        d.session, d.actor, start=start, end=end, now=d.now, group_by=group_by, tz=tz
+    )
     return kpi_board_public(board)
 
 
 @router.get("/exports/customers.csv", response_class=PlainTextResponse, responses=_CSV)  # type: ignore[arg-type]
-def export_customers(session: SessionDep, p: Reporter, now: NowDep) -> PlainTextResponse:
+def export_customers(d: ReporterDesk) -> PlainTextResponse:
     """All customers as CSV (audited; contact details masked for analysts)."""
-    text = exports.export_customers(session, p.actor, now=now)
+    text = exports.export_customers(d.session, d.actor, now=d.now)
     return PlainTextResponse(text, media_type="text/csv")
 
 
 @router.get("/exports/work-orders.csv", response_class=PlainTextResponse, responses=_CSV)  # type: ignore[arg-type]
-def export_work_orders(session: SessionDep, p: Reporter, now: NowDep) -> PlainTextResponse:
+def export_work_orders(d: ReporterDesk) -> PlainTextResponse:
     """Work orders as CSV (audited)."""
-    text = exports.export_work_orders(session, p.actor, now=now)
+    text = exports.export_work_orders(d.session, d.actor, now=d.now)
     return PlainTextResponse(text, media_type="text/csv")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from touchpoint.api.deps import AfterCommitDep, IdPath, NowDep, Reader, SessionDep, Supervisor
+from touchpoint.api.deps import (
+    IdPath,
+    ReaderDesk,
+    SupervisorDesk,
+)
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     CalendarCreate,
@@ -23,32 +27,27 @@ router = APIRouter(prefix="/api/sla", tags=["sla"], responses=ERROR_RESPONSES)
 
 
 @router.post("/calendars", response_model=CalendarPublic, status_code=201)
-def create_calendar(
-    body: CalendarCreate, session: SessionDep, p: Supervisor, now: NowDep
-) -> CalendarPublic:
+def create_calendar(body: CalendarCreate, d: SupervisorDesk) -> CalendarPublic:
     """Store a business calendar."""
-    row = svc.create_calendar(session, p.actor, body.name, body.definition, now=now)
+    row = svc.create_calendar(d.session, d.actor, body.name, body.definition, now=d.now)
     return CalendarPublic.model_validate(row)
 
 
 @router.get("/calendars", response_model=list[CalendarPublic])
-def list_calendars(session: SessionDep, p: Reader) -> list[CalendarPublic]:
+def list_calendars(d: ReaderDesk) -> list[CalendarPublic]:
     """All calendars."""
-    del p
-    return [CalendarPublic.model_validate(r) for r in svc.list_calendars(session)]
+    return [CalendarPublic.model_validate(r) for r in svc.list_calendars(d.session)]
 
 
 @router.patch("/calendars/{calendar_id}", response_model=CalendarPublic)
-def update_calendar(
-    calendar_id: IdPath, body: CalendarUpdate, session: SessionDep, p: Supervisor, now: NowDep
-) -> CalendarPublic:
+def update_calendar(calendar_id: IdPath, body: CalendarUpdate, d: SupervisorDesk) -> CalendarPublic:
     """Change a calendar (409 on a stale version)."""
     row = svc.update_calendar(
-        session,
-        p.actor,
+        d.session,
+        d.actor,
         calendar_id,
         version=body.version,
-        now=now,
+        now=d.now,
         name=body.name,
         definition=body.definition,
     )
@@ -71,37 +70,32 @@ def _draft(body: PolicyCreate) -> svc.PolicyDraft:
 
 
 @router.post("/policies", response_model=PolicyPublic, status_code=201)
-def create_policy(
-    body: PolicyCreate, session: SessionDep, p: Supervisor, now: NowDep
-) -> PolicyPublic:
+def create_policy(body: PolicyCreate, d: SupervisorDesk) -> PolicyPublic:
     """Store a policy with its selection conditions."""
-    return PolicyPublic.model_validate(svc.create_policy(session, p.actor, _draft(body), now=now))
+    return PolicyPublic.model_validate(
+        svc.create_policy(d.session, d.actor, _draft(body), now=d.now)
+    )
 
 
 @router.get("/policies", response_model=list[PolicyPublic])
-def list_policies(session: SessionDep, p: Reader) -> list[PolicyPublic]:
+def list_policies(d: ReaderDesk) -> list[PolicyPublic]:
     """All policies in selection order."""
-    del p
-    return [PolicyPublic.model_validate(r) for r in svc.list_policies(session)]
+    return [PolicyPublic.model_validate(r) for r in svc.list_policies(d.session)]
 
 
 @router.put("/policies/{policy_id}", response_model=PolicyPublic)
-def update_policy(
-    policy_id: IdPath, body: PolicyUpdate, session: SessionDep, p: Supervisor, now: NowDep
-) -> PolicyPublic:
+def update_policy(policy_id: IdPath, body: PolicyUpdate, d: SupervisorDesk) -> PolicyPublic:
     """Replace a policy (409 on a stale version)."""
     row = svc.update_policy(
-        session, p.actor, policy_id, _draft(body), version=body.version, now=now
+        d.session, d.actor, policy_id, _draft(body), version=body.version, now=d.now
     )
     return PolicyPublic.model_validate(row)
 
 
 @router.post("/escalations/run", response_model=EscalationRunPublic)
-def run_escalations(
-    session: SessionDep, p: Supervisor, now: NowDep, ac: AfterCommitDep
-) -> EscalationRunPublic:
+def run_escalations(d: SupervisorDesk) -> EscalationRunPublic:
     """Sweep open orders now: warnings before, tier-up and supervisor notice on breach."""
-    s = svc.escalate_due(session, p.actor, now=now, after_commit=ac)
+    s = svc.escalate_due(d.session, d.actor, now=d.now, after_commit=d.after_commit)
     return EscalationRunPublic(
         orders_checked=s.orders_checked,
         warnings=s.warnings,
