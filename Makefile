@@ -27,7 +27,7 @@ lint: setup
 	$(VENV)/bin/lint-imports
 
 typecheck: setup
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/mypy src bench
 
 system:
 	bash scripts/system-deps.sh

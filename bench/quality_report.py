@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -133,8 +133,9 @@ def baseline(path: str) -> None:
     for k in range(1, N_FEATURES + 1):
         cells = pd.crosstab(df[f"F{k}_f"], df[f"F{k}_d"])  # drops missing pairs
         counts = dict.fromkeys("AOMIRQ", 0)
-        for (f, d), value in cells.stack().items():
-            counts[lookup[(int(f), int(d))]] += int(value)
+        for pair, value in cells.stack().items():
+            f, d = cast(tuple[Any, Any], pair)
+            counts[lookup[(int(f), int(d))]] += int(cast(Any, value))
         a, o, m, i_ = (int(counts[c]) for c in "AOMI")
         n = sum(counts.values())
         ranked = sorted(order, key=lambda c: (-int(counts[c]), order.index(c)))
@@ -167,7 +168,9 @@ def duckdb_scan(path: str) -> None:
     columns += [f"F{k}_{s}" for k in range(1, N_FEATURES + 1) for s in "fd"]
     select = ", ".join(f'avg("{c}")' for c in columns)
     # The SQL is built from our own column names and file path, not user input.
-    rows = duckdb.sql(f"SELECT {select} FROM read_parquet('{path}')").fetchall()  # noqa: S608
+    relation = duckdb.sql(f"SELECT {select} FROM read_parquet('{path}')")  # noqa: S608
+    assert relation is not None  # a SELECT always gives a relation
+    rows = relation.fetchall()
     print(json.dumps(list(rows[0])))
 
 
