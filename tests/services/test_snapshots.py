@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from touchpoint.services.base import snapshot, snapshot_values, to_jsonable
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from touchpoint.services.auth import TeamDraft, create_team
+from touchpoint.services.base import Actor, snapshot, snapshot_values, to_jsonable
 from touchpoint.storage.models import Team
 
 AT = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -25,3 +29,14 @@ def test_snapshot_values_match_snapshot() -> None:
     values = {"id": 7, "name": "Hotline", "tier": "L2", "supervisor_id": 3, "version": 1}
     assert snapshot_values(Team, values) == snapshot(Team(**values))
     assert to_jsonable(snapshot_values(Team, values)) == snapshot(Team(**values))
+
+
+def test_a_snapshot_loads_what_is_not_loaded(session: Session) -> None:
+    """Read from the row's loaded values, a snapshot still loads an expired column."""
+    team = create_team(session, Actor.system(), TeamDraft("Hotline"), now=AT)
+    rename = update(Team).where(Team.id == team.id).values(name="Counter")
+    session.execute(rename.execution_options(synchronize_session=False))
+    assert snapshot(team)["name"] == "Hotline"  # as loaded
+    session.expire(team, ["name"])
+    assert snapshot(team)["name"] == "Counter"
+    session.rollback()

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Text,
     cast,
     event,
@@ -119,9 +120,14 @@ def _column_keys(model: type[Base]) -> tuple[str, ...]:
 
 
 def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
-    """Column values of ``row`` as JSON (for audit before/after)."""
+    """Column values of ``row`` as JSON (for audit before/after).
+
+    Read from the row's loaded values (its state's ``dict``), not through its
+    attributes, which cost an instrumented ``__get__`` per column; a column not loaded
+    (expired, deferred) is read through its attribute, which loads it."""
+    loaded = inspect(row).dict
     return _Snapshot(
-        (key, to_jsonable(getattr(row, key)))
+        (key, to_jsonable(loaded[key] if key in loaded else getattr(row, key)))
         for key in _column_keys(type(row))
         if key not in exclude
     )
@@ -580,18 +586,19 @@ class _LockAtFirstWrite:
             self._lock.release()
 
 
-def writing(session: Session) -> None:
-    """The write unit running on ``session`` is about to write: take its writer lock now
-    if it waits for its first write (``write``'s ``lock_at_first_write``). Call it before
-    a statement that writes outside the ORM's flush."""
-    pending: _LockAtFirstWrite | None = session.connection().info.get(_FIRST_WRITE)
+def writing(connection: Connection) -> None:
+    """The write unit running on ``connection`` (its session's) is about to write: take
+    its writer lock now if it waits for its first write (``write``'s
+    ``lock_at_first_write``). Call it before a statement that writes outside the ORM's
+    flush."""
+    pending: _LockAtFirstWrite | None = connection.info.get(_FIRST_WRITE)
     if pending is not None:
         pending.take()
 
 
 @event.listens_for(Session, "before_flush")
 def _flushing(session: Session, _context: Any, _instances: Any) -> None:
-    writing(session)
+    writing(session.connection())
 
 
 def _writer_lock(session: Session) -> _FileWriterLock | _NoLock:

@@ -468,8 +468,9 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     params = {key: getattr(order, key) for key in changed}
     following = version + 1 if changed else version
     params.update(_id=order.id, _version=version, _next=following)
-    writing(session)  # the unit's first write, if it read before taking the writer lock
-    if session.connection().execute(stmt, params).rowcount != 1:
+    connection = session.connection()
+    writing(connection)  # the unit's first write, if it read before taking the writer lock
+    if connection.execute(stmt, params).rowcount != 1:
         raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
     set_committed_value(order, "version", following)
     # Saved (or set to what they were): mark the order clean, as the ORM does after its
