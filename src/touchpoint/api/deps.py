@@ -139,8 +139,11 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 async def get_after_commit(request: Request) -> Callable[[], None] | None:
     """Wakes the outbox dispatcher after a commit that queued notifications."""
-    d = _state(request).dispatcher
-    return d.wake if d is not None else None
+    return _wake(_state(request))
+
+
+def _wake(state: DeskState) -> Callable[[], None] | None:
+    return state.dispatcher.wake if state.dispatcher is not None else None
 
 
 AfterCommitDep = Annotated[Callable[[], None] | None, Depends(get_after_commit)]
@@ -231,8 +234,8 @@ def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
     clock and the outbox wake-up did as five, with the user's, the session's and the
     bearer's below them: FastAPI solves every dependency of every request again, which
     cost a work-order write ~30-50 µs more than this (bench/api_writes.py
-    ``--in-process``). The session is the request's own (closed
-    as by ``get_session``); the user is read once, as by ``get_current_user``.
+    ``--in-process``). The session is the request's own (closed as by
+    ``get_session``); the user is read once, as by ``get_current_user``.
     """
     allowed = frozenset(roles)
 
@@ -245,12 +248,11 @@ def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
         try:
             principal = await state.call(_authenticate, request, state.signer, session, creds)
             _check_role(principal, allowed)
-            dispatcher = state.dispatcher
             yield RequestDesk(
                 session=session,
                 principal=principal,
                 now=state.clock(),
-                after_commit=dispatcher.wake if dispatcher is not None else None,
+                after_commit=_wake(state),
                 state=state,
             )
         finally:
