@@ -206,6 +206,24 @@ def test_a_versioned_write_takes_the_writer_lock_after_its_reads(
         assert stored is not None and (stored.priority, stored.version) == ("high", 2)
 
 
+def test_reads_hold_no_sqlite_transaction(db: Database, session: Session) -> None:
+    """What reading before the writer lock rests on: pysqlite reads outside a
+    transaction and begins one only before the first INSERT, UPDATE or DELETE. Were a
+    read to begin one, its snapshot could be older than another process's commit, and
+    the write after it would fail (SQLITE_BUSY_SNAPSHOT) instead of checking the version."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's transactions")
+    _agent, o = _opened(db, session)
+    session.commit()
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    session.execute(select(WorkOrder.version).where(WorkOrder.id == o.id)).one()
+    assert not driver.in_transaction
+    session.execute(text("UPDATE work_orders SET version = version WHERE id = :id"), {"id": o.id})
+    assert driver.in_transaction
+    session.rollback()
+
+
 def test_a_lock_not_had_at_the_first_write_leaves_nothing_written(
     db: Database, session: Session
 ) -> None:
