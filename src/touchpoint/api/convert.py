@@ -67,6 +67,7 @@ def customer_public(view: CustomerView) -> CustomerPublic:
 def work_order_public(detail: WorkOrderDetail, *, events: bool = False) -> WorkOrderPublic:
     """An order with its SLA object."""
     o = detail.order
+    sla = detail.sla
     return WorkOrderPublic(
         id=o.id,
         customer_id=o.customer_id,
@@ -90,7 +91,7 @@ def work_order_public(detail: WorkOrderDetail, *, events: bool = False) -> WorkO
         resolved_at=o.resolved_at,
         closed_at=o.closed_at,
         version=o.version,
-        sla=SlaPublic.model_validate(detail.sla) if detail.sla is not None else None,
+        sla=SlaPublic.model_validate(sla) if sla is not None else None,
         events=[EventPublic.model_validate(e) for e in detail.events] if events else None,
     )
 

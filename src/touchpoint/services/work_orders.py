@@ -166,12 +166,16 @@ class WorkOrderChanges:
 
 @dataclass(frozen=True, slots=True)
 class WorkOrderDetail:
-    """An order with its SLA report (as ``sla replay`` prints it) and, on demand, timeline."""
+    """An order with its SLA report and, on demand, timeline."""
 
     order: WorkOrder
-    sla: dict[str, Any] | None
+    report: SlaReport | None
     events: list[WorkOrderEvent] = field(default_factory=list)
-    report: SlaReport | None = None
+
+    @property
+    def sla(self) -> dict[str, Any] | None:
+        """The SLA report as ``sla replay`` prints it (None without a policy)."""
+        return sla_json(self.report)
 
 
 def state_of(order: WorkOrder) -> WorkOrderState:
@@ -439,6 +443,28 @@ def _refresh(session: Session, loaded: _Loaded, now: datetime) -> SlaReport | No
     return report
 
 
+def _close_order_write(
+    unit: WriteUnit,
+    loaded: _Loaded,
+    before: dict[str, Any],
+    event: str,
+    *,
+    audited: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
+) -> SlaReport | None:
+    """The end of a change to one order: replay and save it (``_refresh``), its audit row
+    (``before``, and after with ``audited`` beside the order) and ``event`` with the order
+    as subscribers know it (and ``payload``); the report."""
+    order = loaded.order
+    report = _refresh(unit.session, loaded, unit.now)
+    after = snapshot(order)
+    unit.audit(
+        "work_order", order.id, before=before, after=after if audited is None else after | audited
+    )
+    unit.notify(event, {"work_order": _published(after), **(payload or {})})
+    return report
+
+
 # One UPDATE per set of changed columns (a write changes a few: the cache, updated_at
 # and its own), keyed by their names.
 _ORDER_UPDATES: dict[tuple[str, ...], Update] = {}
@@ -641,7 +667,7 @@ def open_work_order(
     order = WorkOrder(**values)
     make_transient_to_detached(order)
     session.add(order)
-    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+    return WorkOrderDetail(order, report)
 
 
 def update_work_order(
@@ -684,11 +710,8 @@ def update_work_order(
             order.policy_id = changes.policy_id
         if changes.hostile is not None:
             order.hostile = changes.hostile
-        report = _refresh(session, loaded, now)
-        after = snapshot(order)
-        unit.audit("work_order", order.id, before=before, after=after)
-        unit.notify("work_order.updated", {"work_order": _published(after)})
-    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+        report = _close_order_write(unit, loaded, before, "work_order.updated")
+    return WorkOrderDetail(order, report)
 
 
 def assign_work_order(
@@ -730,11 +753,8 @@ def assign_work_order(
             add_event(
                 session, order, "status", at=now, actor_id=actor.user_id, status=new.status.value
             )
-        report = _refresh(session, loaded, now)
-        after = snapshot(order)
-        unit.audit("work_order", order.id, before=before, after=after)
-        unit.notify("work_order.assigned", {"work_order": _published(after)})
-    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+        report = _close_order_write(unit, loaded, before, "work_order.assigned")
+    return WorkOrderDetail(order, report)
 
 
 def _transition(
@@ -779,12 +799,9 @@ def transition_work_order(
         before = snapshot(order)
         reopen = state_of(order).is_reopen(to)
         _transition(session, actor, order, to, now, note)
-        report = _refresh(session, loaded, now)
-        after = snapshot(order)
-        u.audit("work_order", order.id, before=before, after=after)
         event = "work_order.reopened" if reopen else f"work_order.{to.value}"
-        u.notify(event, {"work_order": _published(after), "from": before["status"]})
-    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+        report = _close_order_write(u, loaded, before, event, payload={"from": before["status"]})
+    return WorkOrderDetail(order, report)
 
 
 def reply(
@@ -852,7 +869,7 @@ def reply(
         )
         if kind.customer_sees:
             u.notify(f"work_order.{kind.value}", {"work_order_id": order.id, "body": body})
-    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+    return WorkOrderDetail(order, report)
 
 
 def record_return_visit(
@@ -928,16 +945,10 @@ def record_return_visit(
             _transition(
                 session, actor, order, WorkOrderStatus.CLOSED, now, "closed after return visit"
             )
-        report = _refresh(session, loaded, now)
-        after = snapshot(order)
-        u.audit(
-            "work_order",
-            order.id,
-            before=before,
-            after={**after, "return_visit": snapshot(visit)},
+        report = _close_order_write(
+            u, loaded, before, "work_order.return_visit", audited={"return_visit": snapshot(visit)}
         )
-        u.notify("work_order.return_visit", {"work_order": _published(after)})
-    return WorkOrderDetail(order=order, sla=sla_json(report), report=report)
+    return WorkOrderDetail(order, report)
 
 
 def get_work_order(
@@ -947,7 +958,7 @@ def get_work_order(
     order = _load_visible(session, actor, order_id)
     events = load_timeline(session, order.id) if with_events else []
     report = sla_report(session, order, now=now)
-    return WorkOrderDetail(order=order, sla=sla_json(report), events=events, report=report)
+    return WorkOrderDetail(order, report, events)
 
 
 def list_work_orders(
@@ -991,9 +1002,7 @@ def list_work_orders(
         )
     )
     reports = sla_reports(session, orders, now=now)
-    return [
-        WorkOrderDetail(order=o, sla=sla_json(reports[o.id]), report=reports[o.id]) for o in orders
-    ]
+    return [WorkOrderDetail(o, reports[o.id]) for o in orders]
 
 
 def queue(
