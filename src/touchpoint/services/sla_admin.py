@@ -362,27 +362,25 @@ def escalate_due(
         if i:
             _let_others_write(session)
         with write(session, actor, "sla.escalate_due", now=now) as unit:
-            part_log, counts, part_queued = _take_steps(session, unit, part_steps, swept)
+            part_log, (warned, breached, tiered), part_queued = _take_steps(
+                session, unit, part_steps, swept
+            )
             if len(part_cache):
                 _update_caches(session, swept, part_cache)
             touched = set(ids[part_cache].tolist()) | set(ids[part_steps[:, 0]].tolist())
             _expire_orders(session, touched)
             after: dict[str, Any] = {
                 "orders_checked": n,
-                "warnings": counts[0],
-                "breaches": counts[1],
-                "tier_ups": counts[2],
+                "warnings": warned,
+                "breaches": breached,
+                "tier_ups": tiered,
                 "steps": part_log,
             }
             if len(parts) > 1:
                 after["part"] = f"{i + 1}/{len(parts)}"
             unit.audit("sla", "sweep", before=None, after=after)
         log.extend(part_log)
-        warnings, breaches, tier_ups = (
-            warnings + counts[0],
-            breaches + counts[1],
-            tier_ups + counts[2],
-        )
+        warnings, breaches, tier_ups = warnings + warned, breaches + breached, tier_ups + tiered
         queued = queued or part_queued
     summary = EscalationSummary(n, warnings, breaches, tier_ups, log)
     # The outbox rows are written here in bulk, not through the unit: wake the

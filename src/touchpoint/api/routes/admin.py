@@ -5,12 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from touchpoint.api.convert import team_public
-from touchpoint.api.deps import (
-    AdminDesk,
-    IdPath,
-    ReaderDesk,
-    SupervisorDesk,
-)
+from touchpoint.api.deps import AdminDesk, IdPath, ReaderDesk, SupervisorDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     TeamCreate,

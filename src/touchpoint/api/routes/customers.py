@@ -7,12 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 
 from touchpoint.api.convert import customer_360_public, customer_public, transaction_public
-from touchpoint.api.deps import (
-    IdPath,
-    ReaderDesk,
-    SupervisorDesk,
-    WorkerDesk,
-)
+from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     ContactCreate,

@@ -5,12 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from touchpoint.api.convert import incident_public
-from touchpoint.api.deps import (
-    IdPath,
-    ReaderDesk,
-    SupervisorDesk,
-    WorkerDesk,
-)
+from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     IncidentCreate,

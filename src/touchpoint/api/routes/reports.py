@@ -9,9 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from touchpoint.api.convert import kpi_board_public
-from touchpoint.api.deps import (
-    ReporterDesk,
-)
+from touchpoint.api.deps import ReporterDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import KpiBoardPublic
 from touchpoint.services import exports, kpi

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from touchpoint.api.deps import (
-    IdPath,
-    ReaderDesk,
-    SupervisorDesk,
-)
+from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     CalendarCreate,
