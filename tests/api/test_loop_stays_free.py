@@ -11,18 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.test_writer_lock import _add_team, _holder, _team_names
+from tests.services.writer_support import add_team, migrated_sqlite, start_holder, team_names
 from touchpoint.api.deps import DeskState
 from touchpoint.services.auth import TokenSigner
 from touchpoint.storage.db import make_engine, make_session_factory
-from touchpoint.storage.migrate import upgrade
 
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
-    upgrade(url)
-    return url
+    return migrated_sqlite(tmp_path)
 
 
 def test_a_write_waiting_for_another_process_leaves_the_loop_free(url: str) -> None:
@@ -37,7 +34,7 @@ def test_a_write_waiting_for_another_process_leaves_the_loop_free(url: str) -> N
     )
 
     async def main() -> tuple[float, bool, float]:
-        write = asyncio.create_task(desk.call(_add_team, url, "waited"))
+        write = asyncio.create_task(desk.call(add_team, url, "waited"))
         started = time.monotonic()
         await asyncio.sleep(0.05)  # the loop's other work, while the write waits
         slept = time.monotonic() - started
@@ -45,7 +42,7 @@ def test_a_write_waiting_for_another_process_leaves_the_loop_free(url: str) -> N
         await write
         return slept, waiting, time.monotonic() - started
 
-    holder = _holder(url, "long", 1.0)
+    holder = start_holder(url, "long", 1.0)
     try:
         slept, waiting, total = asyncio.run(main())
     finally:
@@ -54,4 +51,4 @@ def test_a_write_waiting_for_another_process_leaves_the_loop_free(url: str) -> N
     assert holder.exitcode == 0
     assert slept < 0.5  # not held up for the holder's second
     assert waiting and total > 0.5  # the write itself did wait, in a thread
-    assert {"long", "waited"} <= _team_names(url)
+    assert {"long", "waited"} <= team_names(url)

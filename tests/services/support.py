@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from tests.storage.support import T0, Database, actor_of, make_user
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.roles import Role
-from touchpoint.domain.work_orders import WorkOrderType
+from touchpoint.domain.work_orders import WorkOrderStatus, WorkOrderType
 from touchpoint.services.base import Actor
 from touchpoint.services.customers import CustomerDraft, create_customer
 from touchpoint.services.sla_admin import PolicyDraft, create_calendar, create_policy
-from touchpoint.services.work_orders import WorkOrderDetail, WorkOrderDraft, open_work_order
+from touchpoint.services.work_orders import (
+    WorkOrderDetail,
+    WorkOrderDraft,
+    open_work_order,
+    transition_work_order,
+)
 
 CALENDAR_24X7 = {
     "timezone": "Asia/Shanghai",
@@ -76,4 +83,13 @@ def order(
             assignee_id=assignee_id,
         ),
         now=now,
+    )
+
+
+def moved(
+    s: Session, actor: Actor, detail: WorkOrderDetail, to: WorkOrderStatus, now: datetime
+) -> WorkOrderDetail:
+    """``detail``'s order moved to ``to`` at ``now``, with the version ``detail`` carries."""
+    return transition_work_order(
+        s, actor, detail.order.id, to, version=detail.order.version, now=now
     )

@@ -9,13 +9,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.services.support import customer, order, people, policy
+from tests.services.support import customer, moved, order, people, policy
 from tests.storage.support import T0, Database
 from touchpoint.domain.calendar import to_epoch_seconds
 from touchpoint.domain.recovery import JusticeScores
 from touchpoint.domain.work_orders import WorkOrderStatus, WorkOrderType
 from touchpoint.services.sla_clock import epoch_seconds, stored_timeline
-from touchpoint.services.work_orders import record_return_visit, transition_work_order
+from touchpoint.services.work_orders import record_return_visit
 from touchpoint.storage.models import WorkOrderEvent
 
 LATE = T0 + timedelta(hours=2, microseconds=999_600)  # xx:xx:00.9996
@@ -40,14 +40,7 @@ def test_a_return_visit_that_closes_in_the_same_late_instant(
     pid = policy(db, session, sup, {"resolution_minutes": 600})
     cid = customer(db, session, agent)
     o = order(session, agent, cid, type=WorkOrderType.COMPLAINT, policy_id=pid, now=LATE)
-    resolved = transition_work_order(
-        session,
-        agent,
-        o.order.id,
-        WorkOrderStatus.RESOLVED,
-        version=o.order.version,
-        now=LATE + timedelta(minutes=5),
-    )
+    resolved = moved(session, agent, o, WorkOrderStatus.RESOLVED, LATE + timedelta(minutes=5))
     # The visit's note is stored before the closing status event is replayed with it.
     closed = record_return_visit(
         session,

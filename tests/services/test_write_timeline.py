@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from tests.services.support import customer, order, people, policy
+from tests.services.support import customer, moved, order, people, policy
 from tests.storage.support import T0, Database
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.sla_clock import stored_timeline
@@ -19,7 +19,6 @@ from touchpoint.services.work_orders import (
     assign_work_order,
     get_work_order,
     reply,
-    transition_work_order,
 )
 
 
@@ -47,32 +46,19 @@ def test_writes_replay_what_a_read_replays(db: Database, session: Session) -> No
     _agrees(session, agent, d)
     d = reply(session, agent, d.order.id, MessageKind.AGENT_REPLY, "on it", now=at)
     _agrees(session, agent, d)
-    d = transition_work_order(
-        session,
-        agent,
-        d.order.id,
-        WorkOrderStatus.WAITING_CUSTOMER,
-        version=d.order.version,
-        now=at,
-    )
+    d = moved(session, agent, d, WorkOrderStatus.WAITING_CUSTOMER, at)
     _agrees(session, agent, d)
     # The customer answers two hours later and the order resumes in the same instant.
     later = T0 + timedelta(hours=2)
     d = reply(session, agent, d.order.id, MessageKind.CUSTOMER_MESSAGE, "here", now=later)
     _agrees(session, agent, d)
-    d = transition_work_order(
-        session, agent, d.order.id, WorkOrderStatus.IN_PROGRESS, version=d.order.version, now=later
-    )
+    d = moved(session, agent, d, WorkOrderStatus.IN_PROGRESS, later)
     _agrees(session, agent, d)
     # Resolved, and reopened by the customer in the same second: recorded order decides.
     done = T0 + timedelta(hours=3, microseconds=900_000)
-    d = transition_work_order(
-        session, agent, d.order.id, WorkOrderStatus.RESOLVED, version=d.order.version, now=done
-    )
+    d = moved(session, agent, d, WorkOrderStatus.RESOLVED, done)
     _agrees(session, agent, d)
-    d = transition_work_order(
-        session, agent, d.order.id, WorkOrderStatus.IN_PROGRESS, version=d.order.version, now=done
-    )
+    d = moved(session, agent, d, WorkOrderStatus.IN_PROGRESS, done)
     _agrees(session, agent, d)
     # The next write reads both from storage, in their recorded order.
     d = reply(

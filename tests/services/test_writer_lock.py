@@ -9,12 +9,21 @@ import os
 import signal
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from tests.services.writer_support import (
+    NOW,
+    UNITS_PER_WRITER,
+    add_team,
+    count,
+    migrated_sqlite,
+    start_holder,
+    team_names,
+    writer,
+)
 from touchpoint.services import base
 from touchpoint.services.base import Actor, _writer_lock, write
 from touchpoint.services.errors import BusyError
@@ -22,85 +31,24 @@ from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
 from touchpoint.storage.models import AuditEntry, Team
 
-UNITS_PER_WRITER = 60
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-
-def _add_team(url: str, name: str, *, hold: float = 0.0, entered: object = None) -> None:
-    """One write unit that adds a team. With ``entered`` (a multiprocessing event) it is
-    set as soon as the unit starts, before anything is written, and the unit then holds
-    on ``hold`` seconds."""
-    engine = make_engine(url)
-    try:
-        with (
-            make_session_factory(engine)() as session,
-            write(session, Actor.system(), "test.team", now=NOW) as unit,
-        ):
-            if entered is not None:
-                entered.set()  # type: ignore[attr-defined]
-            time.sleep(hold)
-            session.add(Team(name=name))
-            session.flush()
-            unit.audit("team", name, before=None, after={"name": name})
-    finally:
-        engine.dispose()
-
-
-def _writer(url: str, writer: int) -> None:
-    for n in range(UNITS_PER_WRITER):
-        _add_team(url, f"w{writer}-{n}")
-
-
-def _holder(url: str, name: str, hold: float) -> multiprocessing.process.BaseProcess:
-    """A forked process inside a write unit (nothing written yet) for ``hold`` seconds,
-    returned once it is inside."""
-    ctx = multiprocessing.get_context("fork")
-    entered = ctx.Event()
-    holder = ctx.Process(
-        target=_add_team, args=(url, name), kwargs={"hold": hold, "entered": entered}
-    )
-    holder.start()
-    assert entered.wait(10)
-    return holder
-
-
-def _team_names(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return set(conn.execute(select(Team.name)).scalars())
-    finally:
-        engine.dispose()
-
-
-def _count(url: str, model: type[Team] | type[AuditEntry]) -> int:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
-    upgrade(url)
-    return url
+    return migrated_sqlite(tmp_path)
 
 
 def test_writer_processes_queue_and_nothing_is_lost(url: str, tmp_path: Path) -> None:
-    before = _count(url, Team), _count(url, AuditEntry)
+    before = count(url, Team), count(url, AuditEntry)
     ctx = multiprocessing.get_context("fork")
-    writers = [ctx.Process(target=_writer, args=(url, w)) for w in range(3)]
+    writers = [ctx.Process(target=writer, args=(url, w)) for w in range(3)]
     for p in writers:
         p.start()
-    _writer(url, 99)  # this process writes meanwhile
+    writer(url, 99)  # this process writes meanwhile
     for p in writers:
         p.join(60)
         assert p.exitcode == 0
-    assert _count(url, Team) == before[0] + 4 * UNITS_PER_WRITER
-    assert _count(url, AuditEntry) == before[1] + 4 * UNITS_PER_WRITER
+    assert count(url, Team) == before[0] + 4 * UNITS_PER_WRITER
+    assert count(url, AuditEntry) == before[1] + 4 * UNITS_PER_WRITER
     assert (tmp_path / "desk.sqlite3-writer.lock").exists()
 
 
@@ -108,9 +56,9 @@ def test_write_units_queue_from_their_start(url: str) -> None:
     # The holder has not written anything yet: SQLite alone would let the second unit
     # through at once; the writer lock queues whole units (their reads see no other
     # unit's half-done work).
-    holder = _holder(url, "holder", 0.5)
+    holder = start_holder(url, "holder", 0.5)
     started = time.monotonic()
-    _add_team(url, "waiter")
+    add_team(url, "waiter")
     waited = time.monotonic() - started
     holder.join(10)
     assert holder.exitcode == 0
@@ -123,14 +71,14 @@ def test_write_units_queue_from_their_start(url: str) -> None:
 
 
 def test_the_lock_of_a_killed_holder_is_freed(url: str) -> None:
-    holder = _holder(url, "killed", 60)
+    holder = start_holder(url, "killed", 60)
     assert holder.pid is not None
     os.kill(holder.pid, signal.SIGKILL)
     holder.join(10)
     started = time.monotonic()
-    _add_team(url, "after the kill")
+    add_team(url, "after the kill")
     assert time.monotonic() - started < 5
-    names = _team_names(url)
+    names = team_names(url)
     assert "after the kill" in names and "killed" not in names  # nothing half-written
 
 
@@ -148,7 +96,7 @@ def test_a_failed_unit_leaves_the_lock_free(url: str) -> None:
     done = threading.Event()
 
     def other() -> None:
-        _add_team(url, "other thread")
+        add_team(url, "other thread")
         done.set()
 
     thread = threading.Thread(target=other)
@@ -156,7 +104,7 @@ def test_a_failed_unit_leaves_the_lock_free(url: str) -> None:
     thread.join(5)
     assert done.is_set()
     engine.dispose()
-    names = _team_names(url)
+    names = team_names(url)
     assert "other thread" in names and "rolled back" not in names
 
 
@@ -174,22 +122,22 @@ def test_one_lock_per_file_however_it_is_named(tmp_path: Path, url: str) -> None
 
 
 def test_a_writer_waits_at_most_the_busy_timeout(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    holder = _holder(url, "long", 2)
+    holder = start_holder(url, "long", 2)
     try:
         monkeypatch.setattr(base, "_WAIT_SECONDS", 0.3)
         started = time.monotonic()
         with pytest.raises(BusyError, match="nothing was written"):
-            _add_team(url, "gave up")
+            add_team(url, "gave up")
         assert 0.25 < time.monotonic() - started < 1.5
     finally:
         holder.join(15)
     assert holder.exitcode == 0
-    names = _team_names(url)
+    names = team_names(url)
     assert "long" in names and "gave up" not in names
 
 
 def test_a_child_forked_while_a_thread_holds_the_lock_has_a_lock_of_its_own(url: str) -> None:
-    _add_team(url, "opens the lock file")
+    add_team(url, "opens the lock file")
     inside, leave = threading.Event(), threading.Event()
 
     def holder() -> None:
@@ -240,8 +188,8 @@ def test_without_a_usable_lock_file_the_thread_lock_still_queues(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     upgrade(url)
     (tmp_path / "desk.sqlite3-writer.lock").mkdir()  # cannot be opened as a file
-    _add_team(url, "written anyway")
-    assert "written anyway" in _team_names(url)
+    add_team(url, "written anyway")
+    assert "written anyway" in team_names(url)
 
 
 def test_uri_named_databases_get_no_lock_file(
@@ -250,36 +198,36 @@ def test_uri_named_databases_get_no_lock_file(
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///file:{tmp_path / 'desk.sqlite3'}?uri=true"
     upgrade(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
-    _add_team(url, "through a URI")
-    assert "through a URI" in _team_names(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+    add_team(url, "through a URI")
+    assert "through a URI" in team_names(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith("writer.lock")] == []
 
 
 def test_a_call_that_must_not_block_gives_way_instead_of_waiting(url: str) -> None:
     # On an event loop (DeskState.call) a unit asks to be run elsewhere rather than stall
     # the loop behind another process's long write; it has written nothing.
-    holder = _holder(url, "long", 1.5)
+    holder = start_holder(url, "long", 1.5)
     try:
         started = time.monotonic()
         with pytest.raises(base.WouldWait), base.not_waiting():
-            _add_team(url, "impatient")
+            add_team(url, "impatient")
         assert time.monotonic() - started < 0.5
-        _add_team(url, "patient")  # run again where it may wait: after the holder
+        add_team(url, "patient")  # run again where it may wait: after the holder
     finally:
         holder.join(15)
     assert holder.exitcode == 0
-    assert {"long", "patient"} <= _team_names(url) and "impatient" not in _team_names(url)
+    assert {"long", "patient"} <= team_names(url) and "impatient" not in team_names(url)
 
 
 def test_after_a_committed_unit_the_call_waits_its_turn(url: str) -> None:
     # Running the call again would write its first unit twice: a later unit waits.
     holders: list[multiprocessing.process.BaseProcess] = []
     with base.not_waiting():
-        _add_team(url, "first")
-        holders.append(_holder(url, "between", 0.5))
+        add_team(url, "first")
+        holders.append(start_holder(url, "between", 0.5))
         started = time.monotonic()
-        _add_team(url, "second")
+        add_team(url, "second")
         assert time.monotonic() - started > 0.3
     holders[0].join(15)
-    assert {"first", "between", "second"} <= _team_names(url)
-    assert _count(url, AuditEntry) == 3
+    assert {"first", "between", "second"} <= team_names(url)
+    assert count(url, AuditEntry) == 3
