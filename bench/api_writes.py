@@ -1,7 +1,9 @@
 """Write throughput of the service desk's HTTP API beside a no-op endpoint, same server, same run.
 
-Starts uvicorn on 127.0.0.1 (``--workers`` processes forked on one socket, see ``serve``)
-on a fresh SQLite file (WAL), and on PostgreSQL when ``TOUCHPOINT_TEST_PG_URL`` is set
+Starts uvicorn on 127.0.0.1 (worker processes forked on one port, see ``serve``: one on
+SQLite, ``--sqlite-workers``, as ``touchpoint serve`` runs it; two on PostgreSQL,
+``--pg-workers``) on a fresh SQLite file (WAL), and on PostgreSQL when
+``TOUCHPOINT_TEST_PG_URL`` is set
 (e.g. ``bash scripts/with-services.sh .venv/bin/python bench/api_writes.py``), seeds one
 agent, a team, a customer and a 24x7 SLA policy, then in each run drives the server with
 wrk (``bench/api_writes.lua``, one connection per wrk thread) for ``--seconds`` per
@@ -589,7 +591,9 @@ def _check(ok: bool, what: str) -> None:
         raise SystemExit(f"api_writes: integrity check failed: {what}")
 
 
-def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+def _run_backend(
+    name: str, url: str, args: argparse.Namespace, workers: int
+) -> list[dict[str, Any]]:
     from touchpoint.storage.db import make_engine
 
     customer_id, team_id = _prepare(url)
@@ -609,7 +613,7 @@ def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str
             "--serve",
             str(port),
             "--workers",
-            str(args.workers),
+            str(workers),
         ],
         cwd=ROOT,
         env=env,
@@ -688,6 +692,7 @@ def _run_backend(name: str, url: str, args: argparse.Namespace) -> list[dict[str
             results.append(
                 {
                     "backend": name,
+                    "workers": workers,
                     "op": op,
                     "rate": rate,
                     "p50": statistics.median(p.p50 for p in phases),
@@ -713,7 +718,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10, help="wrk duration per operation per run")
     ap.add_argument("--connections", type=int, default=16, help="wrk connections (= threads)")
-    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument(
+        "--sqlite-workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes on SQLite (one, as `touchpoint serve` runs it)",
+    )
+    ap.add_argument(
+        "--pg-workers", type=int, default=2, help="uvicorn worker processes on PostgreSQL"
+    )
+    ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)  # --serve's
     ap.add_argument(
         "--backend",
         choices=("all", "sqlite", "postgresql"),
@@ -759,25 +773,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="touchpoint-bench-") as tmp:
         args.data_dir = tmp
         if args.backend in ("all", "sqlite"):
-            rows += _run_backend("SQLite (WAL)", f"sqlite:///{tmp}/bench.sqlite3", args)
+            sqlite = f"sqlite:///{tmp}/bench.sqlite3"
+            rows += _run_backend("SQLite (WAL)", sqlite, args, args.sqlite_workers)
         pg = os.environ.get("TOUCHPOINT_TEST_PG_URL")
         if pg and args.backend in ("all", "postgresql"):
             with _bench_database("postgresql") as url:
-                rows += _run_backend("PostgreSQL", url, args)
+                rows += _run_backend("PostgreSQL", url, args, args.pg_workers)
     print(
         f"\n{args.runs} runs × {args.seconds} s per operation; wrk, {args.connections} "
-        f"connections (one per thread); uvicorn, {args.workers} worker process(es); "
+        f"connections (one per thread); uvicorn worker processes as in the table; "
         f"load generator on the same host; medians. Server CPU: the app server's "
         f"processes (not the database's, nor wrk's), from /proc.\n"
     )
     print(
-        "| backend | operation | 2xx req/s | p50 ms | p99 ms | vs no-op | server CPU ms/req "
-        "| server cores busy | non-2xx+errors | req/s per run |"
+        "| backend | workers | operation | 2xx req/s | p50 ms | p99 ms | vs no-op "
+        "| server CPU ms/req | server cores busy | non-2xx+errors | req/s per run |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(
-            f"| {r['backend']} | {r['op']} | {r['rate']:.0f} | {r['p50']:.1f} | "
+            f"| {r['backend']} | {r['workers']} | {r['op']} | {r['rate']:.0f} | {r['p50']:.1f} | "
             f"{r['p99']:.1f} | {r['ratio']:.0%} | {r['cpu_ms']:.2f} | {r['cores']:.2f} | "
             f"{r['failed']} of {r['ok'] + r['failed']} | {', '.join(map(str, r['runs']))} |"
         )
