@@ -37,6 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from touchpoint.domain.roles import Role
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.storage.db import per_dialect
+from touchpoint.storage.direct import execute_write
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
 
 try:
@@ -259,7 +260,7 @@ class WriteUnit:
             raise RuntimeError(f"{self.action}: every write records one audit row")
         self.session.flush()
         conn = self.session.connection()
-        conn.execute(_INSERT_AUDIT, self._audit)
+        execute_write(conn, _INSERT_AUDIT, self._audit)
         outbox: list[dict[str, Any]] = []
         if self._events:
             targets = self.webhook_targets([event for event, _ in self._events])

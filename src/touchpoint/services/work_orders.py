@@ -72,6 +72,7 @@ from touchpoint.services.sla_clock import (
     timeline_texts,
 )
 from touchpoint.storage.db import per_dialect
+from touchpoint.storage.direct import execute_write
 from touchpoint.storage.models import (
     Contact,
     Customer,
@@ -496,7 +497,7 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     params.update(_id=order.id, _version=version, _next=following)
     connection = session.connection()
     writing(connection)  # the unit's first write, if it read before taking the writer lock
-    if connection.execute(stmt, params).rowcount != 1:
+    if execute_write(connection, stmt, params).rowcount != 1:
         raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
     set_committed_value(order, "version", following)
     # Saved (or set to what they were): mark the order clean, as the ORM does after its
@@ -626,11 +627,12 @@ def open_work_order(
         # writer waits for it, so as little as possible runs in between.
         after = snapshot_values(WorkOrder, {"id": None, **values})
         conn = session.connection()
-        key = conn.execute(_INSERT_ORDER, values).inserted_primary_key
-        if key is None:  # pragma: no cover - both dialects report it
+        order_id = execute_write(conn, _INSERT_ORDER, values).lastrowid
+        if order_id is None:  # pragma: no cover - both dialects report it
             raise RuntimeError("work_orders: the database returned no id")
-        order_id = values["id"] = after["id"] = key[0]
-        conn.execute(
+        values["id"] = after["id"] = order_id
+        execute_write(
+            conn,
             _INSERT_EVENT,
             {
                 "work_order_id": order_id,
