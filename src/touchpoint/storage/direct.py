@@ -68,7 +68,10 @@ def _compile(connection: Connection, stmt: UpdateBase, keys: tuple[str, ...]) ->
 
 def execute_write(connection: Connection, stmt: UpdateBase, params: Mapping[str, Any]) -> Written:
     """Run the INSERT or UPDATE ``stmt`` with ``params`` in ``connection``'s transaction:
-    on SQLite on the driver's cursor (see the module), elsewhere through Core."""
+    on SQLite on the driver's cursor (see the module), elsewhere through Core.
+
+    For statements built once (module constants, or kept in a cache like the order
+    UPDATEs): each one compiled here stays in memory with its SQL for good."""
     if connection.dialect.name == "sqlite":
         keys = tuple(params)
         found = _compiled.get((id(stmt), keys))
