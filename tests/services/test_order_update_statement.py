@@ -26,6 +26,7 @@ from touchpoint.services import base
 from touchpoint.services import work_orders as svc
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import ConflictError
+from touchpoint.storage import direct
 from touchpoint.storage.models import AuditEntry, WorkOrder
 
 
@@ -256,3 +257,33 @@ def test_a_lock_not_had_at_the_first_write_leaves_nothing_written(
         session, agent, o.id, svc.WorkOrderChanges(priority=Priority.HIGH), version=1, now=T0
     )
     assert done.order.version == 2
+
+
+def test_an_order_s_writes_go_to_the_driver_directly(
+    db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening and editing an order send their INSERTs, the order's UPDATE and the audit
+    rows to SQLite's cursor (``storage.direct``): every value given, nothing for Core to
+    fill in. A column default the services stopped giving would send them back to Core
+    unnoticed without this."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("direct writes are SQLite's")
+    agent, o = _opened(db, session)
+    sent: list[str] = []
+    real = direct._direct
+
+    def spy(connection: Any, compiled: Any, params: Any) -> direct.Written:
+        sent.append(compiled.sql.split(" (")[0].split(" SET ")[0])
+        return real(connection, compiled, params)
+
+    monkeypatch.setattr(direct, "_direct", spy)
+    order(session, agent, o.customer_id)
+    assert sent == [
+        "INSERT INTO work_orders",
+        "INSERT INTO work_order_events",
+        "INSERT INTO audit_log",
+    ]
+    sent.clear()
+    changes = svc.WorkOrderChanges(priority=Priority.HIGH)
+    svc.update_work_order(session, agent, o.id, changes, version=o.version, now=T0)
+    assert sent == ["UPDATE work_orders", "INSERT INTO audit_log"]

@@ -36,17 +36,17 @@ class Written:
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    statement: UpdateBase  # kept alive: the cache is keyed by its id
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
-_NOT_DIRECT = object()
-_compiled: dict[tuple[int, tuple[str, ...]], _Compiled | object] = {}
+# By the statement's id and the parameter names: the statement (kept alive, so that its
+# id is not another's) and its compiled form, None when it goes through Core.
+_compiled: dict[tuple[int, tuple[str, ...]], tuple[UpdateBase, _Compiled | None]] = {}
 
 
-def _compile(connection: Connection, stmt: UpdateBase, keys: tuple[str, ...]) -> _Compiled | object:
+def _compile(connection: Connection, stmt: UpdateBase, keys: tuple[str, ...]) -> _Compiled | None:
     compiled = stmt.compile(dialect=connection.dialect, column_keys=list(keys))
     names = tuple(compiled.positiontup or ())
     if (
@@ -56,14 +56,14 @@ def _compile(connection: Connection, stmt: UpdateBase, keys: tuple[str, ...]) ->
         or compiled.returning
         or set(names) - set(keys)
     ):
-        return _NOT_DIRECT  # defaults to compute, values to read back: Core does it
+        return None  # defaults to compute, values to read back: Core does it
     processors: list[Callable[[Any], Any] | None] = []
     for name in names:
         process = compiled._bind_processors.get(name)
         if isinstance(process, Sequence):  # a tuple-valued parameter's, per element
-            return _NOT_DIRECT
+            return None
         processors.append(process)
-    return _Compiled(stmt, compiled.string, names, tuple(processors))
+    return _Compiled(compiled.string, names, tuple(processors))
 
 
 def execute_write(connection: Connection, stmt: UpdateBase, params: Mapping[str, Any]) -> Written:
@@ -76,10 +76,10 @@ def execute_write(connection: Connection, stmt: UpdateBase, params: Mapping[str,
         keys = tuple(params)
         found = _compiled.get((id(stmt), keys))
         if found is None:
-            found = _compiled[(id(stmt), keys)] = _compile(connection, stmt, keys)
-        if isinstance(found, _Compiled):
-            return _direct(connection, found, params)
-    result = connection.execute(stmt, dict(params))
+            found = _compiled[(id(stmt), keys)] = (stmt, _compile(connection, stmt, keys))
+        if found[1] is not None:
+            return _direct(connection, found[1], params)
+    result = connection.execute(stmt, params)
     key = result.inserted_primary_key if stmt.is_insert else None  # (None,) when inline
     return Written(result.rowcount, None if key is None else key[0])
 
