@@ -612,7 +612,6 @@ def _run_backend(
             "bench.api_writes",
             "--serve",
             str(port),
-            "--workers",
             str(workers),
         ],
         cwd=ROOT,
@@ -727,7 +726,6 @@ def main() -> None:
     ap.add_argument(
         "--pg-workers", type=int, default=2, help="uvicorn worker processes on PostgreSQL"
     )
-    ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)  # --serve's
     ap.add_argument(
         "--backend",
         choices=("all", "sqlite", "postgresql"),
@@ -751,10 +749,12 @@ def main() -> None:
         metavar="N",
         help="instead: time N requests of each kind through the ASGI app, no server",
     )
-    ap.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--serve", type=int, nargs=2, metavar=("PORT", "WORKERS"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
     if args.serve is not None:  # the server process started by _run_backend
-        serve(args.serve, args.workers)
+        serve(*args.serve)
         return
     backend = "postgresql" if args.backend == "postgresql" else "sqlite"
     if args.profile is not None:
