@@ -10,6 +10,7 @@ after its reads (``base.write``'s ``lock_at_first_write``); without one, before 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -259,31 +260,36 @@ def test_a_lock_not_had_at_the_first_write_leaves_nothing_written(
     assert done.order.version == 2
 
 
-def test_an_order_s_writes_go_to_the_driver_directly(
+def test_an_order_s_statements_go_to_the_driver_directly(
     db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Opening and editing an order send their INSERTs, the order's UPDATE and the audit
-    rows to SQLite's cursor (``storage.direct``): every value given, nothing for Core to
-    fill in. A column default the services stopped giving would send them back to Core
-    unnoticed without this."""
+    """Opening and editing an order send their first read, their INSERTs, the order's
+    UPDATE and the audit rows to SQLite's cursor (``storage.direct``): every value given,
+    nothing for Core to fill in or expand. A column default the services stopped giving,
+    or a read that Core must expand, would send them back to Core unnoticed without
+    this."""
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("direct writes are SQLite's")
+        pytest.skip("direct statements are SQLite's")
     agent, o = _opened(db, session)
     sent: list[str] = []
-    real = direct._direct
+    real = direct._run
 
-    def spy(connection: Any, compiled: Any, params: Any) -> direct.Written:
-        sent.append(compiled.sql.split(" (")[0].split(" SET ")[0])
-        return real(connection, compiled, params)
+    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
+        found = re.match(r"(SELECT) (\w+)\.|(INSERT) INTO (\w+)|(UPDATE) (\w+)", compiled.sql)
+        assert found is not None, compiled.sql
+        sent.append(" ".join(part for part in found.groups() if part))
+        return real(connection, compiled, params, answer)
 
-    monkeypatch.setattr(direct, "_direct", spy)
+    monkeypatch.setattr(direct, "_run", spy)
     order(session, agent, o.customer_id)
     assert sent == [
-        "INSERT INTO work_orders",
-        "INSERT INTO work_order_events",
-        "INSERT INTO audit_log",
+        "SELECT customers",  # the customer (first column), its team, webhooks, SLA policies
+        "INSERT work_orders",
+        "INSERT work_order_events",
+        "INSERT audit_log",
     ]
     sent.clear()
     changes = svc.WorkOrderChanges(priority=Priority.HIGH)
     svc.update_work_order(session, agent, o.id, changes, version=o.version, now=T0)
-    assert sent == ["UPDATE work_orders", "INSERT INTO audit_log"]
+    # The order with its policy, timeline and the webhooks; its UPDATE; the audit row.
+    assert sent == ["SELECT work_orders", "UPDATE work_orders", "INSERT audit_log"]
