@@ -7,9 +7,7 @@ its session as one the ORM loaded: persistent, unmodified, tracked when changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +15,10 @@ from sqlalchemy import Connection, Engine, bindparam, event, insert, inspect, se
 from sqlalchemy.orm import Session
 
 from touchpoint.storage import direct
-from touchpoint.storage.db import make_engine
 from touchpoint.storage.direct import as_loaded, fetch_first, model_columns
-from touchpoint.storage.models import AuditEntry, Base, Customer, User
+from touchpoint.storage.models import AuditEntry, Customer, User
 
 AT = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'direct.sqlite3'}")
-    Base.metadata.create_all(eng)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 def _customers(c: Connection) -> None:
@@ -59,8 +46,8 @@ def _customers(c: Connection) -> None:
 _BY_ID = select(Customer.__table__).where(Customer.id == bindparam("id"))
 
 
-def test_a_row_is_read_as_core_reads_it(engine: Engine) -> None:
-    with engine.begin() as c:
+def test_a_row_is_read_as_core_reads_it(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
         _customers(c)
         core = c.execute(_BY_ID, {"id": 1}).first()
         assert core is not None
@@ -72,14 +59,14 @@ def test_a_row_is_read_as_core_reads_it(engine: Engine) -> None:
     assert values["merged_into_id"] is None
 
 
-def test_no_row_is_none(engine: Engine) -> None:
-    with engine.begin() as c:
+def test_no_row_is_none(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
         _customers(c)
         assert fetch_first(c, _BY_ID, {"id": 99}) is None
 
 
 def test_a_select_it_cannot_send_as_compiled_goes_through_core(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran_direct: list[str] = []
     real = direct._run
@@ -90,7 +77,7 @@ def test_a_select_it_cannot_send_as_compiled_goes_through_core(
 
     monkeypatch.setattr(direct, "_run", spy)
     expanding = select(Customer.name).where(Customer.id.in_(bindparam("ids", expanding=True)))
-    with engine.begin() as c:
+    with sqlite_file.begin() as c:
         _customers(c)
         assert fetch_first(c, expanding, {"ids": [2]}) == ("Li Lei",)
         assert ran_direct == []
@@ -98,16 +85,16 @@ def test_a_select_it_cannot_send_as_compiled_goes_through_core(
     assert len(ran_direct) == 1
 
 
-def test_the_engine_s_cursor_events_see_the_select(engine: Engine) -> None:
+def test_the_engine_s_cursor_events_see_the_select(sqlite_file: Engine) -> None:
     seen: list[str] = []
 
     def before(_c: Connection, _cur: Any, statement: str, *_rest: Any) -> None:
         seen.append(statement)
 
-    with engine.begin() as c:
+    with sqlite_file.begin() as c:
         _customers(c)
-    event.listen(engine, "before_cursor_execute", before)
-    with engine.connect() as c:
+    event.listen(sqlite_file, "before_cursor_execute", before)
+    with sqlite_file.connect() as c:
         fetch_first(c, _BY_ID, {"id": 1})
     assert len(seen) == 1 and seen[0].startswith("SELECT customers.id")
 
@@ -119,17 +106,17 @@ def _user_values(session: Session) -> dict[str, Any]:
     return dict(zip(keys, row, strict=True))
 
 
-def _one_user(engine: Engine) -> None:
-    with engine.begin() as c:
+def _one_user(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
         c.execute(
             insert(User),
             {"username": "li", "password_hash": "h", "role": "agent", "created_at": AT},
         )
 
 
-def test_an_object_built_from_a_row_is_as_the_orm_loads_it(engine: Engine) -> None:
-    _one_user(engine)
-    with Session(engine) as s:
+def test_an_object_built_from_a_row_is_as_the_orm_loads_it(sqlite_file: Engine) -> None:
+    _one_user(sqlite_file)
+    with Session(sqlite_file) as s:
         user = as_loaded(s, User, _user_values(s))
         state = inspect(user)
         assert state.persistent and not s.dirty and not state.modified
@@ -140,15 +127,15 @@ def test_an_object_built_from_a_row_is_as_the_orm_loads_it(engine: Engine) -> No
         user.display_name = "Li Lei"
         assert list(s.dirty) == [user]
         s.commit()
-    with Session(engine) as s:
+    with Session(sqlite_file) as s:
         assert s.scalars(select(User.display_name)).one() == "Li Lei"
 
 
-def test_an_object_already_in_the_session_is_given_the_row_s_values(engine: Engine) -> None:
-    _one_user(engine)
-    with Session(engine) as s:
+def test_an_object_already_in_the_session_is_given_the_row_s_values(sqlite_file: Engine) -> None:
+    _one_user(sqlite_file)
+    with Session(sqlite_file) as s:
         held = s.scalars(select(User)).one()
-        with engine.begin() as other:  # another connection changes the row meanwhile
+        with sqlite_file.begin() as other:  # another connection changes the row meanwhile
             other.execute(User.__table__.update().values(display_name="renamed"))
         user = as_loaded(s, User, _user_values(s))
         assert user is held
@@ -156,8 +143,8 @@ def test_an_object_already_in_the_session_is_given_the_row_s_values(engine: Engi
         assert not inspect(user).modified
 
 
-def test_an_audit_row_s_json_and_its_entity_read_back(engine: Engine) -> None:
-    with engine.begin() as c:
+def test_an_audit_row_s_json_and_its_entity_read_back(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
         c.execute(
             insert(AuditEntry),
             {
@@ -170,7 +157,7 @@ def test_an_audit_row_s_json_and_its_entity_read_back(engine: Engine) -> None:
             },
         )
     keys, columns = model_columns(AuditEntry)
-    with Session(engine) as s:
+    with Session(sqlite_file) as s:
         row = fetch_first(s.connection(), select(*columns), {})
         assert row is not None
         entry = as_loaded(s, AuditEntry, dict(zip(keys, row, strict=True)))

@@ -7,9 +7,7 @@ the rest of the app reads it with Core and the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +15,10 @@ from sqlalchemy import Connection, Engine, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from touchpoint.storage import direct
-from touchpoint.storage.db import make_engine
 from touchpoint.storage.direct import execute_write
-from touchpoint.storage.models import AuditEntry, Base, Customer, User
+from touchpoint.storage.models import AuditEntry, Customer, User
 
 AT = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'direct.sqlite3'}")
-    Base.metadata.create_all(eng)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 def _audit(**changes: Any) -> dict[str, Any]:
@@ -50,8 +37,8 @@ def _audit(**changes: Any) -> dict[str, Any]:
 _AUDIT = insert(AuditEntry).inline()
 
 
-def test_an_audit_row_is_stored_as_core_stores_it(engine: Engine) -> None:
-    with engine.begin() as c:
+def test_an_audit_row_is_stored_as_core_stores_it(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
         direct_id = execute_write(c, _AUDIT, _audit()).lastrowid
         c.execute(_AUDIT, _audit())
         rows = c.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)).all()
@@ -62,9 +49,9 @@ def test_an_audit_row_is_stored_as_core_stores_it(engine: Engine) -> None:
     assert rows[0].before is None
 
 
-def test_an_update_reports_the_rows_it_matched(engine: Engine) -> None:
+def test_an_update_reports_the_rows_it_matched(sqlite_file: Engine) -> None:
     users = User.__table__
-    with engine.begin() as c:
+    with sqlite_file.begin() as c:
         c.execute(
             insert(users),
             {"username": "a", "password_hash": "h", "role": "agent", "created_at": AT},
@@ -76,8 +63,8 @@ def test_an_update_reports_the_rows_it_matched(engine: Engine) -> None:
         assert c.execute(select(users.c.active)).scalar_one() is False
 
 
-def test_a_constraint_fails_as_sqlalchemy_s_integrity_error(engine: Engine) -> None:
-    with engine.connect() as c:
+def test_a_constraint_fails_as_sqlalchemy_s_integrity_error(sqlite_file: Engine) -> None:
+    with sqlite_file.connect() as c:
         c.begin()
         with pytest.raises(IntegrityError, match="FOREIGN KEY"):
             execute_write(c, _AUDIT, _audit(actor_id=999))
@@ -85,7 +72,7 @@ def test_a_constraint_fails_as_sqlalchemy_s_integrity_error(engine: Engine) -> N
         assert c.execute(select(AuditEntry.id)).all() == []
 
 
-def test_the_engine_s_cursor_events_see_the_statement(engine: Engine) -> None:
+def test_the_engine_s_cursor_events_see_the_statement(sqlite_file: Engine) -> None:
     seen: list[tuple[str, Any]] = []
 
     def before(_c: Connection, _cur: Any, statement: str, params: Any, *_rest: Any) -> None:
@@ -94,16 +81,16 @@ def test_the_engine_s_cursor_events_see_the_statement(engine: Engine) -> None:
     def after(_c: Connection, _cur: Any, statement: str, params: Any, *_rest: Any) -> None:
         seen.append(("after", statement))
 
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    with engine.begin() as c:
+    event.listen(sqlite_file, "before_cursor_execute", before)
+    event.listen(sqlite_file, "after_cursor_execute", after)
+    with sqlite_file.begin() as c:
         execute_write(c, _AUDIT, _audit())
     assert [kind for kind, _ in seen] == ["before", "after"]
     assert seen[0][1].startswith("INSERT INTO audit_log")
 
 
 def test_a_statement_with_defaults_to_fill_goes_through_core(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent_direct: list[str] = []
     real = direct._direct
@@ -114,7 +101,7 @@ def test_a_statement_with_defaults_to_fill_goes_through_core(
 
     monkeypatch.setattr(direct, "_direct", spy)
     stmt = insert(Customer)  # kind, customer_class, preferences… left to their defaults
-    with engine.begin() as c:
+    with sqlite_file.begin() as c:
         written = execute_write(c, stmt, {"name": "Li Lei", "created_at": AT, "updated_at": AT})
         row = c.execute(select(Customer.__table__)).one()
         assert sent_direct == []

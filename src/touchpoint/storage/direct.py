@@ -105,6 +105,22 @@ def _compile_select(
     return _Compiled(bound.sql, bound.names, bound.processors, results)
 
 
+_Statement = TypeVar("_Statement", UpdateBase, _AnySelect)
+
+
+def _cached(
+    connection: Connection,
+    stmt: _Statement,
+    keys: tuple[str, ...],
+    compile: Callable[[Connection, _Statement, tuple[str, ...]], _Compiled | None],
+) -> _Compiled | None:
+    """``stmt`` compiled for these parameter names (once), None when Core runs it."""
+    found = _compiled.get((id(stmt), keys))
+    if found is None:
+        found = _compiled[(id(stmt), keys)] = (stmt, compile(connection, stmt, keys))
+    return found[1]
+
+
 def execute_write(connection: Connection, stmt: UpdateBase, params: Mapping[str, Any]) -> Written:
     """Run the INSERT or UPDATE ``stmt`` with ``params`` in ``connection``'s transaction:
     on SQLite on the driver's cursor (see the module), elsewhere through Core.
@@ -112,12 +128,9 @@ def execute_write(connection: Connection, stmt: UpdateBase, params: Mapping[str,
     For statements built once (module constants, or kept in a cache like the order
     UPDATEs): each one compiled here stays in memory with its SQL for good."""
     if connection.dialect.name == "sqlite":
-        keys = tuple(params)
-        found = _compiled.get((id(stmt), keys))
-        if found is None:
-            found = _compiled[(id(stmt), keys)] = (stmt, _compile(connection, stmt, keys))
-        if found[1] is not None:
-            return _direct(connection, found[1], params)
+        compiled = _cached(connection, stmt, tuple(params), _compile)
+        if compiled is not None:
+            return _direct(connection, compiled, params)
     result = connection.execute(stmt, params)
     key = result.inserted_primary_key if stmt.is_insert else None  # (None,) when inline
     return Written(result.rowcount, None if key is None else key[0])
@@ -140,12 +153,9 @@ def fetch_first(
     (see the module), elsewhere through Core. Statements built once, as for
     :func:`execute_write`."""
     if connection.dialect.name == "sqlite":
-        keys = tuple(params)
-        found = _compiled.get((id(stmt), keys))
-        if found is None:
-            found = _compiled[(id(stmt), keys)] = (stmt, _compile_select(connection, stmt, keys))
-        if found[1] is not None:
-            row: tuple[Any, ...] | None = _run(connection, found[1], params, _first)
+        compiled = _cached(connection, stmt, tuple(params), _compile_select)
+        if compiled is not None:
+            row: tuple[Any, ...] | None = _run(connection, compiled, params, _first)
             return row
     first = connection.execute(stmt, params).first()
     return None if first is None else tuple(first)
