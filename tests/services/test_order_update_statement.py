@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from tests.services.support import customer, order, people
@@ -130,6 +130,22 @@ def test_the_order_is_left_clean(db: Database, session: Session) -> None:
         "Changed",
         "high",
     )
+
+
+def test_written_orders_are_whole_persistent_objects(db: Database, session: Session) -> None:
+    """The objects opening and editing give back are built from the row (``as_loaded``):
+    every column loaded (a missing one would cost a query when read), persistent in the
+    session, unmodified, and the one object the session holds for the order."""
+    agent, opened = _opened(db, session)
+    edited = svc.update_work_order(
+        session, agent, opened.id, svc.WorkOrderChanges(priority=Priority.HIGH), version=1, now=T0
+    ).order
+    assert edited is opened  # the session's object, given the row read by the write
+    for obj in (opened, edited):
+        state = inspect(obj)
+        assert state.persistent and not state.unloaded and not state.modified
+    assert session.get(WorkOrder, opened.id) is opened
+    assert (opened.priority, opened.version) == ("high", 2)
 
 
 def test_one_write_moves_the_version_once(db: Database, session: Session) -> None:
