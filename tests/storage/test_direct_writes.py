@@ -93,13 +93,13 @@ def test_a_statement_with_defaults_to_fill_goes_through_core(
     sqlite_file: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent_direct: list[str] = []
-    real = direct._direct
+    real = direct._run
 
-    def spy(connection: Any, compiled: Any, params: Any) -> direct.Written:
+    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
         sent_direct.append(compiled.sql)
-        return real(connection, compiled, params)
+        return real(connection, compiled, params, answer)
 
-    monkeypatch.setattr(direct, "_direct", spy)
+    monkeypatch.setattr(direct, "_run", spy)
     stmt = insert(Customer)  # kind, customer_class, preferences… left to their defaults
     with sqlite_file.begin() as c:
         written = execute_write(c, stmt, {"name": "Li Lei", "created_at": AT, "updated_at": AT})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import json
 import logging
 import os
@@ -37,7 +36,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from touchpoint.domain.roles import Role
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.storage.db import per_dialect
-from touchpoint.storage.direct import execute_write
+from touchpoint.storage.direct import execute_write, model_columns
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
 
 try:
@@ -115,11 +114,6 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-@functools.cache
-def _column_keys(model: type[Base]) -> tuple[str, ...]:
-    return tuple(col.key for col in inspect(model).column_attrs)
-
-
 def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
     """Column values of ``row`` as JSON (for audit before/after).
 
@@ -129,7 +123,7 @@ def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dic
     loaded = inspect(row).dict
     return _Snapshot(
         (key, to_jsonable(loaded[key] if key in loaded else getattr(row, key)))
-        for key in _column_keys(type(row))
+        for key in model_columns(type(row))[0]
         if key not in exclude
     )
 
@@ -140,7 +134,7 @@ def snapshot_values(
     """What :func:`snapshot` gives for a row of ``model`` with these column ``values``
     (every column must be there), without building the row."""
     return _Snapshot(
-        (key, to_jsonable(values[key])) for key in _column_keys(model) if key not in exclude
+        (key, to_jsonable(values[key])) for key in model_columns(model)[0] if key not in exclude
     )
 
 

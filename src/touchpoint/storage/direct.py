@@ -20,13 +20,14 @@ ORM's loading machinery.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Connection, Select, exc, inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
@@ -102,7 +103,7 @@ def _compile_select(
     results = tuple(
         column.type._cached_result_processor(dialect, None) for column in compiled._result_columns
     )
-    return _Compiled(bound.sql, bound.names, bound.processors, results)
+    return dataclasses.replace(bound, results=results)
 
 
 _Statement = TypeVar("_Statement", UpdateBase, _AnySelect)
@@ -130,15 +131,11 @@ def execute_write(connection: Connection, stmt: UpdateBase, params: Mapping[str,
     if connection.dialect.name == "sqlite":
         compiled = _cached(connection, stmt, tuple(params), _compile)
         if compiled is not None:
-            return _direct(connection, compiled, params)
+            written: Written = _run(connection, compiled, params, _written)
+            return written
     result = connection.execute(stmt, params)
     key = result.inserted_primary_key if stmt.is_insert else None  # (None,) when inline
     return Written(result.rowcount, None if key is None else key[0])
-
-
-def _direct(connection: Connection, compiled: _Compiled, params: Mapping[str, Any]) -> Written:
-    written: Written = _run(connection, compiled, params, _written)
-    return written
 
 
 def _written(cursor: Any, _compiled: _Compiled) -> Written:
@@ -216,6 +213,12 @@ def model_columns(model: type[Any]) -> tuple[tuple[str, ...], tuple[Column[Any],
     return tuple(p.key for p in props), tuple(p.columns[0] for p in props)
 
 
+@functools.cache
+def _primary_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
+    """The attribute keys of a mapper's primary key columns, in the key's order."""
+    return tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+
+
 def as_loaded(session: Session, model: type[_M], values: Mapping[str, Any]) -> _M:
     """The ``model`` object of a row with these column ``values`` (every column, by
     attribute key, as read), persistent in ``session`` and unmodified, as the ORM
@@ -225,9 +228,7 @@ def as_loaded(session: Session, model: type[_M], values: Mapping[str, Any]) -> _
     with ``populate_existing`` would) and returned: a session holds one object per row.
     """
     mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key(
-        [values[mapper.get_property_by_column(c).key] for c in mapper.primary_key]
-    )
+    key = mapper.identity_key_from_primary_key([values[k] for k in _primary_keys(mapper)])
     existing = session.identity_map.get(key)
     if existing is not None:
         for name, value in values.items():
