@@ -10,11 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import Connection, Engine, bindparam, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from touchpoint.storage import direct
 from touchpoint.storage.direct import as_loaded, fetch_first, model_columns
 from touchpoint.storage.models import AuditEntry, Customer, User
 
@@ -66,23 +64,15 @@ def test_no_row_is_none(sqlite_file: Engine) -> None:
 
 
 def test_a_select_it_cannot_send_as_compiled_goes_through_core(
-    sqlite_file: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Engine, sent_direct: list[str]
 ) -> None:
-    ran_direct: list[str] = []
-    real = direct._run
-
-    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
-        ran_direct.append(compiled.sql)
-        return real(connection, compiled, params, answer)
-
-    monkeypatch.setattr(direct, "_run", spy)
     expanding = select(Customer.name).where(Customer.id.in_(bindparam("ids", expanding=True)))
     with sqlite_file.begin() as c:
         _customers(c)
         assert fetch_first(c, expanding, {"ids": [2]}) == ("Li Lei",)
-        assert ran_direct == []
+        assert sent_direct == []
         assert fetch_first(c, _BY_ID, {"id": 2}) is not None
-    assert len(ran_direct) == 1
+    assert len(sent_direct) == 1
 
 
 def test_the_engine_s_cursor_events_see_the_select(sqlite_file: Engine) -> None:

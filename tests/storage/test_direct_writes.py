@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import Connection, Engine, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from touchpoint.storage import direct
 from touchpoint.storage.direct import execute_write
 from touchpoint.storage.models import AuditEntry, Customer, User
 
@@ -90,16 +89,8 @@ def test_the_engine_s_cursor_events_see_the_statement(sqlite_file: Engine) -> No
 
 
 def test_a_statement_with_defaults_to_fill_goes_through_core(
-    sqlite_file: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Engine, sent_direct: list[str]
 ) -> None:
-    sent_direct: list[str] = []
-    real = direct._run
-
-    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
-        sent_direct.append(compiled.sql)
-        return real(connection, compiled, params, answer)
-
-    monkeypatch.setattr(direct, "_run", spy)
     stmt = insert(Customer)  # kind, customer_class, preferences… left to their defaults
     with sqlite_file.begin() as c:
         written = execute_write(c, stmt, {"name": "Li Lei", "created_at": AT, "updated_at": AT})
