@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, Engine, bindparam, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from touchpoint.storage.direct import as_loaded, fetch_first, model_columns
-from touchpoint.storage.models import AuditEntry, Customer, User
+from touchpoint.storage.models import AuditEntry, Customer, CustomerIdentity, User
 
 AT = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
 
@@ -131,6 +132,50 @@ def test_an_object_already_in_the_session_is_given_the_row_s_values(sqlite_file:
         assert user is held
         assert user.display_name == "renamed"
         assert not inspect(user).modified
+
+
+def _row_values(s: Session, model: type[Any], row_id: int) -> dict[str, Any]:
+    keys, columns = model_columns(model)
+    row = fetch_first(s.connection(), select(*columns).where(columns[0] == row_id), {})
+    assert row is not None
+    return dict(zip(keys, row, strict=True))
+
+
+def test_a_built_object_s_relationships_load_when_first_read(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
+        _customers(c)
+        c.execute(
+            insert(CustomerIdentity),
+            [
+                {
+                    "customer_id": 1,
+                    "kind": "phone",
+                    "value": "138 0013 8000",
+                    "normalised": "8613800138000",
+                },
+                {"customer_id": 1, "kind": "email", "value": "W@x.cn", "normalised": "w@x.cn"},
+            ],
+        )
+    with Session(sqlite_file) as s:
+        customer = as_loaded(s, Customer, _row_values(s, Customer, 1))
+        identity = as_loaded(s, CustomerIdentity, _row_values(s, CustomerIdentity, 2))
+        assert identity.customer is customer  # many-to-one: from the identity map
+        assert [i.normalised for i in customer.identities] == ["8613800138000", "w@x.cn"]
+        assert identity in customer.identities
+        assert not s.dirty and not inspect(customer).modified
+
+
+def test_a_row_without_every_column_is_refused(sqlite_file: Engine) -> None:
+    with sqlite_file.begin() as c:
+        _customers(c)
+    with Session(sqlite_file) as s:
+        values = _row_values(s, Customer, 1)
+        del values["notes"]
+        with pytest.raises(ValueError, match=r"no value for \['notes'\]"):
+            as_loaded(s, Customer, values)
+        with pytest.raises(ValueError, match=r"values for \['vip'\] are not columns"):
+            as_loaded(s, Customer, {**_row_values(s, Customer, 1), "vip": True})
+        assert not s.identity_map  # nothing half-built was left in the session
 
 
 def test_an_audit_row_s_json_and_its_entity_read_back(sqlite_file: Engine) -> None:

@@ -28,7 +28,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
@@ -508,10 +507,11 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     writing(connection)  # the unit's first write, if it read before taking the writer lock
     if execute_write(connection, stmt, params).rowcount != 1:
         raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
-    set_committed_value(order, "version", following)
-    # Saved (or set to what they were): mark the order clean, as the ORM does after its
-    # own UPDATE, so that no flush goes over it again (SQLAlchemy has no public call
-    # for this; set_committed_value per column would leave it flagged as modified).
+    # Saved (or set to what they were), with its new version: mark the order clean, as
+    # the ORM does after its own UPDATE, so that no flush goes over it again (SQLAlchemy
+    # has no public call for this; set_committed_value per column would leave it
+    # flagged as modified).
+    state.dict["version"] = following
     state._commit_all(state.dict, session.identity_map)
 
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Connection, Select, exc, inspect
-from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -214,6 +214,12 @@ def model_columns(model: type[Any]) -> tuple[tuple[str, ...], tuple[Column[Any],
 
 
 @functools.cache
+def _column_keys(mapper: Mapper[Any]) -> frozenset[str]:
+    """The attribute keys of a mapper's columns."""
+    return frozenset(p.key for p in mapper.column_attrs)
+
+
+@functools.cache
 def _primary_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
     """The attribute keys of a mapper's primary key columns, in the key's order."""
     return tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
@@ -222,7 +228,7 @@ def _primary_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
 def as_loaded(session: Session, model: type[_M], values: Mapping[str, Any]) -> _M:
     """The ``model`` object of a row with these column ``values`` (every column, by
     attribute key, as read), persistent in ``session`` and unmodified, as the ORM
-    would have loaded it, without the ORM's loading machinery (~15 µs against ~60).
+    would have loaded it, without the ORM's loading machinery (~10 µs against ~60).
 
     An object of that identity already in the session is given the values (as a query
     with ``populate_existing`` would) and returned: a session holds one object per row.
@@ -235,9 +241,21 @@ def as_loaded(session: Session, model: type[_M], values: Mapping[str, Any]) -> _
             set_committed_value(existing, name, value)
         found: _M = existing
         return found
+    if values.keys() != _column_keys(mapper):
+        given, wanted = set(values), _column_keys(mapper)
+        raise ValueError(
+            f"as_loaded({model.__name__}): values for {sorted(given - wanted)} are not "
+            f"columns; no value for {sorted(wanted - given)}"
+        )
     obj = mapper.class_manager.new_instance()
+    state = instance_state(obj)
+    state.key = key
     instance_dict(obj).update(values)
-    make_transient_to_detached(obj)
-    session.add(obj)
+    # What make_transient_to_detached and Session.add would do, less two walks that find
+    # nothing here (~7 µs of the ~17): with every column given there is nothing to
+    # expire (the ORM does not expire a loaded row's relationships either; they load
+    # when first read), and a fresh object has no related objects for the save-update
+    # cascade to add. A fresh state has no history to reset.
+    session._update_impl(state)
     built: _M = obj
     return built
