@@ -294,7 +294,7 @@ def _load(session: Session, actor: Actor, order_id: int, unit: WriteUnit) -> _Lo
     """The order ``unit`` changes (NotFoundError unless the actor may see it), with what
     its replay needs, and the active webhooks for the unit. Events this write adds
     (``add_event``) are counted from here."""
-    row = fetch_first(session.connection(), _write_load(session), {"order_id": order_id})
+    row = fetch_first(unit.connection, _write_load(session), {"order_id": order_id})
     if row is None:
         raise NotFoundError("work_order", order_id)
     columns = len(_ORDER_KEYS)
@@ -423,13 +423,13 @@ def _unsaved_events(session: Session) -> list[WorkOrderEvent]:
     return events
 
 
-def _refresh(session: Session, loaded: _Loaded, now: datetime) -> SlaReport | None:
+def _refresh(unit: WriteUnit, loaded: _Loaded) -> SlaReport | None:
     """Replay the order (its events as loaded plus those this write added) and set its
     SLA cache.
 
     Replaying before the flush sends the order's changes and its cache in one UPDATE.
     """
-    order = loaded.order
+    session, now, order = unit.session, unit.now, loaded.order
     timeline = loaded.timeline + [
         TimelineEvent(
             at=e.at,
@@ -448,7 +448,7 @@ def _refresh(session: Session, loaded: _Loaded, now: datetime) -> SlaReport | No
             report = replay_order(session, order.policy_id, timeline, now=now)
     refresh_sla_cache(order, report)
     order.updated_at = now
-    _save_order(session, order)  # audits see the new version
+    _save_order(unit, order)  # audits see the new version
     return report
 
 
@@ -465,7 +465,7 @@ def _close_order_write(
     (``before``, and after with ``audited`` beside the order) and ``event`` with the order
     as subscribers know it (and ``payload``); the report."""
     order = loaded.order
-    report = _refresh(unit.session, loaded, unit.now)
+    report = _refresh(unit, loaded)
     after = snapshot(order)
     unit.audit(
         "work_order", order.id, before=before, after=after if audited is None else after | audited
@@ -479,7 +479,7 @@ def _close_order_write(
 _ORDER_UPDATES: dict[tuple[str, ...], Update] = {}
 
 
-def _save_order(session: Session, order: WorkOrder) -> None:
+def _save_order(unit: WriteUnit, order: WorkOrder) -> None:
     """Send the order's changed columns in one Core UPDATE that checks and bumps its
     version, and mark them saved: what the ORM's flush does for it (``StaleDataError``
     when another write moved the version first), for ~90 µs less per write. Only changed
@@ -503,7 +503,7 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     params = {key: getattr(order, key) for key in changed}
     following = version + 1 if changed else version
     params.update(_id=order.id, _version=version, _next=following)
-    connection = session.connection()
+    connection = unit.connection
     writing(connection)  # the unit's first write, if it read before taking the writer lock
     if execute_write(connection, stmt, params).rowcount != 1:
         raise StaleDataError(f"work_order {order.id}: version {version} is no longer current")
@@ -512,7 +512,7 @@ def _save_order(session: Session, order: WorkOrder) -> None:
     # has no public call for this; set_committed_value per column would leave it
     # flagged as modified).
     state.dict["version"] = following
-    state._commit_all(state.dict, session.identity_map)
+    state._commit_all(state.dict, unit.session.identity_map)
 
 
 def _check_team(session: Session, team_id: int) -> None:
@@ -554,7 +554,7 @@ def open_work_order(
     ) as unit:
         # On the connection: plain columns, no ORM objects to load, nothing to autoflush.
         opening = fetch_first(
-            session.connection(),
+            unit.connection,
             _opening_read(session),
             {"customer_id": draft.customer_id, "team_id": draft.team_id},
         )
@@ -575,7 +575,7 @@ def open_work_order(
         chosen: ChosenPolicy | None = None
         if policy_id is not None:
             query = {"policy_id": policy_id}
-            texts = session.connection().execute(_POLICY_TEXTS, query).first()
+            texts = unit.connection.execute(_POLICY_TEXTS, query).first()
             if texts is None:
                 raise DomainError(f"policy_id: SLA policy {policy_id} does not exist")
             calendar_text, policy_text = texts
@@ -634,7 +634,7 @@ def open_work_order(
         # write lock is held from the first write to the commit, and another process's
         # writer waits for it, so as little as possible runs in between.
         after = snapshot_values(WorkOrder, {"id": None, **values})
-        conn = session.connection()
+        conn = unit.connection
         order_id = execute_write(conn, _INSERT_ORDER, values).lastrowid
         if order_id is None:  # pragma: no cover - both dialects report it
             raise RuntimeError("work_orders: the database returned no id")
@@ -866,7 +866,7 @@ def reply(
             )
         if hostile:
             order.hostile = True
-        report = _refresh(session, loaded, now)
+        report = _refresh(u, loaded)
         session.flush()
         u.audit(
             "work_order",
