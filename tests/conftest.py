@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Connection, Engine, event
 
 from touchpoint.services import base
+from touchpoint.storage import direct
 
 
 def _no_write_before_the_lock(conn: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -25,3 +26,17 @@ def _writes_wait_for_the_writer_lock() -> Iterator[None]:
     event.listen(Engine, "before_cursor_execute", _no_write_before_the_lock)
     yield
     event.remove(Engine, "before_cursor_execute", _no_write_before_the_lock)
+
+
+@pytest.fixture
+def sent_direct(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of each statement ``storage.direct`` sends to the driver from here on."""
+    sent: list[str] = []
+    real = direct._run
+
+    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
+        sent.append(compiled.sql)
+        return real(connection, compiled, params, answer)
+
+    monkeypatch.setattr(direct, "_run", spy)
+    return sent

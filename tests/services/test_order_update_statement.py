@@ -27,7 +27,6 @@ from touchpoint.services import base
 from touchpoint.services import work_orders as svc
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import ConflictError
-from touchpoint.storage import direct
 from touchpoint.storage.models import AuditEntry, WorkOrder
 
 
@@ -276,8 +275,18 @@ def test_a_lock_not_had_at_the_first_write_leaves_nothing_written(
     assert done.order.version == 2
 
 
+def _kinds(sent: list[str]) -> list[str]:
+    """Each statement as its verb and table, e.g. ``INSERT work_orders``."""
+    kinds = []
+    for sql in sent:
+        found = re.match(r"(SELECT) (\w+)\.|(INSERT) INTO (\w+)|(UPDATE) (\w+)", sql)
+        assert found is not None, sql
+        kinds.append(" ".join(part for part in found.groups() if part))
+    return kinds
+
+
 def test_an_order_s_statements_go_to_the_driver_directly(
-    db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+    db: Database, session: Session, sent_direct: list[str]
 ) -> None:
     """Opening and editing an order send their first read, their INSERTs, the order's
     UPDATE and the audit rows to SQLite's cursor (``storage.direct``): every value given,
@@ -287,25 +296,16 @@ def test_an_order_s_statements_go_to_the_driver_directly(
     if db.engine.dialect.name != "sqlite":
         pytest.skip("direct statements are SQLite's")
     agent, o = _opened(db, session)
-    sent: list[str] = []
-    real = direct._run
-
-    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
-        found = re.match(r"(SELECT) (\w+)\.|(INSERT) INTO (\w+)|(UPDATE) (\w+)", compiled.sql)
-        assert found is not None, compiled.sql
-        sent.append(" ".join(part for part in found.groups() if part))
-        return real(connection, compiled, params, answer)
-
-    monkeypatch.setattr(direct, "_run", spy)
+    sent_direct.clear()
     order(session, agent, o.customer_id)
-    assert sent == [
+    assert _kinds(sent_direct) == [
         "SELECT customers",  # the customer (first column), its team, webhooks, SLA policies
         "INSERT work_orders",
         "INSERT work_order_events",
         "INSERT audit_log",
     ]
-    sent.clear()
+    sent_direct.clear()
     changes = svc.WorkOrderChanges(priority=Priority.HIGH)
     svc.update_work_order(session, agent, o.id, changes, version=o.version, now=T0)
     # The order with its policy, timeline and the webhooks; its UPDATE; the audit row.
-    assert sent == ["SELECT work_orders", "UPDATE work_orders", "INSERT audit_log"]
+    assert _kinds(sent_direct) == ["SELECT work_orders", "UPDATE work_orders", "INSERT audit_log"]

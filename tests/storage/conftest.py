@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tests.storage.support import BACKENDS, Clock, Database, open_database
-from touchpoint.storage import direct
 from touchpoint.storage.db import make_engine
 from touchpoint.storage.models import Base
 
@@ -44,17 +42,3 @@ def sqlite_file(tmp_path: Path) -> Iterator[Engine]:
         yield eng
     finally:
         eng.dispose()
-
-
-@pytest.fixture
-def sent_direct(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The SQL of each statement ``storage.direct`` sends to the driver from here on."""
-    sent: list[str] = []
-    real = direct._run
-
-    def spy(connection: Any, compiled: Any, params: Any, answer: Any) -> Any:
-        sent.append(compiled.sql)
-        return real(connection, compiled, params, answer)
-
-    monkeypatch.setattr(direct, "_run", spy)
-    return sent
