@@ -121,13 +121,12 @@ def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dic
     attributes, which cost an instrumented ``__get__`` per column; a column not loaded
     (expired, deferred) is read through its attribute, which loads it."""
     loaded = inspect(row).dict
-    out = _Snapshot()
-    for key in model_columns(type(row))[0]:
-        if key not in exclude:
-            value = loaded[key] if key in loaded else getattr(row, key)
-            # Most columns hold JSON scalars already: no call for them.
-            out[key] = value if type(value) in _JSON_SCALARS else to_jsonable(value)
-    return out
+    unloaded = {
+        key: getattr(row, key)
+        for key in model_columns(type(row))[0]
+        if key not in loaded and key not in exclude
+    }
+    return snapshot_values(type(row), loaded | unloaded if unloaded else loaded, exclude=exclude)
 
 
 def snapshot_values(
@@ -139,6 +138,7 @@ def snapshot_values(
     for key in model_columns(model)[0]:
         if key not in exclude:
             value = values[key]
+            # Most columns hold JSON scalars already: no call for them.
             out[key] = value if type(value) in _JSON_SCALARS else to_jsonable(value)
     return out
 
