@@ -17,17 +17,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from tests.services.support import customer, order, people
 from tests.storage.support import T0, Database
-from touchpoint.domain.work_orders import Priority
+from touchpoint.domain.errors import DomainError
+from touchpoint.domain.work_orders import Priority, WorkOrderStatus
 from touchpoint.services import base
 from touchpoint.services import work_orders as svc
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import ConflictError
-from touchpoint.storage.models import AuditEntry, WorkOrder
+from touchpoint.storage.models import AuditEntry, Team, WorkOrder
 
 
 @contextmanager
@@ -309,3 +310,96 @@ def test_an_order_s_statements_go_to_the_driver_directly(
     svc.update_work_order(session, agent, o.id, changes, version=o.version, now=T0)
     # The order with its policy, timeline and the webhooks; its UPDATE; the audit row.
     assert _kinds(sent_direct) == ["SELECT work_orders", "UPDATE work_orders", "INSERT audit_log"]
+
+
+@contextmanager
+def _order_updates(db: Database) -> Iterator[list[str]]:
+    """The UPDATEs of work_orders sent from here on (by the ORM, Core or the driver)."""
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.lstrip().upper().startswith("UPDATE WORK_ORDERS"):
+            sent.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_edit_assign_transition_and_reply_update_the_order_once(
+    db: Database, session: Session
+) -> None:
+    """A lookup in the middle of a write (the team named, the event's check against the
+    order's last one) must not flush the order half-done (an ORM UPDATE before the
+    write's own): one UPDATE per write, and the version moves by exactly one."""
+    agent, o = _opened(db, session)
+    team = Team(name=db.unique("team "))
+    session.add(team)
+    session.commit()
+    steps: list[Callable[[int], svc.WorkOrderDetail]] = [
+        lambda v: svc.update_work_order(  # the team is looked up after a change
+            session,
+            agent,
+            o.id,
+            svc.WorkOrderChanges(priority=Priority.HIGH, team_id=team.id),
+            version=v,
+            now=T0,
+        ),
+        lambda v: svc.assign_work_order(
+            session, agent, o.id, agent.user_id or 0, version=v, now=T0 + timedelta(minutes=1)
+        ),
+        lambda v: svc.transition_work_order(
+            session,
+            agent,
+            o.id,
+            WorkOrderStatus.IN_PROGRESS,
+            version=v,
+            now=T0 + timedelta(minutes=2),
+        ),
+        lambda v: svc.reply(
+            session,
+            agent,
+            o.id,
+            svc.MessageKind.AGENT_REPLY,
+            "On our way",
+            version=v,
+            now=T0 + timedelta(minutes=3),
+        ),
+    ]
+    version = o.version
+    for step in steps:
+        with _order_updates(db) as updates:
+            done = step(version)
+        assert len(updates) == 1
+        assert done.order.version == version + 1
+        version = done.order.version
+    with db.factory() as fresh:
+        stored = fresh.get(WorkOrder, o.id)
+        assert stored is not None
+        assert (stored.status, stored.version) == ("in_progress", version)
+
+
+def test_an_event_before_the_order_s_last_is_refused(db: Database, session: Session) -> None:
+    """With the timeline its write loaded or with the last event queried, and counting
+    an event added in the same write and not yet flushed."""
+    agent, o = _opened(db, session)
+    later = T0 + timedelta(hours=1)
+    svc.reply(session, agent, o.id, svc.MessageKind.INTERNAL_NOTE, "note", now=later)
+    audits = _audits(session, o.id)
+    with pytest.raises(DomainError, match=r"is before the order's last event"):
+        svc.reply(session, agent, o.id, svc.MessageKind.INTERNAL_NOTE, "late", now=T0)
+    assert _audits(session, o.id) == audits
+    order_row = session.get(WorkOrder, o.id)
+    assert order_row is not None
+    with pytest.raises(DomainError, match=r"is before the order's last event"):
+        svc.add_event(session, order_row, "internal_note", at=T0, actor_id=None)
+    session.rollback()
+    pending = svc.add_event(
+        session, order_row, "internal_note", at=later + timedelta(minutes=5), actor_id=None
+    )
+    assert inspect(pending).pending
+    with pytest.raises(DomainError, match=r"is before the order's last event"):
+        svc.add_event(session, order_row, "internal_note", at=later, actor_id=None)
+    session.rollback()

@@ -6,7 +6,7 @@ clock to refresh the order's cached escalation time, and records one audit row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -385,14 +385,30 @@ def add_event(
     body: str = "",
     channel: str | None = None,
     tag: str = "",
+    timeline: Sequence[TimelineEvent] | None = None,
 ) -> WorkOrderEvent:
-    """Append one timeline event; events never go back in time."""
-    last = session.scalar(
-        select(WorkOrderEvent.at)
-        .where(WorkOrderEvent.work_order_id == order.id)
-        .order_by(WorkOrderEvent.at.desc(), WorkOrderEvent.id.desc())
-        .limit(1)
-    )
+    """Append one timeline event; events never go back in time.
+
+    ``timeline``: the order's stored events as its write loaded them (``_load``);
+    without it the last one is queried. Either way the order is not flushed for it: its
+    write saves it in one UPDATE (``_save_order``), which an autoflush here would have
+    made two (each bumping the version). Events added but not yet flushed count too.
+    """
+    pending = [
+        e.at for e in _unsaved_events(session) if e.work_order_id == order.id and inspect(e).pending
+    ]
+    stored: datetime | None
+    if timeline is not None:
+        stored = max((e.at for e in timeline), default=None)
+    else:
+        with session.no_autoflush:
+            stored = session.scalar(
+                select(WorkOrderEvent.at)
+                .where(WorkOrderEvent.work_order_id == order.id)
+                .order_by(WorkOrderEvent.at.desc(), WorkOrderEvent.id.desc())
+                .limit(1)
+            )
+    last = max((t for t in (stored, *pending) if t is not None), default=None)
     if last is not None and at < last:
         raise DomainError(
             f"at: {at.isoformat()} is before the order's last event ({last.isoformat()})"
@@ -700,20 +716,23 @@ def update_work_order(
     ) as (unit, loaded):
         order = loaded.order
         before = snapshot(order)
+        # Checked before the order changes: a lookup of a changed order would autoflush
+        # it (an UPDATE of its own before the write's, and a second version).
+        if changes.subject is not None and not changes.subject.strip():
+            raise DomainError("subject: must not be empty")
+        if changes.team_id is not None:
+            _check_team(session, changes.team_id)
+        if changes.policy_id is not None and session.get(SlaPolicyRow, changes.policy_id) is None:
+            raise DomainError(f"policy_id: SLA policy {changes.policy_id} does not exist")
         if changes.subject is not None:
-            if not changes.subject.strip():
-                raise DomainError("subject: must not be empty")
             order.subject = changes.subject.strip()
         if changes.description is not None:
             order.description = changes.description
         if changes.priority is not None:
             order.priority = changes.priority.value
         if changes.team_id is not None:
-            _check_team(session, changes.team_id)
             order.team_id = changes.team_id
         if changes.policy_id is not None:
-            if session.get(SlaPolicyRow, changes.policy_id) is None:
-                raise DomainError(f"policy_id: SLA policy {changes.policy_id} does not exist")
             order.policy_id = changes.policy_id
         if changes.hostile is not None:
             order.hostile = changes.hostile
@@ -758,14 +777,27 @@ def assign_work_order(
         _apply_state(order, new)
         if new.status != old.status:
             add_event(
-                session, order, "status", at=now, actor_id=actor.user_id, status=new.status.value
+                session,
+                order,
+                "status",
+                at=now,
+                actor_id=actor.user_id,
+                status=new.status.value,
+                timeline=loaded.timeline,
             )
         report = _close_order_write(unit, loaded, before, "work_order.assigned")
     return WorkOrderDetail(order, report)
 
 
 def _transition(
-    session: Session, actor: Actor, order: WorkOrder, to: WorkOrderStatus, now: datetime, note: str
+    session: Session,
+    actor: Actor,
+    order: WorkOrder,
+    to: WorkOrderStatus,
+    now: datetime,
+    note: str,
+    *,
+    timeline: Sequence[TimelineEvent] | None = None,
 ) -> None:
     actor_id = actor.user_id if actor.user_id is not None else order.owner_id
     new = state_of(order).transition(to, actor_id=actor_id)
@@ -777,7 +809,16 @@ def _transition(
     if not to.is_done:
         order.resolved_at = None
         order.closed_at = None
-    add_event(session, order, "status", at=now, actor_id=actor.user_id, status=to.value, body=note)
+    add_event(
+        session,
+        order,
+        "status",
+        at=now,
+        actor_id=actor.user_id,
+        status=to.value,
+        body=note,
+        timeline=timeline,
+    )
 
 
 def transition_work_order(
@@ -805,7 +846,7 @@ def transition_work_order(
         order = loaded.order
         before = snapshot(order)
         reopen = state_of(order).is_reopen(to)
-        _transition(session, actor, order, to, now, note)
+        _transition(session, actor, order, to, now, note, timeline=loaded.timeline)
         event = "work_order.reopened" if reopen else f"work_order.{to.value}"
         report = _close_order_write(u, loaded, before, event, payload={"from": before["status"]})
     return WorkOrderDetail(order, report)
@@ -844,7 +885,14 @@ def reply(
         order = loaded.order
         ch = (channel or Channel(order.channel)).value
         ev = add_event(
-            session, order, kind.value, at=now, actor_id=actor.user_id, body=body, channel=ch
+            session,
+            order,
+            kind.value,
+            at=now,
+            actor_id=actor.user_id,
+            body=body,
+            channel=ch,
+            timeline=loaded.timeline,
         )
         if kind.customer_sees:
             inbound = kind is MessageKind.CUSTOMER_MESSAGE
@@ -947,10 +995,17 @@ def record_return_visit(
             actor_id=actor.user_id,
             body=note,
             tag="return_visit",
+            timeline=loaded.timeline,
         )
         if close:
             _transition(
-                session, actor, order, WorkOrderStatus.CLOSED, now, "closed after return visit"
+                session,
+                actor,
+                order,
+                WorkOrderStatus.CLOSED,
+                now,
+                "closed after return visit",
+                timeline=loaded.timeline,
             )
         report = _close_order_write(
             u, loaded, before, "work_order.return_visit", audited={"return_visit": snapshot(visit)}
