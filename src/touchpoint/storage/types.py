@@ -12,7 +12,17 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = ["UtcDateTime"]
 
-_fromisoformat = datetime.fromisoformat
+
+def _utc(value: datetime) -> datetime:
+    """An aware instant in UTC; a naive one is refused."""
+    if value.tzinfo is None:
+        raise ValueError(f"instant {value.isoformat()!r} must be timezone-aware")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A stored instant as an aware UTC one: naive is UTC, an offset is converted."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _sqlite_text(value: datetime | None) -> str | None:
@@ -20,19 +30,13 @@ def _sqlite_text(value: datetime | None) -> str | None:
     ``DATETIME`` writes it (``2026-11-24 08:00:00.000000``, always with microseconds)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError(f"instant {value.isoformat()!r} must be timezone-aware")
-    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _from_sqlite_text(value: str | None) -> datetime | None:
     """The aware UTC instant of SQLite's text (as SQLAlchemy's ``DATETIME`` parses it:
     ``datetime.fromisoformat``); text with an offset is converted to UTC."""
-    if value is None:
-        return None
-    parsed = _fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return None if value is None else _as_utc(datetime.fromisoformat(value))
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -63,9 +67,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         """Refuse naive instants; store UTC (naive on SQLite, aware on PostgreSQL)."""
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"instant {value.isoformat()!r} must be timezone-aware")
-        utc = value.astimezone(UTC)
+        utc = _utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
@@ -74,6 +76,4 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime from the database, got {value!r}")
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return _as_utc(value)
