@@ -81,8 +81,9 @@ def test_other_dialects_keep_the_composed_processors() -> None:
 
     pg = postgresql.dialect()
     process: Any = TYPE._cached_bind_processor(pg)
+    assert process is not None and process is not FUSED_BIND
     value = datetime(2026, 11, 24, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    bound = process(value) if process is not None else TYPE.process_bind_param(value, pg)
+    bound = process(value)
     assert bound == value and bound.tzinfo is UTC
 
 
