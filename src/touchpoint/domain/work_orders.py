@@ -148,6 +148,25 @@ class WorkOrderState:
         """Whether ``to`` is reachable in one step (ignoring the return-visit rule)."""
         return to in TRANSITIONS[self.status]
 
+    def closes_without_return_visit(self, to: WorkOrderStatus) -> bool:
+        """Whether moving to ``to`` would close an order that needs a return visit (a
+        complaint) before it has one: the rule behind ``transition``'s refusal and the
+        move ``allowed_moves`` leaves out."""
+        return (
+            to is WorkOrderStatus.CLOSED
+            and self.type.needs_return_visit
+            and not self.has_return_visit
+        )
+
+    def allowed_moves(self) -> tuple[WorkOrderStatus, ...]:
+        """The statuses ``transition`` accepts from this state, in the enum's order: the
+        machine's moves (``TRANSITIONS``) less closing without a needed return visit."""
+        return tuple(
+            s
+            for s in WorkOrderStatus
+            if self.can_move_to(s) and not self.closes_without_return_visit(s)
+        )
+
     def is_reopen(self, to: WorkOrderStatus) -> bool:
         """Whether moving to ``to`` reopens a resolved or closed order."""
         return self.status.is_done and not to.is_done
@@ -166,11 +185,7 @@ class WorkOrderState:
                 f"status: cannot move from {self.status.value!r} to {to.value!r}; "
                 f"allowed: {allowed}"
             )
-        if (
-            to is WorkOrderStatus.CLOSED
-            and self.type.needs_return_visit
-            and not (self.has_return_visit)
-        ):
+        if self.closes_without_return_visit(to):
             raise RuleViolation(
                 f"status: a {self.type.value!r} order cannot close without a return visit (回访)"
             )
