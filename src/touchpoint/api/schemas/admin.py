@@ -1,0 +1,103 @@
+"""Schemas of the admin router: users, teams and webhook subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from touchpoint.api.schemas.common import Id, OrmModel, Short, Version
+from touchpoint.domain.roles import Role
+from touchpoint.domain.work_orders import Tier
+
+__all__ = [
+    "TeamCreate",
+    "TeamMembersUpdate",
+    "TeamPublic",
+    "UserCreate",
+    "UserPublic",
+    "UserUpdate",
+    "WebhookCreate",
+    "WebhookPublic",
+]
+
+
+class UserCreate(BaseModel):
+    """A new user."""
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    role: Role
+    display_name: Short = ""
+    email: Annotated[str | None, Field(max_length=320)] = None
+
+
+class UserUpdate(BaseModel):
+    """Changes to a user; ``version`` guards against lost updates."""
+
+    version: Version
+    role: Role | None = None
+    display_name: Short | None = None
+    email: Annotated[str | None, Field(max_length=320)] = None
+    active: bool | None = None
+    password: Annotated[str | None, Field(min_length=8, max_length=200)] = None
+
+
+class UserPublic(OrmModel):
+    """A user (no password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: Role
+    active: bool
+    version: int
+
+
+class TeamCreate(BaseModel):
+    """A new team."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    tier: Tier = Tier.L1
+    supervisor_id: Id | None = None
+    member_ids: Annotated[list[Id], Field(max_length=500)] = []
+
+
+class TeamMembersUpdate(BaseModel):
+    """The complete new member list."""
+
+    version: Version
+    member_ids: Annotated[list[Id], Field(max_length=500)]
+
+
+class TeamPublic(BaseModel):
+    """A team with its members."""
+
+    id: int
+    name: str
+    tier: Tier
+    supervisor_id: int | None
+    member_ids: list[int]
+    version: int
+
+
+class WebhookCreate(BaseModel):
+    """A subscription."""
+
+    url: Annotated[str, Field(min_length=1, max_length=500)]
+    events: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=60)]], Field(min_length=1, max_length=50)
+    ]
+    secret: Annotated[str, Field(max_length=200)] = ""
+
+
+class WebhookPublic(OrmModel):
+    """A subscription (secret not shown)."""
+
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
