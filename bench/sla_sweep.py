@@ -51,7 +51,7 @@ from sqlalchemy import func, select
 from touchpoint.domain.calendar import NEVER
 from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import NO_INSTANT, EventType, OrderStatus, Timelines, replay_many
-from touchpoint.services import sla_admin, sla_clock
+from touchpoint.services import sla_admin
 from touchpoint.services.auth import TeamDraft, UserDraft, create_team, create_user
 from touchpoint.services.base import Actor, write
 from touchpoint.services.errors import BusyError
@@ -61,6 +61,7 @@ from touchpoint.services.sla_admin import (
     create_policy,
     escalate_due,
 )
+from touchpoint.services.sla_clock import batch as sla_batch
 from touchpoint.services.sla_clock import compiled_policy
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
@@ -455,8 +456,8 @@ def main() -> None:
     if args.from_seed and not args.reuse:
         ap.error("--from-seed needs --reuse")
     phases = _Phases()
-    phases.wrap(sla_clock, "replay_many", "replay")
-    phases.wrap(getattr(sla_clock, "Timelines"), "from_columns", "replay")  # noqa: B009
+    phases.wrap(sla_batch, "replay_many", "replay")  # as replay_batches calls it
+    phases.wrap(Timelines, "from_columns", "replay")
     phases.wrap(sla_admin, "_candidates", "plan")
     phases.wrap(sla_admin, "_not_taken", "plan")
     phases.wrap_write()
