@@ -1,28 +1,32 @@
-"""Reading HTML form fields into typed values, and running one form's write.
+"""Reading HTML form fields into typed values, running one form's write, and drawing a
+page of forms again after a refused write.
 
 Bad input becomes a ``DomainError``; a refused write (400, 403, 404, 409, 503) is shown next
-to the form with a translated lead and the service's message, never as a 500.
+to the form with a translated lead and the service's message, never as a 500, and the text
+the user typed survives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.web.i18n import translations
-from touchpoint.web.site import PageNotFound, Viewer, off_loop, redirect
+from touchpoint.web.site import PageNotFound, Viewer, off_loop, redirect, render
 from touchpoint.web.views import Failure, attempt
 
-__all__ = ["FormReader", "failure_flash", "form_write"]
+__all__ = ["FormReader", "Refusal", "failure_flash", "form_write", "render_form_page"]
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 
 class FormReader:
@@ -104,19 +108,63 @@ def failure_flash(viewer: Viewer, failure: Failure) -> tuple[str, str]:
     return ("error", f"{lead} ({failure.detail})")
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A refused write as its page shows it again: why, and the text the user typed in
+    the fields the page keeps (``draft``)."""
+
+    failure: Failure
+    draft: dict[str, str] = field(default_factory=dict)
+
+
+def render_form_page(
+    request: Request,
+    viewer: Viewer,
+    template: str,
+    *,
+    refusal: Refusal | None = None,
+    done: Mapping[str, str] | None = None,
+    **values: Any,
+) -> HTMLResponse:
+    """Draw a page that holds forms.
+
+    After a refused write: with its HTTP status, its message (:func:`failure_flash`)
+    and the typed text as ``draft``. Otherwise with the message ``done`` holds for the
+    page's ``?done=`` parameter, which names the write that redirected here.
+    """
+    if refusal is not None:
+        failure = refusal.failure
+        return render(
+            request,
+            viewer,
+            template,
+            status_code=failure.status,
+            flashes=[failure_flash(viewer, failure)],
+            draft=refusal.draft,
+            **values,
+        )
+    key = request.query_params.get("done", "")
+    flashes = []
+    if done is not None and key in done:
+        flashes.append(("ok", translations(viewer.locale).gettext(done[key])))
+    return render(request, viewer, template, flashes=flashes, draft={}, **values)
+
+
 async def form_write(
     request: Request,
-    run: Callable[[FormReader], object],
+    run: Callable[[FormReader], T],
     *,
-    keep: tuple[str, ...],
-    rerender: Callable[[Failure, dict[str, str]], Response],
-    done_url: str,
+    redraw: Callable[[Refusal], Response],
+    done: str | Callable[[T], str],
+    keep: tuple[str, ...] = (),
     missing_is_404: bool = True,
 ) -> Response:
-    """Run one form's write: redirect on success; on failure re-render with the typed text.
+    """Run one form's write: redirect on success, to ``done`` (or ``done(result)``); on
+    a refusal, ``redraw`` the page with it.
 
     ``keep`` names the fields whose typed text survives a refused write (a 409 never
-    loses what the agent wrote); ``rerender`` draws the page with the failure.
+    loses what the agent wrote). With ``missing_is_404`` a write whose record is gone
+    answers with the 404 page instead of the form.
     """
     form = FormReader(await request.form())
 
@@ -125,7 +173,7 @@ async def form_write(
         if isinstance(result, Failure):
             if missing_is_404 and result.kind == "missing":
                 raise PageNotFound
-            return rerender(result, {k: form.text(k) for k in keep})
-        return redirect(done_url)
+            return redraw(Refusal(result, {k: form.text(k) for k in keep}))
+        return redirect(done if isinstance(done, str) else done(result))
 
     return await off_loop(request, respond)

@@ -7,7 +7,15 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from touchpoint.api.deps import DeskState
-from touchpoint.web import pages_board, pages_customers, pages_desk, pages_incidents
+from touchpoint.web import (
+    pages_board,
+    pages_call,
+    pages_customers,
+    pages_incidents,
+    pages_login,
+    pages_order,
+    pages_queue,
+)
 from touchpoint.web.site import (
     STATIC_DIR,
     LoginRequired,
@@ -23,7 +31,15 @@ __all__ = ["mount"]
 
 def mount(app: FastAPI) -> None:
     """Add the pages to ``app`` (call once, after the API routers)."""
-    for module in (pages_desk, pages_customers, pages_board, pages_incidents):
+    for module in (
+        pages_login,
+        pages_queue,
+        pages_call,
+        pages_order,
+        pages_customers,
+        pages_board,
+        pages_incidents,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -17,8 +17,10 @@ from touchpoint.services.incidents import list_incidents
 from touchpoint.services.kpi import GroupBy, kpi_board
 from touchpoint.web import labels
 from touchpoint.web.charts import hostile_chart, kpi_chart
+from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
-from touchpoint.web.site import ReporterPage, render
+from touchpoint.web.site import ReporterPage
+from touchpoint.web.views import Failure
 
 __all__ = ["BOARD_TZ", "router"]
 
@@ -49,14 +51,14 @@ def board_page(
     zone = ZoneInfo(BOARD_TZ)
     today = now.astimezone(zone).date()
     _ = translations(page.viewer.locale).gettext
-    flashes: list[tuple[str, str]] = []
+    refusal = None
     try:
         first = _day(start, today - timedelta(days=6))
         last = _day(end, today)
         if last < first:
             raise DomainError("end: must not be before start")
-    except DomainError as exc:
-        flashes.append(("error", f"{_('Please correct the form.')} ({exc})"))
+    except DomainError as exc:  # a bad period: the last 7 days, with the reason
+        refusal = Refusal(Failure(400, "invalid", str(exc)))
         first, last = today - timedelta(days=6), today
     t0 = datetime.combine(first, time(0), zone)
     t1 = datetime.combine(last + timedelta(days=1), time(0), zone)
@@ -64,12 +66,11 @@ def board_page(
         session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=BOARD_TZ
     )
     incidents = list_incidents(session)
-    return render(
+    return render_form_page(
         request,
         page.viewer,
         "board.html",
-        status_code=400 if flashes else 200,
-        flashes=flashes,
+        refusal=refusal,
         board=board,
         start=first.isoformat(),
         end=last.isoformat(),

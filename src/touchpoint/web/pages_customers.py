@@ -4,21 +4,22 @@ contact cards, open orders) and the supervisor's merge screen with undo."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
 from touchpoint.domain.customers import CustomerClass, IdentityKind
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import customers as customer_svc
 from touchpoint.services import merge as merge_svc
+from touchpoint.services.desk_reads import customer_views
+from touchpoint.services.directory import load_directory
 from touchpoint.services.errors import NotFoundError
-from touchpoint.storage.models import Customer
-from touchpoint.web.forms import FormReader, failure_flash, form_write
-from touchpoint.web.i18n import translations
+from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.site import (
     CsrfDep,
     Page,
@@ -26,16 +27,15 @@ from touchpoint.web.site import (
     PageNotFound,
     SupervisorPage,
     WorkerPage,
-    off_loop,
-    redirect,
     render,
 )
-from touchpoint.web.views import Failure, Names, attempt
+from touchpoint.web.views import Names
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
+#: The message shown after each write that redirects here (``?done=``).
 _DONE = {
     "contact": "Contact logged on the customer's contact card.",
     "merged": "Customers merged. Every contact, transaction and order moved; undo below.",
@@ -43,6 +43,8 @@ _DONE = {
     "identity": "Identity added.",
     "edited": "Customer saved.",
 }
+#: Fields whose typed text survives a refused write.
+_KEEP = ("name", "customer_class", "preferences", "kind", "value")
 _PREF_LINE = re.compile(r"^([^:=：]+)[:=：](.*)$")
 
 
@@ -62,41 +64,32 @@ def _customer_page(
     request: Request,
     page: Page,
     session: SessionDep,
-    now: Any,
+    now: datetime,
     customer_id: int,
-    *,
-    status_code: int = 200,
-    flashes: list[tuple[str, str]] | None = None,
-    draft: dict[str, str] | None = None,
+    refusal: Refusal | None = None,
 ) -> Response:
+    """Customer 360; after a refused write, with the refusal and the typed text."""
     actor = page.principal.actor
     try:
         c360 = customer_svc.customer_360(session, actor, customer_id, now=now)
     except NotFoundError:
         raise PageNotFound from None
-    names = Names.load(session, [customer_id])
-    merged_into = c360.customer.customer.merged_into_id
-    notes = list(flashes or [])
-    done = request.query_params.get("done", "")
-    if done in _DONE and not notes:
-        notes.append(("ok", translations(page.viewer.locale).gettext(_DONE[done])))
-    prefs = "\n".join(f"{k}: {v}" for k, v in c360.preferences.items())
-    return render(
+    names = Names(load_directory(session, [customer_id]))
+    return render_form_page(
         request,
         page.viewer,
         "customer.html",
-        status_code=status_code,
-        flashes=notes,
+        refusal=refusal,
+        done=_DONE,
         c=c360,
         customer=c360.customer.customer,
         names=names,
         open_rows=[{"o": d.order, "sla": names.panel(d)} for d in c360.open_orders],
-        merged_into=merged_into,
+        merged_into=c360.customer.customer.merged_into_id,
         can_work=actor.role.can_handle_orders,
         classes=list(CustomerClass),
         identity_kinds=list(IdentityKind),
-        draft=draft or {},
-        prefs_text=prefs,
+        prefs_text="\n".join(f"{k}: {v}" for k, v in c360.preferences.items()),
     )
 
 
@@ -125,26 +118,19 @@ async def _customer_write(
     request: Request,
     page: Page,
     session: SessionDep,
-    now: Any,
+    now: datetime,
     customer_id: int,
     done: str,
-    run: Any,
+    run: Callable[[FormReader], object],
 ) -> Response:
+    """Run one of the customer page's writes: back to the page with ``?done=``, or the
+    page again with the refusal and the typed text."""
     return await form_write(
         request,
         run,
-        keep=("name", "customer_class", "preferences", "kind", "value"),
-        rerender=lambda failure, draft: _customer_page(
-            request,
-            page,
-            session,
-            now,
-            customer_id,
-            status_code=failure.status,
-            flashes=[failure_flash(page.viewer, failure)],
-            draft=draft,
-        ),
-        done_url=f"/customers/{customer_id}?done={done}",
+        keep=_KEEP,
+        redraw=lambda refusal: _customer_page(request, page, session, now, customer_id, refusal),
+        done=f"/customers/{customer_id}?done={done}",
     )
 
 
@@ -204,36 +190,25 @@ async def customer_edit(
 
 
 def _merge_page(
-    request: Request,
-    page: PageDep,
-    session: SessionDep,
-    *,
-    status_code: int = 200,
-    flashes: list[tuple[str, str]] | None = None,
+    request: Request, page: Page, session: SessionDep, refusal: Refusal | None = None
 ) -> Response:
-    candidates = merge_svc.find_merge_candidates(session, page.principal.actor, limit=50)
+    """Duplicate candidates and the last 30 merges; after a refused merge or undo, with
+    the refusal."""
+    actor = page.principal.actor
+    candidates = merge_svc.find_merge_candidates(session, actor, limit=50)
     ids = {c.a_id for c in candidates} | {c.b_id for c in candidates}
     merges = merge_svc.list_merges(session)[:30]
     ids |= {m.survivor_id for m in merges} | {m.merged_id for m in merges}
-    names = Names.load(session, ids)
-    counts = {}
-    if ids:
-        for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(ids)))):
-            counts[c.id] = customer_svc.customer_view(c, page.principal.actor)
-    notes = list(flashes or [])
-    done = request.query_params.get("done", "")
-    if done in _DONE and not notes:
-        notes.append(("ok", translations(page.viewer.locale).gettext(_DONE[done])))
-    return render(
+    return render_form_page(
         request,
         page.viewer,
         "merge.html",
-        status_code=status_code,
-        flashes=notes,
+        refusal=refusal,
+        done=_DONE,
         candidates=candidates,
         merges=merges,
-        names=names,
-        views=counts,
+        names=Names(load_directory(session, ids)),
+        views=customer_views(session, actor, ids),
     )
 
 
@@ -243,45 +218,44 @@ def merge_page(request: Request, page: SupervisorPage, session: SessionDep) -> R
     return _merge_page(request, page, session)
 
 
+async def _merge_write(
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    done: str,
+    run: Callable[[FormReader], object],
+) -> Response:
+    """Run a merge or its undo: back to the merge screen with ``?done=``, or with the
+    refusal (a merge that is gone is refused there too, not a 404 page)."""
+    return await form_write(
+        request,
+        run,
+        redraw=lambda refusal: _merge_page(request, page, session, refusal),
+        done=f"/merge?done={done}",
+        missing_is_404=False,
+    )
+
+
 @router.post("/merge")
 async def merge_post(
     request: Request, page: SupervisorPage, _c: CsrfDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Merge one customer into another (every record moves; undo is kept)."""
-    form = FormReader(await request.form())
 
-    def respond() -> Response:
-        result = attempt(
-            lambda: merge_svc.merge_customers(
-                session,
-                page.principal.actor,
-                form.required_int("survivor_id"),
-                form.required_int("merged_id"),
-                now=now,
-            )
-        )
-        return _merge_outcome(request, page, session, result, "merged")
-
-    return await off_loop(request, respond)
-
-
-def _merge_outcome(
-    request: Request, page: Page, session: SessionDep, result: object, done: str
-) -> Response:
-    """Back to the merge screen: with the refusal, or with ``done``."""
-    if isinstance(result, Failure):
-        return _merge_page(
-            request,
-            page,
+    def run(form: FormReader) -> object:
+        return merge_svc.merge_customers(
             session,
-            status_code=result.status,
-            flashes=[failure_flash(page.viewer, result)],
+            page.principal.actor,
+            form.required_int("survivor_id"),
+            form.required_int("merged_id"),
+            now=now,
         )
-    return redirect(f"/merge?done={done}")
+
+    return await _merge_write(request, page, session, "merged", run)
 
 
 @router.post("/merge/{merge_id}/undo")
-def unmerge_post(
+async def unmerge_post(
     request: Request,
     merge_id: int,
     page: SupervisorPage,
@@ -290,7 +264,8 @@ def unmerge_post(
     now: NowDep,
 ) -> Response:
     """Undo a merge."""
-    result = attempt(
-        lambda: merge_svc.unmerge_customers(session, page.principal.actor, merge_id, now=now)
-    )
-    return _merge_outcome(request, page, session, result, "unmerged")
+
+    def run(_form: FormReader) -> object:
+        return merge_svc.unmerge_customers(session, page.principal.actor, merge_id, now=now)
+
+    return await _merge_write(request, page, session, "unmerged", run)

@@ -5,7 +5,8 @@ resolve it, which resolves the linked orders with a notice to each customer."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,20 +15,23 @@ from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import incidents as incident_svc
 from touchpoint.services import work_orders as order_svc
-from touchpoint.web.forms import FormReader, failure_flash, form_write
-from touchpoint.web.i18n import translations
-from touchpoint.web.site import CsrfDep, Page, SupervisorPage, render
+from touchpoint.services.directory import load_directory
+from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
+from touchpoint.web.site import CsrfDep, Page, SupervisorPage
 from touchpoint.web.views import Names
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
+#: The message shown after each write that redirects here (``?done=``).
 _DONE = {
     "opened": "Incident opened. Agents see its announcement when they take a call.",
     "linked": "Orders linked to the incident.",
     "resolved": "Incident resolved: its open orders are resolved and each customer notified.",
 }
+#: Fields whose typed text survives a refused write.
+_KEEP = ("title", "area", "announcement", "work_order_ids", "note")
 _IDS = re.compile(r"[\s,，;；]+")
 
 
@@ -49,12 +53,11 @@ def _incidents_page(
     request: Request,
     page: Page,
     session: SessionDep,
-    now: Any,
-    *,
-    status_code: int = 200,
-    flashes: list[tuple[str, str]] | None = None,
-    draft: dict[str, str] | None = None,
+    now: datetime,
+    refusal: Refusal | None = None,
 ) -> Response:
+    """Every incident with its linked orders; after a refused write, with the refusal
+    and the typed text."""
     actor = page.principal.actor
     incidents = incident_svc.list_incidents(session)
     linked = {
@@ -63,21 +66,16 @@ def _incidents_page(
         )
         for v in incidents
     }
-    names = Names.load(session, {d.order.customer_id for ds in linked.values() for d in ds})
-    notes = list(flashes or [])
-    done = request.query_params.get("done", "")
-    if done in _DONE and not notes:
-        notes.append(("ok", translations(page.viewer.locale).gettext(_DONE[done])))
-    return render(
+    customer_ids = {d.order.customer_id for ds in linked.values() for d in ds}
+    return render_form_page(
         request,
         page.viewer,
         "incidents.html",
-        status_code=status_code,
-        flashes=notes,
+        refusal=refusal,
+        done=_DONE,
         incidents=incidents,
         linked=linked,
-        names=names,
-        draft=draft or {},
+        names=Names(load_directory(session, customer_ids)),
     )
 
 
@@ -93,24 +91,18 @@ async def _incident_write(
     request: Request,
     page: Page,
     session: SessionDep,
-    now: Any,
+    now: datetime,
     done: str,
-    run: Any,
+    run: Callable[[FormReader], object],
 ) -> Response:
+    """Run one of the incident page's writes: back to the page with ``?done=``, or the
+    page again with the refusal (an incident that is gone is refused there too)."""
     return await form_write(
         request,
         run,
-        keep=("title", "area", "announcement", "work_order_ids", "note"),
-        rerender=lambda failure, draft: _incidents_page(
-            request,
-            page,
-            session,
-            now,
-            status_code=failure.status,
-            flashes=[failure_flash(page.viewer, failure)],
-            draft=draft,
-        ),
-        done_url=f"/incidents?done={done}",
+        keep=_KEEP,
+        redraw=lambda refusal: _incidents_page(request, page, session, now, refusal),
+        done=f"/incidents?done={done}",
         missing_is_404=False,
     )
 

@@ -1,4 +1,4 @@
-"""Page-side view models: SLA panels with countdown data, name look-ups, error messages.
+"""Page-side view models: SLA panels with countdown data, name look-ups, refused writes.
 
 These turn the services' full-precision results into what a template shows; rounding
 and colour choices happen here and in the templates, never in the services.
@@ -6,20 +6,16 @@ and colour choices happen here and in the templates, never in the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from touchpoint.domain.errors import DomainError
-from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import SlaReport, TargetReport
+from touchpoint.services.directory import Directory
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.work_orders import WorkOrderDetail
-from touchpoint.storage.models import Customer, SlaPolicyRow, Team, User
 from touchpoint.web.site import utc
 
 __all__ = [
@@ -27,7 +23,6 @@ __all__ = [
     "Names",
     "SlaPanel",
     "TargetView",
-    "assignable_users",
     "attempt",
     "sla_panel",
 ]
@@ -124,51 +119,30 @@ def sla_panel(report: SlaReport | None, warn_share: float = 0.8) -> SlaPanel | N
     )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Names:
-    """Display names of users, teams, customers and policies' warn shares, loaded once."""
+    """Labels for the ids a page shows, from the service's :class:`Directory`."""
 
-    users: dict[int, str]
-    teams: dict[int, str]
-    customers: dict[int, str]
-    warn_shares: dict[int, float]
+    directory: Directory
 
-    @classmethod
-    def load(cls, session: Session, customer_ids: Iterable[int] = ()) -> Names:
-        """Names for every user and team and for ``customer_ids``."""
-        users = {u.id: u.display_name or u.username for u in session.scalars(select(User))}
-        teams = {t.id: t.name for t in session.scalars(select(Team))}
-        ids = sorted(set(customer_ids))
-        customers: dict[int, str] = {}
-        if ids:
-            rows = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-            customers = {int(cid): str(name) for cid, name in rows}
-        shares = {
-            int(pid): float(share)
-            for pid, share in session.execute(select(SlaPolicyRow.id, SlaPolicyRow.warn_share))
-        }
-        return cls(users=users, teams=teams, customers=customers, warn_shares=shares)
+    @property
+    def customers(self) -> dict[int, str]:
+        """Customer names by id (only the customers the page asked for)."""
+        return self.directory.customers
 
     def user(self, uid: int | None) -> str:
         """A user's display name, or an em dash."""
-        return self.users.get(uid, "—") if uid is not None else "—"
+        return self.directory.users.get(uid, "—") if uid is not None else "—"
 
     def team(self, tid: int | None) -> str:
         """A team's name, or an em dash."""
-        return self.teams.get(tid, "—") if tid is not None else "—"
+        return self.directory.teams.get(tid, "—") if tid is not None else "—"
 
     def panel(self, detail: WorkOrderDetail) -> SlaPanel | None:
         """The SLA panel of ``detail`` with its policy's warning share."""
         pid = detail.order.policy_id
-        share = self.warn_shares.get(pid, 0.8) if pid is not None else 0.8
+        share = self.directory.warn_shares.get(pid, 0.8) if pid is not None else 0.8
         return sla_panel(detail.report, share)
-
-
-def assignable_users(session: Session) -> list[User]:
-    """Active users who may work orders: the choices of the transfer form."""
-    working = sorted(r.value for r in Role if r.can_handle_orders)
-    stmt = select(User).where(User.active.is_(True), User.role.in_(working)).order_by(User.id)
-    return list(session.scalars(stmt))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,79 @@
+"""Signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from touchpoint.api.deps import SESSION_COOKIE, SessionDep
+from touchpoint.services.auth import authenticate
+from touchpoint.services.errors import AuthenticationError
+from touchpoint.web import site
+from touchpoint.web.forms import FormReader
+from touchpoint.web.i18n import LOCALES, translations
+from touchpoint.web.site import LANG_COOKIE, CsrfDep, ViewerDep, redirect, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(viewer: ViewerDep) -> Response:
+    """Start at the queue (or the login form)."""
+    return redirect("/queue" if viewer.principal is not None else "/login")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, viewer: ViewerDep, next: str = "/queue") -> Response:
+    """The login form."""
+    return render(request, viewer, "login.html", next=site.safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, viewer: CsrfDep, session: SessionDep) -> Response:
+    """Check the password (argon2) and set the signed session cookie."""
+    form = FormReader(await request.form())
+    target = site.safe_next(form.text("next"))
+
+    def respond() -> Response:
+        try:
+            user = authenticate(session, form.text("username"), form.text("password"))
+        except AuthenticationError:
+            _ = translations(viewer.locale).gettext
+            return render(
+                request,
+                viewer,
+                "login.html",
+                status_code=401,
+                next=target,
+                username=form.text("username"),
+                flashes=[("error", _("Unknown user or wrong password."))],
+            )
+        cookie = request.app.state.desk.signer.issue(user, cookie=True)
+        response = redirect(target)
+        response.set_cookie(
+            SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=12 * 3600
+        )
+        return response
+
+    return await site.off_loop(request, respond)
+
+
+@router.post("/logout")
+def logout(_viewer: CsrfDep) -> Response:
+    """Forget the session cookie."""
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/lang")
+async def switch_language(request: Request, _viewer: CsrfDep) -> Response:
+    """Keep the chosen language in a cookie and go back to the page."""
+    form = FormReader(await request.form())
+    lang = form.text("lang")
+    response = redirect(site.safe_next(form.text("next")))
+    if lang in LOCALES:
+        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+    return response
