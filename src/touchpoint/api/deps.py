@@ -231,11 +231,11 @@ def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
     ``roles`` (401 unauthenticated, 403 otherwise).
 
     It does in one dependency what a session, a role check (on the current user), the
-    clock and the outbox wake-up did as five, with the user's, the session's and the
-    bearer's below them: FastAPI solves every dependency of every request again, which
-    cost a work-order write ~30-50 µs more than this (bench/api_writes.py
-    ``--in-process``). The session is the request's own (closed as by
-    ``get_session``); the user is read once, as by ``get_current_user``.
+    clock and the outbox wake-up would do as five, with the user's, the session's and
+    the bearer's below them: FastAPI solves every dependency of every request again, so
+    fewer dependencies make every write cheaper (bench/api_writes.py ``--in-process``).
+    The session is the request's own (closed as by ``get_session``); the user is read
+    once, as by ``get_current_user``.
     """
     allowed = frozenset(roles)
 
