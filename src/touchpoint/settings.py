@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # A fifth slow call (an import, a report, a remote database) waits for a free thread:
     # such desks may want more.
     threads: int = Field(default=4, ge=1, le=1000)
+    # Seconds between two escalation sweeps of ``touchpoint serve`` (warnings before a
+    # due time, tier-up and supervisor notice on breach); 0 turns the server's sweep
+    # off, leaving ``POST /api/sla/escalations/run``. With several worker processes,
+    # each ticks on its own and one sweeps at a time (``storage.sweep_lock``).
+    sweep_seconds: float = Field(default=60, ge=0)
 
     def effective_database_url(self) -> str:
         """The configured URL, else a SQLite file under ``data_dir``."""

@@ -15,9 +15,11 @@ from touchpoint.api.deps import DeskState
 from touchpoint.api.errors import install_error_handlers
 from touchpoint.api.routes import admin, auth, customers, incidents, reports, sla, work_orders
 from touchpoint.services.auth import TokenSigner
+from touchpoint.services.desk_clock import EscalationSweeper, escalate_as_desk
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.settings import Settings
 from touchpoint.storage.db import make_engine, make_session_factory
+from touchpoint.storage.sweep_lock import sweep_lock_for
 
 __all__ = ["create_app", "utc_now"]
 
@@ -34,11 +36,16 @@ def create_app(
     mail: MailConfig | None = None,
     engine: Engine | None = None,
     dispatch: bool = True,
+    sweep: bool = False,
 ) -> FastAPI:
     """Build the app on ``settings.effective_database_url()`` (already migrated).
 
     ``clock`` stamps every write (tests inject a fixed one); ``mail`` enables e-mail
     notifications; ``dispatch`` starts the outbox thread with the app's lifespan.
+    ``sweep`` runs the escalation sweep every ``settings.sweep_seconds`` with the app's
+    lifespan (``app.state.sweeper``; one process at a time per database): ``touchpoint
+    serve`` turns it on. It is off by default so that an app built for a test, a
+    benchmark or inside another program escalates only when asked.
     """
     if mail is None and settings.smtp_host:
         mail = MailConfig(
@@ -47,6 +54,17 @@ def create_app(
     eng = engine or make_engine(settings.effective_database_url())
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
+    sweeper = (
+        EscalationSweeper(
+            factory,
+            sweep_lock_for(eng),
+            clock=clock,
+            interval=settings.sweep_seconds,
+            sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None),
+        )
+        if sweep and settings.sweep_seconds > 0
+        else None
+    )
     state = DeskState(
         engine=eng,
         factory=factory,
@@ -67,9 +85,15 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if dispatcher is not None:
             dispatcher.start()
+        if sweeper is not None:
+            sweeper.start()
         try:
             yield
         finally:
+            # The sweeper first: its last sweep may queue notices for the dispatcher,
+            # which delivers what is pending once more as it stops.
+            if sweeper is not None:
+                sweeper.stop()
             if dispatcher is not None:
                 dispatcher.stop()
             if engine is None:
@@ -83,6 +107,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.desk = state
+    app.state.sweeper = sweeper
     install_error_handlers(app)
     # FastAPI tries the routes in the order they were included, ~1.5 µs each: the desk's
     # busiest (token, then work orders) first; no two routers' paths overlap.

@@ -54,7 +54,8 @@ def _serve(host: str | None, port: int | None) -> None:
     from touchpoint.web import create_site
 
     settings = Settings()
-    app = create_site(settings)
+    # The server runs the escalation sweep itself, every ``settings.sweep_seconds``.
+    app = create_site(settings, sweep=True)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
 
 
@@ -84,7 +85,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
-    """Migrate the database and serve the desk and its API."""
+    """Migrate the database and serve the desk and its API; the server runs the SLA
+    escalation sweep every TOUCHPOINT_SWEEP_SECONDS (60; 0: only when asked)."""
     _prepare_database(seed=False)
     _serve(host, port)
 
