@@ -8,8 +8,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
+from starlette.routing import NoMatchFound
 
 from touchpoint.api.deps import DeskState
 from touchpoint.api.errors import install_error_handlers
@@ -22,6 +25,14 @@ from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.sweep_lock import sweep_lock_for
 
 __all__ = ["create_app", "utc_now"]
+
+_SWAGGER_UI_VERSION = "5.36.0"
+#: Swagger UI's script, style sheet and icon, in the pages' ``static/vendor``.
+_SWAGGER_UI_FILES = (
+    f"swagger-ui-bundle-{_SWAGGER_UI_VERSION}.js",
+    f"swagger-ui-{_SWAGGER_UI_VERSION}.css",
+    f"swagger-ui-favicon-{_SWAGGER_UI_VERSION}.png",
+)
 
 
 def utc_now() -> datetime:
@@ -46,6 +57,9 @@ def create_app(
     lifespan (``app.state.sweeper``; one process at a time per database): ``touchpoint
     serve`` turns it on. It is off by default so that an app built for a test, a
     benchmark or inside another program escalates only when asked.
+
+    ``/docs`` is Swagger UI on files served with the pages (:func:`_add_swagger_ui`);
+    there is no ``/redoc``.
     """
     if mail is None and settings.smtp_host:
         mail = MailConfig(
@@ -105,6 +119,8 @@ def create_app(
         version="0.1.0",
         description="Customers, work orders, SLAs, complaints and service recovery.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.desk = state
     app.state.sweeper = sweeper
@@ -113,6 +129,7 @@ def create_app(
     # busiest (token, then work orders) first; no two routers' paths overlap.
     for module in (auth, work_orders, customers, sla, incidents, admin, reports):
         app.include_router(module.router)
+    _add_swagger_ui(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -120,3 +137,37 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def _add_swagger_ui(app: FastAPI) -> None:
+    """Serve Swagger UI at ``/docs`` from this server's own files, so that it works
+    offline: its script, style sheet and icon are vendored with the pages' static files
+    (``touchpoint/web/static/vendor``, swagger-ui-dist from npm, Apache-2.0) and found
+    through their ``static`` mount. An app without the pages has no such mount, and
+    answers 404 rather than a page whose script is missing.
+
+    Swagger UI's validator badge would send the document to an outside validator: it
+    is turned off.
+    """
+    openapi_url = app.openapi_url or "/openapi.json"
+    title = f"{app.title} - Swagger UI"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+
+        def vendored(name: str) -> str:
+            return root + app.url_path_for("static", path=f"vendor/{name}")
+
+        try:
+            js, css, icon = (vendored(name) for name in _SWAGGER_UI_FILES)
+        except NoMatchFound:
+            raise HTTPException(404, "Swagger UI is served with the pages") from None
+        return get_swagger_ui_html(
+            openapi_url=root + openapi_url,
+            title=title,
+            swagger_js_url=js,
+            swagger_css_url=css,
+            swagger_favicon_url=icon,
+            swagger_ui_parameters={"validatorUrl": None},
+        )
