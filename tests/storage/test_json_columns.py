@@ -1,6 +1,5 @@
 """JSON columns are written by ``storage.db.json_text`` (pydantic-core's serializer) and
-read back as the values written, on SQLite and PostgreSQL, by the ORM, by Core and by
-the direct writes (``storage.direct``)."""
+read back as the values written, on SQLite and PostgreSQL, by the ORM and by Core."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from sqlalchemy import insert, select, text
 
 from tests.storage.support import T0, Database
 from touchpoint.storage.db import json_text
-from touchpoint.storage.direct import execute_write
 from touchpoint.storage.models import AuditEntry
 
 VALUES = {
@@ -68,13 +66,12 @@ def _audit(entity_id: str, before: dict[str, object]) -> dict[str, object]:
 
 
 def test_stored_values_read_back_equal_on_every_path(db: Database) -> None:
-    orm_id, core_id, direct_id = db.unique("orm"), db.unique("core"), db.unique("direct")
+    orm_id, core_id = db.unique("orm"), db.unique("core")
     with db.factory() as s, s.begin():
         s.add(AuditEntry(**_audit(orm_id, VALUES)))
         s.execute(insert(AuditEntry), _audit(core_id, VALUES))
-        execute_write(s.connection(), insert(AuditEntry).inline(), _audit(direct_id, VALUES))
     with db.factory() as s:
-        for entity_id in (orm_id, core_id, direct_id):
+        for entity_id in (orm_id, core_id):
             row = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == entity_id)).one()
             assert row.before == VALUES
             assert row.after is None

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.web.support import Site, csrf_of, post_form
 from touchpoint.services import base
+from touchpoint.storage import writer_lock as writer_lock_module
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.models import Customer, WorkOrder, WorkOrderEvent
 
@@ -234,11 +235,11 @@ def test_a_stale_form_shows_the_conflict_and_writes_nothing(site: Site) -> None:
     assert first.status_code == 303
     before = _rows(site, WorkOrderEvent, oid)
     stale = c.post(
-        f"/orders/{oid}/reply",
+        f"/orders/{oid}/status",
         data={
             "csrf_token": token,
-            "kind": "agent_reply",
-            "body": "late text",
+            "to": "resolved",
+            "note": "late text",
             "version": v.group(1),
         },
     )
@@ -247,6 +248,25 @@ def test_a_stale_form_shows_the_conflict_and_writes_nothing(site: Site) -> None:
     assert "late text" in stale.text  # the agent's text is kept in the form, not saved
     assert _rows(site, WorkOrderEvent, oid) == before
     assert "In progress" in stale.text
+
+
+def test_a_reply_on_an_order_changed_since_it_was_read_is_added(site: Site) -> None:
+    """Appends never conflict: another tab's move does not refuse a reply."""
+    oid = _open_order(site)
+    c = site.client("agent", "en")
+    post = _reply_form(c, oid, "written in the other tab")
+    page = c.get(f"/orders/{oid}").text
+    v = re.search(r'name="version" value="(\d+)"', page)
+    assert v is not None
+    moved = c.post(
+        f"/orders/{oid}/status",
+        data={"csrf_token": csrf_of(page), "to": "in_progress", "version": v.group(1)},
+    )
+    assert moved.status_code == 303
+    before = _rows(site, WorkOrderEvent, oid)
+    assert post().status_code == 303
+    assert _rows(site, WorkOrderEvent, oid) == before + 1
+    assert "written in the other tab" in c.get(f"/orders/{oid}").text
 
 
 def _reply_form(c: Any, oid: int, body: str) -> Callable[[], Any]:
@@ -271,10 +291,9 @@ def test_a_form_kept_waiting_by_another_write_says_so_and_writes_nothing(
     oid = _open_order(site)
     post = _reply_form(site.client("agent", "zh_CN"), oid, "written while busy")
     before = _rows(site, WorkOrderEvent, oid)
-    monkeypatch.setattr(base, "_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(writer_lock_module, "WAIT_SECONDS", 0.2)
     engine = make_engine(site.url)
-    with make_session_factory(engine)() as s:
-        lock = base._writer_lock(s)  # another write holds the file's writer lock
+    lock = writer_lock_module.writer_lock(engine)  # another write holds the file's lock
     lock.acquire()
     try:
         busy = post()
@@ -296,7 +315,7 @@ def test_sqlite_s_own_busy_timeout_on_a_form_says_so_too(
     def locked(_unit: object) -> bool:
         raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(base.WriteUnit, "_flush", locked)
+    monkeypatch.setattr(base.WriteUnit, "finish", locked)
     busy = post()
     assert busy.status_code == 503
     assert "The desk is busy with other changes" in busy.text

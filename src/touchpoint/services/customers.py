@@ -34,9 +34,9 @@ from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
 from touchpoint.services.work_orders import (
     WorkOrderDetail,
-    _load_visible,
     add_event,
     list_work_orders,
+    load_visible,
 )
 from touchpoint.storage.models import (
     Contact,
@@ -364,7 +364,7 @@ def log_contact(
             at=at,
         )
         if draft.work_order_id is not None:
-            order = _load_visible(session, actor, draft.work_order_id)
+            order = load_visible(session, actor, draft.work_order_id)
             if order.customer_id != c.id:
                 raise DomainError(
                     f"work_order_id: order {order.id} belongs to customer {order.customer_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from touchpoint.domain.errors import DomainError
+from touchpoint.storage.errors import BusyError
 
 __all__ = [
     "AuthenticationError",
@@ -32,11 +33,6 @@ class ConflictError(RuntimeError):
     def __init__(self, message: str, *, current_version: int | None = None) -> None:
         super().__init__(message)
         self.current_version = current_version
-
-
-class BusyError(RuntimeError):
-    """Another write kept the database longer than a writer waits for it: HTTP 503, to be
-    retried in a moment; nothing was written."""
 
 
 class ForbiddenError(PermissionError):

@@ -22,7 +22,7 @@ from touchpoint.services.base import (
     write,
 )
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_reports
-from touchpoint.services.work_orders import _transition, add_event
+from touchpoint.services.work_orders import add_event, apply_transition
 from touchpoint.storage.models import Contact, CustomerIdentity, Incident, WorkOrder
 
 __all__ = [
@@ -174,7 +174,7 @@ def resolve_incident(
                 body=note.strip(),
                 tag="incident_notice",
             )
-            _transition(
+            apply_transition(
                 session,
                 actor,
                 order,

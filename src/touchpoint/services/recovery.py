@@ -14,7 +14,7 @@ from touchpoint.domain.recovery import Cause5W1H, Compensation, RecoveryStep
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, AfterCommit, check_version, require, snapshot, write
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
-from touchpoint.services.work_orders import _load_visible, add_event
+from touchpoint.services.work_orders import add_event, load_visible
 from touchpoint.storage.models import Contact, CustomerIdentity, Recovery
 
 __all__ = ["RecoveryDraft", "get_recovery", "record_recovery"]
@@ -50,7 +50,7 @@ def record_recovery(
     """
     require(actor, actor.role.can_handle_orders, "record service recovery")
     with write(session, actor, "work_order.recovery", now=now, after_commit=after_commit) as unit:
-        order = _load_visible(session, actor, order_id)
+        order = load_visible(session, actor, order_id)
         if not WorkOrderType(order.type).is_complaint:
             raise RuleViolation(
                 f"type: service recovery applies to complaints; order {order.id} is {order.type}"
@@ -126,5 +126,5 @@ def record_recovery(
 
 def get_recovery(session: Session, actor: Actor, order_id: int) -> Recovery | None:
     """The recovery record of a complaint, if any."""
-    order = _load_visible(session, actor, order_id)
+    order = load_visible(session, actor, order_id)
     return session.scalar(select(Recovery).where(Recovery.work_order_id == order.id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -605,53 +604,10 @@ def _escalated(session: Session, order_ids: Int64Array, open_orders: Select[Any]
 
 
 def _executemany(conn: Connection, stmt: Insert | Update, rows: list[dict[str, Any]]) -> int:
-    """``conn.execute(stmt, rows)`` for many rows, with the per-row work done per column.
-
-    On a million rows SQLAlchemy's per-row parameter handling costs about as much as the
-    database's own work. Here the statement is compiled once, each column's values go
-    through its type's bind processor (an object repeated in consecutive rows, such as
-    ``now``, once) and the driver's ``executemany`` gets plain parameters. Every row
-    must give every parameter but constants of the statement. Returns the rowcount.
-    """
+    """``stmt`` run once per row (the driver's ``executemany``); the rows matched."""
     if not rows:
         return 0
-    dialect = conn.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
-    if compiled.escaped_bind_names or "POSTCOMPILE" in compiled.string:
-        return int(conn.execute(stmt, rows).rowcount)  # not a plain statement: the usual way
-    binds = {name: bind for bind, name in compiled.bind_names.items()}
-    names = list(compiled.positiontup or ()) if compiled.positional else list(binds)
-    columns: list[list[Any]] = []
-    for name in names:
-        bind = binds[name]
-        # The dialect's own implementation (SQLite's DATETIME text has microseconds).
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if name in rows[0]:
-            values = [row[name] for row in rows]
-        elif bind.value is not None and bind.callable is None:
-            values = [bind.value] * len(rows)
-        else:
-            raise ValueError(f"_executemany: rows give no value for {name!r}")
-        if process is not None:
-            values = _processed(values, process)
-        columns.append(values)
-    params: list[Any] = list(zip(*columns, strict=True))
-    if not compiled.positional:
-        params = [dict(zip(names, p, strict=True)) for p in params]
-    return int(conn.exec_driver_sql(compiled.string, params).rowcount)
-
-
-def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
-    """``process`` applied to each value; the same object as the one before (e.g. ``now``
-    in every row) is not processed again."""
-    out: list[Any] = []
-    last: Any = object()
-    done: Any = None
-    for v in values:
-        if v is not last:
-            last, done = v, process(v)
-        out.append(done)
-    return out
+    return int(conn.execute(stmt, rows).rowcount)
 
 
 def _take_steps(

@@ -26,13 +26,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def json_text(value: Any) -> str:
-    """The text a JSON column stores for ``value``: pydantic-core's serializer, ~4x
-    faster than ``json.dumps`` (an order write stores two audit snapshots of ~35 keys:
-    ~14 µs with ``json.dumps``). Compact and UTF-8 (``json.dumps`` escapes non-ASCII),
-    NaN and infinities as ``json.dumps`` writes them; read back with ``json.loads`` as
-    before. Datetimes, decimals and enums, which ``json.dumps`` refuses, are written
-    as pydantic writes them (the services store JSON values: ``to_jsonable``); any
-    other object raises ``ValueError``, naming its type."""
+    """The text a JSON column stores for ``value``, by pydantic-core's serializer.
+
+    Compact UTF-8 (``json.dumps`` escapes non-ASCII, which would make Chinese text
+    unreadable in the database), NaN and infinities as ``json.dumps`` writes them; read
+    back with ``json.loads``. Datetimes, decimals and enums are written as pydantic
+    writes them; any other object raises ``ValueError`` naming its type."""
     try:
         return pydantic_core.to_json(value).decode()
     except pydantic_core.PydanticSerializationError as err:
@@ -56,11 +55,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("pool_size", 40)
             kwargs.setdefault("max_overflow", -1)
             # Hand out the connection given back last: SQLite keeps its page cache per
-            # connection and drops all of it when it finds the file changed by another
-            # one. Handed out in turn (the pool's default), two connections of a server
-            # process (the requests' and the outbox's) each found the other's last
-            # commit, and every request read its pages anew: ~60-130 µs more per request
-            # (bench/api_writes.py, one worker: updates 0.89 -> 0.84 ms of CPU each).
+            # connection and drops it when another connection changed the file, so
+            # reusing the same connection keeps its cache warm.
             kwargs.setdefault("pool_use_lifo", True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -1,4 +1,4 @@
-"""Write units on one SQLite file queue on its writer lock (services.base), across
+"""Write units on one SQLite file queue on its writer lock (storage.writer_lock), across
 threads and processes: nothing fails or is lost, a waiting writer goes on as soon as the
 holder commits, rolls back or dies."""
 
@@ -24,12 +24,13 @@ from tests.services.writer_support import (
     team_names,
     writer,
 )
-from touchpoint.services import base
-from touchpoint.services.base import Actor, _writer_lock, write
+from touchpoint.services.base import Actor, write
 from touchpoint.services.errors import BusyError
+from touchpoint.storage import writer_lock as writer_lock_module
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
 from touchpoint.storage.models import AuditEntry, Team
+from touchpoint.storage.writer_lock import writer_lock
 
 
 @pytest.fixture
@@ -114,8 +115,7 @@ def test_one_lock_per_file_however_it_is_named(tmp_path: Path, url: str) -> None
     (tmp_path / "sub").mkdir()
     engines = [make_engine(url), make_engine(other_name)]
     try:
-        with make_session_factory(engines[0])() as a, make_session_factory(engines[1])() as b:
-            assert _writer_lock(a) is _writer_lock(b)
+        assert writer_lock(engines[0]) is writer_lock(engines[1])
     finally:
         for engine in engines:
             engine.dispose()
@@ -124,7 +124,7 @@ def test_one_lock_per_file_however_it_is_named(tmp_path: Path, url: str) -> None
 def test_a_writer_waits_at_most_the_busy_timeout(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     holder = start_holder(url, "long", 2)
     try:
-        monkeypatch.setattr(base, "_WAIT_SECONDS", 0.3)
+        monkeypatch.setattr(writer_lock_module, "WAIT_SECONDS", 0.3)
         started = time.monotonic()
         with pytest.raises(BusyError, match="nothing was written"):
             add_team(url, "gave up")
@@ -162,10 +162,9 @@ def test_a_child_forked_while_a_thread_holds_the_lock_has_a_lock_of_its_own(url:
         # child takes the lock alone: it must wait for the parent, then get it.
         code = 2
         try:
-            base._WAIT_SECONDS = 5
+            writer_lock_module.WAIT_SECONDS = 5
             engine = make_engine(url)
-            with make_session_factory(engine)() as session:
-                lock = _writer_lock(session)
+            lock = writer_lock(engine)
             lock.acquire()
             os.write(write_end, repr(time.monotonic()).encode())
             lock.release()
@@ -209,7 +208,7 @@ def test_a_call_that_must_not_block_gives_way_instead_of_waiting(url: str) -> No
     holder = start_holder(url, "long", 1.5)
     try:
         started = time.monotonic()
-        with pytest.raises(base.WouldWait), base.not_waiting():
+        with pytest.raises(writer_lock_module.WouldWait), writer_lock_module.not_waiting():
             add_team(url, "impatient")
         assert time.monotonic() - started < 0.5
         add_team(url, "patient")  # run again where it may wait: after the holder
@@ -222,7 +221,7 @@ def test_a_call_that_must_not_block_gives_way_instead_of_waiting(url: str) -> No
 def test_after_a_committed_unit_the_call_waits_its_turn(url: str) -> None:
     # Running the call again would write its first unit twice: a later unit waits.
     holders: list[multiprocessing.process.BaseProcess] = []
-    with base.not_waiting():
+    with writer_lock_module.not_waiting():
         add_team(url, "first")
         holders.append(start_holder(url, "between", 0.5))
         started = time.monotonic()

@@ -1,0 +1,48 @@
+"""Rows and values as JSON, for audit snapshots and webhook payloads."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from touchpoint.storage.models import Base
+from touchpoint.storage.rows import column_keys, column_values
+
+__all__ = ["snapshot", "snapshot_values", "to_jsonable"]
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn datetimes, enums, decimals and dataclasses into JSON values."""
+    if type(value) in _JSON_SCALARS:
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
+    """Column values of ``row`` as JSON (for audit before/after); secrets left out."""
+    return snapshot_values(type(row), column_values(row), exclude=exclude)
+
+
+def snapshot_values(
+    model: type[Base], values: dict[str, Any], *, exclude: tuple[str, ...] = ("password_hash",)
+) -> dict[str, Any]:
+    """What :func:`snapshot` gives for a row of ``model`` with these column ``values``
+    (every column must be there), without building the row."""
+    return {key: to_jsonable(values[key]) for key in column_keys(model) if key not in exclude}
