@@ -187,9 +187,33 @@ def test_progress_callback_reaches_one(tmp_path: Path) -> None:
 
     seen: list[float] = []
     con = ibis.duckdb.connect()
-    import pyarrow as pa
-
-    table = ibis.memtable(pa.table({"x": list(range(1000))}))
+    con.raw_sql("CREATE TABLE numbers AS SELECT range AS x FROM range(1000)")
+    table = ibis.table({"x": "int64"}, name="numbers")
     rows = fetch_rows(con, table.aggregate(s=table.x.sum()), "<memory>", seen.append)
     assert rows == [{"s": 499500}]
     assert seen and seen[-1] == 1.0 and all(0.0 <= v <= 1.0 for v in seen)
+
+
+def test_memtable_runs_through_public_execution(tmp_path: Path) -> None:
+    """An expression over an in-memory table runs (and reports progress) on DuckDB."""
+    import ibis
+    import pyarrow as pa
+
+    seen: list[float] = []
+    table = ibis.memtable(pa.table({"x": list(range(1000))}))
+    rows = fetch_rows(
+        ibis.duckdb.connect(), table.aggregate(s=table.x.sum()), "<memory>", seen.append
+    )
+    assert rows == [{"s": 499500}]
+    assert seen == [1.0]
+
+
+def test_unbound_ibis_table_opens_on_the_default_backend() -> None:
+    """A memtable bound to no backend is read by Ibis's default backend."""
+    import ibis
+    import pyarrow as pa
+
+    answers = {"C1": [7.0, 9.0, 4.0], "C2": [8.0, 6.0, 10.0]}
+    expected = csi(pa.table(answers), ["C1", "C2"], (1, 10), [2, 1]).to_dict()
+    unbound = csi(ibis.memtable(pa.table(answers)), ["C1", "C2"], (1, 10), [2, 1]).to_dict()
+    assert unbound == expected

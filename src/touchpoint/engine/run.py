@@ -4,7 +4,7 @@ On DuckDB and PySpark the SQL that Ibis compiles is run on the backend's own
 connection or session: this skips Ibis's pandas-based result conversion
 (pandas costs ~0.25 s to import, which matters for a CLI that answers in about
 a second) and lets us poll DuckDB's query progress for the progress bar.
-Other backends go through ``to_pyarrow``.
+Other backends, and expressions over in-memory tables, go through ``to_pyarrow``.
 """
 
 from __future__ import annotations
@@ -35,12 +35,14 @@ def fetch_rows(
 def _fetch(backend: Any, expr: Any, label: str, progress: Progress | None) -> list[dict[str, Any]]:
     try:
         name = getattr(backend, "name", "")
-        if name not in ("duckdb", "pyspark"):
-            return list(backend.to_pyarrow(expr).to_pylist())
-        # In-memory tables (memtables) are registered by the backend's own hook.
-        hook = getattr(backend, "_run_pre_execute_hooks", None)
-        if hook is not None:
-            hook(expr)
+        if name not in ("duckdb", "pyspark") or _has_memtables(expr):
+            # In-memory tables (memtables) are registered with the backend only
+            # by its own execution methods, so an expression over them runs
+            # through ``to_pyarrow``.
+            rows = list(backend.to_pyarrow(expr).to_pylist())
+            if progress is not None:
+                progress(1.0)
+            return rows
         sql = backend.compile(expr)
         if name == "pyspark":
             # Collect Spark rows directly: a one-row (or few-row) result needs no
@@ -51,6 +53,12 @@ def _fetch(backend: Any, expr: Any, label: str, progress: Progress | None) -> li
         raise
     except Exception as exc:  # the backends raise their own error types
         raise _read_error(label, exc) from exc
+
+
+def _has_memtables(expr: Any) -> bool:
+    import ibis.expr.operations as ops
+
+    return bool(expr.op().find(ops.InMemoryTable))
 
 
 def fetch_sql(

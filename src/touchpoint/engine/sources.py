@@ -44,6 +44,10 @@ class Source:
     DuckDB connection (``connection``, with the file as view ``view`` whose
     DESCRIBE rows are ``layout``); its Ibis backend and table are built only
     when first asked for, so a run whose SQL is cached never imports Ibis.
+
+    ``ibis_backend`` and ``ibis_table`` hold what :attr:`backend` and
+    :attr:`table` answer: given when the source is opened on an Ibis backend,
+    built on first use when it is opened on a plain DuckDB connection.
     """
 
     label: str
@@ -53,24 +57,24 @@ class Source:
     connection: Any = field(default=None, repr=False)
     view: str = ""
     layout: tuple[tuple[str, str], ...] = ()
-    _backend: Any = field(default=None, repr=False)
-    _table: Any = field(default=None, repr=False)
+    ibis_backend: Any = field(default=None, repr=False)
+    ibis_table: Any = field(default=None, repr=False)
 
     @property
     def backend(self) -> Any:
         """The Ibis backend (wrapping ``connection`` when there is one)."""
-        if self._backend is None:
+        if self.ibis_backend is None:
             import ibis
 
-            self._backend = ibis.duckdb.from_connection(self.connection)
-        return self._backend
+            self.ibis_backend = ibis.duckdb.from_connection(self.connection)
+        return self.ibis_backend
 
     @property
     def table(self) -> Any:
         """The Ibis table of the source."""
-        if self._table is None:
-            self._table = _described_table(self.layout, self.view)
-        return self._table
+        if self.ibis_table is None:
+            self.ibis_table = _described_table(self.layout, self.view)
+        return self.ibis_table
 
     @property
     def columns(self) -> list[str]:
@@ -111,8 +115,8 @@ class Source:
                 kinds,
                 self.read_rows,
                 self.size_bytes,
-                _backend=self._backend,
-                _table=table,
+                ibis_backend=self.ibis_backend,
+                ibis_table=table,
             )
         types = dict(self.layout)
         layout = tuple(
@@ -133,7 +137,7 @@ class Source:
             connection=self.connection,
             view=PLAN_VIEW,
             layout=layout,
-            _backend=self._backend,
+            ibis_backend=self.ibis_backend,
         )
 
     def first_bad_cell(self, checks: Sequence[tuple[str, Scale]]) -> InputError:
@@ -244,7 +248,7 @@ def _open_path(path: Path, label: str, backend: Any) -> Source:
     name = f"touchpoint_source_{next(_names)}"
     if _is_duckdb(backend):
         source = _open_duckdb_file(path, label, suffix, backend.con, name)
-        source._backend = backend
+        source.ibis_backend = backend
         source.connection = None  # a caller's backend: no SQL cache
         return source
     try:
@@ -258,7 +262,9 @@ def _open_path(path: Path, label: str, backend: Any) -> Source:
         raise
     except Exception as exc:  # the backends raise their own error types
         raise InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
-    return Source(label, _kinds(table), reader, path.stat().st_size, _backend=backend, _table=table)
+    return Source(
+        label, _kinds(table), reader, path.stat().st_size, ibis_backend=backend, ibis_table=table
+    )
 
 
 def _describe(connection: Any, name: str) -> tuple[tuple[str, str], ...]:
@@ -321,17 +327,24 @@ def _open_arrow(data: Any, backend: Any, label: str = "<DataFrame>", size: int =
     else:
         table = ibis.memtable(data, name=name)
     return Source(
-        label, _kinds(table), _arrow_rows(data), size or data.nbytes, _backend=backend, _table=table
+        label,
+        _kinds(table),
+        _arrow_rows(data),
+        size or data.nbytes,
+        ibis_backend=backend,
+        ibis_table=table,
     )
 
 
 def _open_ibis(table: Any) -> Source:
-    backend = table._find_backend()
+    # The backend the table is bound to (the default backend for an unbound
+    # in-memory table).
+    backend = table.get_backend()
 
     def rows(columns: Sequence[str]) -> Iterator[tuple[int, list[object]]]:
         return _arrow_rows(backend.to_pyarrow(table.select(*columns)))(columns)
 
-    return Source("<table>", _kinds(table), rows, _backend=backend, _table=table)
+    return Source("<table>", _kinds(table), rows, ibis_backend=backend, ibis_table=table)
 
 
 def _arrow_rows(data: Any) -> RowReader:
