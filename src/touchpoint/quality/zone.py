@@ -14,7 +14,13 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from touchpoint.quality._arrays import as_float_matrix, as_float_vector, mean_or_none, ratio_or_none
+from touchpoint.quality._arrays import (
+    FloatArray,
+    as_float_matrix,
+    as_float_vector,
+    mean_or_none,
+    ratio_or_none,
+)
 from touchpoint.quality.servqual import SERVQUAL_ITEMS, dimension_of_item
 
 __all__ = [
@@ -110,6 +116,74 @@ def _difference(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
+@dataclass(frozen=True)
+class _ZoneSums:
+    """Per item (in item order), the three answer sums and the three position counts
+    over the respondents with a complete answer triple: what :func:`zone_from_sums`
+    divides by each item's count."""
+
+    adequate: FloatArray
+    desired: FloatArray
+    perception: FloatArray
+    below: FloatArray
+    within: FloatArray
+    above: FloatArray
+
+
+def _item_zone(
+    number: int,
+    index: int,
+    count: float,
+    sums: _ZoneSums,
+    dimensions: Mapping[str, Sequence[int]],
+) -> ZoneItem:
+    """One item's zone from its ``count`` of complete triples and its entry ``index`` of
+    ``sums``: the three mean levels, MSA and MSS between them and the shares below,
+    within and above (all ``None`` when no respondent gave the item a complete triple)."""
+    adequate = ratio_or_none(float(sums.adequate[index]), count)
+    desired = ratio_or_none(float(sums.desired[index]), count)
+    perception = ratio_or_none(float(sums.perception[index]), count)
+    return ZoneItem(
+        item=number,
+        dimension=dimension_of_item(number, dimensions),
+        n=int(count),
+        adequate=adequate,
+        desired=desired,
+        perception=perception,
+        msa=_difference(perception, adequate),
+        mss=_difference(perception, desired),
+        share_below=ratio_or_none(float(sums.below[index]), count),
+        share_within=ratio_or_none(float(sums.within[index]), count),
+        share_above=ratio_or_none(float(sums.above[index]), count),
+    )
+
+
+def _dimension_zones(
+    items: Sequence[ZoneItem], dimensions: Mapping[str, Sequence[int]]
+) -> tuple[ZoneDimension, ...]:
+    """Each dimension's values as the plain means of its items' values, so that every
+    item counts once however many respondents answered it, in ``dimensions`` order; an
+    item without a complete triple is left out of its dimension's means."""
+    by_number = {item.item: item for item in items}
+    rows: list[ZoneDimension] = []
+    for dimension, members_in in dimensions.items():
+        members = [by_number[i] for i in members_in]
+        rows.append(
+            ZoneDimension(
+                dimension=dimension,
+                adequate=mean_or_none(m.adequate for m in members),
+                desired=mean_or_none(m.desired for m in members),
+                perception=mean_or_none(m.perception for m in members),
+                msa=mean_or_none(m.msa for m in members),
+                mss=mean_or_none(m.mss for m in members),
+                share_below=mean_or_none(m.share_below for m in members),
+                share_within=mean_or_none(m.share_within for m in members),
+                share_above=mean_or_none(m.share_above for m in members),
+            )
+        )
+    return tuple(rows)
+
+
 def zone_from_sums(
     n: npt.ArrayLike,
     sum_adequate: npt.ArrayLike,
@@ -160,58 +234,21 @@ def zone_from_sums(
     numbers = sorted(i for members in dimensions.values() for i in members)
     k = len(numbers)
     counts = as_float_vector(n, "n", k)
-    vectors = {
-        name: as_float_vector(values, name, k)
-        for name, values in (
-            ("sum_adequate", sum_adequate),
-            ("sum_desired", sum_desired),
-            ("sum_perception", sum_perception),
-            ("n_below", n_below),
-            ("n_within", n_within),
-            ("n_above", n_above),
-        )
-    }
+    sums = _ZoneSums(
+        adequate=as_float_vector(sum_adequate, "sum_adequate", k),
+        desired=as_float_vector(sum_desired, "sum_desired", k),
+        perception=as_float_vector(sum_perception, "sum_perception", k),
+        below=as_float_vector(n_below, "n_below", k),
+        within=as_float_vector(n_within, "n_within", k),
+        above=as_float_vector(n_above, "n_above", k),
+    )
     if np.any(counts < 0):
         raise ValueError("item counts must be non-negative")
-    items: list[ZoneItem] = []
-    for index, number in enumerate(numbers):
-        count = float(counts[index])
-        adequate = ratio_or_none(float(vectors["sum_adequate"][index]), count)
-        desired = ratio_or_none(float(vectors["sum_desired"][index]), count)
-        perception = ratio_or_none(float(vectors["sum_perception"][index]), count)
-        items.append(
-            ZoneItem(
-                item=number,
-                dimension=dimension_of_item(number, dimensions),
-                n=int(count),
-                adequate=adequate,
-                desired=desired,
-                perception=perception,
-                msa=_difference(perception, adequate),
-                mss=_difference(perception, desired),
-                share_below=ratio_or_none(float(vectors["n_below"][index]), count),
-                share_within=ratio_or_none(float(vectors["n_within"][index]), count),
-                share_above=ratio_or_none(float(vectors["n_above"][index]), count),
-            )
-        )
-    by_number = {item.item: item for item in items}
-    rows: list[ZoneDimension] = []
-    for dimension, members_in in dimensions.items():
-        members = [by_number[i] for i in members_in]
-        rows.append(
-            ZoneDimension(
-                dimension=dimension,
-                adequate=mean_or_none(m.adequate for m in members),
-                desired=mean_or_none(m.desired for m in members),
-                perception=mean_or_none(m.perception for m in members),
-                msa=mean_or_none(m.msa for m in members),
-                mss=mean_or_none(m.mss for m in members),
-                share_below=mean_or_none(m.share_below for m in members),
-                share_within=mean_or_none(m.share_within for m in members),
-                share_above=mean_or_none(m.share_above for m in members),
-            )
-        )
-    return ZoneOfTolerance(items=tuple(items), dimensions=tuple(rows))
+    items = tuple(
+        _item_zone(number, index, float(counts[index]), sums, dimensions)
+        for index, number in enumerate(numbers)
+    )
+    return ZoneOfTolerance(items=items, dimensions=_dimension_zones(items, dimensions))
 
 
 def zone_of_tolerance(
