@@ -51,7 +51,7 @@ from sqlalchemy import func, select
 from touchpoint.domain.calendar import NEVER
 from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import NO_INSTANT, EventType, OrderStatus, Timelines, replay_many
-from touchpoint.services import sla_admin
+from touchpoint.services import escalation_sweep
 from touchpoint.services.auth import TeamDraft, UserDraft, create_team, create_user
 from touchpoint.services.base import Actor, write
 from touchpoint.services.errors import BusyError
@@ -337,7 +337,7 @@ class _Phases:
         setattr(module, name, timed)
 
     def wrap_write(self) -> None:
-        inner = getattr(sla_admin, "write")  # noqa: B009 (the module's import of base.write)
+        inner = getattr(escalation_sweep, "write")  # noqa: B009 (the module's import of base.write)
 
         @contextmanager
         def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -348,7 +348,7 @@ class _Phases:
             finally:
                 self.seconds["write"] += time.perf_counter() - t
 
-        setattr(sla_admin, "write", timed)  # noqa: B010 (replaced for the timing run)
+        setattr(escalation_sweep, "write", timed)  # noqa: B010 (replaced for the timing run)
 
     def reset(self) -> None:
         for k in self.seconds:
@@ -458,8 +458,8 @@ def main() -> None:
     phases = _Phases()
     phases.wrap(sla_batch, "replay_many", "replay")  # as replay_batches calls it
     phases.wrap(Timelines, "from_columns", "replay")
-    phases.wrap(sla_admin, "_candidates", "plan")
-    phases.wrap(sla_admin, "_not_taken", "plan")
+    phases.wrap(escalation_sweep, "due_steps", "plan")
+    phases.wrap(escalation_sweep, "not_taken", "plan")
     phases.wrap_write()
     every = timedelta(minutes=args.every)
     with tempfile.TemporaryDirectory(prefix="touchpoint-sweep-") as tmp:

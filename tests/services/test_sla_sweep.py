@@ -112,24 +112,24 @@ def test_bulk_reports_and_sweep_equal_per_order_replay(db: Database) -> None:
         assert stepped > 0
 
 
-def test_is_in_matches_row_membership_with_and_without_packing() -> None:
+def test_rows_in_matches_row_membership_with_and_without_packing() -> None:
     import numpy as np
 
-    from touchpoint.services.sla_admin import _is_in
+    from touchpoint.services.escalation_plan import rows_in
 
     rng = np.random.default_rng(5)
     among = rng.integers(0, 50, size=(200, 4)).astype(np.int64)
     rows = np.concatenate([among[:60], rng.integers(0, 50, size=(100, 4))])
     expected = np.array([any((r == a).all() for a in among) for r in rows])
-    assert (_is_in(rows, among) == expected).all()
+    assert (rows_in(rows, among) == expected).all()
     wide = rows.copy()
     wide[:, 3] += 2**61  # spans too wide to pack: compared as opaque keys
     wide_among = among.copy()
     wide_among[:, 3] += 2**61
     wide_among[0, 3] = 0
     expected_wide = np.array([any((r == a).all() for a in wide_among) for r in wide])
-    assert (_is_in(wide, wide_among) == expected_wide).all()
-    assert not _is_in(rows, among[:0]).any()
+    assert (rows_in(wide, wide_among) == expected_wide).all()
+    assert not rows_in(rows, among[:0]).any()
 
 
 def test_fetch_int_columns_equals_plain_rows(db: Database) -> None:

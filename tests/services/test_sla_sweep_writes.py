@@ -19,9 +19,11 @@ from tests.services.support import customer, order, people, policy
 from tests.storage.support import BACKENDS, T0, Database, open_database
 from touchpoint.domain.calendar import to_epoch_seconds
 from touchpoint.domain.roles import Role
-from touchpoint.services import sla_admin
+from touchpoint.services import escalation_plan, escalation_sweep, sla_admin
 from touchpoint.services.auth import TeamDraft, create_team
 from touchpoint.services.base import Actor
+from touchpoint.services.escalation_steps import executemany
+from touchpoint.services.escalation_sweep import write_parts
 from touchpoint.services.notify import create_webhook
 from touchpoint.services.sla_admin import escalate_due
 from touchpoint.services.sla_clock import sla_reports
@@ -218,7 +220,7 @@ def test_each_order_remembers_the_steps_taken_for_its_current_due_instants(
 def test_steps_missing_from_memory_are_found_in_the_escalation_rows(
     db: Database, lookup_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sla_admin, "_LOOKUP_LIMIT", lookup_limit)
+    monkeypatch.setattr(escalation_plan, "LOOKUP_LIMIT", lookup_limit)
     with db.factory() as s:
         sup, ids = _minute_apart_orders(db, s, 3)
         first = escalate_due(s, sup, now=T0 + timedelta(minutes=70))
@@ -264,7 +266,7 @@ def test_executemany_stores_what_execute_stores(db: Database) -> None:
             for target in ("first_response", "resolution")
         ]
         conn = s.connection()
-        sla_admin._executemany(conn, insert(Escalation.__table__), rows[:1])
+        conn.execute(insert(Escalation.__table__), rows[:1])
         conn.execute(insert(Escalation.__table__), rows[1:])
         stored = conn.execute(
             select(Escalation.due_at, Escalation.at)
@@ -283,7 +285,7 @@ def test_executemany_stores_what_execute_stores(db: Database) -> None:
         s.rollback()
         table = WorkOrder.__table__
         v0 = o.version
-        written = sla_admin._executemany(
+        written = executemany(
             s.connection(),
             update(table)
             .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
@@ -303,7 +305,7 @@ def test_executemany_stores_what_execute_stores(db: Database) -> None:
 def test_a_catch_up_sweep_writes_in_parts(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     # A sweep over a large backlog commits a part at a time (SQLite's one writer lock is
     # freed in between), each with its audit row; all steps are taken once, in order.
-    monkeypatch.setattr(sla_admin, "_WRITE_PART_ORDERS", 2)
+    monkeypatch.setattr(escalation_sweep, "WRITE_PART_ORDERS", 2)
     with db.factory() as s:
         sup, ids = _minute_apart_orders(db, s, 5)
         summary = escalate_due(s, sup, now=T0 + timedelta(minutes=70))
@@ -321,17 +323,14 @@ def test_a_catch_up_sweep_writes_in_parts(db: Database, monkeypatch: pytest.Monk
         assert again.steps == []
 
 
-def test_write_parts_split_steps_and_cache_rows_by_order(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(sla_admin, "_WRITE_PART_ORDERS", 3)
+def test_write_parts_split_steps_and_cache_rows_by_order() -> None:
     steps = np.array([[0, 0, 1, 9], [0, 2, 1, 9], [3, 0, 0, 9], [7, 2, 1, 9]], dtype=np.int64)
     cache = np.array([1, 2, 5, 8, 9], dtype=np.int64)
-    parts = sla_admin._write_parts(steps, cache)
+    parts = write_parts(steps, cache, 3)
     assert [(p[:, 0].tolist(), c.tolist()) for p, c in parts] == [
         ([0, 0], [1, 2]),  # orders 0, 1, 2
         ([3, 7], [5]),  # orders 3, 5, 7
         ([], [8, 9]),
     ]
-    whole = sla_admin._write_parts(steps[:2], cache[:2])  # orders 0, 1, 2: one part
+    whole = write_parts(steps[:2], cache[:2], 3)  # orders 0, 1, 2: one part
     assert [(p[:, 0].tolist(), c.tolist()) for p, c in whole] == [([0, 0], [1, 2])]
