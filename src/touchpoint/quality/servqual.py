@@ -279,6 +279,49 @@ def weighted_score(
     return total
 
 
+def _item_gap(
+    number: int,
+    count: float,
+    sum_expectation: float,
+    sum_perception: float,
+    dimensions: Mapping[str, Sequence[int]],
+) -> ItemGap:
+    """One item's mean expectation, mean perception and gap ``P − E`` over the ``count``
+    respondents who answered both (all ``None`` when nobody did)."""
+    expectation = ratio_or_none(sum_expectation, count)
+    perception = ratio_or_none(sum_perception, count)
+    gap = None if expectation is None or perception is None else perception - expectation
+    return ItemGap(
+        item=number,
+        dimension=dimension_of_item(number, dimensions),
+        n=int(count),
+        expectation=expectation,
+        perception=perception,
+        gap=gap,
+    )
+
+
+def _dimension_gaps(
+    items: Sequence[ItemGap], dimensions: Mapping[str, Sequence[int]]
+) -> tuple[DimensionGap, ...]:
+    """Each dimension's expectation, perception and gap as the plain means of its items'
+    values, so that every item counts once however many respondents answered it, in
+    ``dimensions`` order; an item nobody answered is left out of the means."""
+    by_number = {item.item: item for item in items}
+    rows: list[DimensionGap] = []
+    for dimension, numbers_in in dimensions.items():
+        members = [by_number[i] for i in numbers_in]
+        rows.append(
+            DimensionGap(
+                dimension=dimension,
+                expectation=mean_or_none(m.expectation for m in members),
+                perception=mean_or_none(m.perception for m in members),
+                gap=mean_or_none(m.gap for m in members),
+            )
+        )
+    return tuple(rows)
+
+
 def servqual_from_sums(
     n: npt.ArrayLike,
     sum_expectation: npt.ArrayLike,
@@ -335,42 +378,21 @@ def servqual_from_sums(
     sums_p = as_float_vector(sum_perception, "sum_perception", len(numbers))
     if np.any(counts < 0):
         raise ValueError("item counts must be non-negative")
-    items: list[ItemGap] = []
-    for index, number in enumerate(numbers):
-        count = float(counts[index])
-        expectation = ratio_or_none(float(sums_e[index]), count)
-        perception = ratio_or_none(float(sums_p[index]), count)
-        gap = None if expectation is None or perception is None else perception - expectation
-        items.append(
-            ItemGap(
-                item=number,
-                dimension=dimension_of_item(number, dimensions),
-                n=int(count),
-                expectation=expectation,
-                perception=perception,
-                gap=gap,
-            )
+    items = tuple(
+        _item_gap(
+            number, float(counts[index]), float(sums_e[index]), float(sums_p[index]), dimensions
         )
-    by_number = {item.item: item for item in items}
-    dimension_rows: list[DimensionGap] = []
-    for dimension, numbers_in in dimensions.items():
-        members = [by_number[i] for i in numbers_in]
-        dimension_rows.append(
-            DimensionGap(
-                dimension=dimension,
-                expectation=mean_or_none(m.expectation for m in members),
-                perception=mean_or_none(m.perception for m in members),
-                gap=mean_or_none(m.gap for m in members),
-            )
-        )
+        for index, number in enumerate(numbers)
+    )
+    dimension_rows = _dimension_gaps(items, dimensions)
     gaps = [d.gap for d in dimension_rows]
     unweighted = None if any(g is None for g in gaps) else mean_or_none(gaps)
     weighted = None
     if weights is not None:
         weighted = weighted_score({d.dimension: d.gap for d in dimension_rows}, weights)
     return ServqualScores(
-        items=tuple(items),
-        dimensions=tuple(dimension_rows),
+        items=items,
+        dimensions=dimension_rows,
         unweighted=unweighted,
         weighted=weighted,
         weights=None if weights is None else dict(weights),
