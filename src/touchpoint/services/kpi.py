@@ -139,24 +139,39 @@ def kpi_board(
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise DomainError(f"tz: {tz!r} is not a known time zone") from None
-    at = min(end, now)
     period = visible_orders(actor).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
     orders = list(session.scalars(period.order_by(WorkOrder.id)))
+    facts = _order_facts(session, orders, period, at=min(end, now))
+    rows = _group_rows(session, orders, facts, group_by)
+    backlog, breached = _backlog_now(session, actor)
+    opened, still_open = _incident_counts(session, start, end)
+    return KpiBoard(
+        start=start,
+        end=end,
+        group_by=group_by,
+        overall=summarise(facts.values()),
+        rows=rows,
+        backlog_now=backlog,
+        breached_now=breached,
+        incidents_opened=opened,
+        incidents_open=still_open,
+        hostile=_hostile_loads(session, start, end, zone),
+    )
+
+
+def _order_facts(
+    session: Session, orders: list[WorkOrder], period: Select[WorkOrder], *, at: datetime
+) -> dict[int, OrderFacts]:
+    """Each order's KPI facts by id: its SLA report replayed at ``at``, its customer's
+    follow-up messages and whether it was transferred (both read for all of ``period``
+    in one query each, and only when it has orders)."""
     reports = sla_reports(session, orders, now=at)
     follow: dict[int, int] = {}
     moves: dict[int, list[Assignment]] = {}
     if orders:
-        for oid, n in session.execute(
-            select(WorkOrderEvent.work_order_id, func.count())
-            .where(
-                WorkOrderEvent.work_order_id.in_(period.with_only_columns(WorkOrder.id)),
-                WorkOrderEvent.type == "customer_message",
-            )
-            .group_by(WorkOrderEvent.work_order_id)
-        ):
-            follow[oid] = int(n)
+        follow = _customer_messages(session, period)
         moves = _assignments(session, period)
-    facts = {
+    return {
         o.id: _facts(
             o,
             reports[o.id],
@@ -165,15 +180,46 @@ def kpi_board(
         )
         for o in orders
     }
+
+
+def _customer_messages(session: Session, period: Select[WorkOrder]) -> dict[int, int]:
+    """How many customer messages each order in ``period`` holds (orders without one are
+    absent): a customer who has to write again was not helped at first contact."""
+    follow: dict[int, int] = {}
+    for oid, n in session.execute(
+        select(WorkOrderEvent.work_order_id, func.count())
+        .where(
+            WorkOrderEvent.work_order_id.in_(period.with_only_columns(WorkOrder.id)),
+            WorkOrderEvent.type == "customer_message",
+        )
+        .group_by(WorkOrderEvent.work_order_id)
+    ):
+        follow[oid] = int(n)
+    return follow
+
+
+def _group_rows(
+    session: Session,
+    orders: list[WorkOrder],
+    facts: dict[int, OrderFacts],
+    group_by: GroupBy,
+) -> list[KpiRow]:
+    """One row per team or per current assignee, ordered by id with the orders of no
+    team / no assignee last (labelled "—")."""
     groups: dict[int | None, list[OrderFacts]] = {}
     for o in orders:
         key = o.team_id if group_by is GroupBy.TEAM else o.assignee_id
         groups.setdefault(key, []).append(facts[o.id])
     labels = _labels(session, group_by)
-    rows = [
+    return [
         KpiRow(k, labels.get(k, "—") if k is not None else "—", summarise(v))
         for k, v in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
     ]
+
+
+def _backlog_now(session: Session, actor: Actor) -> tuple[int, int]:
+    """The orders the actor sees that are still open now, and how many of them have
+    breached an SLA target: the desk's state today, whatever the board's period."""
     done = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
     backlog = session.scalar(
         visible_orders(actor).where(WorkOrder.status.not_in(done)).with_only_columns(func.count())
@@ -183,6 +229,11 @@ def kpi_board(
         .where(WorkOrder.status.not_in(done), WorkOrder.sla_breached.is_(True))
         .with_only_columns(func.count())
     )
+    return int(backlog or 0), int(breached or 0)
+
+
+def _incident_counts(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """Mass incidents opened in ``[start, end)``, and those open now."""
     opened = session.scalar(
         select(func.count())
         .select_from(Incident)
@@ -191,6 +242,15 @@ def kpi_board(
     still_open = session.scalar(
         select(func.count()).select_from(Incident).where(Incident.status == "open")
     )
+    return int(opened or 0), int(still_open or 0)
+
+
+def _hostile_loads(
+    session: Session, start: datetime, end: datetime, zone: ZoneInfo
+) -> list[HostileLoad]:
+    """Hostile contacts in ``[start, end)`` per agent and shift, the shift read on the
+    desk's local clock ``zone``: the emotional-labour load a supervisor spreads out.
+    Heaviest first, then by agent id."""
     hostile: dict[tuple[int | None, Shift], int] = {}
     for agent_id, contact_at in session.execute(
         select(Contact.agent_id, Contact.at).where(
@@ -200,22 +260,10 @@ def kpi_board(
         hkey = (agent_id, shift_of(contact_at.astimezone(zone)))
         hostile[hkey] = hostile.get(hkey, 0) + 1
     names = _labels(session, GroupBy.AGENT)
-    loads = [
+    return [
         HostileLoad(a, names.get(a, "—") if a is not None else "—", s, n)
         for (a, s), n in sorted(hostile.items(), key=lambda kv: (-kv[1], kv[0][0] or 0))
     ]
-    return KpiBoard(
-        start=start,
-        end=end,
-        group_by=group_by,
-        overall=summarise(facts.values()),
-        rows=rows,
-        backlog_now=int(backlog or 0),
-        breached_now=int(breached or 0),
-        incidents_opened=int(opened or 0),
-        incidents_open=int(still_open or 0),
-        hostile=loads,
-    )
 
 
 def _assignments(session: Session, period: Select[WorkOrder]) -> dict[int, list[Assignment]]:
