@@ -15,6 +15,7 @@ from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import (
     Actor,
     AfterCommit,
+    WriteUnit,
     check_version,
     get_or_404,
     require,
@@ -154,56 +155,8 @@ def resolve_incident(
         inc.status = IncidentStatus.RESOLVED.value
         inc.resolved_at = now
         inc.resolution_note = note.strip()
-        orders = list(
-            session.scalars(
-                select(WorkOrder).where(WorkOrder.incident_id == inc.id).order_by(WorkOrder.id)
-            )
-        )
-        resolved: list[int] = []
-        customers: set[int] = set()
-        for order in orders:
-            customers.add(order.customer_id)
-            if not WorkOrderStatus(order.status).is_open:
-                continue
-            add_event(
-                session,
-                order,
-                "agent_reply",
-                at=now,
-                actor_id=actor.user_id,
-                body=note.strip(),
-                tag="incident_notice",
-            )
-            apply_transition(
-                session,
-                actor,
-                order,
-                WorkOrderStatus.RESOLVED,
-                now,
-                f"resolved with incident #{inc.id}",
-            )
-            order.updated_at = now
-            resolved.append(order.id)
-        contact_customers = session.scalars(
-            select(Contact.customer_id).where(Contact.incident_id == inc.id)
-        ).all()
-        customers.update(contact_customers)
-        session.flush()
-        reports = sla_reports(session, orders, now=now)
-        for order in orders:
-            refresh_sla_cache(order, reports[order.id])
-        emails = session.execute(
-            select(CustomerIdentity.customer_id, CustomerIdentity.value).where(
-                CustomerIdentity.customer_id.in_(sorted(customers)),
-                CustomerIdentity.kind == IdentityKind.EMAIL.value,
-            )
-        ).all()
-        notified: set[int] = set()
-        for cid, address in emails:
-            if cid in notified:
-                continue
-            notified.add(cid)
-            unit.email(address, f"[{inc.title}] resolved", f"{inc.announcement}\n\n{note.strip()}")
+        resolved, customers = _resolve_linked_orders(session, actor, inc, note.strip(), now)
+        notified = _mail_customers(unit, inc, customers, note.strip())
         unit.audit(
             "incident",
             inc.id,
@@ -218,6 +171,70 @@ def resolve_incident(
             "incident.resolved", {"incident": snapshot(inc), "resolved_work_orders": resolved}
         )
     return _view(session, inc)
+
+
+def _resolve_linked_orders(
+    session: Session, actor: Actor, inc: Incident, note: str, now: datetime
+) -> tuple[list[int], set[int]]:
+    """Resolve the incident's open orders, each with the notice as an ``agent_reply``
+    before its ``resolved`` event, and refresh every linked order's SLA cache. The
+    orders resolved, and the customers of every linked order and contact."""
+    orders = list(
+        session.scalars(
+            select(WorkOrder).where(WorkOrder.incident_id == inc.id).order_by(WorkOrder.id)
+        )
+    )
+    resolved: list[int] = []
+    customers: set[int] = set()
+    for order in orders:
+        customers.add(order.customer_id)
+        if not WorkOrderStatus(order.status).is_open:
+            continue
+        add_event(
+            session,
+            order,
+            "agent_reply",
+            at=now,
+            actor_id=actor.user_id,
+            body=note,
+            tag="incident_notice",
+        )
+        apply_transition(
+            session,
+            actor,
+            order,
+            WorkOrderStatus.RESOLVED,
+            now,
+            f"resolved with incident #{inc.id}",
+        )
+        order.updated_at = now
+        resolved.append(order.id)
+    customers.update(
+        session.scalars(select(Contact.customer_id).where(Contact.incident_id == inc.id)).all()
+    )
+    session.flush()
+    reports = sla_reports(session, orders, now=now)
+    for order in orders:
+        refresh_sla_cache(order, reports[order.id])
+    return resolved, customers
+
+
+def _mail_customers(unit: WriteUnit, inc: Incident, customers: set[int], note: str) -> set[int]:
+    """E-mail each customer with an e-mail identity (one mail each, after commit); the
+    customers mailed."""
+    emails = unit.session.execute(
+        select(CustomerIdentity.customer_id, CustomerIdentity.value).where(
+            CustomerIdentity.customer_id.in_(sorted(customers)),
+            CustomerIdentity.kind == IdentityKind.EMAIL.value,
+        )
+    ).all()
+    notified: set[int] = set()
+    for cid, address in emails:
+        if cid in notified:
+            continue
+        notified.add(cid)
+        unit.email(address, f"[{inc.title}] resolved", f"{inc.announcement}\n\n{note}")
+    return notified
 
 
 def get_incident(session: Session, incident_id: int) -> IncidentView:

@@ -12,10 +12,18 @@ from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.errors import RuleViolation
 from touchpoint.domain.recovery import Cause5W1H, Compensation, RecoveryStep
 from touchpoint.domain.work_orders import WorkOrderType
-from touchpoint.services.base import Actor, AfterCommit, check_version, require, snapshot, write
+from touchpoint.services.base import (
+    Actor,
+    AfterCommit,
+    WriteUnit,
+    check_version,
+    require,
+    snapshot,
+    write,
+)
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
 from touchpoint.services.work_orders import add_event, load_visible
-from touchpoint.storage.models import Contact, CustomerIdentity, Recovery
+from touchpoint.storage.models import Contact, CustomerIdentity, Recovery, WorkOrder
 
 __all__ = ["RecoveryDraft", "get_recovery", "record_recovery"]
 
@@ -62,59 +70,9 @@ def record_recovery(
             session.add(rec)
         else:
             check_version("recovery", rec.id, rec.version, version)
-        rec.step = draft.step.value
-        if draft.cause is not None:
-            c = draft.cause
-            rec.cause = {
-                "what": c.what,
-                "why": c.why,
-                "who": c.who,
-                "where": c.where,
-                "when": c.when,
-                "how": c.how,
-            }
-        if draft.apology:
-            rec.apology = draft.apology
-        if draft.remedy:
-            rec.remedy = draft.remedy
-        if draft.compensation is not None:
-            rec.compensation_kind = draft.compensation.kind.value
-            rec.compensation_minor = draft.compensation.amount_minor
-        rec.updated_at = now
+        _apply_draft(rec, draft, now)
         if draft.notice.strip():
-            text = draft.notice.strip()
-            add_event(
-                session,
-                order,
-                "agent_reply",
-                at=now,
-                actor_id=actor.user_id,
-                body=text,
-                channel=order.channel,
-                tag="recovery_notice",
-            )
-            session.add(
-                Contact(
-                    customer_id=order.customer_id,
-                    channel=order.channel,
-                    direction="outbound",
-                    touchpoint="service_recovery",
-                    agent_id=actor.user_id,
-                    outcome="order_updated",
-                    summary=text,
-                    work_order_id=order.id,
-                    at=now,
-                )
-            )
-            for address in session.scalars(
-                select(CustomerIdentity.value)
-                .where(
-                    CustomerIdentity.customer_id == order.customer_id,
-                    CustomerIdentity.kind == IdentityKind.EMAIL.value,
-                )
-                .limit(1)
-            ):
-                unit.email(address, f"Your complaint #{order.id}: {draft.step.value}", text)
+            _send_notice(session, unit, order, draft, now)
         session.flush()
         refresh_sla_cache(order, sla_report(session, order, now=now))
         order.updated_at = now
@@ -122,6 +80,69 @@ def record_recovery(
         unit.audit("recovery", rec.id, before=before, after=snapshot(rec))
         unit.notify("work_order.recovery", {"work_order_id": order.id, "recovery": snapshot(rec)})
     return rec
+
+
+def _apply_draft(rec: Recovery, draft: RecoveryDraft, now: datetime) -> None:
+    """Set the recovery's step and what the draft gives (empty texts leave them)."""
+    rec.step = draft.step.value
+    if draft.cause is not None:
+        c = draft.cause
+        rec.cause = {
+            "what": c.what,
+            "why": c.why,
+            "who": c.who,
+            "where": c.where,
+            "when": c.when,
+            "how": c.how,
+        }
+    if draft.apology:
+        rec.apology = draft.apology
+    if draft.remedy:
+        rec.remedy = draft.remedy
+    if draft.compensation is not None:
+        rec.compensation_kind = draft.compensation.kind.value
+        rec.compensation_minor = draft.compensation.amount_minor
+    rec.updated_at = now
+
+
+def _send_notice(
+    session: Session, unit: WriteUnit, order: WorkOrder, draft: RecoveryDraft, now: datetime
+) -> None:
+    """Keep the customer informed: a reply on the timeline (tag ``recovery_notice``), a
+    contact on the contact card and an e-mail after commit."""
+    text = draft.notice.strip()
+    add_event(
+        session,
+        order,
+        "agent_reply",
+        at=now,
+        actor_id=unit.actor.user_id,
+        body=text,
+        channel=order.channel,
+        tag="recovery_notice",
+    )
+    session.add(
+        Contact(
+            customer_id=order.customer_id,
+            channel=order.channel,
+            direction="outbound",
+            touchpoint="service_recovery",
+            agent_id=unit.actor.user_id,
+            outcome="order_updated",
+            summary=text,
+            work_order_id=order.id,
+            at=now,
+        )
+    )
+    for address in session.scalars(
+        select(CustomerIdentity.value)
+        .where(
+            CustomerIdentity.customer_id == order.customer_id,
+            CustomerIdentity.kind == IdentityKind.EMAIL.value,
+        )
+        .limit(1)
+    ):
+        unit.email(address, f"Your complaint #{order.id}: {draft.step.value}", text)
 
 
 def get_recovery(session: Session, actor: Actor, order_id: int) -> Recovery | None:

@@ -397,30 +397,7 @@ def record_return_visit(
                 "justice: a complaint's return visit records outcome, process and treatment justice"
             )
         _apply_state(order, state_of(order).with_return_visit())
-        visit = ReturnVisit(
-            work_order_id=order.id,
-            agent_id=actor.user_id,
-            at=now,
-            satisfied=satisfied,
-            outcome_justice=justice.outcome if justice else None,
-            process_justice=justice.process if justice else None,
-            treatment_justice=justice.treatment if justice else None,
-            note=note,
-        )
-        session.add(visit)
-        session.add(
-            Contact(
-                customer_id=order.customer_id,
-                channel=Channel.HOTLINE.value,
-                direction=ContactDirection.OUTBOUND.value,
-                touchpoint="return_visit",
-                agent_id=actor.user_id,
-                outcome=ContactOutcome.ANSWERED.value,
-                summary=note[:2000],
-                work_order_id=order.id,
-                at=now,
-            )
-        )
+        visit = _return_visit(session, actor.user_id, order, satisfied, justice, note, now)
         add_event(
             session,
             order,
@@ -445,3 +422,40 @@ def record_return_visit(
             u, loaded, before, "work_order.return_visit", audited={"return_visit": snapshot(visit)}
         )
     return WorkOrderDetail(order, report)
+
+
+def _return_visit(
+    session: Session,
+    agent_id: int,
+    order: WorkOrder,
+    satisfied: bool,
+    justice: JusticeScores | None,
+    note: str,
+    now: datetime,
+) -> ReturnVisit:
+    """The return visit, and its outbound call on the customer's contact card."""
+    visit = ReturnVisit(
+        work_order_id=order.id,
+        agent_id=agent_id,
+        at=now,
+        satisfied=satisfied,
+        outcome_justice=justice.outcome if justice else None,
+        process_justice=justice.process if justice else None,
+        treatment_justice=justice.treatment if justice else None,
+        note=note,
+    )
+    session.add(visit)
+    session.add(
+        Contact(
+            customer_id=order.customer_id,
+            channel=Channel.HOTLINE.value,
+            direction=ContactDirection.OUTBOUND.value,
+            touchpoint="return_visit",
+            agent_id=agent_id,
+            outcome=ContactOutcome.ANSWERED.value,
+            summary=note[:2000],
+            work_order_id=order.id,
+            at=now,
+        )
+    )
+    return visit
