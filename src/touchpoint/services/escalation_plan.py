@@ -28,8 +28,8 @@ from touchpoint.storage.models import Escalation
 
 __all__ = [
     "CHUNK",
-    "LOOKUP_LIMIT",
     "LEVELS",
+    "LOOKUP_LIMIT",
     "TARGETS",
     "BoolArray",
     "Int64Array",
@@ -126,8 +126,8 @@ def _as_keys(rows: Int64Array) -> NDArray[np.void]:
 def rows_in(rows: Int64Array, among: Int64Array) -> BoolArray:
     """Which ``rows`` (order id, target, level, due) occur in ``among``.
 
-    When the values fit, each row becomes one int64 (``np.isin`` on integers is several
-    times faster than on opaque row keys); otherwise rows are compared as opaque keys.
+    When the values fit, each row becomes one int64 (``np.isin`` sorts integers, where
+    opaque row keys are compared byte by byte); otherwise rows are compared as keys.
     """
     if len(rows) == 0 or len(among) == 0:
         return np.zeros(len(rows), dtype=bool)
