@@ -188,6 +188,96 @@ def _instant(text: str) -> datetime:
     return at
 
 
+@dataclass(frozen=True, slots=True)
+class _LiveCustomers:
+    """The customers a transaction row may name: ids of customers not merged away, and
+    their identities as ``(kind, normalised value)`` → customer id."""
+
+    ids: set[int]
+    by_identity: dict[tuple[str, str], int]
+
+
+def _live_customers(session: Session) -> _LiveCustomers:
+    """Read every live customer and identity once, so that checking a file's rows asks
+    the database nothing more; where two live customers share an identity, the first
+    one read is kept."""
+    by_identity: dict[tuple[str, str], int] = {}
+    for cid, kind, norm in session.execute(
+        select(CustomerIdentity.customer_id, CustomerIdentity.kind, CustomerIdentity.normalised)
+        .join(Customer, Customer.id == CustomerIdentity.customer_id)
+        .where(Customer.merged_into_id.is_(None))
+    ):
+        by_identity.setdefault((kind, norm), cid)
+    ids = set(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
+    return _LiveCustomers(ids=ids, by_identity=by_identity)
+
+
+def _row_customer(
+    row: dict[str, str], i: int, customers: _LiveCustomers, problems: list[dict[str, Any]]
+) -> int | None:
+    """The customer of row ``i``: its ``customer_id`` when given, otherwise the customer
+    holding its ``account`` or else its ``phone`` (the first of the two that is filled
+    in decides). ``None``, with a problem noted, when the row names no live customer."""
+    raw_id = row.get("customer_id", "")
+    if raw_id:
+        if not raw_id.isdigit() or int(raw_id) not in customers.ids:
+            _problem(problems, i, "customer_id", raw_id, "no such customer")
+            return None
+        return int(raw_id)
+    for col in ("account", "phone"):
+        v = row.get(col, "")
+        if not v:
+            continue
+        try:
+            norm = Identity.of(IdentityKind(col), v).normalised
+        except DomainError as exc:
+            _problem(problems, i, col, v, str(exc))
+            return None
+        customer = customers.by_identity.get((col, norm))
+        if customer is None:
+            _problem(problems, i, col, v, "no customer has this identity")
+        return customer
+    _problem(problems, i, "customer_id", "", "give customer_id, account or phone")
+    return None
+
+
+def _row_transaction(
+    row: dict[str, str], i: int, customers: _LiveCustomers, problems: list[dict[str, Any]]
+) -> Transaction | None:
+    """Row ``i`` of a transactions file as a new :class:`Transaction`, every bad column
+    noted in ``problems``. ``None`` when its customer or instant is unusable; a row with
+    only other problems is still built, since ``problems`` rejects the file anyway."""
+    customer = _row_customer(row, i, customers, problems)
+    kind = row.get("kind", "")
+    if kind not in {k.value for k in TransactionKind}:
+        _problem(problems, i, "kind", kind, f"must be one of {[k.value for k in TransactionKind]}")
+    at: datetime | None = None
+    try:
+        at = _instant(row.get("at", ""))
+    except DomainError as exc:
+        _problem(problems, i, "at", row.get("at", ""), str(exc))
+    amount = 0
+    if row.get("amount", ""):
+        try:
+            amount = _amount_minor(row["amount"])
+        except DomainError as exc:
+            _problem(problems, i, "amount", row["amount"], str(exc))
+    currency = (row.get("currency") or "CNY").upper()
+    if len(currency) != 3 or not currency.isalpha():
+        _problem(problems, i, "currency", row.get("currency", ""), "not a three-letter code")
+    if customer is None or at is None:
+        return None
+    return Transaction(
+        customer_id=customer,
+        kind=kind,
+        at=at,
+        amount_minor=amount,
+        currency=currency,
+        reference=row.get("reference", ""),
+        description=row.get("description", ""),
+    )
+
+
 def import_transactions(
     session: Session, actor: Actor, content: bytes, filename: str, *, now: datetime
 ) -> ImportReport:
@@ -196,70 +286,12 @@ def import_transactions(
     require(actor, actor.role.can_supervise, "import transactions")
     rows = read_table(content, filename)
     problems = _unknown_columns(rows, TRANSACTION_COLUMNS)
-    ids_by_key: dict[tuple[str, str], int] = {}
-    for cid, kind, norm in session.execute(
-        select(CustomerIdentity.customer_id, CustomerIdentity.kind, CustomerIdentity.normalised)
-        .join(Customer, Customer.id == CustomerIdentity.customer_id)
-        .where(Customer.merged_into_id.is_(None))
-    ):
-        ids_by_key.setdefault((kind, norm), cid)
-    live = set(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
+    customers = _live_customers(session)
     parsed: list[Transaction] = []
     for i, row in enumerate(rows, start=2):
-        customer: int | None = None
-        raw_id = row.get("customer_id", "")
-        if raw_id:
-            if not raw_id.isdigit() or int(raw_id) not in live:
-                _problem(problems, i, "customer_id", raw_id, "no such customer")
-            else:
-                customer = int(raw_id)
-        else:
-            for col in ("account", "phone"):
-                v = row.get(col, "")
-                if not v:
-                    continue
-                try:
-                    norm = Identity.of(IdentityKind(col), v).normalised
-                except DomainError as exc:
-                    _problem(problems, i, col, v, str(exc))
-                    break
-                customer = ids_by_key.get((col, norm))
-                if customer is None:
-                    _problem(problems, i, col, v, "no customer has this identity")
-                break
-            else:
-                _problem(problems, i, "customer_id", "", "give customer_id, account or phone")
-        kind = row.get("kind", "")
-        if kind not in {k.value for k in TransactionKind}:
-            _problem(
-                problems, i, "kind", kind, f"must be one of {[k.value for k in TransactionKind]}"
-            )
-        at: datetime | None = None
-        try:
-            at = _instant(row.get("at", ""))
-        except DomainError as exc:
-            _problem(problems, i, "at", row.get("at", ""), str(exc))
-        amount = 0
-        if row.get("amount", ""):
-            try:
-                amount = _amount_minor(row["amount"])
-            except DomainError as exc:
-                _problem(problems, i, "amount", row["amount"], str(exc))
-        currency = (row.get("currency") or "CNY").upper()
-        if len(currency) != 3 or not currency.isalpha():
-            _problem(problems, i, "currency", row.get("currency", ""), "not a three-letter code")
-        if customer is not None and at is not None:
-            parsed.append(
-                Transaction(
-                    customer_id=customer,
-                    kind=kind,
-                    at=at,
-                    amount_minor=amount,
-                    currency=currency,
-                    reference=row.get("reference", ""),
-                    description=row.get("description", ""),
-                )
-            )
+        transaction = _row_transaction(row, i, customers, problems)
+        if transaction is not None:
+            parsed.append(transaction)
     if problems:
         raise ImportRejected(problems)
     with write(session, actor, "transaction.import", now=now) as unit:
