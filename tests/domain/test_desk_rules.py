@@ -84,9 +84,10 @@ def test_policy_selection_prefers_rank_then_specificity() -> None:
             priorities=frozenset({Priority.URGENT}),
         ),
     ]
-    pick = lambda t, p, c, ch: select_policy(  # noqa: E731
-        rules, type=t, priority=p, customer_class=c, channel=ch
-    )
+
+    def pick(t: WorkOrderType, p: Priority, c: CustomerClass, ch: Channel) -> int | None:
+        return select_policy(rules, type=t, priority=p, customer_class=c, channel=ch)
+
     assert pick(WorkOrderType.REPAIR, Priority.NORMAL, CustomerClass.NORMAL, Channel.APP) == 1
     assert pick(WorkOrderType.COMPLAINT, Priority.NORMAL, CustomerClass.NORMAL, Channel.APP) == 2
     assert (

@@ -510,7 +510,7 @@ def test_remembered_reports_agree_at_every_now(
     probes = [first - 86_400, first + 7 * 86_400]
     for edge in seconds:
         probes += [edge - 1, edge, edge + 1]
-    order = probes + probes[::-1] + [None] + probes[::2]  # type: ignore[list-item]
+    order = probes + probes[::-1] + [None] + probes[::2]
     for second in order:
         now = None if second is None else datetime.fromtimestamp(second, UTC)
         fresh = replay_many(SHANGHAI, policy, Timelines.from_events([events]), now).report(0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from touchpoint.quality.ahp import (
 ahpy = pytest.importorskip("ahpy")
 
 
-def _drinks() -> tuple[list[str], np.ndarray, dict]:
+def _drinks() -> tuple[list[str], np.ndarray, dict[str, Any]]:
     document = load("saaty_drinks.json")
     matrix = np.array([[float(Fraction(v)) for v in row] for row in document["matrix"]])
     return document["criteria"], matrix, document
@@ -96,7 +98,9 @@ def test_leader_hierarchy_against_ahpy() -> None:
     assert set(result.nodes) == {"", "Experience", "Education", "Charisma", "Age"}
 
 
-def _node(names: list[str], comparisons: dict, suffix: str | None = None) -> AhpNode:
+def _node(
+    names: list[str], comparisons: Mapping[tuple[str, str], float], suffix: str | None = None
+) -> AhpNode:
     k = len(names)
     matrix = np.ones((k, k))
     for (a, b), value in comparisons.items():
@@ -123,7 +127,7 @@ def test_consistent_matrix_has_zero_ci() -> None:
 
 def test_small_matrices_and_random_index() -> None:
     assert ahp_weights([[1]]).weights == (1.0,)
-    two = ahp_weights([[1, 4], [0.25, 1]], ["x", "y"])
+    two = ahp_weights([[1.0, 4.0], [0.25, 1.0]], ["x", "y"])
     assert two.weights == pytest.approx((0.8, 0.2)) and two.cr == 0.0
     assert [RANDOM_INDEX[n] for n in range(1, 11)] == [
         0,
@@ -141,16 +145,16 @@ def test_small_matrices_and_random_index() -> None:
 
 def test_matrix_errors_name_row_and_column() -> None:
     with pytest.raises(PairwiseMatrixError) as info:
-        check_pairwise_matrix([[1, 3, 1], [1 / 3, 1, 2], [1, 0.4, 1]])
+        check_pairwise_matrix([[1.0, 3.0, 1.0], [1 / 3, 1, 2], [1, 0.4, 1]])
     assert (info.value.row, info.value.column, info.value.value) == (3, 2, 0.4)
     with pytest.raises(PairwiseMatrixError, match="positive"):
-        check_pairwise_matrix([[1, -2], [-0.5, 1]])
+        check_pairwise_matrix([[1.0, -2.0], [-0.5, 1.0]])
     with pytest.raises(PairwiseMatrixError, match="diagonal"):
         check_pairwise_matrix([[2, 1], [1, 1]])
     with pytest.raises(PairwiseMatrixError, match="square"):
-        check_pairwise_matrix([[1, 2, 3], [0.5, 1, 1]])
+        check_pairwise_matrix([[1.0, 2.0, 3.0], [0.5, 1.0, 1.0]])
     with pytest.raises(PairwiseMatrixError, match="at most 15"):
         check_pairwise_matrix(np.ones((16, 16)))
-    check_pairwise_matrix([[1, 3], [0.3333335, 1]])  # within 1e-6
+    check_pairwise_matrix([[1.0, 3.0], [0.3333335, 1.0]])  # within 1e-6
     with pytest.raises(PairwiseMatrixError):
-        check_pairwise_matrix([[1, 3], [0.3334, 1]])
+        check_pairwise_matrix([[1.0, 3.0], [0.3334, 1.0]])

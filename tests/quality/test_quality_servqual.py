@@ -112,7 +112,7 @@ def test_weights_are_checked() -> None:
         normalise_weights(dict.fromkeys(SERVQUAL_DIMENSIONS, 0.0))
     with pytest.raises(ValueError, match="non-negative"):
         allocation_weights([[-1, 20, 20, 20, 20]])
-    assert allocation_weights([[np.nan] * 5, [0, 0, 0, 0, 0]]) is None
+    assert allocation_weights([[np.nan] * 5, [0.0, 0.0, 0.0, 0.0, 0.0]]) is None
 
 
 def test_weighted_score_needs_every_weighted_dimension() -> None:

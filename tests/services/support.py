@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -48,12 +49,14 @@ def customer(
     return view.customer.id
 
 
-def policy(db: Database, s: Session, sup: Actor, definition: dict[str, object]) -> int:
+def policy(db: Database, s: Session, sup: Actor, definition: Mapping[str, object]) -> int:
     cal = create_calendar(s, sup, db.unique("cal "), CALENDAR_24X7, now=T0)
     return create_policy(
         s,
         sup,
-        PolicyDraft(name=db.unique("pol "), definition=definition, calendar_id=cal.id, rank=1),
+        PolicyDraft(
+            name=db.unique("pol "), definition=dict(definition), calendar_id=cal.id, rank=1
+        ),
         now=T0,
     ).id
 
@@ -68,8 +71,8 @@ def order(
     team_id: int | None = None,
     assignee_id: int | None = None,
     subject: str = "Outage",
-    now=T0,
-) -> WorkOrderDetail:  # type: ignore[no-untyped-def]
+    now: datetime = T0,
+) -> WorkOrderDetail:
     return open_work_order(
         s,
         agent,

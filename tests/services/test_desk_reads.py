@@ -27,6 +27,7 @@ def test_directory_names_users_teams_and_only_the_customers_asked_for(
     names = load_directory(session, [asked, asked])
     assert names.customers == {asked: "Asked For"}
     assert other not in names.customers
+    assert agent.user_id is not None
     assert names.users[agent.user_id] == agent.username  # no display name: the username
     assert names.teams[team.id] == team.name
     assert load_directory(session).customers == {}

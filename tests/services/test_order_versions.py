@@ -29,19 +29,19 @@ def _opened(db: Database, s: Session) -> tuple[Actor, WorkOrder]:
 
 
 def _audits(s: Session, order_id: int) -> int:
-    return s.scalar(
+    return s.execute(
         select(func.count())
         .select_from(AuditEntry)
         .where(AuditEntry.entity == "work_order", AuditEntry.entity_id == str(order_id))
-    )
+    ).scalar_one()
 
 
 def _events(s: Session, order_id: int) -> int:
-    return s.scalar(
+    return s.execute(
         select(func.count())
         .select_from(WorkOrderEvent)
         .where(WorkOrderEvent.work_order_id == order_id)
-    )
+    ).scalar_one()
 
 
 def _stored(db: Database, order_id: int) -> WorkOrder:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from tests.services.support import customer, order, people, policy
 from tests.storage.support import T0, Database
-from touchpoint.domain.escalation import EscalationPolicy, PendingTarget, plan_escalations
+from touchpoint.domain.calendar import BusinessCalendar
+from touchpoint.domain.escalation import (
+    EscalationLevel,
+    EscalationPolicy,
+    PendingTarget,
+    plan_escalations,
+)
 from touchpoint.domain.sla import replay
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.sla_admin import escalate_due
@@ -33,6 +40,13 @@ SLOW = {
     "next_update_from": "agent_reply",
     "resolution_minutes": None,
 }
+
+
+def _business_seconds(cal: BusinessCalendar) -> Callable[[datetime, datetime], float]:
+    def seconds(a: datetime, b: datetime) -> float:
+        return float(cal.between(a, b))
+
+    return seconds
 
 
 def test_bulk_reports_and_sweep_equal_per_order_replay(db: Database) -> None:
@@ -86,13 +100,15 @@ def test_bulk_reports_and_sweep_equal_per_order_replay(db: Database) -> None:
                     )
                     if t is not None and t.due_at is not None
                 ]
-                done = frozenset((t, lv, due) for oid, t, lv, due in taken if oid == o.id)
+                done = frozenset(
+                    (t, EscalationLevel(lv), due) for oid, t, lv, due in taken if oid == o.id
+                )
                 for step in plan_escalations(
                     pending,
                     now=now,
-                    business_seconds=lambda a, b, cal=cal: float(cal.between(a, b)),
+                    business_seconds=_business_seconds(cal),
                     policy=EscalationPolicy(warn_share=prow.warn_share),
-                    done=done,  # type: ignore[arg-type]
+                    done=done,
                 ):
                     expected_steps.append((o.id, step.target, step.level.value, step.due_at))
             summary = escalate_due(s, sup, now=now)

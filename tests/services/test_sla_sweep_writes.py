@@ -93,6 +93,7 @@ def test_breach_mails_the_supervisor_and_fires_subscribed_webhooks(db: Database)
     with db.factory() as s:
         sup, agent, _ = people(db, s)
         admin = Actor(user_id=sup.user_id, username=sup.username, role=Role.ADMIN)
+        assert agent.user_id is not None
         team = create_team(
             s,
             admin,
@@ -266,8 +267,8 @@ def test_executemany_stores_what_execute_stores(db: Database) -> None:
             for target in ("first_response", "resolution")
         ]
         conn = s.connection()
-        conn.execute(insert(Escalation.__table__), rows[:1])
-        conn.execute(insert(Escalation.__table__), rows[1:])
+        conn.execute(insert(Escalation), rows[:1])
+        conn.execute(insert(Escalation), rows[1:])
         stored = conn.execute(
             select(Escalation.due_at, Escalation.at)
             .where(Escalation.work_order_id == o.id)
@@ -281,15 +282,14 @@ def test_executemany_stores_what_execute_stores(db: Database) -> None:
             assert raw[0] == raw[1]
         s.commit()
         with pytest.raises(IntegrityError):
-            s.execute(insert(Escalation.__table__), rows[:1])
+            s.connection().execute(insert(Escalation), rows[:1])
         s.rollback()
-        table = WorkOrder.__table__
         v0 = o.version
         written = executemany(
             s.connection(),
-            update(table)
-            .where(table.c.id == bindparam("oid"), table.c.version == bindparam("v"))
-            .values(tier=bindparam("tier"), version=table.c.version + 1),
+            update(WorkOrder)
+            .where(WorkOrder.id == bindparam("oid"), WorkOrder.version == bindparam("v"))
+            .values(tier=bindparam("tier"), version=WorkOrder.version + 1),
             [
                 {"oid": o.id, "v": v0, "tier": "L2"},
                 {"oid": o.id, "v": v0 + 5, "tier": "expert"},  # stale: no row

@@ -130,7 +130,7 @@ def test_upgrade_fills_the_memory_from_escalations_and_downgrade_drops_it(db: Da
             ],
         )
         conn.execute(
-            insert(WorkOrderEvent.__table__),
+            insert(WorkOrderEvent),
             [
                 {
                     "work_order_id": oid,
@@ -146,7 +146,7 @@ def test_upgrade_fills_the_memory_from_escalations_and_downgrade_drops_it(db: Da
         # Order 1: first response warned and breached; resolution warned for an older
         # due instant and then for a later one. Order 3: a breach only.
         conn.execute(
-            insert(Escalation.__table__),
+            insert(Escalation),
             [
                 _escalation(1, "first_response", "warning", T0 + timedelta(minutes=60)),
                 _escalation(1, "first_response", "breach", T0 + timedelta(minutes=60)),
