@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -225,6 +226,37 @@ def test_bad_cells_exit_2_naming_file_row_column_value(tmp_path: Path) -> None:
     _fails(run("servqual", str(path)), str(path), "row 2", "column P7", "'abc'")
     scale = materialise({"wifi_f": [1.0, 9.0], "wifi_d": [5.0, 5.0]}, "parquet", tmp_path)
     _fails(run("kano", str(scale)), str(scale), "row 2", "column wifi_f", "value 9")
+
+
+def test_malformed_csv_lines_exit_2_naming_file_and_line(tmp_path: Path) -> None:
+    """A short or long row or an open quote is named by line, not as missing columns."""
+    text = (PUBLISHED / "servqual_hand_worked.csv").read_text(encoding="utf-8").splitlines()
+    # Segment names quoted, as spreadsheet programs write text.
+    good = [text[0]] + [re.sub(r",(\w+),", r',"\1",', line, count=1) for line in text[1:]]
+    width = len(good[0].split(","))
+    cases = {
+        "short": (2, lambda line: ",".join(line.split(",")[:3])),
+        "long": (3, lambda line: line + ",7"),
+        "open": (2, lambda line: line.replace('",', ",", 1)),
+        "eof": (3, lambda line: line.replace('",', ",", 1)),
+    }
+    expected = {
+        "short": f"line 3: 3 fields, the header has {width}",
+        "long": f"line 4: {width + 1} fields, the header has {width}",
+        "open": "line 3: unterminated quote (the quoted field runs on to line 4)",
+        "eof": "line 4: unterminated quote (the quoted field runs to the end of the file)",
+    }
+    for name, (index, damage) in cases.items():
+        lines = list(good)
+        lines[index] = damage(lines[index])
+        path = tmp_path / f"{name}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = run("servqual", str(path), "--format", "json")
+        _fails(result, f"error: {path} {expected[name]}")
+        assert "Traceback" not in result.stderr and "missing required" not in result.stderr
+    good_path = tmp_path / "good.csv"
+    good_path.write_text("\n".join(good) + "\n", encoding="utf-8")
+    assert run_json("servqual", str(good_path))["n_respondents"] == 3
 
 
 def test_missing_columns_and_files_exit_2(tmp_path: Path) -> None:

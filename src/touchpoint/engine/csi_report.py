@@ -91,7 +91,8 @@ def csi(
         aggregates.update(check_aggregates(name, s1, src.kinds[name]))
         aggregates[f"count__{k}"] = s1[name].count()
         aggregates[f"sum__{k}"] = s1[name].sum()
-    row = fetch_rows(src.backend, s1.aggregate(**aggregates), src.label, progress)[0]
+    with src.reading():
+        row = fetch_rows(src.backend, s1.aggregate(**aggregates), src.label, progress)[0]
     bad = [(name, rule) for name in names if has_invalid(row, name, rule)]
     if bad:
         raise src.first_bad_cell(bad)

@@ -21,6 +21,9 @@ class InputError(ValueError):
     problem is a cell, its 1-based data row (the header is not counted), the
     column and the value, e.g.
     ``survey.csv: row 3, column E5: value 9 is outside the scale 1–7``.
+    A problem with the file's text rather than a cell names the physical
+    ``line`` of the file instead (the header is line 1), e.g.
+    ``survey.csv line 7: 3 fields, the header has 12``.
     """
 
     def __init__(
@@ -31,16 +34,19 @@ class InputError(ValueError):
         row: int | None = None,
         column: str | None = None,
         value: object = None,
+        line: int | None = None,
     ) -> None:
         self.source = source
         self.problem = problem
         self.row = row
         self.column = column
         self.value = value
+        self.line = line
         where = []
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column}")
-        prefix = f"{source}: " + (", ".join(where) + ": " if where else "")
+        place = source if line is None else f"{source} line {line}"
+        prefix = f"{place}: " + (", ".join(where) + ": " if where else "")
         super().__init__(prefix + problem)

@@ -12,12 +12,14 @@ import csv
 import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from touchpoint.engine._compat import quiet_backend_deprecations
 from touchpoint.engine.cells import ColumnKind, Scale, column_kind
+from touchpoint.engine.csv_check import header_of, structure_problem
 from touchpoint.engine.errors import InputError, format_value
 
 __all__ = ["PLAN_VIEW", "Source", "SourceLike", "duckdb_kind", "open_source"]
@@ -34,6 +36,8 @@ _names = itertools.count(1)
 PLAN_VIEW = "touchpoint_plan"
 
 RowReader = Callable[[Sequence[str]], Iterator[tuple[int, list[object]]]]
+#: Finds what breaks a file's shape (see :mod:`touchpoint.engine.csv_check`).
+StructureCheck = Callable[[], InputError | None]
 
 
 @dataclass
@@ -48,6 +52,8 @@ class Source:
     ``ibis_backend`` and ``ibis_table`` hold what :attr:`backend` and
     :attr:`table` answer: given when the source is opened on an Ibis backend,
     built on first use when it is opened on a plain DuckDB connection.
+    ``check_structure`` (CSV files only) names the line that breaks the file's
+    shape, asked only after a read failed (see :meth:`reading`).
     """
 
     label: str
@@ -59,6 +65,7 @@ class Source:
     layout: tuple[tuple[str, str], ...] = ()
     ibis_backend: Any = field(default=None, repr=False)
     ibis_table: Any = field(default=None, repr=False)
+    check_structure: StructureCheck | None = field(default=None, repr=False)
 
     @property
     def backend(self) -> Any:
@@ -80,6 +87,21 @@ class Source:
     def columns(self) -> list[str]:
         """Column names in source order."""
         return list(self.kinds)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Turn a failed read of a malformed CSV file into the error naming its line.
+
+        DuckDB reports a row with the wrong number of fields, found past the
+        part of the file its sniffer samples, only as "CSV Error on Line: N".
+        """
+        try:
+            yield
+        except InputError as exc:
+            problem = None if self.check_structure is None else self.check_structure()
+            if problem is None:
+                raise
+            raise problem from exc
 
     def require(self, columns: Sequence[str]) -> None:
         """Raise :class:`InputError` naming the first missing column."""
@@ -117,6 +139,7 @@ class Source:
                 self.size_bytes,
                 ibis_backend=self.ibis_backend,
                 ibis_table=table,
+                check_structure=self.check_structure,
             )
         types = dict(self.layout)
         layout = tuple(
@@ -138,10 +161,19 @@ class Source:
             view=PLAN_VIEW,
             layout=layout,
             ibis_backend=self.ibis_backend,
+            check_structure=self.check_structure,
         )
 
     def first_bad_cell(self, checks: Sequence[tuple[str, Scale]]) -> InputError:
-        """The error for the first bad cell (lowest row, then column order)."""
+        """The error for the first bad cell (lowest row, then column order).
+
+        A malformed CSV file is reported by its first malformed line instead:
+        DuckDB reads some of them leniently (a quote left open swallows the
+        following lines into one cell), and that cell's value says nothing.
+        """
+        malformed = None if self.check_structure is None else self.check_structure()
+        if malformed is not None:
+            return malformed
         order = {name: i for i, name in enumerate(self.kinds)}
         ordered = sorted(checks, key=lambda check: order[check[0]])
         names = [name for name, _ in ordered]
@@ -251,6 +283,7 @@ def _open_path(path: Path, label: str, backend: Any) -> Source:
         source.ibis_backend = backend
         source.connection = None  # a caller's backend: no SQL cache
         return source
+    check = _structure_check(path, label, suffix)
     try:
         if suffix in _PARQUET_SUFFIXES:
             table = backend.read_parquet(str(path), table_name=name)
@@ -261,10 +294,24 @@ def _open_path(path: Path, label: str, backend: Any) -> Source:
     except InputError:
         raise
     except Exception as exc:  # the backends raise their own error types
-        raise InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
+        problem = None if check is None else check()
+        raise problem or InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
     return Source(
-        label, _kinds(table), reader, path.stat().st_size, ibis_backend=backend, ibis_table=table
+        label,
+        _kinds(table),
+        reader,
+        path.stat().st_size,
+        ibis_backend=backend,
+        ibis_table=table,
+        check_structure=check,
     )
+
+
+def _structure_check(path: Path, label: str, suffix: str) -> StructureCheck | None:
+    """The structure check of a CSV file, ``None`` for other files."""
+    if suffix not in _CSV_SUFFIXES:
+        return None
+    return lambda: structure_problem(path, label, suffix)
 
 
 def _describe(connection: Any, name: str) -> tuple[tuple[str, str], ...]:
@@ -293,21 +340,39 @@ def _open_duckdb_file(path: Path, label: str, suffix: str, connection: Any, name
         reader = _parquet_rows(path)
     else:
         # Every cell as text: the engine decides what is a number, so text in a
-        # numeric column is reported, not guessed around.
+        # numeric column is reported, not guessed around. The quote is the
+        # standard one: left to guess, DuckDB reads a file with a quote left
+        # open as if nothing were quoted, and "north" keeps its quotes.
         delimiter = ", delim = '\t'" if suffix == ".tsv" else ""
-        scan = f"read_csv({literal}, header = true, all_varchar = true{delimiter})"
+        dialect = f"header = true, all_varchar = true, quote = '\"', escape = '\"'{delimiter}"
+        scan = f"read_csv({literal}, {dialect})"
         reader = _csv_rows(path)
     # The view name is our own counter and the path a quoted literal (quotes
     # doubled); nothing else reaches the statement.
     statement = f'CREATE VIEW "{name}" AS SELECT * FROM {scan}'  # noqa: S608
+    check = _structure_check(path, label, suffix)
     try:
         connection.execute(statement)
         layout = _describe(connection, name)
     except Exception as exc:  # DuckDB raises its own error types
-        raise InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
+        problem = None if check is None else check()
+        raise problem or InputError(label, f"cannot read the file: {_first_line(exc)}") from exc
+    if check is not None and [column for column, _ in layout] != header_of(path, suffix):
+        # DuckDB's sniffer read another header than the file's first line holds:
+        # a malformed row made it guess another dialect. Name that row.
+        problem = check()
+        if problem is not None:
+            raise problem
     kinds = {column: duckdb_kind(kind) for column, kind in layout}
     return Source(
-        label, kinds, reader, path.stat().st_size, connection=connection, view=name, layout=layout
+        label,
+        kinds,
+        reader,
+        path.stat().st_size,
+        connection=connection,
+        view=name,
+        layout=layout,
+        check_structure=check,
     )
 
 

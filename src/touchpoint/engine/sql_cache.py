@@ -189,8 +189,22 @@ def fetch_cached(
     """Rows of the aggregation ``build()`` builds, through the SQL cache when possible.
 
     The cache applies to files opened on the default embedded DuckDB (``src``
-    has a raw connection); anything else runs through Ibis as usual.
+    has a raw connection); anything else runs through Ibis as usual. A read
+    that fails on a malformed CSV file names the line at fault
+    (:meth:`Source.reading`).
     """
+    with src.reading():
+        return _fetch(src, analysis, options, build, progress, cache_dir)
+
+
+def _fetch(
+    src: Source,
+    analysis: str,
+    options: Mapping[str, Any],
+    build: Callable[[], Any],
+    progress: Progress | None,
+    cache_dir: str | os.PathLike[str] | None,
+) -> list[dict[str, Any]]:
     if cache_dir is None or src.connection is None:
         return fetch_rows(src.backend, build(), src.label, progress)
     key = cache_key(src, analysis, options)

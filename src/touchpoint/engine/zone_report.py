@@ -80,7 +80,8 @@ def zone(
     columns = [f"{p}{i}" for p in "ADP" for i in _ITEMS]
     src.require(columns)
     checks = [(c, _SCALE) for c in columns]
-    rows = fetch_rows(src.backend, _expression(src, checks), src.label, progress)
+    with src.reading():
+        rows = fetch_rows(src.backend, _expression(src, checks), src.label, progress)
     bad = [(name, scale) for name, scale in checks if has_invalid(rows[0], name, scale)]
     if bad:
         raise src.first_bad_cell(bad)
