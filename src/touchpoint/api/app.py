@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 
 from anyio import to_thread
@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import NoMatchFound
 
 from touchpoint.api.deps import DeskState
@@ -68,17 +69,7 @@ def create_app(
     eng = engine or make_engine(settings.effective_database_url())
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
-    sweeper = (
-        EscalationSweeper(
-            factory,
-            sweep_lock_for(eng),
-            clock=clock,
-            interval=settings.sweep_seconds,
-            sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None),
-        )
-        if sweep and settings.sweep_seconds > 0
-        else None
-    )
+    sweeper = _escalation_sweeper(settings, factory, eng, clock, dispatcher) if sweep else None
     state = DeskState(
         engine=eng,
         factory=factory,
@@ -87,13 +78,61 @@ def create_app(
         dispatcher=dispatcher,
         mail=mail,
     )
+    app = FastAPI(
+        title="touchpoint service desk",
+        version="0.1.0",
+        description="Customers, work orders, SLAs, complaints and service recovery.",
+        lifespan=_lifespan(settings, dispatcher, sweeper, eng if engine is None else None),
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.desk = state
+    app.state.sweeper = sweeper
+    install_error_handlers(app)
+    _include_routers(app)
+    _add_swagger_ui(app)
+    _add_health_probe(app)
+    return app
+
+
+def _escalation_sweeper(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    engine: Engine,
+    clock: Callable[[], datetime],
+    dispatcher: OutboxDispatcher | None,
+) -> EscalationSweeper | None:
+    """The sweep that escalates due orders every ``settings.sweep_seconds`` (``None``
+    when that is 0: no sweep). It takes the database's sweep lock, so that one process
+    at a time sweeps, and wakes the outbox dispatcher when it queued notices."""
+    if settings.sweep_seconds <= 0:
+        return None
+    return EscalationSweeper(
+        factory,
+        sweep_lock_for(engine),
+        clock=clock,
+        interval=settings.sweep_seconds,
+        sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None),
+    )
+
+
+def _lifespan(
+    settings: Settings,
+    dispatcher: OutboxDispatcher | None,
+    sweeper: EscalationSweeper | None,
+    owned_engine: Engine | None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: start the background threads with the app and stop them
+    with it; ``owned_engine``, the engine the app made itself, is disposed of at the
+    end (an engine passed in belongs to the caller)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # What is loaded by now (modules, mappers, schemas: a few hundred thousand objects)
         # lives as long as the app: keep it out of the garbage collector's scans, which
-        # otherwise take ~10% of a write's CPU under load. Thawed on shutdown, so that an
-        # app started and stopped in a test leaves nothing uncollectable behind.
+        # would otherwise walk all of it again and again under load, to free nothing.
+        # Thawed on shutdown, so that an app started and stopped in a test leaves nothing
+        # uncollectable behind.
         gc.freeze()
         # The loop's thread pool for blocking calls (``DeskState.call`` on PostgreSQL).
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
@@ -110,33 +149,29 @@ def create_app(
                 sweeper.stop()
             if dispatcher is not None:
                 dispatcher.stop()
-            if engine is None:
-                eng.dispose()
+            if owned_engine is not None:
+                owned_engine.dispose()
             gc.unfreeze()
 
-    app = FastAPI(
-        title="touchpoint service desk",
-        version="0.1.0",
-        description="Customers, work orders, SLAs, complaints and service recovery.",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.desk = state
-    app.state.sweeper = sweeper
-    install_error_handlers(app)
-    # FastAPI tries the routes in the order they were included, ~1.5 µs each: the desk's
-    # busiest (token, then work orders) first; no two routers' paths overlap.
+    return lifespan
+
+
+def _include_routers(app: FastAPI) -> None:
+    """The API's routers, the desk's busiest (token, then work orders) first: FastAPI
+    tries a request's path against the routes in the order they were included, so
+    these are found soonest. No two routers' paths overlap, so the order decides only
+    how soon a route is found, never which one answers."""
     for module in (auth, work_orders, customers, sla, incidents, admin, reports):
         app.include_router(module.router)
-    _add_swagger_ui(app)
+
+
+def _add_health_probe(app: FastAPI) -> None:
+    """``GET /healthz``: the liveness probe, answered without touching the database."""
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness probe."""
         return {"status": "ok"}
-
-    return app
 
 
 def _add_swagger_ui(app: FastAPI) -> None:
