@@ -83,11 +83,11 @@ class DeskState:
         On SQLite it runs right here on the event loop. Its statements only use CPU and
         the local file, so a worker thread would not run in parallel anyway (it holds the
         GIL); it would hand the GIL back and forth with the loop at every SQLite call,
-        which costs a write about a third more CPU (bench/api_writes.py). Several worker
-        processes give the parallelism. Only when its write unit would wait for SQLite's
-        writer lock beyond a few milliseconds (another process's sweep or import holds
-        it: ``services.base.not_waiting``) does the call, having written nothing, run
-        again in the thread pool and wait there, while the loop serves other requests.
+        which only adds CPU to every write (bench/api_writes.py measures it). Several
+        worker processes give the parallelism. Only when its write unit would wait for
+        SQLite's writer lock beyond a few milliseconds (another process's sweep or import
+        holds it: ``services.base.not_waiting``) does the call, having written nothing,
+        run again in the thread pool and wait there, while the loop serves other requests.
         Over a network (PostgreSQL) the call runs in the thread pool, so that the loop
         serves other requests while it waits.
         """

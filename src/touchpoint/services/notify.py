@@ -111,8 +111,8 @@ def deliver_pending(
     ``max_attempts``. E-mail waits while no SMTP host is configured.
     """
     sent = 0
-    # Built only when a webhook is due: an httpx client costs an SSL context (tens of
-    # milliseconds), and the dispatcher calls this every few seconds, mostly for nothing.
+    # Built only when a webhook is due: an httpx client loads a CA bundle into a new SSL
+    # context, and the dispatcher calls this every few seconds, mostly for nothing.
     client = http
     try:
         with factory() as session:
