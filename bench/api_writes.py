@@ -213,15 +213,16 @@ def profile(op: str, n: int, backend: str = "sqlite") -> None:
 def phases(op: str, n: int, backend: str = "sqlite") -> None:
     """Wall time of ``n`` writes of ``op`` (see ``_service_writes``) after 300 to warm
     up, and of their parts, in µs per write: each part is timed by wrapping its
-    function (inclusive: parts nest, e.g. ``Session.flush`` inside ``_load``'s caller),
+    function (inclusive: parts nest, e.g. ``Session.flush`` inside ``WriteUnit.finish``),
     and the driver's own time by SQLAlchemy's cursor-execute events. No profiler: the
     times are the real ones, give or take a microsecond per wrapped call."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
-    from touchpoint.services import auth, base
+    from touchpoint.services import auth, base, order_opening, order_write
     from touchpoint.services import work_orders as svc
+    from touchpoint.storage import order_store, writer_lock
 
     spent: dict[str, float] = {}
     wrapped: list[tuple[Any, str, Any]] = []
@@ -242,11 +243,16 @@ def phases(op: str, n: int, backend: str = "sqlite") -> None:
     service = {"create": "open_work_order", "update": "update_work_order", "reply": "reply"}[op]
     wrap(svc, service, f"service call ({service})")
     wrap(auth, "principal_for_token", "token -> user -> actor (also the no-op's)")
-    wrap(svc, "_load", "read the order with its timeline")
-    wrap(svc, "replay", "SLA replay")
-    wrap(svc, "snapshot", "audit snapshots")
+    wrap(order_write, "load_for_write", "read the order with its timeline")
+    wrap(order_write, "replay", "SLA replay (an order's write)")
+    wrap(order_opening, "replay", "SLA replay (opening)")
+    wrap(order_opening, "_check_opening", "opening's checks (customer, team, policy)")
+    wrap(order_store, "add_order", "insert the order and its first event")
+    wrap(svc, "snapshot", "audit snapshots (edits)")
+    wrap(order_opening, "snapshot", "audit snapshots (opening)")
     wrap(Session, "flush", "ORM flush (the order's UPDATE)")
-    wrap(base.WriteUnit, "_flush", "audit row + outbox (with a flush)")
+    wrap(base.WriteUnit, "finish", "audit row + outbox (with a flush)")
+    wrap(writer_lock.FileWriterLock, "acquire", "writer lock: acquire")
     wrap(Session, "commit", "commit")
     started_at: list[float] = []
 
