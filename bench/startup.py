@@ -12,10 +12,12 @@ leaves bytecode behind for the next: a run gets whatever bytecode the install wr
 Give ``--venv`` once per environment to compare, e.g. one synced without bytecode
 (``uv sync --frozen --no-dev``) and one made by ``make setup-run`` (``uv sync
 --compile-bytecode`` and ``compileall src``). The environments take turns, round by
-round, so a change in the machine's load falls on all of them; the table gives each
-one's median over all its runs, and how many ``.py`` files of its site-packages and of
-the ``touchpoint`` sources it runs (an editable install: that clone's ``src/``) have a
-``.pyc``, so it says which state it timed.
+round, so a change in the machine's load falls on all of them. The table gives each
+one's median wall time over all its runs and its median CPU time (user + system of the
+process and its children, which depends less on the machine's other work); the header
+says how many ``.py`` files of its site-packages and of the ``touchpoint`` sources it
+runs (an editable install: that clone's ``src/``) have a ``.pyc``, i.e. which state it
+timed.
 
 Usage::
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,6 +56,7 @@ COMMANDS = {
 class Venv:
     path: Path
     times: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def touchpoint(self) -> str:
@@ -85,17 +89,25 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def time_runs(command: list[str], runs: int) -> list[float]:
-    """Wall seconds of ``runs`` runs of ``command``, after one untimed warm-up run."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_runs(command: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of ``runs`` runs of ``command``, after one
+    untimed warm-up run. CPU time depends less on what else the machine is doing."""
     env = child_env()
-    times = []
+    wall, cpu = [], []
     for i in range(runs + 1):
+        cpu_start = children_cpu()
         start = time.perf_counter()
         subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
         elapsed = time.perf_counter() - start
         if i:
-            times.append(elapsed)
-    return times
+            wall.append(elapsed)
+            cpu.append(children_cpu() - cpu_start)
+    return wall, cpu
 
 
 def git_commit(tree: Path) -> str:
@@ -137,19 +149,21 @@ def main() -> None:
     for _ in range(args.rounds):
         for venv in venvs:
             for label, arguments in COMMANDS.items():
-                runs = time_runs([venv.touchpoint, *arguments], args.runs)
-                venv.times.setdefault(label, []).extend(runs)
+                wall, cpu = time_runs([venv.touchpoint, *arguments], args.runs)
+                venv.times.setdefault(label, []).extend(wall)
+                venv.cpu.setdefault(label, []).extend(cpu)
 
     print(f"\nload average {os.getloadavg()[0]:.2f} after\n")
-    print("| command | venv | median (s) | min–max (s) | runs |")
-    print("|---|---|---:|---:|---:|")
+    print("| command | venv | wall median (s) | wall min–max (s) | CPU median (s) | runs |")
+    print("|---|---|---:|---:|---:|---:|")
     for label in COMMANDS:
         for venv in venvs:
             times = venv.times[label]
             median = statistics.median(times)
+            cpu_median = statistics.median(venv.cpu[label])
             print(
                 f"| `{label}` | {venv.path} | {median:.3f} | "
-                f"{min(times):.3f}–{max(times):.3f} | {len(times)} |"
+                f"{min(times):.3f}–{max(times):.3f} | {cpu_median:.3f} | {len(times)} |"
             )
 
 
