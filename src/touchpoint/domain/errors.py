@@ -1,11 +1,44 @@
-"""Errors raised by the service-desk rules: ``ValueError`` subclasses naming field and value."""
+"""Errors raised by the service-desk rules: ``ValueError`` subclasses naming field and value.
+
+Every error keeps its English message as ``str(exc)`` (what the API answers, word for
+word) and may also carry a machine ``code`` with ``params``: the pages look the code up
+in their zh-CN and en catalogues instead of showing the developer's English.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DomainError", "InvalidTransition", "RuleViolation"]
+from collections.abc import Mapping
+
+__all__ = [
+    "CodedError",
+    "DomainError",
+    "InvalidTransition",
+    "RuleViolation",
+    "empty_field",
+    "unknown_reference",
+]
 
 
-class DomainError(ValueError):
+class CodedError(Exception):
+    """An error with an English message and, optionally, a message code for the pages.
+
+    ``code`` names the message in the pages' catalogues; ``params`` fill its
+    placeholders. Without a code the pages fall back to the English message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, object] = dict(params) if params else {}
+
+
+class DomainError(CodedError, ValueError):
     """A value or a request breaks a rule of the desk; the message names field and value."""
 
 
@@ -15,3 +48,18 @@ class InvalidTransition(DomainError):
 
 class RuleViolation(DomainError):
     """A business rule forbids the request (e.g. closing a complaint without a return visit)."""
+
+
+def empty_field(field: str) -> DomainError:
+    """``field: must not be empty`` (code ``field_empty``)."""
+    return DomainError(f"{field}: must not be empty", code="field_empty", params={"field": field})
+
+
+def unknown_reference(field: str, entity: str, entity_id: object, noun: str = "") -> DomainError:
+    """``field: noun N does not exist`` for an id that names no ``entity`` (code
+    ``unknown_reference``); ``noun`` is the English word when it differs from ``entity``."""
+    return DomainError(
+        f"{field}: {noun or entity} {entity_id} does not exist",
+        code="unknown_reference",
+        params={"field": field, "entity": entity, "id": entity_id},
+    )

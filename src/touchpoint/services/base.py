@@ -69,12 +69,15 @@ def get_or_404(session: Session, model: type[T], entity_id: int) -> T:
 
 
 def check_version(entity: str, entity_id: int, current: int, expected: int | None) -> None:
-    """Raise ``ConflictError`` when the client's ``expected`` version is stale."""
+    """Raise ``ConflictError`` (code ``stale_version``) when the client's ``expected``
+    version is stale."""
     if expected is not None and current != expected:
         raise ConflictError(
             f"{entity} {entity_id}: version {expected} is stale, current is {current}; "
             "reload and retry",
             current_version=current,
+            code="stale_version",
+            params={"entity": entity, "id": entity_id, "expected": expected, "current": current},
         )
 
 
@@ -213,7 +216,9 @@ def write(
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(
-            f"{action}: the record was changed by someone else; reload and retry"
+            f"{action}: the record was changed by someone else; reload and retry",
+            code="changed_meanwhile",
+            params={"action": action},
         ) from exc
     except IntegrityError as exc:
         session.rollback()

@@ -1,15 +1,21 @@
-"""Errors raised by services; the API maps each to one HTTP status."""
+"""Errors raised by services; the API maps each to one HTTP status.
+
+Like the domain's errors, each keeps its English message as ``str(exc)`` (the API's
+``detail``) and may carry a message ``code`` and ``params`` for the pages.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import CodedError, DomainError
 from touchpoint.storage.errors import BusyError
 
 __all__ = [
     "AuthenticationError",
     "BusyError",
+    "CodedError",
     "ConflictError",
     "DomainError",
     "ForbiddenError",
@@ -18,24 +24,38 @@ __all__ = [
 ]
 
 
-class NotFoundError(LookupError):
-    """The entity does not exist (or is hidden from the actor): HTTP 404."""
+class NotFoundError(CodedError, LookupError):
+    """The entity does not exist (or is hidden from the actor): HTTP 404.
+
+    Its code is always ``not_found`` with the ``entity`` and its ``id``.
+    """
 
     def __init__(self, entity: str, entity_id: object) -> None:
-        super().__init__(f"{entity} {entity_id!r} not found")
+        super().__init__(
+            f"{entity} {entity_id!r} not found",
+            code="not_found",
+            params={"entity": entity, "id": entity_id},
+        )
         self.entity = entity
         self.entity_id = entity_id
 
 
-class ConflictError(RuntimeError):
+class ConflictError(CodedError, RuntimeError):
     """A stale version or a duplicate: HTTP 409; nothing was written."""
 
-    def __init__(self, message: str, *, current_version: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        current_version: int | None = None,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, params=params)
         self.current_version = current_version
 
 
-class ForbiddenError(PermissionError):
+class ForbiddenError(CodedError, PermissionError):
     """The actor's role does not allow the request: HTTP 403."""
 
 
