@@ -79,7 +79,11 @@ def normalise_identity(kind: IdentityKind, value: str) -> str:
     """
     raw = value.strip()
     if not raw:
-        raise DomainError(f"identity value for {kind.value!r} is empty")
+        raise DomainError(
+            f"identity value for {kind.value!r} is empty",
+            code="identity_empty",
+            params={"kind": kind.value},
+        )
     if kind is IdentityKind.PHONE:
         compact = _PHONE_CHARS.sub("", raw)
         if compact.startswith("+"):
@@ -87,13 +91,21 @@ def normalise_identity(kind: IdentityKind, value: str) -> str:
         elif compact.startswith("00"):
             compact = compact[2:]
         if not compact.isdigit() or not 3 <= len(compact) <= 20:
-            raise DomainError(f"phone {value!r} is not a phone number")
+            raise DomainError(
+                f"phone {value!r} is not a phone number",
+                code="invalid_phone",
+                params={"value": value},
+            )
         if compact.startswith("86") and len(compact) == 13:
             compact = compact[2:]
         return compact
     if kind is IdentityKind.EMAIL:
         if not _EMAIL.match(raw):
-            raise DomainError(f"email {value!r} is not an e-mail address")
+            raise DomainError(
+                f"email {value!r} is not an e-mail address",
+                code="invalid_email",
+                params={"value": value},
+            )
         return raw.lower()
     return unicodedata.normalize("NFKC", raw).casefold()
 
@@ -118,7 +130,9 @@ class Identity:
             k = IdentityKind(kind)
         except ValueError:
             raise DomainError(
-                f"identity kind {kind!r} is not one of {list(IdentityKind)}"
+                f"identity kind {kind!r} is not one of {list(IdentityKind)}",
+                code="invalid_identity_kind",
+                params={"value": str(kind)},
             ) from None
         return cls(k, value.strip(), normalise_identity(k, value))
 
@@ -153,11 +167,19 @@ def validate_preferences(prefs: dict[str, Any]) -> dict[str, str]:
     for key, val in prefs.items():
         name = str(key).strip()
         if not name or len(name) > 64:
-            raise DomainError(f"preference name {key!r} must be 1–64 characters")
+            raise DomainError(
+                f"preference name {key!r} must be 1–64 characters",
+                code="preference_name_length",
+                params={"name": key},
+            )
         if not isinstance(val, str | int | float | bool):
             raise DomainError(f"preference {name!r} must be text, got {type(val).__name__}")
         text = str(val)
         if len(text) > 500:
-            raise DomainError(f"preference {name!r} is longer than 500 characters")
+            raise DomainError(
+                f"preference {name!r} is longer than 500 characters",
+                code="preference_too_long",
+                params={"name": name},
+            )
         out[name] = text
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, empty_field
 
 __all__ = [
     "Cause5W1H",
@@ -58,7 +58,7 @@ class Cause5W1H:
     def __post_init__(self) -> None:
         for name in ("what", "why"):
             if not getattr(self, name).strip():
-                raise DomainError(f"cause.{name}: must not be empty")
+                raise empty_field(f"cause.{name}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,16 @@ class Compensation:
 
     def __post_init__(self) -> None:
         if self.amount_minor < 0:
-            raise DomainError(f"compensation.amount: {self.amount_minor} must not be negative")
+            raise DomainError(
+                f"compensation.amount: {self.amount_minor} must not be negative",
+                code="negative_amount",
+                params={"field": "compensation.amount"},
+            )
         if self.kind is CompensationKind.NONE and self.amount_minor:
-            raise DomainError("compensation.amount: must be 0 when kind is 'none'")
+            raise DomainError(
+                "compensation.amount: must be 0 when kind is 'none'",
+                code="amount_without_compensation",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +95,11 @@ class JusticeScores:
         for name in ("outcome", "process", "treatment"):
             v = getattr(self, name)
             if not isinstance(v, int) or not 1 <= v <= 5:
-                raise DomainError(f"justice.{name}: {v!r} must be an integer from 1 to 5")
+                raise DomainError(
+                    f"justice.{name}: {v!r} must be an integer from 1 to 5",
+                    code="justice_score",
+                    params={"field": f"justice.{name}"},
+                )
 
     @property
     def mean(self) -> float:

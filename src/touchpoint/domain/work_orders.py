@@ -178,16 +178,24 @@ class WorkOrderState:
         ``RuleViolation`` when a complaint would close without a return visit.
         """
         if to == self.status:
-            raise InvalidTransition(f"status: order is already {self.status.value!r}")
+            raise InvalidTransition(
+                f"status: order is already {self.status.value!r}",
+                code="already_in_status",
+                params={"status": self.status.value},
+            )
         if not self.can_move_to(to):
             allowed = sorted(s.value for s in TRANSITIONS[self.status])
             raise InvalidTransition(
                 f"status: cannot move from {self.status.value!r} to {to.value!r}; "
-                f"allowed: {allowed}"
+                f"allowed: {allowed}",
+                code="invalid_transition",
+                params={"from_status": self.status.value, "to_status": to.value},
             )
         if self.closes_without_return_visit(to):
             raise RuleViolation(
-                f"status: a {self.type.value!r} order cannot close without a return visit (回访)"
+                f"status: a {self.type.value!r} order cannot close without a return visit (回访)",
+                code="close_needs_return_visit",
+                params={"type": self.type.value},
             )
         assignee = self.assignee_id
         if to.needs_assignee and assignee is None:
@@ -207,11 +215,16 @@ class WorkOrderState:
         ``RuleViolation``.
         """
         if self.status is WorkOrderStatus.CLOSED:
-            raise InvalidTransition("assignee_id: a closed order cannot be reassigned; reopen it")
+            raise InvalidTransition(
+                "assignee_id: a closed order cannot be reassigned; reopen it",
+                code="closed_not_reassignable",
+            )
         if tier is not None and tier.rank < self.tier.rank:
             raise RuleViolation(
                 f"tier: the order is at {self.tier.value!r} and cannot move down to "
-                f"{tier.value!r}; a transfer keeps the tier or moves it up (L1 → L2 → expert)"
+                f"{tier.value!r}; a transfer keeps the tier or moves it up (L1 → L2 → expert)",
+                code="tier_down",
+                params={"from_tier": self.tier.value, "to_tier": tier.value},
             )
         status = WorkOrderStatus.ASSIGNED if self.status is WorkOrderStatus.NEW else self.status
         return replace(self, assignee_id=assignee_id, status=status, tier=tier or self.tier)
@@ -220,13 +233,19 @@ class WorkOrderState:
         """Move one tier up (L1 → L2 → expert); raises at the top tier."""
         up = self.tier.next_up
         if up is None:
-            raise DomainError(f"tier: {self.tier.value!r} is the top tier")
+            raise DomainError(
+                f"tier: {self.tier.value!r} is the top tier",
+                code="top_tier",
+                params={"tier": self.tier.value},
+            )
         return replace(self, tier=up)
 
     def with_return_visit(self) -> WorkOrderState:
         """The order now has a return-visit record."""
         if not self.status.is_done:
             raise RuleViolation(
-                f"status: a return visit follows resolution; order is {self.status.value!r}"
+                f"status: a return visit follows resolution; order is {self.status.value!r}",
+                code="return_visit_before_resolution",
+                params={"status": self.status.value},
             )
         return replace(self, has_return_visit=True)

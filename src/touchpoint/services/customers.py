@@ -19,7 +19,7 @@ from touchpoint.domain.customers import (
     normalise_name,
     validate_preferences,
 )
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, unknown_reference
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import (
     Actor,
@@ -134,7 +134,11 @@ def customer_view(customer: Customer, actor: Actor) -> CustomerView:
 def _check_name(name: str) -> str:
     clean = " ".join(name.split())
     if not clean or len(clean) > 200:
-        raise DomainError(f"name: {name!r} must be 1–200 characters")
+        raise DomainError(
+            f"name: {name!r} must be 1–200 characters",
+            code="name_length",
+            params={"field": "name", "max": 200},
+        )
     return clean
 
 
@@ -248,7 +252,11 @@ def add_identity(
         c = get_or_404(session, Customer, customer_id)
         for existing in c.identities:
             if existing.kind == ident.kind.value and existing.normalised == ident.normalised:
-                raise DomainError(f"value: {value!r} is already an identity of customer {c.id}")
+                raise DomainError(
+                    f"value: {value!r} is already an identity of customer {c.id}",
+                    code="identity_exists",
+                    params={"value": value, "id": c.id},
+                )
         row = CustomerIdentity(
             customer_id=c.id, kind=ident.kind.value, value=ident.value, normalised=ident.normalised
         )
@@ -345,11 +353,15 @@ def log_contact(
     with write(session, actor, "contact.log", now=now, after_commit=after_commit) as unit:
         c = get_or_404(session, Customer, draft.customer_id)
         if c.merged_into_id is not None:
-            raise DomainError(f"customer_id: customer {c.id} was merged into {c.merged_into_id}")
+            raise DomainError(
+                f"customer_id: customer {c.id} was merged into {c.merged_into_id}",
+                code="customer_merged",
+                params={"id": c.id, "into": c.merged_into_id},
+            )
         if draft.incident_id is not None:
             inc = session.get(Incident, draft.incident_id)
             if inc is None:
-                raise DomainError(f"incident_id: incident {draft.incident_id} does not exist")
+                raise unknown_reference("incident_id", "incident", draft.incident_id)
         contact = Contact(
             customer_id=c.id,
             channel=draft.channel.value,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
 from touchpoint.domain.customers import CustomerClass
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, empty_field, unknown_reference
 from touchpoint.domain.sla import EventType, OrderStatus, SlaReport, TimelineEvent, replay
 from touchpoint.domain.work_orders import (
     Priority,
@@ -127,7 +127,7 @@ def _chosen_policy(
         )
     texts = session.execute(_POLICY_TEXTS.where(SlaPolicyRow.id == draft.policy_id)).first()
     if texts is None:
-        raise DomainError(f"policy_id: SLA policy {draft.policy_id} does not exist")
+        raise unknown_reference("policy_id", "sla_policy", draft.policy_id, "SLA policy")
     calendar_text, policy_text = texts
     if calendar_text is None or policy_text is None:
         return None
@@ -150,15 +150,19 @@ def _check_opening(
         _opening_read(session), {"customer_id": draft.customer_id, "team_id": draft.team_id}
     ).first()
     if row is None:
-        raise DomainError(f"customer_id: customer {draft.customer_id} does not exist")
+        raise unknown_reference("customer_id", "customer", draft.customer_id)
     customer_id, merged_into_id, customer_class, team_id, active = row
     if merged_into_id is not None:
-        raise DomainError(f"customer_id: customer {customer_id} was merged into {merged_into_id}")
+        raise DomainError(
+            f"customer_id: customer {customer_id} was merged into {merged_into_id}",
+            code="customer_merged",
+            params={"id": customer_id, "into": merged_into_id},
+        )
     if owner_id != actor.user_id:  # the acting user was checked when authenticated
         check_user(session, owner_id, "owner_id")
     check_user(session, draft.assignee_id, "assignee_id")
     if draft.team_id is not None and team_id is None:
-        raise DomainError(f"team_id: team {draft.team_id} does not exist")
+        raise unknown_reference("team_id", "team", draft.team_id)
     chosen = _chosen_policy(session, draft, customer_class, active)
     policy_id = draft.policy_id if draft.policy_id is not None else None
     if chosen is not None:
@@ -240,7 +244,7 @@ def open_work_order(
         raise DomainError("owner_id: the system must name the first-contact owner")
     subject = draft.subject.strip()
     if not subject:
-        raise DomainError("subject: must not be empty")
+        raise empty_field("subject")
     with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
         opening = _check_opening(session, actor, draft, owner_id)
         order, report = _new_order(session, draft, opening, owner_id, subject, now)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, unknown_reference
 from touchpoint.domain.sla import EventType, OrderStatus, SlaReport, TimelineEvent, replay
 from touchpoint.services.base import (
     Actor,
@@ -213,7 +213,7 @@ def close_order_write(
 def check_team(session: Session, team_id: int) -> None:
     """A team an order names must exist."""
     if session.get(Team, team_id) is None:
-        raise DomainError(f"team_id: team {team_id} does not exist")
+        raise unknown_reference("team_id", "team", team_id)
 
 
 def check_user(session: Session, user_id: int | None, field_name: str) -> None:
@@ -222,4 +222,8 @@ def check_user(session: Session, user_id: int | None, field_name: str) -> None:
         return
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise DomainError(f"{field_name}: user {user_id} does not exist or is inactive")
+        raise DomainError(
+            f"{field_name}: user {user_id} does not exist or is inactive",
+            code="unknown_user",
+            params={"field": field_name, "id": user_id},
+        )
