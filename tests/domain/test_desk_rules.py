@@ -187,8 +187,17 @@ def test_candidates_from_identities_and_fuzzy_names() -> None:
     ]
     found = {(m.a_id, m.b_id): m for m in merge_candidates(profiles)}
     assert set(found) == {(1, 2), (3, 4)}
-    assert found[(1, 2)].score == 100.0 and "same phone" in found[(1, 2)].reasons[0]
+    assert found[(1, 2)].score == 100.0
+    (same,) = found[(1, 2)].reasons
+    assert (same.code, dict(same.params), str(same)) == (
+        "same_phone",
+        {"value": "13800138000"},
+        "same phone 13800138000",
+    )
     assert found[(3, 4)].score >= 88
+    (similar,) = found[(3, 4)].reasons
+    assert similar.code == "similar_names" and similar.params == {"score": found[(3, 4)].score}
+    assert str(similar) == f"similar names ({found[(3, 4)].score:.0f})"
 
 
 holdings = st.dictionaries(

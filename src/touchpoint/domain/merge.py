@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -21,6 +21,7 @@ __all__ = [
     "HOLDING_KINDS",
     "CustomerProfile",
     "MergeCandidate",
+    "MergeReason",
     "MergeRecord",
     "apply_merge",
     "apply_unmerge",
@@ -41,13 +42,45 @@ class CustomerProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class MergeReason:
+    """Why two customers look like one: a message code with its parameters.
+
+    ``same_<kind>`` (``same_phone``, ``same_email``…) with the shared normalised
+    ``value``, or ``similar_names`` with the 0–100 ``score``. ``str()`` is the English
+    text the API has always answered (``same phone 13800138000``, ``similar names
+    (100)``); the pages say it in the viewer's language from ``code`` and ``params``.
+    """
+
+    code: str
+    params: Mapping[str, object] = field(hash=False)  # a dict; ``text`` says the same
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def same_identity(cls, kind: IdentityKind, value: str) -> MergeReason:
+        """Both customers have the identity ``kind``/``value``."""
+        return cls(
+            code=f"same_{kind.value}", params={"value": value}, text=f"same {kind.value} {value}"
+        )
+
+    @classmethod
+    def similar_names(cls, score: float) -> MergeReason:
+        """The normalised names match with rapidfuzz ``score`` (0–100)."""
+        return cls(
+            code="similar_names", params={"score": score}, text=f"similar names ({score:.0f})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MergeCandidate:
     """A likely duplicate pair (``a_id < b_id``) with a 0–100 score and its reasons."""
 
     a_id: int
     b_id: int
     score: float
-    reasons: tuple[str, ...]
+    reasons: tuple[MergeReason, ...]
 
 
 def merge_candidates(
@@ -58,7 +91,7 @@ def merge_candidates(
     A shared normalised identity scores 100; otherwise the rapidfuzz
     ``token_sort_ratio`` of the normalised names must reach ``name_threshold``.
     """
-    reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
+    reasons: dict[tuple[int, int], list[MergeReason]] = defaultdict(list)
     scores: dict[tuple[int, int], float] = {}
     by_identity: dict[tuple[IdentityKind, str], list[int]] = defaultdict(list)
     for p in profiles:
@@ -68,7 +101,7 @@ def merge_candidates(
         uniq = sorted(set(ids))
         for i, a in enumerate(uniq):
             for b in uniq[i + 1 :]:
-                reasons[(a, b)].append(f"same {kind.value} {value}")
+                reasons[(a, b)].append(MergeReason.same_identity(kind, value))
                 scores[(a, b)] = 100.0
     names = [normalise_name(p.name) for p in profiles]
     if len(profiles) > 1:
@@ -81,7 +114,7 @@ def merge_candidates(
             if a >= b or not names[r]:
                 continue
             score = float(matrix[r, c])
-            reasons[(a, b)].append(f"similar names ({score:.0f})")
+            reasons[(a, b)].append(MergeReason.similar_names(score))
             scores[(a, b)] = max(scores.get((a, b), 0.0), score)
     out = [MergeCandidate(a, b, scores[(a, b)], tuple(rs)) for (a, b), rs in reasons.items()]
     out.sort(key=lambda m: (-m.score, m.a_id, m.b_id))
@@ -109,10 +142,18 @@ def apply_merge(
     ``merged_already`` are customers that were merged away and cannot take part.
     """
     if survivor_id == merged_id:
-        raise RuleViolation(f"merged_id: customer {merged_id} cannot be merged into itself")
+        raise RuleViolation(
+            f"merged_id: customer {merged_id} cannot be merged into itself",
+            code="merge_into_itself",
+            params={"id": merged_id},
+        )
     for cid in (survivor_id, merged_id):
         if cid in merged_already:
-            raise RuleViolation(f"customer {cid} was already merged into another customer")
+            raise RuleViolation(
+                f"customer {cid} was already merged into another customer",
+                code="already_merged",
+                params={"id": cid},
+            )
     moved: dict[str, list[int]] = {k: [] for k in HOLDING_KINDS}
     out = dict(ownership)
     for (kind, row), owner in ownership.items():

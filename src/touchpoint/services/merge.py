@@ -128,13 +128,19 @@ def unmerge_customers(session: Session, actor: Actor, merge_id: int, *, now: dat
     with write(session, actor, "customer.unmerge", now=now) as unit:
         log = get_or_404(session, MergeLog, merge_id)
         if log.undone_at is not None:
-            raise RuleViolation(f"merge {log.id} was already undone")
+            raise RuleViolation(
+                f"merge {log.id} was already undone",
+                code="merge_already_undone",
+                params={"id": log.id},
+            )
         survivor = get_or_404(session, Customer, log.survivor_id)
         merged = get_or_404(session, Customer, log.merged_id)
         if survivor.merged_into_id is not None:
             raise RuleViolation(
                 f"customer {survivor.id} was merged into {survivor.merged_into_id} since; "
-                "undo that merge first"
+                "undo that merge first",
+                code="survivor_merged_since",
+                params={"id": survivor.id, "into": survivor.merged_into_id},
             )
         moved: dict[str, tuple[int, ...]] = {
             k: tuple(int(i) for i in log.moved.get(k, [])) for k in HOLDING_KINDS

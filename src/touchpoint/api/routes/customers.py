@@ -167,8 +167,11 @@ def merge_candidates(
     found = merge.find_merge_candidates(
         d.session, d.actor, customer_id=customer_id, name_threshold=threshold, limit=limit
     )
+    # Each reason as the English text the API has always answered (``same phone …``).
     return [
-        MergeCandidatePublic(a_id=m.a_id, b_id=m.b_id, score=m.score, reasons=list(m.reasons))
+        MergeCandidatePublic(
+            a_id=m.a_id, b_id=m.b_id, score=m.score, reasons=[str(r) for r in m.reasons]
+        )
         for m in found
     ]
 
