@@ -142,7 +142,8 @@ def test_a_transfer_down_a_tier_is_refused_with_both_tiers_named(site: Site) -> 
     assert r.status_code == 400
     text = unescape(r.text)
     assert "Please correct the form." in text
-    assert "the order is at 'L2' and cannot move down to 'L1'" in text
+    # both tiers by their labels, not the developer's 'L2' / 'L1'
+    assert "The order is at “L2 support” and cannot move down to “L1 front line”" in text
     after = _order(site, oid)
     assert (after.tier, after.assignee_id, after.version) == (
         "L2",
@@ -417,4 +418,4 @@ def test_edit_class_name_and_guest_history_with_a_409_on_a_stale_form(site: Site
             "preferences": "no",
         },
     )
-    assert bad.status_code == 400 and "name: value" in unescape(bad.text)
+    assert bad.status_code == 400 and "第 1 行“no”应写成“名称: 值”" in unescape(bad.text)

@@ -3,7 +3,8 @@ page of forms again after a refused write.
 
 Bad input becomes a ``DomainError``; a refused write (400, 403, 404, 409, 503) is shown next
 to the form with a translated lead and the service's message, never as a 500, and the text
-the user typed survives it.
+the user typed survives it. The message is said in the page's language when the error
+carries a message code (``web.messages``), in the service's English otherwise.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from starlette.datastructures import FormData
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.web.i18n import translations
+from touchpoint.web.messages import lead_and_detail, translate
 from touchpoint.web.site import PageNotFound, Viewer, off_loop, redirect, render
 from touchpoint.web.views import Failure, attempt
 
-__all__ = ["FormReader", "Refusal", "failure_flash", "form_write", "render_form_page"]
+__all__ = [
+    "FormReader",
+    "Refusal",
+    "failure_flash",
+    "form_write",
+    "render_form_page",
+]
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -52,13 +60,17 @@ class FormReader:
         try:
             return int(raw)
         except ValueError:
-            raise DomainError(f"{name}: {raw!r} is not a whole number") from None
+            raise DomainError(
+                f"{name}: {raw!r} is not a whole number",
+                code="not_whole_number",
+                params={"field": name, "value": raw},
+            ) from None
 
     def required_int(self, name: str) -> int:
         """A required integer field."""
         value = self.integer(name)
         if value is None:
-            raise DomainError(f"{name}: required")
+            raise DomainError(f"{name}: required", code="field_required", params={"field": name})
         return value
 
     def choice(self, name: str, enum: type[E], default: E | None = None) -> E:
@@ -70,7 +82,11 @@ class FormReader:
             return enum(raw)
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
-            raise DomainError(f"{name}: {raw!r} is not one of {allowed}") from None
+            raise DomainError(
+                f"{name}: {raw!r} is not one of {allowed}",
+                code="not_a_choice",
+                params={"field": name, "value": raw},
+            ) from None
 
     def money_minor(self, name: str) -> int:
         """An amount in yuan/dollars (``12.50``) as minor units (1250)."""
@@ -80,14 +96,30 @@ class FormReader:
         try:
             amount = Decimal(raw)
         except InvalidOperation:
-            raise DomainError(f"{name}: {raw!r} is not an amount") from None
-        if not amount.is_finite() or amount < 0 or amount > Decimal("1e12"):
-            raise DomainError(f"{name}: {raw!r} must be a non-negative amount")
+            raise DomainError(
+                f"{name}: {raw!r} is not an amount",
+                code="not_an_amount",
+                params={"field": name, "value": raw},
+            ) from None
+        if not amount.is_finite() or amount > Decimal("1e12"):
+            raise DomainError(
+                f"{name}: {raw!r} must be a non-negative amount",
+                code="not_an_amount",
+                params={"field": name, "value": raw},
+            )
+        if amount < 0:
+            raise DomainError(
+                f"{name}: {raw!r} must be a non-negative amount",
+                code="negative_amount",
+                params={"field": name},
+            )
         return int((amount * 100).to_integral_value())
 
 
 def failure_flash(viewer: Viewer, failure: Failure) -> tuple[str, str]:
-    """A translated, clear message for a refused write (the detail stays visible)."""
+    """A translated, clear message for a refused write: a lead for its kind and what
+    was refused, in the page's language when the error has a message code, else in the
+    service's English."""
     _ = translations(viewer.locale).gettext
     if failure.kind == "conflict":
         lead = _(
@@ -105,7 +137,8 @@ def failure_flash(viewer: Viewer, failure: Failure) -> tuple[str, str]:
         lead = _("Your role may not do this.")
     else:
         lead = _("Please correct the form.")
-    return ("error", f"{lead} ({failure.detail})")
+    said = translate(failure.code, failure.params, viewer.locale)
+    return ("error", lead_and_detail(lead, said or failure.detail, viewer.locale))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +205,7 @@ async def form_write(
         result = attempt(lambda: run(form))
         if isinstance(result, Failure):
             if missing_is_404 and result.kind == "missing":
-                raise PageNotFound
+                raise PageNotFound(result.code, result.params)
             return redraw(Refusal(result, {k: form.text(k) for k in keep}))
         return redirect(done if isinstance(done, str) else done(result))
 

@@ -16,6 +16,7 @@ from touchpoint.web import (
     pages_order,
     pages_queue,
 )
+from touchpoint.web.messages import translate
 from touchpoint.web.site import (
     STATIC_DIR,
     LoginRequired,
@@ -43,11 +44,17 @@ def mount(app: FastAPI) -> None:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    def error_page(request: Request, template: str, status: int, reason: str) -> Response:
+    def error_page(
+        request: Request, template: str, status: int, reason: str, missing: PageNotFound | None
+    ) -> Response:
         state: DeskState = request.app.state.desk
         with state.factory() as session:
             viewer = viewer_for(request, session)
-            return render(request, viewer, template, status_code=status, reason=reason)
+            # Which record is missing, only when it can be said in the page's language.
+            detail = translate(missing.code, missing.params, viewer.locale) if missing else None
+            return render(
+                request, viewer, template, status_code=status, reason=reason, detail=detail
+            )
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:
@@ -55,8 +62,8 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(PageForbidden)
     async def _forbidden(request: Request, exc: PageForbidden) -> Response:
-        return error_page(request, "403.html", 403, exc.reason)
+        return error_page(request, "403.html", 403, exc.reason, None)
 
     @app.exception_handler(PageNotFound)
-    async def _missing(request: Request, _exc: PageNotFound) -> Response:
-        return error_page(request, "404.html", 404, "")
+    async def _missing(request: Request, exc: PageNotFound) -> Response:
+        return error_page(request, "404.html", 404, "", exc)

@@ -20,7 +20,7 @@ from touchpoint.web.charts import hostile_chart, kpi_chart
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.site import ReporterPage
-from touchpoint.web.views import Failure
+from touchpoint.web.views import refused
 
 __all__ = ["BOARD_TZ", "router"]
 
@@ -34,7 +34,9 @@ def _day(raw: str, fallback: date) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise DomainError(f"date: {raw!r} is not YYYY-MM-DD") from None
+        raise DomainError(
+            f"date: {raw!r} is not YYYY-MM-DD", code="invalid_date", params={"value": raw}
+        ) from None
 
 
 @router.get("/board", response_class=HTMLResponse)
@@ -56,9 +58,9 @@ def board_page(
         first = _day(start, today - timedelta(days=6))
         last = _day(end, today)
         if last < first:
-            raise DomainError("end: must not be before start")
+            raise DomainError("end: must not be before start", code="end_before_start")
     except DomainError as exc:  # a bad period: the last 7 days, with the reason
-        refusal = Refusal(Failure(400, "invalid", str(exc)))
+        refusal = Refusal(refused(400, "invalid", exc))
         first, last = today - timedelta(days=6), today
     t0 = datetime.combine(first, time(0), zone)
     t1 = datetime.combine(last + timedelta(days=1), time(0), zone)

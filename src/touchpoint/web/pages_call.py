@@ -47,8 +47,8 @@ def _call_context(
     if customer_id is not None:
         try:
             chosen = customer_svc.get_customer(session, actor, customer_id)
-        except NotFoundError:
-            raise PageNotFound from None
+        except NotFoundError as exc:
+            raise PageNotFound(exc.code, exc.params) from None
         open_orders = order_svc.list_work_orders(
             session, actor, now=now, customer_id=customer_id, open_only=True, limit=20
         )

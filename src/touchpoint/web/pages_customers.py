@@ -72,8 +72,8 @@ def _customer_page(
     actor = page.principal.actor
     try:
         c360 = customer_svc.customer_360(session, actor, customer_id, now=now)
-    except NotFoundError:
-        raise PageNotFound from None
+    except NotFoundError as exc:
+        raise PageNotFound(exc.code, exc.params) from None
     names = Names(load_directory(session, [customer_id]))
     return render_form_page(
         request,
@@ -109,7 +109,11 @@ def parse_preferences(text: str) -> dict[str, str]:
             continue
         m = _PREF_LINE.match(line.strip())
         if m is None:
-            raise DomainError(f"preferences: line {n} {line.strip()!r} is not 'name: value'")
+            raise DomainError(
+                f"preferences: line {n} {line.strip()!r} is not 'name: value'",
+                code="preference_line",
+                params={"line": n, "text": line.strip()},
+            )
         prefs[m.group(1).strip()] = m.group(2).strip()
     return prefs
 

@@ -42,10 +42,14 @@ def _order_ids(raw: str) -> list[int]:
         if not part:
             continue
         if not part.isdigit():
-            raise DomainError(f"work_order_ids: {part!r} is not an order number")
+            raise DomainError(
+                f"work_order_ids: {part!r} is not an order number",
+                code="not_order_number",
+                params={"value": part},
+            )
         ids.append(int(part))
     if not ids:
-        raise DomainError("work_order_ids: give at least one order number")
+        raise DomainError("work_order_ids: give at least one order number", code="no_order_numbers")
     return ids
 
 

@@ -64,8 +64,8 @@ def _order_context(session: SessionDep, page: Page, now: datetime, order_id: int
     actor = page.principal.actor
     try:
         detail = order_svc.get_work_order(session, actor, order_id, now=now)
-    except NotFoundError:
-        raise PageNotFound from None
+    except NotFoundError as exc:
+        raise PageNotFound(exc.code, exc.params) from None
     o = detail.order
     names = Names(load_directory(session, [o.customer_id]))
     state = order_svc.state_of(o)
@@ -191,7 +191,11 @@ async def order_status(
 def _score(form: FormReader, name: str) -> int:
     value = form.integer(name)
     if value is None:
-        raise DomainError(f"justice.{name}: required for a complaint")
+        raise DomainError(
+            f"justice.{name}: required for a complaint",
+            code="justice_required",
+            params={"field": f"justice.{name}"},
+        )
     return value
 
 
@@ -309,7 +313,7 @@ async def order_assign(
             current = order_svc.get_work_order(session, actor, order_id, now=now, with_events=False)
             assignee = current.order.assignee_id
         if assignee is None:
-            raise DomainError("assignee_id: choose who takes the order")
+            raise DomainError("assignee_id: choose who takes the order", code="choose_assignee")
         return order_svc.assign_work_order(
             session,
             actor,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from touchpoint.services.auth import principal_for_token
 from touchpoint.services.errors import AuthenticationError
 from touchpoint.web import labels
 from touchpoint.web.i18n import Formatter, negotiate_locale, translations
+from touchpoint.web.messages import translate
 
 __all__ = [
     "ANON_COOKIE",
@@ -98,7 +99,16 @@ class CsrfRejected(PageForbidden):
 
 
 class PageNotFound(Exception):
-    """The entity does not exist or is hidden from the viewer: a 404 page."""
+    """The entity does not exist or is hidden from the viewer: a 404 page.
+
+    ``code`` and ``params`` (from the service's ``NotFoundError``) let the page say
+    which record, in the viewer's language.
+    """
+
+    def __init__(self, code: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params: dict[str, object] = dict(params) if params else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,13 +235,19 @@ CsrfDep = Annotated[Viewer, Depends(require_csrf)]
 
 
 def page_context(request: Request, viewer: Viewer) -> dict[str, Any]:
-    """What every template sees: gettext, formatter, labels, user, CSRF token."""
+    """What every template sees: gettext, formatter, labels, user, CSRF token, and
+    ``say`` for anything with a message code (a merge reason, a refusal)."""
     tr = translations(viewer.locale)
+
+    def say(coded: Any) -> str:
+        return translate(coded.code, coded.params, viewer.locale) or str(coded)
+
     user = viewer.principal.user if viewer.principal is not None else None
     return {
         "request": request,
         "_": tr.gettext,
         "ngettext": tr.ngettext,
+        "say": say,
         "fmt": Formatter(viewer.locale),
         "L": labels,
         "locale": viewer.locale,

@@ -6,12 +6,12 @@ and colour choices happen here and in the templates, never in the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import CodedError, DomainError
 from touchpoint.domain.sla import SlaReport, TargetReport
 from touchpoint.services.directory import Directory
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
@@ -24,6 +24,7 @@ __all__ = [
     "SlaPanel",
     "TargetView",
     "attempt",
+    "refused",
     "sla_panel",
 ]
 
@@ -147,12 +148,21 @@ class Names:
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A write the services refused: HTTP status, kind and the service's message."""
+    """A write the services refused: HTTP status, kind, the service's English message
+    (``detail``) and, when the error has one, its message code and params, which the
+    page shows in its own language instead."""
 
     status: int
     kind: str  # "conflict", "invalid", "missing", "forbidden", "busy"
     detail: str
     current_version: int | None = None
+    code: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+def refused(status: int, kind: str, exc: CodedError, current_version: int | None = None) -> Failure:
+    """The ``Failure`` that shows ``exc``: its English message, code and params."""
+    return Failure(status, kind, str(exc), current_version, exc.code, dict(exc.params))
 
 
 def attempt(call: Callable[[], T]) -> T | Failure:
@@ -160,12 +170,12 @@ def attempt(call: Callable[[], T]) -> T | Failure:
     try:
         return call()
     except ConflictError as exc:
-        return Failure(409, "conflict", str(exc), exc.current_version)
+        return refused(409, "conflict", exc, exc.current_version)
     except BusyError as exc:
-        return Failure(503, "busy", str(exc))
+        return refused(503, "busy", exc)
     except NotFoundError as exc:
-        return Failure(404, "missing", str(exc))
+        return refused(404, "missing", exc)
     except ForbiddenError as exc:
-        return Failure(403, "forbidden", str(exc))
+        return refused(403, "forbidden", exc)
     except DomainError as exc:
-        return Failure(400, "invalid", str(exc))
+        return refused(400, "invalid", exc)

@@ -1,0 +1,142 @@
+"""Refused writes in the page's language: message codes to catalogue entries.
+
+Services and domain rules raise errors with an English message (what the API answers,
+word for word) and, for the messages a page user meets, a machine ``code`` with
+``params``. Here each code has an English msgid with ``%(name)s`` placeholders; the
+zh-CN catalogue translates it and the en catalogue falls back to the msgid, as for
+every other label. Parameters that name a field, a record, a status, a tier, an order
+type or an identity kind are labels themselves and are translated too, so no
+developer word (``work_order``, ``team_id``, ``'in_progress'``) reaches the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from touchpoint.web import labels
+from touchpoint.web.i18n import translations
+
+__all__ = ["LABEL_PARAMS", "MESSAGES", "lead_and_detail", "translate"]
+
+#: Message code → English msgid (``%``-style placeholders named after the params).
+MESSAGES: dict[str, str] = {
+    # Versions and the database (services.base, storage).
+    "stale_version": (
+        "%(entity)s %(id)s: you edited version %(expected)s; it is now at version %(current)s."
+    ),
+    "changed_meanwhile": "The record was changed by someone else while it was being saved.",
+    "database_busy": "Another write held the database for too long.",
+    "not_found": "%(entity)s %(id)s",  # after a "Not found" lead or heading
+    # Fields (services, domain rules, page forms).
+    "field_empty": "%(field)s must not be empty.",
+    "field_required": "%(field)s is required.",
+    "unknown_reference": "%(entity)s %(id)s does not exist.",
+    "unknown_user": "%(field)s: user %(id)s does not exist or is inactive.",
+    "name_length": "%(field)s must be 1 to %(max)s characters long.",
+    "not_whole_number": "%(field)s: “%(value)s” is not a whole number.",
+    "not_a_choice": "%(field)s: “%(value)s” is not one of the choices.",
+    "not_an_amount": "%(field)s: “%(value)s” is not an amount.",
+    "negative_amount": "%(field)s must not be negative.",
+    "invalid_date": "“%(value)s” is not a date (YYYY-MM-DD).",
+    "end_before_start": "The end date must not be before the start date.",
+    # Customers, identities and guest history (domain.customers, services.customers).
+    "invalid_phone": "“%(value)s” is not a phone number.",
+    "invalid_email": "“%(value)s” is not an e-mail address.",
+    "invalid_identity_kind": "“%(value)s” is not a kind of identity.",
+    "identity_empty": "%(kind)s must not be empty.",
+    "identity_exists": "“%(value)s” is already an identity of customer %(id)s.",
+    "customer_merged": "Customer %(id)s was merged into customer %(into)s.",
+    "preference_name_length": "Guest history: the name “%(name)s” must be 1 to 64 characters long.",
+    "preference_too_long": "Guest history: “%(name)s” is longer than 500 characters.",
+    "preference_line": "Guest history: line %(line)s “%(text)s” is not written as name: value.",
+    # Customer merge (客户合并): refusals and the reasons two customers look alike.
+    "merge_into_itself": "Customer %(id)s cannot be merged into itself.",
+    "already_merged": "Customer %(id)s was already merged into another customer.",
+    "merge_already_undone": "Merge %(id)s was already undone.",
+    "survivor_merged_since": (
+        "Customer %(id)s has since been merged into customer %(into)s; undo that merge first."
+    ),
+    "same_phone": "Same phone (%(value)s)",
+    "same_email": "Same e-mail (%(value)s)",
+    "same_account": "Same account number (%(value)s)",
+    "same_social": "Same social / app id (%(value)s)",
+    "similar_names": "Similar names (%(score).0f)",
+    # Work orders (domain.work_orders) and service recovery (domain.recovery).
+    "already_in_status": "The order is already “%(status)s”.",
+    "invalid_transition": "An order cannot move from “%(from_status)s” to “%(to_status)s”.",
+    "close_needs_return_visit": "A %(type)s order cannot close without a return visit.",
+    "closed_not_reassignable": "A closed order cannot be reassigned; reopen it first.",
+    "tier_down": (
+        "The order is at “%(from_tier)s” and cannot move down to “%(to_tier)s”; "
+        "a transfer keeps the tier or moves it up."
+    ),
+    "top_tier": "“%(tier)s” is the top tier.",
+    "return_visit_before_resolution": (
+        "A return visit follows resolution; the order is “%(status)s”."
+    ),
+    "choose_assignee": "Choose who takes the order.",
+    "justice_required": "%(field)s is required for a complaint.",
+    "justice_score": "%(field)s must be a whole number from 1 to 5.",
+    "amount_without_compensation": "Without compensation the amount must be 0.",
+    # Incidents (page forms).
+    "not_order_number": "“%(value)s” is not an order number.",
+    "no_order_numbers": "Give at least one order number.",
+}
+
+#: Parameters whose values are labels: looked up in these tables and translated.
+LABEL_PARAMS: dict[str, dict[str, str]] = {
+    "field": labels.FIELD,
+    "entity": labels.ENTITY,
+    "kind": labels.IDENTITY,
+    "status": labels.STATUS,
+    "from_status": labels.STATUS,
+    "to_status": labels.STATUS,
+    "type": labels.ORDER_TYPE,
+    "tier": labels.TIER,
+    "from_tier": labels.TIER,
+    "to_tier": labels.TIER,
+}
+
+
+class _Params(Mapping[str, object]):
+    """The params as a message shows them, labels translated on demand.
+
+    ``%`` formatting reads only the keys its msgid names, so a label param the
+    message does not show never needs a label; a shown one without a label raises
+    ``KeyError`` and the caller falls back to the English text.
+    """
+
+    def __init__(self, params: Mapping[str, object], gettext: Callable[[str], str]) -> None:
+        self._params = params
+        self._gettext = gettext
+
+    def __getitem__(self, key: str) -> object:
+        value = self._params[key]
+        table = LABEL_PARAMS.get(key)
+        if table is None:
+            return value
+        return self._gettext(table[str(value)])  # KeyError: no label, no translation
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+
+def translate(code: str | None, params: Mapping[str, object], lang: str) -> str | None:
+    """The message ``code`` with ``params`` in ``lang`` (``zh_CN`` or ``en``), or None
+    when the code is unknown or a param it shows has no label."""
+    if code is None or code not in MESSAGES:
+        return None
+    gettext = translations(lang).gettext
+    try:
+        return gettext(MESSAGES[code]) % _Params(params, gettext)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def lead_and_detail(lead: str, detail: str, lang: str) -> str:
+    """``lead (detail)``, with full-width brackets in Chinese."""
+    _ = translations(lang).gettext
+    return _("%(lead)s (%(detail)s)") % {"lead": lead, "detail": detail}
