@@ -1,10 +1,11 @@
 """``touchpoint analyze …``: service-quality reports from survey files.
 
 A thin layer over :mod:`touchpoint.engine`: parse arguments, run the analysis,
-print JSON (full precision) or Rich tables (rounded). Bad input exits with
-code 2 and one message naming the file, row, column and value. Heavy modules
-(the engine, Ibis, Rich tables) are imported inside the commands so that the
-``touchpoint`` process starts fast.
+print JSON (full precision) or Rich tables (rounded, fitted to the terminal's
+width: see :mod:`touchpoint.cli.tables`). Bad input exits with code 2 and one
+message naming the file, row, column and value (or the malformed line). Heavy
+modules (the engine, Ibis, Rich tables) are imported inside the commands so
+that the ``touchpoint`` process starts fast.
 """
 
 from __future__ import annotations
@@ -111,8 +112,10 @@ def _emit(
         return
     from rich.console import Console
 
-    # A pipe has no width: let tables take what they need instead of 80 columns.
-    console = Console() if sys.stdout.isatty() else Console(width=_PIPE_WIDTH)
+    # A pipe has no width: let tables take what they need instead of 80 columns,
+    # unless COLUMNS asks for a width (as a terminal's own width does).
+    asked = os.environ.get("COLUMNS", "").strip().isdigit()
+    console = Console() if sys.stdout.isatty() or asked else Console(width=_PIPE_WIDTH)
     for renderable in tables():
         console.print(renderable)
 
@@ -169,15 +172,14 @@ def _share(value: float | None) -> str:
 def _table(
     title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1
 ) -> Any:
-    """A Rich table: the first ``text_columns`` columns left-aligned, numbers right."""
-    from rich.table import Table
+    """A table: the first ``text_columns`` columns left-aligned, numbers right.
 
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for k, header in enumerate(headers):
-        table.add_column(header, justify="left" if k < text_columns else "right")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    Printed as one Rich table when it fits the console, otherwise split or
+    one block per row, so that no value is cut (see :mod:`touchpoint.cli.tables`).
+    """
+    from touchpoint.cli.tables import FittedTable
+
+    return FittedTable(title, headers, rows, text_columns)
 
 
 def _gap_text(value: float | None) -> str:

@@ -251,13 +251,12 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
 
 
 def _print_table(result: dict[str, object]) -> None:
-    """One row per target and policy, so that the table fits a narrow terminal."""
+    """One row per target and policy, fitted to the terminal (see :mod:`touchpoint.cli.tables`)."""
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"What-if over {result['orders']:,} orders")
-    for column in ("target", "policy", "breached", "share", "met", "pending"):
-        table.add_column(column, justify="left" if column in ("target", "policy") else "right")
+    from touchpoint.cli.tables import FittedTable
+
+    rows: list[list[str]] = []
     for target in ("first_response", "next_update", "resolution"):
         for side in ("policy", "against"):
             summary = result[side]
@@ -265,15 +264,19 @@ def _print_table(result: dict[str, object]) -> None:
                 continue
             counts = summary[target]
             if counts is None:
-                table.add_row(target, side, "not tracked", "", "", "")
+                rows.append([target, side, "not tracked", "", "", ""])
                 continue
             share = counts["share"]
-            table.add_row(
-                target,
-                side,
-                f"{counts['breached']:,}",
-                "—" if share is None else f"{share:.1%}",
-                f"{counts['met']:,}",
-                f"{counts['pending']:,}",
+            rows.append(
+                [
+                    target,
+                    side,
+                    f"{counts['breached']:,}",
+                    "—" if share is None else f"{share:.1%}",
+                    f"{counts['met']:,}",
+                    f"{counts['pending']:,}",
+                ]
             )
-    Console().print(table)
+    headers = ["target", "policy", "breached", "share", "met", "pending"]
+    title = f"What-if over {result['orders']:,} orders"
+    Console().print(FittedTable(title, headers, rows, text_columns=2, title_justify="center"))
