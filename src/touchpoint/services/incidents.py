@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind
-from touchpoint.domain.errors import DomainError, RuleViolation
+from touchpoint.domain.errors import DomainError, RuleViolation, empty_field, unknown_reference
 from touchpoint.domain.incidents import IncidentStatus, validate_announcement
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import (
@@ -70,7 +70,7 @@ def open_incident(
     if actor.user_id is None:
         raise DomainError("opened_by: an incident is opened by a user")
     if not title.strip():
-        raise DomainError("title: must not be empty")
+        raise empty_field("title")
     text = validate_announcement(announcement)
     with write(session, actor, "incident.open", now=now, after_commit=after_commit) as unit:
         inc = Incident(
@@ -102,17 +102,21 @@ def link_to_incident(
     with write(session, actor, "incident.link", now=now) as unit:
         inc = get_or_404(session, Incident, incident_id)
         if not IncidentStatus(inc.status).accepts_links:
-            raise RuleViolation(f"incident {inc.id} is {inc.status}; it takes no new links")
+            raise RuleViolation(
+                f"incident {inc.id} is {inc.status}; it takes no new links",
+                code="incident_resolved",
+                params={"id": inc.id},
+            )
         for oid in sorted(set(work_order_ids)):
             order = session.get(WorkOrder, oid)
             if order is None:
-                raise DomainError(f"work_order_ids: order {oid} does not exist")
+                raise unknown_reference("work_order_ids", "work_order", oid, "order")
             order.incident_id = inc.id
             order.updated_at = now
         for cid in sorted(set(contact_ids)):
             contact = session.get(Contact, cid)
             if contact is None:
-                raise DomainError(f"contact_ids: contact {cid} does not exist")
+                raise unknown_reference("contact_ids", "contact", cid)
             contact.incident_id = inc.id
         session.flush()
         unit.audit(
@@ -145,12 +149,20 @@ def resolve_incident(
     """
     require(actor, actor.role.can_supervise, "resolve incidents")
     if not note.strip():
-        raise DomainError("note: the resolution notice must not be empty")
+        raise DomainError(
+            "note: the resolution notice must not be empty",
+            code="field_empty",
+            params={"field": "note"},
+        )
     with write(session, actor, "incident.resolve", now=now, after_commit=after_commit) as unit:
         inc = get_or_404(session, Incident, incident_id)
         check_version("incident", inc.id, inc.version, version)
         if inc.status == IncidentStatus.RESOLVED.value:
-            raise RuleViolation(f"incident {inc.id} is already resolved")
+            raise RuleViolation(
+                f"incident {inc.id} is already resolved",
+                code="incident_resolved",
+                params={"id": inc.id},
+            )
         before = snapshot(inc)
         inc.status = IncidentStatus.RESOLVED.value
         inc.resolved_at = now

@@ -61,7 +61,9 @@ def record_recovery(
         order = load_visible(session, actor, order_id)
         if not WorkOrderType(order.type).is_complaint:
             raise RuleViolation(
-                f"type: service recovery applies to complaints; order {order.id} is {order.type}"
+                f"type: service recovery applies to complaints; order {order.id} is {order.type}",
+                code="recovery_needs_complaint",
+                params={"id": order.id, "type": order.type},
             )
         rec = session.scalar(select(Recovery).where(Recovery.work_order_id == order.id))
         before = snapshot(rec) if rec is not None else None

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome
-from touchpoint.domain.errors import DomainError, RuleViolation
+from touchpoint.domain.errors import DomainError, RuleViolation, empty_field, unknown_reference
 from touchpoint.domain.recovery import JusticeScores
 from touchpoint.domain.sla import TimelineEvent
 from touchpoint.domain.work_orders import (
@@ -148,11 +148,11 @@ def update_work_order(
         # Checked before the order changes: a lookup of a changed order would autoflush
         # it (an UPDATE of its own before the write's, and a second version).
         if changes.subject is not None and not changes.subject.strip():
-            raise DomainError("subject: must not be empty")
+            raise empty_field("subject")
         if changes.team_id is not None:
             check_team(session, changes.team_id)
         if changes.policy_id is not None and session.get(SlaPolicyRow, changes.policy_id) is None:
-            raise DomainError(f"policy_id: SLA policy {changes.policy_id} does not exist")
+            raise unknown_reference("policy_id", "sla_policy", changes.policy_id, "SLA policy")
         if changes.subject is not None:
             order.subject = changes.subject.strip()
         if changes.description is not None:
@@ -305,7 +305,7 @@ def reply(
     """
     require(actor, actor.role.can_handle_orders, "write on work orders")
     if not body.strip():
-        raise DomainError("body: must not be empty")
+        raise empty_field("body")
     del version  # accepted from older callers, never a reason to refuse an append
     with order_write(
         session,
@@ -394,7 +394,9 @@ def record_return_visit(
         before = snapshot(order)
         if WorkOrderType(order.type).is_complaint and justice is None:
             raise RuleViolation(
-                "justice: a complaint's return visit records outcome, process and treatment justice"
+                "justice: a complaint's return visit records outcome, process and treatment "
+                "justice",
+                code="complaint_visit_needs_justice",
             )
         _apply_state(order, state_of(order).with_return_visit())
         visit = _return_visit(session, actor.user_id, order, satisfied, justice, note, now)

@@ -78,7 +78,14 @@ MESSAGES: dict[str, str] = {
     "justice_required": "%(field)s is required for a complaint.",
     "justice_score": "%(field)s must be a whole number from 1 to 5.",
     "amount_without_compensation": "Without compensation the amount must be 0.",
-    # Incidents (page forms).
+    "complaint_visit_needs_justice": (
+        "A complaint's return visit records outcome, process and treatment justice."
+    ),
+    "recovery_needs_complaint": (
+        "Service recovery applies to complaints; order %(id)s is a %(type)s order."
+    ),
+    # Incidents (services.incidents and page forms).
+    "incident_resolved": "Incident %(id)s is resolved; it takes no new links or resolution.",
     "not_order_number": "“%(value)s” is not an order number.",
     "no_order_numbers": "Give at least one order number.",
 }
