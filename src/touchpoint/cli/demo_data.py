@@ -3,6 +3,8 @@
 The generators live in :mod:`touchpoint.engine.demo_data` (pure, seeded); this
 module only writes their columns as CSV and/or Parquet files and, for
 ``touchpoint demo``, reads them back through the engine like any user file.
+Sample calendar, policy, events and case files of ``touchpoint sla`` are
+written beside them (:mod:`touchpoint.cli.sla_samples`).
 """
 
 from __future__ import annotations
@@ -73,7 +75,11 @@ def write_demo_data(
     respondents: dict[str, int] | None = None,
     data_format: DataFormat = DataFormat.BOTH,
 ) -> list[Path]:
-    """Write every demo survey of both industries to ``out_dir``; return the paths."""
+    """Write every demo survey of both industries to ``out_dir``; return the paths.
+
+    The sample inputs of ``touchpoint sla`` come last (see :mod:`touchpoint.cli.sla_samples`).
+    """
+    from touchpoint.cli.sla_samples import write_sla_samples
     from touchpoint.engine import demo_data as gen
 
     counts = {**DEFAULT_RESPONDENTS, **(respondents or {})}
@@ -103,6 +109,7 @@ def write_demo_data(
             encoding="utf-8",
         )
         written.append(ahp_path)
+    written += write_sla_samples(out_dir, seed, formats)
     return written
 
 
@@ -160,7 +167,11 @@ def demo_data(
         DataFormat, typer.Option("--format", help="csv, parquet or both.")
     ] = DataFormat.BOTH,
 ) -> None:
-    """Write seeded demo surveys (utility 95598 hotline and hotel, zh/en wording)."""
+    """Write seeded demo surveys (utility 95598 hotline and hotel, zh/en wording).
+
+    Also writes sample inputs of touchpoint sla: sla_calendar.json, sla_policy.json,
+    sla_events.csv/.parquet and sla_case.json (formats: docs/sla-formats.md).
+    """
     if respondents is not None and respondents < 1:
         typer.echo("error: --respondents must be at least 1", err=True)
         raise typer.Exit(code=2)

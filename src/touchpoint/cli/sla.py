@@ -3,6 +3,7 @@
 Every command prints exactly what issue 6 specifies and exits with code 2, naming the
 file, the field or event index and the value, on bad input. Heavy imports (numpy,
 pyarrow, rich) happen inside the commands so that ``touchpoint --help`` stays fast.
+The input formats are described in docs/sla-formats.md, which the help texts cite.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="SLA clock: add, between, replay, whatif.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 #: Files with at least this many bytes get a progress bar.
 _PROGRESS_BYTES = 2_000_000
@@ -39,7 +40,18 @@ class OutputFormat(StrEnum):
 
 @app.callback()
 def _sla() -> None:
-    """SLA clock: add, between, replay, whatif."""
+    """SLA clock: add, between, replay, whatif.
+
+    Inputs: a calendar JSON (timezone, weekly hours, holidays, special_days), a policy
+    JSON (first_response_minutes, next_update_minutes, next_update_from,
+    resolution_minutes, in business minutes), a case JSON for replay (calendar, policy
+    and events) and an events export for whatif (CSV or Parquet with columns order_id,
+    at, type, status). Instants are ISO 8601 with an offset or Z; output is UTC.
+
+    Formats, examples and error messages: docs/sla-formats.md. Sample files:
+    touchpoint demo-data writes sla_calendar.json, sla_policy.json, sla_case.json and
+    sla_events.csv/.parquet.
+    """
 
 
 def _fail(message: str) -> NoReturn:
@@ -58,7 +70,7 @@ def _input(source: str) -> Iterator[None]:
 
 def _load_json(path: Path) -> object:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
     except OSError as error:
         _fail(f"{path}: cannot be read: {error.strerror or error}")
     except UnicodeDecodeError:
@@ -112,7 +124,13 @@ def add(
     start: Annotated[str, typer.Argument(help="ISO 8601 instant with an offset or Z.")],
     minutes: Annotated[int, typer.Argument(help="Business minutes to add (>= 0).")],
 ) -> None:
-    """Print the due instant, MINUTES business minutes after START, in UTC with Z."""
+    """Print the due instant, MINUTES business minutes after START, in UTC with Z.
+
+    CALENDAR is a JSON object: "timezone" (IANA name, e.g. Asia/Shanghai), "hours"
+    (weekday mon…sun to [["HH:MM", "HH:MM"], …] local ranges, end excluded), optional
+    "holidays" (["YYYY-MM-DD", …]) and "special_days" (date to ranges, replacing that
+    date's hours). See docs/sla-formats.md.
+    """
     from touchpoint.domain.calendar import format_instant
 
     cal = _calendar(calendar)
@@ -128,7 +146,11 @@ def between(
     start: Annotated[str, typer.Argument(help="ISO 8601 instant with an offset or Z.")],
     end: Annotated[str, typer.Argument(help="ISO 8601 instant with an offset or Z.")],
 ) -> None:
-    """Print the business time in [START, END) as {"seconds": s, "minutes": m}."""
+    """Print the business time in [START, END) as {"seconds": s, "minutes": m}.
+
+    CALENDAR is the calendar JSON of touchpoint sla add; minutes are whole minutes
+    (seconds // 60). See docs/sla-formats.md.
+    """
     cal = _calendar(calendar)
     seconds = cal.between(_instant(start, "START"), _instant(end, "END"))
     typer.echo(json.dumps({"seconds": seconds, "minutes": seconds // 60}))
@@ -141,7 +163,13 @@ def replay(
         str | None, typer.Option(help="ISO 8601 instant: pending targets due before it breach.")
     ] = None,
 ) -> None:
-    """Replay one order's timeline and print its SLA state."""
+    """Replay one order's timeline and print its SLA state.
+
+    CASE is a JSON object with "calendar" and "policy" (as in the other commands) and
+    "events": a list of {"at", "type"} objects in time order, the first of type
+    "created" with a "status", a "status" event with "to"; other types are
+    customer_message, agent_reply and internal_note. See docs/sla-formats.md.
+    """
     from touchpoint.domain.sla import SlaInputError, replay, timeline_from_json
 
     data = _load_json(case)
@@ -163,7 +191,7 @@ def replay(
 @app.command()
 def whatif(
     events: Annotated[Path, typer.Argument(help="Events export: CSV or Parquet.")],
-    calendar: Annotated[Path, typer.Option(help="Calendar JSON file.")],
+    calendar: Annotated[Path, typer.Option(help="Calendar JSON file (see touchpoint sla add).")],
     policy: Annotated[Path, typer.Option(help="Proposed policy JSON file.")],
     against: Annotated[
         Path | None, typer.Option(help="A second policy JSON file to compare with.")
@@ -175,7 +203,16 @@ def whatif(
         OutputFormat, typer.Option("--format", help="json or table.")
     ] = OutputFormat.JSON,
 ) -> None:
-    """Replay many orders' timelines under a policy (and another) and count breaches."""
+    """Replay many orders' timelines under a policy (and another) and count breaches.
+
+    EVENTS is a CSV or Parquet file with columns order_id, at (ISO 8601 with an offset
+    or Z; in Parquet also a zoned timestamp), type (created, customer_message,
+    agent_reply, internal_note, status) and status (on created and status rows only).
+    Each order's rows are in time order, created first. POLICY: first_response_minutes,
+    next_update_minutes, next_update_from, resolution_minutes (business minutes or
+    null). A bad row is named events[0], events[1], … in file order, the header not
+    counted. See docs/sla-formats.md.
+    """
     cal = _calendar(calendar)
     proposed = _policy(policy)
     other = None if against is None else _policy(against)

@@ -96,7 +96,8 @@ def read_table(path: Path) -> Any:
                 raise EventsFileError(f"column {missing[0]!r} is missing (has {names!r})")
             return parquet.read(columns=list(COLUMNS))
         if suffix in (".csv", ".txt"):
-            with path.open(newline="", encoding="utf-8") as stream:
+            # utf-8-sig: spreadsheet programs start "CSV UTF-8" files with a byte-order mark.
+            with path.open(newline="", encoding="utf-8-sig") as stream:
                 header = next(csv.reader(stream), [])
             missing = [c for c in COLUMNS if c not in header]
             if missing:
