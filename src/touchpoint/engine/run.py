@@ -2,8 +2,8 @@
 
 On DuckDB and PySpark the SQL that Ibis compiles is run on the backend's own
 connection or session: this skips Ibis's pandas-based result conversion
-(pandas costs ~0.25 s to import, which matters for a CLI that answers in about
-a second) and lets us poll DuckDB's query progress for the progress bar.
+(importing pandas would be a large share of a short CLI run) and lets us poll
+DuckDB's query progress for the progress bar.
 Other backends, and expressions over in-memory tables, go through ``to_pyarrow``.
 """
 

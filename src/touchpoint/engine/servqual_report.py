@@ -214,12 +214,7 @@ def servqual(
     InputError
         Missing columns, bad cells (naming row, column and value) or bad weights.
     """
-    fixed = None
-    if weights is not None:
-        try:
-            fixed = normalise_weights(weights)
-        except ValueError as exc:
-            raise InputError("--weights", str(exc)) from None
+    fixed = _fixed_weights(weights)
     src = open_source(source, backend)
     columns = [f"{p}{i}" for p in "EP" for i in _ITEMS]
     src.require(columns + ([by] if by is not None else []))
@@ -262,6 +257,16 @@ def servqual(
     if by is not None:
         groups = tuple(_group_report(r["group__"], r, fixed, use_columns) for r in rows)
     return ServqualReport(overall=overall, by=by, groups=groups)
+
+
+def _fixed_weights(weights: Mapping[str, float] | None) -> dict[str, float] | None:
+    """The ``weights`` option normalised to shares, ``None`` when not given."""
+    if weights is None:
+        return None
+    try:
+        return normalise_weights(weights)
+    except ValueError as exc:
+        raise InputError("--weights", str(exc)) from None
 
 
 def _group_order(row: Mapping[str, Any]) -> tuple[bool, tuple[str, Any]]:

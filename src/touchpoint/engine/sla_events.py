@@ -87,8 +87,8 @@ def read_table(path: Path) -> Any:
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
-            # ParquetFile reads without pyarrow.dataset, whose import alone costs more
-            # than reading a million rows.
+            # ParquetFile reads without importing pyarrow.dataset, which start-up
+            # would otherwise pay for on every run.
             parquet = pq.ParquetFile(path)
             names = parquet.schema_arrow.names
             missing = [c for c in COLUMNS if c not in names]
@@ -116,8 +116,8 @@ def read_table(path: Path) -> Any:
 def _integers(array: Any) -> Int64Array:
     """An int32/int64 arrow array without nulls as int64 numpy, read from its buffer.
 
-    ``Array.to_numpy`` would import pandas (a second of start-up without bytecode
-    caches) just to copy integers.
+    ``Array.to_numpy`` would import pandas, a heavy start-up cost, just to copy
+    integers.
     """
     width = array.type.bit_width // 8
     dtype = np.int32 if width == 4 else np.int64

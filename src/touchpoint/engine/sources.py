@@ -317,8 +317,8 @@ def _structure_check(path: Path, label: str, suffix: str) -> StructureCheck | No
 def _describe(connection: Any, name: str) -> tuple[tuple[str, str], ...]:
     """DuckDB's DESCRIBE of view ``name``: (column, type) pairs in column order.
 
-    Ibis's ``read_parquet``/``table`` fetch the schema through pyarrow, whose
-    import alone costs ~0.07 s of every CLI run; DESCRIBE answers with tuples.
+    Ibis's ``read_parquet``/``table`` fetch the schema through pyarrow, which
+    every CLI run would then have to import; DESCRIBE answers with tuples.
     """
     described = connection.execute(f'DESCRIBE "{name}"').fetchall()
     return tuple((str(row[0]), str(row[1])) for row in described)

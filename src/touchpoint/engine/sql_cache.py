@@ -1,7 +1,7 @@
 """A disk cache of the SQL that Ibis compiles, so a repeated CLI run skips Ibis.
 
-Importing Ibis and compiling an aggregation costs a command-line run about
-0.35 s, yet the SQL depends only on things known before any data is read: the
+Importing Ibis and compiling an aggregation is most of a command-line run's
+start-up, yet the SQL depends only on things known before any data is read: the
 analysis and its options, the file's column names and DuckDB types, and the
 code that builds the expression. The cache key holds all of them (plus the
 versions of touchpoint, Ibis, sqlglot and DuckDB and a hash of the engine and
