@@ -24,11 +24,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchpoint.domain.roles import Role
-from touchpoint.services.auth import TokenSigner, principal_for_token
+from touchpoint.services.auth import SignedInUser, TokenSigner, principal_for_token
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
-from touchpoint.storage.models import User
 
 __all__ = [
     "CSRF_HEADER",
@@ -155,7 +154,7 @@ _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/to
 class Principal:
     """The authenticated user and its service-layer actor."""
 
-    user: User
+    user: SignedInUser
     actor: Actor
 
 

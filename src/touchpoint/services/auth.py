@@ -29,6 +29,7 @@ from touchpoint.storage.models import Team, TeamMember, User
 
 __all__ = [
     "TOKEN_MAX_AGE_SECONDS",
+    "SignedInUser",
     "TeamDraft",
     "TokenSigner",
     "UserDraft",
@@ -121,28 +122,50 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
-# Built once: constructing the statement costs about as much as running it.
+@dataclass(frozen=True, slots=True)
+class SignedInUser:
+    """The user a token or session cookie belongs to, as routes and pages show them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+
+_USERS = User.metadata.tables[User.__tablename__]
+_MEMBERS = TeamMember.metadata.tables[TeamMember.__tablename__]
+# The user joined to its team memberships, on the request's connection: every request
+# asks it, and an ORM object of the user is not needed to answer it.
 _PRINCIPAL = (
-    select(User, TeamMember.team_id)
-    .outerjoin(TeamMember, TeamMember.user_id == User.id)
-    .where(User.id == bindparam("uid"))
+    select(
+        _USERS.c.id,
+        _USERS.c.username,
+        _USERS.c.display_name,
+        _USERS.c.role,
+        _USERS.c.active,
+        _USERS.c.auth_epoch,
+        _MEMBERS.c.team_id,
+    )
+    .outerjoin(_MEMBERS, _MEMBERS.c.user_id == _USERS.c.id)
+    .where(_USERS.c.id == bindparam("uid"))
 )
 
 
 def principal_for_token(
     session: Session, signer: TokenSigner, token: str, *, cookie: bool = False
-) -> tuple[User, Actor]:
+) -> tuple[SignedInUser, Actor]:
     """The active user a token belongs to and its ``Actor``, read in one query (the user
     joined to its team memberships); raises ``AuthenticationError``."""
     uid, epoch = signer.read(token, cookie=cookie)
-    rows = session.execute(_PRINCIPAL, {"uid": uid}).all()
-    user = rows[0][0] if rows else None
-    if user is None or not user.active or user.auth_epoch != epoch:
+    rows = session.connection().execute(_PRINCIPAL, {"uid": uid}).all()
+    if not rows:
         raise AuthenticationError("token revoked; log in again")
-    teams = frozenset(team_id for _user, team_id in rows if team_id is not None)
-    return user, Actor(
-        user_id=user.id, username=user.username, role=Role(user.role), team_ids=teams
-    )
+    user_id, username, display_name, role, active, auth_epoch, _team = rows[0]
+    if not active or auth_epoch != epoch:
+        raise AuthenticationError("token revoked; log in again")
+    teams = frozenset(row.team_id for row in rows if row.team_id is not None)
+    user = SignedInUser(user_id, username, display_name, role)
+    return user, Actor(user_id=user_id, username=username, role=Role(role), team_ids=teams)
 
 
 def actor_for(session: Session, user: User) -> Actor:

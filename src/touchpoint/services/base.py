@@ -81,9 +81,15 @@ def check_version(entity: str, entity_id: int, current: int, expected: int | Non
         )
 
 
-_INSERT_AUDIT = insert(AuditEntry)
-_INSERT_OUTBOX = insert(OutboxMessage)
-_ACTIVE_WEBHOOKS = select(Webhook.url, Webhook.events).where(Webhook.active.is_(True))
+# Statements on the tables, run on the write's connection: nothing the ORM tracks.
+_AUDIT_TABLE = AuditEntry.metadata.tables[AuditEntry.__tablename__]
+_OUTBOX_TABLE = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+_WEBHOOK_TABLE = Webhook.metadata.tables[Webhook.__tablename__]
+_INSERT_AUDIT = insert(_AUDIT_TABLE)
+_INSERT_OUTBOX = insert(_OUTBOX_TABLE)
+_ACTIVE_WEBHOOKS = select(_WEBHOOK_TABLE.c.url, _WEBHOOK_TABLE.c.events).where(
+    _WEBHOOK_TABLE.c.active.is_(True)
+)
 
 
 @dataclass
@@ -130,7 +136,7 @@ class WriteUnit:
     def webhook_targets(self, events: Sequence[str]) -> list[list[str]]:
         """For each of ``events``, the URLs of the active webhooks subscribed to it (by
         name or ``*``)."""
-        hooks = self.session.execute(_ACTIVE_WEBHOOKS).all()
+        hooks = self.session.connection().execute(_ACTIVE_WEBHOOKS).all()
         return [
             [url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events
         ]
@@ -144,13 +150,14 @@ class WriteUnit:
         if self._audit is None:
             raise RuntimeError(f"{self.action}: every write records one audit row")
         self.session.flush()
-        self.session.execute(_INSERT_AUDIT, self._audit)
+        connection = self.session.connection()
+        connection.execute(_INSERT_AUDIT, self._audit)
         outbox = self._webhook_messages() + [
             outbox_row(self.now, "email", to, self.action, {"subject": subject, "body": body})
             for to, subject, body in self._mails
         ]
         if outbox:
-            self.session.execute(_INSERT_OUTBOX, outbox)
+            connection.execute(_INSERT_OUTBOX, outbox)
         return bool(outbox)
 
     def _webhook_messages(self) -> list[dict[str, Any]]:

@@ -45,6 +45,7 @@ from touchpoint.storage.models import (
     Incident,
     Transaction,
 )
+from touchpoint.storage.order_store import save_order
 
 __all__ = [
     "ContactDraft",
@@ -391,11 +392,12 @@ def log_contact(
                 body=draft.summary,
                 channel=draft.channel.value,
             )
+            session.flush()  # the event, for the replay
+            refresh_sla_cache(order, sla_report(session, order, now=now))
             if draft.hostile:
                 order.hostile = True
-            session.flush()
-            refresh_sla_cache(order, sla_report(session, order, now=now))
             order.updated_at = now
+            save_order(session, order)
         session.add(contact)
         session.flush()
         unit.audit("contact", contact.id, before=None, after=snapshot(contact))

@@ -25,6 +25,7 @@ from touchpoint.services.base import (
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_reports
 from touchpoint.services.work_orders import add_event, apply_transition
 from touchpoint.storage.models import Contact, CustomerIdentity, Incident, WorkOrder
+from touchpoint.storage.order_store import save_order
 
 __all__ = [
     "IncidentView",
@@ -113,6 +114,7 @@ def link_to_incident(
                 raise unknown_reference("work_order_ids", "work_order", oid, "order")
             order.incident_id = inc.id
             order.updated_at = now
+            save_order(session, order)
         for cid in sorted(set(contact_ids)):
             contact = session.get(Contact, cid)
             if contact is None:
@@ -220,6 +222,7 @@ def _resolve_linked_orders(
             f"resolved with incident #{inc.id}",
         )
         order.updated_at = now
+        save_order(session, order)
         resolved.append(order.id)
     customers.update(
         session.scalars(select(Contact.customer_id).where(Contact.incident_id == inc.id)).all()
@@ -228,6 +231,7 @@ def _resolve_linked_orders(
     reports = sla_reports(session, orders, now=now)
     for order in orders:
         refresh_sla_cache(order, reports[order.id])
+        save_order(session, order)
     return resolved, customers
 
 

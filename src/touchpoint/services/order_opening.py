@@ -43,7 +43,6 @@ from touchpoint.storage.models import (
     SlaPolicyRow,
     Team,
     WorkOrder,
-    WorkOrderEvent,
 )
 from touchpoint.storage.order_store import add_order
 
@@ -248,16 +247,7 @@ def open_work_order(
     with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
         opening = _check_opening(session, actor, draft, owner_id)
         order, report = _new_order(session, draft, opening, owner_id, subject, now)
-        created = WorkOrderEvent(
-            at=now,
-            type=EventType.CREATED.value,
-            status=order.status,
-            actor_id=actor.user_id,
-            body="",
-            channel=None,
-            tag="",
-        )
-        order_id = add_order(session, order, created)
+        order_id = add_order(session, order, EventType.CREATED.value, actor_id=actor.user_id)
         after = snapshot(order)
         audited = after
         if opening_contact is not None:

@@ -24,6 +24,7 @@ from touchpoint.services.base import (
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
 from touchpoint.services.work_orders import add_event, load_visible
 from touchpoint.storage.models import Contact, CustomerIdentity, Recovery, WorkOrder
+from touchpoint.storage.order_store import save_order
 
 __all__ = ["RecoveryDraft", "get_recovery", "record_recovery"]
 
@@ -78,6 +79,7 @@ def record_recovery(
         session.flush()
         refresh_sla_cache(order, sla_report(session, order, now=now))
         order.updated_at = now
+        save_order(session, order)
         session.flush()
         unit.audit("recovery", rec.id, before=before, after=snapshot(rec))
         unit.notify("work_order.recovery", {"work_order_id": order.id, "recovery": snapshot(rec)})
