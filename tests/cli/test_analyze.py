@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +235,7 @@ def test_malformed_csv_lines_exit_2_naming_file_and_line(tmp_path: Path) -> None
     # Segment names quoted, as spreadsheet programs write text.
     good = [text[0]] + [re.sub(r",(\w+),", r',"\1",', line, count=1) for line in text[1:]]
     width = len(good[0].split(","))
-    cases = {
+    cases: dict[str, tuple[int, Callable[[str], str]]] = {
         "short": (2, lambda line: ",".join(line.split(",")[:3])),
         "long": (3, lambda line: line + ",7"),
         "open": (2, lambda line: line.replace('",', ",", 1)),

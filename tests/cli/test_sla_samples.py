@@ -79,7 +79,7 @@ def test_every_sla_command_runs_on_the_sample_files(demo: tuple[Path, list[str]]
     replay = touchpoint("sla", "replay", out / "sla_case.json")
     assert replay.returncode == 0, replay.stderr
     assert set(json.loads(replay.stdout)) >= {"status", "first_response", "resolution"}
-    policy = ["--calendar", calendar, "--policy", out / "sla_policy.json"]
+    policy: list[str | Path] = ["--calendar", calendar, "--policy", out / "sla_policy.json"]
     results = []
     for events in ("sla_events.csv", "sla_events.parquet"):
         done = touchpoint("sla", "whatif", out / events, *policy, "--against", *policy[3:])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from tests.engine.support import (
 from touchpoint.engine import InputError, csi, kano, servqual, zone
 
 
-def _csv(tmp_path: Path, columns: dict, edits: dict[tuple[int, str], str]) -> Path:
+def _csv(tmp_path: Path, columns: dict[str, Any], edits: dict[tuple[int, str], str]) -> Path:
     """Write ``columns`` as CSV text, replacing cell (data row, column) by raw text."""
     names = list(columns)
     n = len(next(iter(columns.values())))

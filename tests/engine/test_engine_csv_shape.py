@@ -7,6 +7,7 @@ file whose header was right. Lines are physical lines, the header is line 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def _servqual_lines(n: int = 12) -> list[str]:
 
 
 def _text(value: object) -> str:
-    return str(int(value)) if isinstance(value, float) else str(value)  # type: ignore[arg-type]
+    return str(int(value)) if isinstance(value, float) else str(value)
 
 
 def _write(tmp_path: Path, lines: list[str], name: str = "survey.csv") -> Path:
@@ -35,9 +36,9 @@ def _write(tmp_path: Path, lines: list[str], name: str = "survey.csv") -> Path:
     return path
 
 
-def _raises(path: Path, run: object, text: str) -> InputError:
+def _raises(path: Path, run: Callable[[Path], object], text: str) -> InputError:
     with pytest.raises(InputError) as info:
-        run(path)  # type: ignore[operator]
+        run(path)
     assert str(info.value) == f"{path} {text}"
     return info.value
 

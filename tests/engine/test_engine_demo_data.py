@@ -47,9 +47,8 @@ def test_utility_story(tmp_path: Path) -> None:
     }
     assert min(responsiveness, key=lambda k: responsiveness[k] or 0) == "95598 hotline"
     assert max(responsiveness, key=lambda k: responsiveness[k] or 0) == "app"
-    assert (
-        report.weights is not None and max(report.weights, key=report.weights.get) == "reliability"
-    )  # type: ignore[arg-type]
+    weights = report.weights
+    assert weights is not None and max(weights, key=weights.__getitem__) == "reliability"
     features = {
         f.feature: f.result.category
         for f in kano(materialise(kano_survey(UTILITY, 800, seed=3), "parquet", tmp_path)).features

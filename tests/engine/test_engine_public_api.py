@@ -29,8 +29,9 @@ def _private_uses(tree: ast.AST) -> list[tuple[int, str]]:
             # getattr(backend, "_hook") is the same access spelt as a string.
             dynamic = node.func.id in ("getattr", "setattr", "hasattr") and len(node.args) > 1
             named = node.args[1] if dynamic else None
-            if isinstance(named, ast.Constant) and str(named.value).startswith("_"):
-                found.append((node.lineno, f"{node.func.id} {named.value}"))
+            value = named.value if isinstance(named, ast.Constant) else None
+            if isinstance(value, str) and value.startswith("_"):
+                found.append((node.lineno, f"{node.func.id} {value}"))
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from touchpoint.quality.servqual import servqual as servqual_raw
 KEYS = {"instrument", "n_respondents", "items", "dimensions", "unweighted", "weighted", "weights"}
 
 
-def _expected(columns: dict, weights: dict | None = None) -> dict:
+def _expected(columns: dict[str, Any], weights: dict[str, float] | None = None) -> dict[str, Any]:
     """The contract computed straight from the raw arrays with touchpoint.quality."""
     e, p = matrix(columns, "E"), matrix(columns, "P")
     if weights is None and "W_tangibles" in columns:
@@ -64,6 +65,11 @@ def _expected(columns: dict, weights: dict | None = None) -> dict:
     }
 
 
+def _present(value: float | None) -> float:
+    assert value is not None
+    return value
+
+
 @pytest.mark.parametrize("form", FORMATS)
 def test_every_input_form_gives_the_raw_array_answer(form: str, tmp_path: Path) -> None:
     columns = random_servqual(120, seed=1)
@@ -98,7 +104,7 @@ def test_weights_option_wins_over_columns(tmp_path: Path) -> None:
     }
     report = servqual(materialise(columns, "csv", tmp_path), weights=option)
     assert report.weights == pytest.approx({k: v / 100 for k, v in option.items()})
-    gaps = {d.dimension: d.gap for d in report.dimensions}
+    gaps = {d.dimension: _present(d.gap) for d in report.dimensions}
     assert report.weighted == pytest.approx(sum(gaps[k] * v / 100 for k, v in option.items()))
     with pytest.raises(
         InputError, match="--weights: weights miss dimension: reliability, responsiveness"

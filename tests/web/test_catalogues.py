@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 import touchpoint.web
@@ -26,12 +27,17 @@ def _msgids() -> set[str]:
     return found
 
 
+def _translated(catalogue: Catalog, msgid: str) -> bool:
+    message = catalogue.get(msgid)
+    return message is not None and bool(message.string)
+
+
 def test_every_label_has_a_chinese_translation() -> None:
     with (WEB / "locales/zh_CN/LC_MESSAGES/messages.po").open("rb") as fh:
         catalogue = read_po(fh, locale="zh_CN")
     ids = _msgids()
     assert len(ids) > 200
-    missing = sorted(i for i in ids if not (catalogue.get(i) and catalogue.get(i).string))
+    missing = sorted(i for i in ids if not _translated(catalogue, i))
     assert missing == []
 
 

@@ -56,7 +56,7 @@ def test_every_message_code_has_a_chinese_text_with_the_same_placeholders() -> N
     catalogue = _catalogue("zh_CN")
     for code, msgid in MESSAGES.items():
         message = catalogue.get(msgid)
-        assert message is not None and message.string, code
+        assert message is not None and isinstance(message.string, str) and message.string, code
         assert set(_PLACEHOLDER.findall(message.string)) == set(_PLACEHOLDER.findall(msgid)), code
 
 
