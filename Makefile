@@ -52,7 +52,7 @@ lint: setup-test
 	$(VENV)/bin/lint-imports
 
 typecheck: setup-test
-	$(VENV)/bin/mypy src bench
+	$(VENV)/bin/mypy src bench tests
 
 system:
 	bash scripts/system-deps.sh

@@ -96,9 +96,8 @@ def test_a_call_logged_for_a_missing_customer_gets_the_404_page(site: Site) -> N
 def test_a_bad_board_period_falls_back_to_the_last_seven_days(site: Site) -> None:
     r = site.client("supervisor", "en").get("/board?start=2026-11-30&end=2026-11-01")
     assert r.status_code == 400
-    assert (
-        "Please correct the form. (The end date must not be before the start date.)"
-        in unescape(r.text)
+    assert "Please correct the form. (The end date must not be before the start date.)" in unescape(
+        r.text
     )
     today = site.clock.now.astimezone(ZoneInfo(BOARD_TZ)).date()
     assert f'value="{(today - timedelta(days=6)).isoformat()}"' in r.text
