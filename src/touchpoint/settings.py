@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     # routes besides work orders, on either database) and, on PostgreSQL, the work-order
     # routes' service calls (on SQLite those run on the event loop). Many threads
     # contend for the GIL: on 2 cores with a local PostgreSQL, 4 gave every request a
-    # quicker answer and a lower p99 than anyio's default 40 (README, desk benchmarks).
+    # quicker answer and a lower p99 than anyio's default 40 (bench/README.md).
     # A fifth slow call (an import, a report, a remote database) waits for a free thread:
     # such desks may want more.
     threads: int = Field(default=4, ge=1, le=1000)
