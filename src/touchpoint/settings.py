@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # off, leaving ``POST /api/sla/escalations/run``. With several worker processes,
     # each ticks on its own and one sweeps at a time (``storage.sweep_lock``).
     sweep_seconds: float = Field(default=60, ge=0)
+    # Seconds a request may take: past it the server stops the request's statements,
+    # rolls back what it had not committed and answers 503 (``api.time_limit``).
+    request_seconds: float = Field(default=30, gt=0)
 
     def effective_database_url(self) -> str:
         """The configured URL, else a SQLite file under ``data_dir``."""

@@ -18,11 +18,13 @@ from starlette.routing import NoMatchFound
 from touchpoint.api.deps import DeskState
 from touchpoint.api.errors import install_error_handlers
 from touchpoint.api.routes import admin, auth, customers, incidents, reports, sla, work_orders
+from touchpoint.api.time_limit import TimeLimit
 from touchpoint.services.auth import TokenSigner
 from touchpoint.services.desk_clock import EscalationSweeper, escalate_as_desk
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.settings import Settings
 from touchpoint.storage.db import make_engine, make_session_factory
+from touchpoint.storage.deadline import watch_statements
 from touchpoint.storage.sweep_lock import sweep_lock_for
 
 __all__ = ["create_app", "utc_now"]
@@ -61,12 +63,16 @@ def create_app(
 
     ``/docs`` is Swagger UI on files served with the pages (:func:`_add_swagger_ui`);
     there is no ``/redoc``.
+
+    Every request may take ``settings.request_seconds``: past that its statements are
+    stopped, its write rolled back and it is answered 503 (``api.time_limit``).
     """
     if mail is None and settings.smtp_host:
         mail = MailConfig(
             host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from
         )
     eng = engine or make_engine(settings.effective_database_url())
+    watch_statements(eng)  # an engine passed in may come from elsewhere than make_engine
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
     sweeper = _escalation_sweeper(settings, factory, eng, clock, dispatcher) if sweep else None
@@ -89,6 +95,7 @@ def create_app(
     app.state.desk = state
     app.state.sweeper = sweeper
     install_error_handlers(app)
+    app.add_middleware(TimeLimit, seconds=settings.request_seconds)
     _include_routers(app)
     _add_swagger_ui(app)
     _add_health_probe(app)

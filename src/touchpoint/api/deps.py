@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ParamSpec, TypeVar
 
+import anyio
 from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -118,9 +119,11 @@ async def _close(state: DeskState, session: Session) -> None:
     """Close a request's session. Opening one does no I/O (it connects on first use).
     Closing one that still holds a transaction rolls it back, a round trip on
     PostgreSQL: that is done in the thread pool; a committed write (or SQLite, where the
-    rollback stays in process) closes on the loop."""
+    rollback stays in process) closes on the loop. Shielded: a request cancelled at its
+    time limit (``api.time_limit``) still gives its connection back to the pool."""
     if session.in_transaction() and not state.local_database:
-        await run_in_threadpool(session.close)
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.close)
     else:
         session.close()
 

@@ -1,5 +1,5 @@
 """Map service and domain errors to clear responses: 4xx for a refused request, 503 while
-the database is busy with another write."""
+the database is busy with another write or when a request ran past its time limit."""
 
 from __future__ import annotations
 
@@ -17,8 +17,19 @@ from touchpoint.services.errors import (
     ImportRejected,
     NotFoundError,
 )
+from touchpoint.storage.deadline import DeadlineExceeded
 
-__all__ = ["ERROR_RESPONSES", "ErrorPublic", "ImportProblemPublic", "install_error_handlers"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ErrorPublic",
+    "ImportProblemPublic",
+    "install_error_handlers",
+    "too_late",
+]
+
+#: Seconds a client should wait before retrying a request that ran out of time: not at
+#: once, since whatever made it slow (a busy server, a large report) is likely still there.
+_RETRY_LATE_SECONDS = 5
 
 
 class ImportProblemPublic(BaseModel):
@@ -47,7 +58,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorPublic, "description": "Stale version or duplicate; nothing written"},
     503: {
         "model": ErrorPublic,
-        "description": "The database is busy with another write; nothing written, retry",
+        "description": (
+            "The database is busy with another write, or the request ran past the "
+            "server's time limit; nothing written, retry after Retry-After seconds"
+        ),
     },
 }
 
@@ -56,6 +70,14 @@ def _json(status: int, detail: str, **extra: object) -> JSONResponse:
     body: dict[str, object] = {"detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(status_code=status, content=body)
+
+
+def too_late(exc: DeadlineExceeded) -> JSONResponse:
+    """The 503 of a request stopped at its time limit (``api.time_limit``): nothing was
+    written; retry after ``Retry-After`` seconds."""
+    resp = _json(503, str(exc))
+    resp.headers["Retry-After"] = str(_RETRY_LATE_SECONDS)
+    return resp
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -82,6 +104,10 @@ def install_error_handlers(app: FastAPI) -> None:
         resp = _json(503, str(exc))
         resp.headers["Retry-After"] = "1"
         return resp
+
+    @app.exception_handler(DeadlineExceeded)
+    async def _late(_r: Request, exc: DeadlineExceeded) -> JSONResponse:
+        return too_late(exc)
 
     @app.exception_handler(ForbiddenError)
     async def _forbidden(_r: Request, exc: ForbiddenError) -> JSONResponse:

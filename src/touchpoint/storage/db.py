@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from touchpoint.storage.deadline import watch_statements
+
 __all__ = ["json_text", "make_engine", "make_session_factory", "per_dialect", "session_scope"]
 
 
@@ -40,7 +42,9 @@ def json_text(value: Any) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and a
-    pool that never makes a caller wait. JSON columns are written by :func:`json_text`."""
+    pool that never makes a caller wait. JSON columns are written by :func:`json_text`.
+    Statements stop at the deadline of the request running them, if any
+    (``storage.deadline``)."""
     parsed = make_url(url)
     kwargs.setdefault("json_serializer", json_text)
     if parsed.get_backend_name() == "sqlite":
@@ -60,11 +64,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("pool_use_lifo", True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        watch_statements(engine)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    watch_statements(engine)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -26,6 +26,7 @@ MESSAGES: dict[str, str] = {
     ),
     "changed_meanwhile": "The record was changed by someone else while it was being saved.",
     "database_busy": "Another write held the database for too long.",
+    "request_timeout": "The request ran past the server's time limit; nothing was written.",
     "not_found": "%(entity)s %(id)s",  # after a "Not found" lead or heading
     # Fields (services, domain rules, page forms).
     "field_empty": "%(field)s must not be empty.",

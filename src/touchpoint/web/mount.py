@@ -7,6 +7,8 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from touchpoint.api.deps import DeskState
+from touchpoint.api.errors import too_late
+from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
     pages_board,
     pages_call,
@@ -67,3 +69,15 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(PageNotFound)
     async def _missing(request: Request, exc: PageNotFound) -> Response:
         return error_page(request, "404.html", 404, "", exc)
+
+    # Replaces the API's handler (one app, one handler per error): the API's paths keep
+    # its JSON answer, a page gets the error page.
+    @app.exception_handler(DeadlineExceeded)
+    async def _late(request: Request, exc: DeadlineExceeded) -> Response:
+        if request.url.path.startswith("/api/"):
+            return too_late(exc)
+        # The page reads who is looking, which the passed deadline would refuse.
+        with no_deadline():
+            response = error_page(request, "503.html", 503, "", None)
+        response.headers["Retry-After"] = too_late(exc).headers["Retry-After"]
+        return response
