@@ -1,31 +1,48 @@
 """Customer merge (客户合并): duplicate candidates and a reversible move of holdings.
 
-Candidates come from equal normalised identities and fuzzy name similarity computed
-with rapidfuzz. A merge moves every holding (contact, transaction, order, identity) of
-the merged customer to the survivor and records exactly which rows moved, so that an
-unmerge moves those rows back and nothing is lost.
+Candidates are pairs of customers sharing a blocking key (``domain.blocking``: an
+identity, a phone tail, name keys), scored by equal normalised identities and the
+rapidfuzz similarity of their names; nothing compares every customer with every other.
+A merge moves every holding (contact, transaction, order, identity) of the merged
+customer to the survivor and records exactly which rows moved, so that an unmerge moves
+those rows back and nothing is lost.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
+from touchpoint.domain.blocking import (
+    DEFAULT_BLOCK_CAP,
+    block_pairs,
+    blocking_keys,
+    compact_spellings,
+    spelled,
+)
 from touchpoint.domain.customers import IdentityKind, normalise_name
 from touchpoint.domain.errors import RuleViolation
 
 __all__ = [
     "HOLDING_KINDS",
+    "CandidateSearch",
     "CustomerProfile",
     "MergeCandidate",
     "MergeReason",
     "MergeRecord",
+    "TopCandidates",
     "apply_merge",
     "apply_unmerge",
+    "candidate_order",
+    "candidate_pairs",
     "merge_candidates",
+    "name_score",
+    "score_pair",
+    "search_candidates",
 ]
 
 #: Kinds of rows a customer holds; each moves on merge and back on unmerge.
@@ -83,42 +100,140 @@ class MergeCandidate:
     reasons: tuple[MergeReason, ...]
 
 
-def merge_candidates(
-    profiles: Sequence[CustomerProfile], *, name_threshold: float = 88.0
-) -> list[MergeCandidate]:
-    """Likely duplicates, best first.
+def name_score(a: str, b: str) -> float:
+    """0–100 similarity of two names: the best rapidfuzz ``token_sort_ratio`` of the
+    normalised names or of their pinyin spellings, or ``ratio`` of their spellings
+    without spaces (``張偉``, ``张伟``, ``Wei Zhang`` and ``Zhangwei`` score 100 with
+    one another)."""
+    na, nb = normalise_name(a), normalise_name(b)
+    if not na or not nb:
+        return 0.0
+    score = fuzz.token_sort_ratio(na, nb)
+    sa, sb = spelled(na), spelled(nb)
+    if (sa, sb) != (na, nb):
+        score = max(score, fuzz.token_sort_ratio(sa, sb))
+    # Without spaces: pinyin is written by syllable from hanzi and by word in Latin
+    # (``wang xiao ming`` / ``Wang Xiaoming``).
+    for ca in compact_spellings(na):
+        for cb in compact_spellings(nb):
+            score = max(score, fuzz.ratio(ca, cb))
+    return float(score)
 
-    A shared normalised identity scores 100; otherwise the rapidfuzz
-    ``token_sort_ratio`` of the normalised names must reach ``name_threshold``.
+
+def score_pair(
+    a: CustomerProfile, b: CustomerProfile, *, name_threshold: float = 88.0
+) -> MergeCandidate | None:
+    """The candidate a pair makes, or None: each shared normalised identity is a reason
+    scoring 100; names scoring at least ``name_threshold`` (``name_score``) are one."""
+    if a.id == b.id:
+        return None
+    if a.id > b.id:
+        a, b = b, a
+    shared = sorted(a.identities & b.identities, key=lambda i: (i[0].value, i[1]))
+    reasons = [MergeReason.same_identity(kind, value) for kind, value in shared]
+    similarity = name_score(a.name, b.name)
+    if similarity >= name_threshold:
+        reasons.append(MergeReason.similar_names(similarity))
+    if not reasons:
+        return None
+    return MergeCandidate(a.id, b.id, 100.0 if shared else similarity, tuple(reasons))
+
+
+def candidate_order(m: MergeCandidate) -> tuple[float, int, int]:
+    """Best first: higher score, then lower ids."""
+    return (-m.score, m.a_id, m.b_id)
+
+
+class TopCandidates:
+    """The best ``limit`` candidates offered, in bounded memory.
+
+    A pair offered again (it shares several blocks) is kept once; scores are
+    deterministic, so a pair dropped once can never come back above the kept ones.
     """
-    reasons: dict[tuple[int, int], list[MergeReason]] = defaultdict(list)
-    scores: dict[tuple[int, int], float] = {}
-    by_identity: dict[tuple[IdentityKind, str], list[int]] = defaultdict(list)
+
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        # A min-heap whose root is the worst kept candidate.
+        self._heap: list[tuple[float, int, int]] = []
+        self._kept: dict[tuple[int, int], MergeCandidate] = {}
+
+    def offer(self, m: MergeCandidate) -> None:
+        """Keep ``m`` if it is among the best ``limit`` seen."""
+        pair = (m.a_id, m.b_id)
+        if pair in self._kept or self._limit == 0:
+            return
+        entry = (m.score, -m.a_id, -m.b_id)
+        if self._limit is None or len(self._heap) < self._limit:
+            heapq.heappush(self._heap, entry)
+        elif entry > self._heap[0]:
+            _, worst_a, worst_b = heapq.heapreplace(self._heap, entry)
+            del self._kept[(-worst_a, -worst_b)]
+        else:
+            return
+        self._kept[pair] = m
+
+    def best(self) -> list[MergeCandidate]:
+        """The kept candidates, best first."""
+        return sorted(self._kept.values(), key=candidate_order)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateSearch:
+    """Candidates found, best first, and the number of blocks skipped for their size."""
+
+    candidates: list[MergeCandidate]
+    skipped_blocks: int = 0
+
+
+def candidate_pairs(
+    profiles: Sequence[CustomerProfile], *, block_cap: int = DEFAULT_BLOCK_CAP
+) -> tuple[set[tuple[int, int]], int]:
+    """Pairs ``(a, b)``, ``a < b``, sharing a blocking key of at most ``block_cap``
+    members, and the number of larger blocks skipped."""
+    blocks: dict[str, list[int]] = defaultdict(list)
     for p in profiles:
-        for ident in p.identities:
-            by_identity[ident].append(p.id)
-    for (kind, value), ids in by_identity.items():
-        uniq = sorted(set(ids))
-        for i, a in enumerate(uniq):
-            for b in uniq[i + 1 :]:
-                reasons[(a, b)].append(MergeReason.same_identity(kind, value))
-                scores[(a, b)] = 100.0
-    names = [normalise_name(p.name) for p in profiles]
-    if len(profiles) > 1:
-        matrix = process.cdist(
-            names, names, scorer=fuzz.token_sort_ratio, score_cutoff=name_threshold, workers=1
-        )
-        rows, cols = (matrix >= name_threshold).nonzero()
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            a, b = profiles[r].id, profiles[c].id
-            if a >= b or not names[r]:
-                continue
-            score = float(matrix[r, c])
-            reasons[(a, b)].append(MergeReason.similar_names(score))
-            scores[(a, b)] = max(scores.get((a, b), 0.0), score)
-    out = [MergeCandidate(a, b, scores[(a, b)], tuple(rs)) for (a, b), rs in reasons.items()]
-    out.sort(key=lambda m: (-m.score, m.a_id, m.b_id))
-    return out
+        for key in blocking_keys(p.name, p.identities):
+            blocks[key].append(p.id)
+    pairs: set[tuple[int, int]] = set()
+    skipped = 0
+    for members in blocks.values():
+        if len(members) > block_cap:
+            skipped += 1
+        else:
+            pairs.update(block_pairs(members))
+    return pairs, skipped
+
+
+def search_candidates(
+    profiles: Sequence[CustomerProfile],
+    *,
+    name_threshold: float = 88.0,
+    block_cap: int = DEFAULT_BLOCK_CAP,
+    limit: int | None = None,
+) -> CandidateSearch:
+    """Likely duplicates among ``profiles``, best first: only pairs sharing a blocking
+    key (``candidate_pairs``) are scored (``score_pair``)."""
+    by_id = {p.id: p for p in profiles}
+    pairs, skipped = candidate_pairs(profiles, block_cap=block_cap)
+    top = TopCandidates(limit)
+    for a, b in pairs:
+        found = score_pair(by_id[a], by_id[b], name_threshold=name_threshold)
+        if found is not None:
+            top.offer(found)
+    return CandidateSearch(top.best(), skipped)
+
+
+def merge_candidates(
+    profiles: Sequence[CustomerProfile],
+    *,
+    name_threshold: float = 88.0,
+    block_cap: int = DEFAULT_BLOCK_CAP,
+) -> list[MergeCandidate]:
+    """Likely duplicates, best first (``search_candidates`` without the count of
+    skipped blocks)."""
+    return search_candidates(
+        profiles, name_threshold=name_threshold, block_cap=block_cap
+    ).candidates
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from touchpoint.services.work_orders import (
     list_work_orders,
     load_visible,
 )
+from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.models import (
     Contact,
     Customer,
@@ -181,6 +182,7 @@ def create_customer(
             )
         session.flush()
         session.refresh(c, ["identities"])
+        refresh_blocking_keys(session, [c.id])  # merge candidates see it at once
         unit.audit("customer", c.id, before=None, after=_customer_json(c))
         unit.notify("customer.created", {"customer_id": c.id})
     return customer_view(c, actor)
@@ -217,8 +219,10 @@ def update_customer(
         c = get_or_404(session, Customer, customer_id)
         check_version("customer", c.id, c.version, version)
         before = _customer_json(c)
+        renamed = False
         if changes.name is not None:
-            c.name = _check_name(changes.name)
+            name = _check_name(changes.name)
+            renamed, c.name = name != c.name, name
         if changes.kind is not None:
             c.kind = changes.kind.value
         if changes.customer_class is not None:
@@ -233,6 +237,8 @@ def update_customer(
             c.hostage = changes.hostage
         c.updated_at = now
         session.flush()
+        if renamed:  # name keys follow the name
+            refresh_blocking_keys(session, [c.id])
         unit.audit("customer", c.id, before=before, after=_customer_json(c))
     return customer_view(c, actor)
 
@@ -265,6 +271,7 @@ def add_identity(
         c.updated_at = now
         session.flush()
         session.refresh(c, ["identities"])
+        refresh_blocking_keys(session, [c.id])
         unit.audit("customer_identity", row.id, before=None, after=snapshot(row))
     return customer_view(c, actor)
 
@@ -284,6 +291,7 @@ def remove_identity(
         c.updated_at = now
         session.flush()
         session.refresh(c, ["identities"])
+        refresh_blocking_keys(session, [c.id])
         unit.audit("customer_identity", identity_id, before=before, after=None)
     return customer_view(c, actor)
 

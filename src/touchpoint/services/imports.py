@@ -26,6 +26,7 @@ from touchpoint.domain.customers import (
 from touchpoint.domain.errors import DomainError
 from touchpoint.services.base import Actor, require, write
 from touchpoint.services.errors import ImportRejected
+from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.models import Customer, CustomerIdentity, Transaction
 
 __all__ = ["ImportReport", "import_customers", "import_transactions", "read_table"]
@@ -154,6 +155,7 @@ def import_customers(
                     )
                 )
         session.flush()
+        refresh_blocking_keys(session, created)  # merge candidates see them at once
         unit.audit(
             "customer",
             "import",

@@ -1,25 +1,29 @@
-"""Customer merge and unmerge with a full undo trail; candidates from identities and names."""
+"""Customer merge and unmerge with a full undo trail; candidates from shared blocking keys
+(identities, phone tails, names), scored on identities and names."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.customers import IdentityKind
+from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP, block_pairs
 from touchpoint.domain.errors import RuleViolation
 from touchpoint.domain.merge import (
     HOLDING_KINDS,
-    CustomerProfile,
+    CandidateSearch,
     MergeCandidate,
     MergeRecord,
+    TopCandidates,
     apply_merge,
     apply_unmerge,
-    merge_candidates,
+    score_pair,
 )
 from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
+from touchpoint.storage import blocking
 from touchpoint.storage.models import (
     Contact,
     Customer,
@@ -29,7 +33,16 @@ from touchpoint.storage.models import (
     WorkOrder,
 )
 
-__all__ = ["find_merge_candidates", "list_merges", "merge_customers", "unmerge_customers"]
+__all__ = [
+    "find_merge_candidates",
+    "list_merges",
+    "merge_customers",
+    "rebuild_merge_keys",
+    "search_merge_candidates",
+    "unmerge_customers",
+]
+
+_log = logging.getLogger(__name__)
 
 _MODELS: dict[str, type[Contact] | type[Transaction] | type[WorkOrder] | type[CustomerIdentity]] = {
     "contacts": Contact,
@@ -37,6 +50,40 @@ _MODELS: dict[str, type[Contact] | type[Transaction] | type[WorkOrder] | type[Cu
     "work_orders": WorkOrder,
     "identities": CustomerIdentity,
 }
+
+
+def search_merge_candidates(
+    session: Session,
+    actor: Actor,
+    *,
+    customer_id: int | None = None,
+    name_threshold: float = 88.0,
+    limit: int = 50,
+    block_cap: int = DEFAULT_BLOCK_CAP,
+) -> CandidateSearch:
+    """Likely duplicates among customers not merged away (optionally involving one),
+    best first, with the number of blocks skipped for having over ``block_cap``
+    members.
+
+    Only customers sharing a blocking key are compared. With ``customer_id`` the
+    customer's own blocks are read (a few indexed reads, at most ``block_cap`` members
+    each); without it every block is streamed in key order and the best ``limit``
+    candidates kept, so memory stays bounded whatever the number of customers.
+    """
+    require(actor, actor.role.can_handle_orders, "look for duplicate customers")
+    if customer_id is not None:
+        found = _candidates_of(
+            session, customer_id, name_threshold=name_threshold, limit=limit, cap=block_cap
+        )
+    else:
+        found = _all_candidates(session, name_threshold=name_threshold, limit=limit, cap=block_cap)
+    if found.skipped_blocks:
+        _log.info(
+            "merge candidates: %d blocks over %d members skipped",
+            found.skipped_blocks,
+            block_cap,
+        )
+    return found
 
 
 def find_merge_candidates(
@@ -47,21 +94,74 @@ def find_merge_candidates(
     name_threshold: float = 88.0,
     limit: int = 50,
 ) -> list[MergeCandidate]:
-    """Likely duplicates among customers not merged away (optionally involving one)."""
-    require(actor, actor.role.can_handle_orders, "look for duplicate customers")
-    customers = list(session.scalars(select(Customer).where(Customer.merged_into_id.is_(None))))
-    idents: dict[int, set[tuple[IdentityKind, str]]] = {}
-    for cid, kind, norm in session.execute(
-        select(CustomerIdentity.customer_id, CustomerIdentity.kind, CustomerIdentity.normalised)
-    ):
-        idents.setdefault(cid, set()).add((IdentityKind(kind), norm))
-    profiles = [
-        CustomerProfile(c.id, c.name, frozenset(idents.get(c.id, set()))) for c in customers
-    ]
-    found = merge_candidates(profiles, name_threshold=name_threshold)
-    if customer_id is not None:
-        found = [m for m in found if customer_id in (m.a_id, m.b_id)]
-    return found[:limit]
+    """Likely duplicates, best first (``search_merge_candidates``' candidates)."""
+    return search_merge_candidates(
+        session, actor, customer_id=customer_id, name_threshold=name_threshold, limit=limit
+    ).candidates
+
+
+def _candidates_of(
+    session: Session, customer_id: int, *, name_threshold: float, limit: int, cap: int
+) -> CandidateSearch:
+    others: set[int] = set()
+    skipped = 0
+    for key in blocking.customer_keys(session, customer_id):
+        members = blocking.block_members(session, key, cap=cap)
+        if members is None:
+            skipped += 1
+        else:
+            others.update(members)
+    others.discard(customer_id)
+    if not others:
+        return CandidateSearch([], skipped)
+    profiles = blocking.live_profiles(session, [customer_id, *others])
+    me = profiles.pop(customer_id, None)
+    top = TopCandidates(limit)
+    if me is not None:
+        for other in profiles.values():
+            found = score_pair(me, other, name_threshold=name_threshold)
+            if found is not None:
+                top.offer(found)
+    return CandidateSearch(top.best(), skipped)
+
+
+# Customers whose profiles are loaded at once while streaming blocks.
+_PROFILES_PER_BATCH = 4000
+
+
+def _all_candidates(
+    session: Session, *, name_threshold: float, limit: int, cap: int
+) -> CandidateSearch:
+    top = TopCandidates(limit)
+    skipped = 0
+    batch: list[tuple[int, ...]] = []
+    ids: set[int] = set()
+
+    def score_batch() -> None:
+        profiles = blocking.live_profiles(session, ids)
+        seen: set[tuple[int, int]] = set()
+        for members in batch:
+            for a, b in block_pairs(members):
+                if (a, b) in seen or a not in profiles or b not in profiles:
+                    continue
+                seen.add((a, b))
+                found = score_pair(profiles[a], profiles[b], name_threshold=name_threshold)
+                if found is not None:
+                    top.offer(found)
+        batch.clear()
+        ids.clear()
+
+    for block in blocking.blocks_in_key_order(session, cap=cap):
+        if not block.members:
+            skipped += 1
+            continue
+        batch.append(block.members)
+        ids.update(block.members)
+        if len(ids) >= _PROFILES_PER_BATCH:
+            score_batch()
+    if batch:
+        score_batch()
+    return CandidateSearch(top.best(), skipped)
 
 
 def _ownership(session: Session, customer_ids: list[int]) -> dict[tuple[str, int], int]:
@@ -116,6 +216,9 @@ def merge_customers(
         session.flush()
         session.expire(survivor, ["identities"])
         session.expire(merged, ["identities"])
+        # The survivor's keys gain the identities it received; the merged customer
+        # leaves every block.
+        blocking.refresh_blocking_keys(session, [survivor.id, merged.id])
         unit.audit("customer", survivor.id, before=None, after=snapshot(log))
         unit.notify("customer.merged", {"survivor_id": survivor.id, "merged_id": merged.id})
         del new_owners
@@ -162,6 +265,7 @@ def unmerge_customers(session: Session, actor: Actor, merge_id: int, *, now: dat
         session.flush()
         session.expire(survivor, ["identities"])
         session.expire(merged, ["identities"])
+        blocking.refresh_blocking_keys(session, [survivor.id, merged.id])
         unit.audit("customer", merged.id, before=None, after=snapshot(log))
         unit.notify("customer.unmerged", {"survivor_id": survivor.id, "merged_id": merged.id})
     return log
@@ -175,3 +279,14 @@ def list_merges(session: Session, *, customer_id: int | None = None) -> list[Mer
             (MergeLog.survivor_id == customer_id) | (MergeLog.merged_id == customer_id)
         )
     return list(session.scalars(stmt.order_by(MergeLog.id.desc())))
+
+
+def rebuild_merge_keys(session: Session, actor: Actor, *, now: datetime) -> int:
+    """Rebuild the blocking keys of every live customer from their names and
+    identities (after a change of the key rules, or to repair them); returns the number
+    of keys written. One audited write."""
+    require(actor, actor.role.can_supervise, "rebuild merge keys")
+    with write(session, actor, "customer.merge_keys.rebuild", now=now) as unit:
+        written = blocking.rebuild_blocking_keys(session.connection())
+        unit.audit("customer", "merge_keys", before=None, after={"keys": written})
+    return written

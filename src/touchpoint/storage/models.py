@@ -32,6 +32,7 @@ __all__ = [
     "Base",
     "Contact",
     "Customer",
+    "CustomerBlockingKey",
     "CustomerIdentity",
     "Escalation",
     "Incident",
@@ -400,3 +401,20 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class CustomerBlockingKey(Base):
+    """A blocking key of a live customer (``domain.blocking``): customers sharing a key
+    are compared as merge candidates. Rewritten with the customer's name and identities
+    in the same write; a customer merged away has none.
+
+    The primary key (customer_id, key) is the customer's index; ``ix_…_key`` finds a
+    block's members without reading the rows.
+    """
+
+    __tablename__ = "customer_blocking_keys"
+    __table_args__ = (Index("ix_customer_blocking_keys_key", "key", "customer_id"),)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
