@@ -15,7 +15,6 @@ from touchpoint.domain.customers import (
     CustomerKind,
     Identity,
     IdentityKind,
-    mask_identity,
     normalise_name,
     validate_preferences,
 )
@@ -30,6 +29,7 @@ from touchpoint.services.base import (
     snapshot,
     write,
 )
+from touchpoint.services.customer_view import CustomerView, IdentityView, customer_view
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
 from touchpoint.services.work_orders import (
@@ -72,24 +72,6 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class IdentityView:
-    """An identity as the actor may see it (masked for analysts)."""
-
-    id: int
-    kind: IdentityKind
-    value: str
-    masked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerView:
-    """A customer as the actor may see it."""
-
-    customer: Customer
-    identities: list[IdentityView]
-
-
-@dataclass(frozen=True, slots=True)
 class CustomerDraft:
     """Fields of a new customer."""
 
@@ -113,24 +95,6 @@ class CustomerChanges:
     preferences: dict[str, Any] | None = None
     notes: str | None = None
     hostage: bool | None = None
-
-
-def customer_view(customer: Customer, actor: Actor) -> CustomerView:
-    """The customer with identities masked when the actor may not see contact details."""
-    mask = not actor.role.sees_contact_details
-    ids = []
-    for ident in customer.identities:
-        kind = IdentityKind(ident.kind)
-        hide = mask and kind.is_contact_detail
-        ids.append(
-            IdentityView(
-                id=ident.id,
-                kind=kind,
-                value=mask_identity(kind, ident.value) if hide else ident.value,
-                masked=hide,
-            )
-        )
-    return CustomerView(customer=customer, identities=ids)
 
 
 def _check_name(name: str) -> str:
