@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from tests.storage.support import Database
+from touchpoint.storage.customer_search import is_search_index
 from touchpoint.storage.models import Base
 
 
@@ -18,8 +19,15 @@ def test_upgrade_creates_every_table(db: Database) -> None:
 
 
 def test_migrated_schema_matches_models(db: Database) -> None:
+    # The search index is left out, as autogenerate leaves it out (migrations/env.py):
+    # SQLite's FTS5 table (a virtual table and its shadow tables) and PostgreSQL's
+    # pg_trgm GIN indexes are made by revision 0006 and cannot be declared as models.
+    opts = {
+        "compare_type": True,
+        "include_name": lambda name, type_, _parents: not is_search_index(name, type_),
+    }
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

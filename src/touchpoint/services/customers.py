@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.contacts import Channel, ContactDirection, ContactOutcome, TransactionKind
@@ -15,7 +15,6 @@ from touchpoint.domain.customers import (
     CustomerKind,
     Identity,
     IdentityKind,
-    normalise_name,
     validate_preferences,
 )
 from touchpoint.domain.errors import DomainError, unknown_reference
@@ -29,6 +28,7 @@ from touchpoint.services.base import (
     snapshot,
     write,
 )
+from touchpoint.services.customer_search import search_customers
 from touchpoint.services.customer_view import CustomerView, IdentityView, customer_view
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
@@ -258,33 +258,6 @@ def remove_identity(
         refresh_blocking_keys(session, [c.id])
         unit.audit("customer_identity", identity_id, before=before, after=None)
     return customer_view(c, actor)
-
-
-def search_customers(
-    session: Session, actor: Actor, *, q: str = "", limit: int = 50, offset: int = 0
-) -> list[CustomerView]:
-    """Customers (not merged away) whose name or an identity matches ``q``."""
-    if not 1 <= limit <= 500:
-        raise DomainError(f"limit: {limit} must lie between 1 and 500")
-    if offset < 0:
-        raise DomainError(f"offset: {offset} must not be negative")
-    stmt = select(Customer).where(Customer.merged_into_id.is_(None))
-    text = q.strip()
-    if text:
-        keys = {normalise_name(text)}
-        for kind in IdentityKind:
-            try:
-                keys.add(Identity.of(kind, text).normalised)
-            except DomainError:
-                continue
-        ident_match = select(CustomerIdentity.customer_id).where(
-            CustomerIdentity.normalised.in_(sorted(keys))
-        )
-        stmt = stmt.where(
-            or_(func.lower(Customer.name).contains(text.lower()), Customer.id.in_(ident_match))
-        )
-    rows = session.scalars(stmt.order_by(Customer.id).limit(limit).offset(offset))
-    return [customer_view(c, actor) for c in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from alembic import context
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlalchemy import Connection
 
+from touchpoint.storage.customer_search import is_search_index
 from touchpoint.storage.db import make_engine
 from touchpoint.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
+    """Autogenerate compares models with the database, except the search index (its FTS5
+    table and trigram indexes are made by revision 0006, not by a model)."""
+    return not is_search_index(name, type_)
 
 
 def _run(connection: Connection) -> None:
@@ -18,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
