@@ -133,6 +133,24 @@ def test_a_write_past_the_limit_is_rolled_back_and_answered_503(
     assert (desk.count(WorkOrder), desk.count(AuditEntry)) == (orders + 1, audits + 1)
 
 
+def test_a_write_out_of_time_between_statements_is_not_committed(
+    desk: LimitedDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python work past the limit between short statements (which no database stops):
+    the write unit refuses to commit, and rolls back."""
+    finish = WriteUnit.finish
+
+    def late_finish(unit: WriteUnit) -> bool:
+        time.sleep(LIMIT + 0.1)
+        return finish(unit)
+
+    orders, audits = desk.count(WorkOrder), desk.count(AuditEntry)
+    monkeypatch.setattr(WriteUnit, "finish", late_finish)
+    started = time.monotonic()
+    _assert_stopped(desk.open_order(), started)
+    assert (desk.count(WorkOrder), desk.count(AuditEntry)) == (orders, audits)
+
+
 def _slow_reports(desk: LimitedDesk) -> Callable[..., Any]:
     """``order_reads.sla_reports`` (which the order lists and queues call) running the
     slow statement first."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from touchpoint.domain.roles import Role
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.snapshots import snapshot, snapshot_values, to_jsonable
+from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
 from touchpoint.storage.writer_lock import WouldWait, committed_in_call, not_waiting, writer_lock
 
@@ -207,17 +208,22 @@ def write(
     ``BusyError`` when the database stayed busy too long. Either way everything is
     rolled back. ``after_commit`` (e.g. waking the outbox dispatcher) runs only after a
     successful commit that queued notifications.
+
+    A request past its time limit (``storage.deadline``) starts no write unit and
+    commits none: ``DeadlineExceeded``, everything rolled back.
     """
     if now.tzinfo is None:
         raise ValueError(f"now {now.isoformat()!r} must be timezone-aware")
     if session.new or session.dirty or session.deleted:
         raise RuntimeError(f"{action}: session has unflushed changes from outside a write")
+    check_deadline()
     unit = WriteUnit(session=session, actor=actor, action=action, now=now)
     lock = writer_lock(session.get_bind().engine)
     lock.acquire()
     try:
         yield unit
         queued = unit.finish()
+        check_deadline()  # its last statements may have been too short to be stopped
         session.commit()
         committed_in_call()
     except StaleDataError as exc:

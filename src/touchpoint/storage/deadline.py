@@ -11,9 +11,12 @@ statements it runs are then stopped by the database when the deadline has passed
 * PostgreSQL gets ``SET LOCAL statement_timeout`` at the start of each transaction: the
   time left to the deadline, so that the server cancels a statement running past it.
 
-* No statement starts once the deadline has passed (the ``before_cursor_execute``
-  event): many short statements would otherwise go on, each too short for SQLite's
-  progress handler to notice.
+* A write unit neither starts nor commits once the deadline has passed
+  (``services.base.write`` calls :func:`check_deadline`). Statements themselves are not
+  checked one by one: a statement-level event would put every statement of the
+  desk on SQLAlchemy's slower event path (some microseconds each, measured), so a
+  read may still run a few statements too short for SQLite's progress handler after
+  its deadline; it then answers late, and writes nothing.
 
 Either way the aborted statement raises :class:`DeadlineExceeded` in place of the
 driver's error (the engine's ``handle_error`` event), the write unit around it rolls
@@ -133,11 +136,6 @@ def _limit_postgresql_transaction(connection: Connection) -> None:
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {millis}")
 
 
-def _refuse_late_statement(*_args: Any) -> None:
-    """Before each statement: none starts once its request's deadline has passed."""
-    check_deadline()
-
-
 def _deadline_error(context: ExceptionContext) -> BaseException | None:
     """The driver's error for a statement the deadline stopped, as
     :class:`DeadlineExceeded` (other errors pass unchanged)."""
@@ -165,5 +163,4 @@ def watch_statements(engine: Engine) -> None:
         event.listen(engine, "checkout", _watch_sqlite_connection)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "begin", _limit_postgresql_transaction)
-    event.listen(engine, "before_cursor_execute", _refuse_late_statement)
     event.listen(engine, "handle_error", _deadline_error, retval=True)
