@@ -7,6 +7,7 @@ each bad row (as numbered in the file, header = row 1), column and value.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -192,26 +193,85 @@ def _instant(text: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class _LiveCustomers:
-    """The customers a transaction row may name: ids of customers not merged away, and
-    their identities as ``(kind, normalised value)`` → customer id."""
+    """The customers a file's transaction rows name: the ids among them of customers not
+    merged away, and the named identities of live customers as ``(kind, normalised
+    value)`` → customer id."""
 
     ids: set[int]
     by_identity: dict[tuple[str, str], int]
 
 
-def _live_customers(session: Session) -> _LiveCustomers:
-    """Read every live customer and identity once, so that checking a file's rows asks
-    the database nothing more; where two live customers share an identity, the first
-    one read is kept."""
+#: Values per ``IN (…)`` list when looking up a file's customers: well below SQLite's
+#: and PostgreSQL's parameter limits, and an index probe each.
+_LOOKUP_CHUNK = 500
+#: Ids beyond a 64-bit integer name no customer and cannot be bound as parameters.
+_MAX_ID = 2**63 - 1
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _LOOKUP_CHUNK):
+        yield values[start : start + _LOOKUP_CHUNK]
+
+
+def _live_customers(session: Session, rows: list[dict[str, str]]) -> _LiveCustomers:
+    """Read the live customers and identities ``rows`` name, once, so that checking the
+    rows asks the database nothing more: by primary key and by the identity index, a
+    few hundred values per query, never the whole customer table (a desk may hold
+    millions). Where two live customers share an identity, the one whose identity was
+    recorded first is kept."""
+    wanted_ids = sorted(
+        {i for row in rows if (i := _as_id(row.get("customer_id", ""))) is not None}
+    )
+    ids: set[int] = set()
+    live = Customer.merged_into_id.is_(None)
+    for chunk in _chunks(wanted_ids):
+        ids.update(session.scalars(select(Customer.id).where(Customer.id.in_(chunk), live)))
     by_identity: dict[tuple[str, str], int] = {}
-    for cid, kind, norm in session.execute(
-        select(CustomerIdentity.customer_id, CustomerIdentity.kind, CustomerIdentity.normalised)
-        .join(Customer, Customer.id == CustomerIdentity.customer_id)
-        .where(Customer.merged_into_id.is_(None))
-    ):
-        by_identity.setdefault((kind, norm), cid)
-    ids = set(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
+    for kind, values in _named_identities(rows).items():
+        for chunk in _chunks(sorted(values)):
+            for cid, norm in session.execute(
+                select(CustomerIdentity.customer_id, CustomerIdentity.normalised)
+                .join(Customer, Customer.id == CustomerIdentity.customer_id)
+                .where(
+                    CustomerIdentity.kind == kind,
+                    CustomerIdentity.normalised.in_(chunk),
+                    live,
+                )
+                .order_by(CustomerIdentity.id)
+            ):
+                by_identity.setdefault((kind, norm), cid)
     return _LiveCustomers(ids=ids, by_identity=by_identity)
+
+
+def _as_id(text: str) -> int | None:
+    """``text`` as :func:`_row_customer` reads a ``customer_id``, when it can name one."""
+    if not text.isdigit():
+        return None
+    try:
+        value = int(text)
+    except ValueError:  # digits int() does not read, such as "²"
+        return None
+    return value if value <= _MAX_ID else None
+
+
+def _named_identities(rows: list[dict[str, str]]) -> dict[str, set[str]]:
+    """The normalised accounts and phones that rows without a ``customer_id`` name (a
+    value that does not normalise is reported by :func:`_row_customer`)."""
+    named: dict[str, set[str]] = {}
+    for row in rows:
+        if row.get("customer_id", ""):
+            continue
+        for col in ("account", "phone"):
+            value = row.get(col, "")
+            if value:
+                try:
+                    norm = Identity.of(IdentityKind(col), value).normalised
+                except DomainError:
+                    pass
+                else:
+                    named.setdefault(col, set()).add(norm)
+                break  # the first of the two that is filled in decides
+    return named
 
 
 def _row_customer(
@@ -222,10 +282,11 @@ def _row_customer(
     in decides). ``None``, with a problem noted, when the row names no live customer."""
     raw_id = row.get("customer_id", "")
     if raw_id:
-        if not raw_id.isdigit() or int(raw_id) not in customers.ids:
+        cid = _as_id(raw_id)
+        if cid is None or cid not in customers.ids:
             _problem(problems, i, "customer_id", raw_id, "no such customer")
             return None
-        return int(raw_id)
+        return cid
     for col in ("account", "phone"):
         v = row.get(col, "")
         if not v:
@@ -288,7 +349,7 @@ def import_transactions(
     require(actor, actor.role.can_supervise, "import transactions")
     rows = read_table(content, filename)
     problems = _unknown_columns(rows, TRANSACTION_COLUMNS)
-    customers = _live_customers(session)
+    customers = _live_customers(session, rows)
     parsed: list[Transaction] = []
     for i, row in enumerate(rows, start=2):
         transaction = _row_transaction(row, i, customers, problems)
