@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.errors import DomainError, RuleViolation, empty_field, unknown_reference
@@ -28,6 +28,7 @@ from touchpoint.storage.models import Contact, CustomerIdentity, Incident, WorkO
 from touchpoint.storage.order_store import save_order
 
 __all__ = [
+    "MAX_LIST",
     "IncidentView",
     "get_incident",
     "link_to_incident",
@@ -258,9 +259,35 @@ def get_incident(session: Session, incident_id: int) -> IncidentView:
     return _view(session, get_or_404(session, Incident, incident_id))
 
 
-def list_incidents(session: Session, *, open_only: bool = False) -> list[IncidentView]:
-    """Incidents, newest first."""
+#: The most incidents one list answers (``limit``): each comes with its link counts.
+MAX_LIST = 1000
+
+
+def list_incidents(
+    session: Session, *, open_only: bool = False, limit: int = 200, offset: int = 0
+) -> list[IncidentView]:
+    """Incidents, newest first: ``limit`` of them (1 to :data:`MAX_LIST`) after skipping
+    ``offset``, with their link counts read for the whole page in two queries."""
+    if not 1 <= limit <= MAX_LIST:
+        raise DomainError(f"limit: {limit} must lie between 1 and {MAX_LIST}")
+    if offset < 0:
+        raise DomainError(f"offset: {offset} must not be negative")
     stmt = select(Incident)
     if open_only:
         stmt = stmt.where(Incident.status == IncidentStatus.OPEN.value)
-    return [_view(session, i) for i in session.scalars(stmt.order_by(Incident.id.desc()))]
+    page = list(session.scalars(stmt.order_by(Incident.id.desc()).limit(limit).offset(offset)))
+    if not page:
+        return []
+    ids = [i.id for i in page]
+    orders = _link_counts(session, WorkOrder.incident_id, ids)
+    contacts = _link_counts(session, Contact.incident_id, ids)
+    return [IncidentView(i, orders.get(i.id, 0), contacts.get(i.id, 0)) for i in page]
+
+
+def _link_counts(
+    session: Session, column: InstrumentedAttribute[int | None], ids: list[int]
+) -> dict[int, int]:
+    """How many rows link each of the incidents ``ids`` through ``column`` (one grouped
+    query on its index; incidents without a link are absent)."""
+    rows = session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
+    return {iid: int(n) for iid, n in rows if iid is not None}

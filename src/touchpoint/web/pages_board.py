@@ -67,7 +67,7 @@ def board_page(
     board = kpi_board(
         session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=BOARD_TZ
     )
-    incidents = list_incidents(session)
+    incidents = list_incidents(session, limit=20)
     return render_form_page(
         request,
         page.viewer,
@@ -77,7 +77,7 @@ def board_page(
         start=first.isoformat(),
         end=last.isoformat(),
         group_by=group_by.value,
-        incidents=incidents[:20],
+        incidents=incidents,
         kpi_option=kpi_chart(board.rows, _),
         hostile_option=hostile_chart(
             board.hostile, _, lambda s: _(labels.label(labels.SHIFT, Shift(s).value))

@@ -32,6 +32,9 @@ _DONE = {
 }
 #: Fields whose typed text survives a refused write.
 _KEEP = ("title", "area", "announcement", "work_order_ids", "note")
+#: Incidents the page shows, newest first: each brings up to 200 linked orders, so the
+#: page stays bounded however many incidents the desk has had (the API pages through all).
+_SHOWN = 50
 _IDS = re.compile(r"[\s,，;；]+")
 
 
@@ -60,10 +63,10 @@ def _incidents_page(
     now: datetime,
     refusal: Refusal | None = None,
 ) -> Response:
-    """Every incident with its linked orders; after a refused write, with the refusal
-    and the typed text."""
+    """The newest incidents with their linked orders; after a refused write, with the
+    refusal and the typed text."""
     actor = page.principal.actor
-    incidents = incident_svc.list_incidents(session)
+    incidents = incident_svc.list_incidents(session, limit=_SHOWN)
     linked = {
         v.incident.id: order_svc.list_work_orders(
             session, actor, now=now, incident_id=v.incident.id, limit=200
@@ -87,7 +90,7 @@ def _incidents_page(
 def incidents_page(
     request: Request, page: SupervisorPage, session: SessionDep, now: NowDep
 ) -> Response:
-    """Every incident, newest first, with its announcement and linked orders."""
+    """The newest incidents (:data:`_SHOWN`), with their announcements and linked orders."""
     return _incidents_page(request, page, session, now)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from touchpoint.api.convert import incident_public
 from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk
@@ -36,9 +38,15 @@ def open_incident(body: IncidentCreate, d: SupervisorDesk) -> IncidentPublic:
 
 
 @router.get("", response_model=list[IncidentPublic])
-def list_incidents(d: ReaderDesk, open_only: bool = False) -> list[IncidentPublic]:
-    """Incidents, newest first."""
-    return [incident_public(v) for v in svc.list_incidents(d.session, open_only=open_only)]
+def list_incidents(
+    d: ReaderDesk,
+    open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=svc.MAX_LIST)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[IncidentPublic]:
+    """Incidents, newest first, a page at a time (``limit``, ``offset``)."""
+    views = svc.list_incidents(d.session, open_only=open_only, limit=limit, offset=offset)
+    return [incident_public(v) for v in views]
 
 
 @router.get("/{incident_id}", response_model=IncidentPublic)
