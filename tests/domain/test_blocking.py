@@ -124,3 +124,15 @@ def test_top_candidates_keeps_the_best(offers: list[MergeCandidate], limit: int)
     unique = {(m.a_id, m.b_id): m for m in offers}
     expected = sorted(unique.values(), key=candidate_order)[:limit]
     assert top.best() == expected
+
+
+@given(st.lists(scored, max_size=60), st.integers(0, 10))
+def test_pairs_top_candidates_cannot_keep_are_not_needed(
+    offers: list[MergeCandidate], limit: int
+) -> None:
+    checked, plain = TopCandidates(limit), TopCandidates(limit)
+    for m in offers:
+        plain.offer(m)
+        if checked.could_keep(m.a_id, m.b_id):
+            checked.offer(m)
+    assert checked.best() == plain.best()

@@ -14,6 +14,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -100,43 +101,65 @@ class MergeCandidate:
     reasons: tuple[MergeReason, ...]
 
 
-def name_score(a: str, b: str) -> float:
+@lru_cache(maxsize=16_384)
+def _name_forms(name: str) -> tuple[str, str, tuple[str, ...]]:
+    # A customer meets many others while blocks are scored: its name is spelled once.
+    norm = normalise_name(name)
+    return norm, spelled(norm), compact_spellings(norm)
+
+
+def name_score(a: str, b: str, *, cutoff: float = 0.0) -> float:
     """0–100 similarity of two names: the best rapidfuzz ``token_sort_ratio`` of the
     normalised names or of their pinyin spellings, or ``ratio`` of their spellings
     without spaces (``張偉``, ``张伟``, ``Wei Zhang`` and ``Zhangwei`` score 100 with
-    one another)."""
-    na, nb = normalise_name(a), normalise_name(b)
+    one another). Scores under ``cutoff`` may be returned as 0 (faster)."""
+    na, sa, ca = _name_forms(a)
+    nb, sb, cb = _name_forms(b)
     if not na or not nb:
         return 0.0
-    score = fuzz.token_sort_ratio(na, nb)
-    sa, sb = spelled(na), spelled(nb)
+    score = fuzz.token_sort_ratio(na, nb, score_cutoff=cutoff)
+    if score == 100:  # nothing scores higher
+        return 100.0
     if (sa, sb) != (na, nb):
-        score = max(score, fuzz.token_sort_ratio(sa, sb))
+        score = max(score, fuzz.token_sort_ratio(sa, sb, score_cutoff=cutoff))
     # Without spaces: pinyin is written by syllable from hanzi and by word in Latin
     # (``wang xiao ming`` / ``Wang Xiaoming``).
-    for ca in compact_spellings(na):
-        for cb in compact_spellings(nb):
-            score = max(score, fuzz.ratio(ca, cb))
+    for x in ca:
+        for y in cb:
+            score = max(score, fuzz.ratio(x, y, score_cutoff=cutoff))
     return float(score)
 
 
 def score_pair(
-    a: CustomerProfile, b: CustomerProfile, *, name_threshold: float = 88.0
+    a: CustomerProfile,
+    b: CustomerProfile,
+    *,
+    name_threshold: float = 88.0,
+    floor: float = 0.0,
 ) -> MergeCandidate | None:
     """The candidate a pair makes, or None: each shared normalised identity is a reason
-    scoring 100; names scoring at least ``name_threshold`` (``name_score``) are one."""
+    scoring 100; names scoring at least ``name_threshold`` (``name_score``) are one.
+
+    A pair that cannot score ``floor`` (the worst of a full ``TopCandidates``) is
+    None at once: most pairs of a block end there, before any reason is made.
+    """
     if a.id == b.id:
         return None
     if a.id > b.id:
         a, b = b, a
-    shared = sorted(a.identities & b.identities, key=lambda i: (i[0].value, i[1]))
+    common = a.identities & b.identities
+    if not common:
+        cutoff = max(name_threshold, floor)
+        similarity = name_score(a.name, b.name, cutoff=cutoff)
+        if similarity < cutoff:
+            return None
+        return MergeCandidate(a.id, b.id, similarity, (MergeReason.similar_names(similarity),))
+    shared = sorted(common, key=lambda i: (i[0].value, i[1]))
     reasons = [MergeReason.same_identity(kind, value) for kind, value in shared]
-    similarity = name_score(a.name, b.name)
+    similarity = name_score(a.name, b.name, cutoff=name_threshold)
     if similarity >= name_threshold:
         reasons.append(MergeReason.similar_names(similarity))
-    if not reasons:
-        return None
-    return MergeCandidate(a.id, b.id, 100.0 if shared else similarity, tuple(reasons))
+    return MergeCandidate(a.id, b.id, 100.0, tuple(reasons))
 
 
 def candidate_order(m: MergeCandidate) -> tuple[float, int, int]:
@@ -171,6 +194,21 @@ class TopCandidates:
         else:
             return
         self._kept[pair] = m
+
+    def floor(self) -> float:
+        """The score a candidate needs to be kept (0 until ``limit`` are kept)."""
+        if self._limit is None or len(self._heap) < self._limit or not self._heap:
+            return 0.0
+        return self._heap[0][0]
+
+    def could_keep(self, a_id: int, b_id: int) -> bool:
+        """Whether the pair would be kept with the best score (100): False spares
+        scoring a pair that cannot enter however it scores."""
+        if self._limit == 0:
+            return False
+        if self._limit is None or len(self._heap) < self._limit:
+            return True
+        return (100.0, -a_id, -b_id) > self._heap[0]
 
     def best(self) -> list[MergeCandidate]:
         """The kept candidates, best first."""
@@ -217,7 +255,9 @@ def search_candidates(
     pairs, skipped = candidate_pairs(profiles, block_cap=block_cap)
     top = TopCandidates(limit)
     for a, b in pairs:
-        found = score_pair(by_id[a], by_id[b], name_threshold=name_threshold)
+        if not top.could_keep(a, b):
+            continue
+        found = score_pair(by_id[a], by_id[b], name_threshold=name_threshold, floor=top.floor())
         if found is not None:
             top.offer(found)
     return CandidateSearch(top.best(), skipped)

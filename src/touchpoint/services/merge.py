@@ -119,7 +119,7 @@ def _candidates_of(
     top = TopCandidates(limit)
     if me is not None:
         for other in profiles.values():
-            found = score_pair(me, other, name_threshold=name_threshold)
+            found = score_pair(me, other, name_threshold=name_threshold, floor=top.floor())
             if found is not None:
                 top.offer(found)
     return CandidateSearch(top.best(), skipped)
@@ -142,10 +142,14 @@ def _all_candidates(
         seen: set[tuple[int, int]] = set()
         for members in batch:
             for a, b in block_pairs(members):
-                if (a, b) in seen or a not in profiles or b not in profiles:
+                if (a, b) in seen or not top.could_keep(a, b):
+                    continue
+                if a not in profiles or b not in profiles:
                     continue
                 seen.add((a, b))
-                found = score_pair(profiles[a], profiles[b], name_threshold=name_threshold)
+                found = score_pair(
+                    profiles[a], profiles[b], name_threshold=name_threshold, floor=top.floor()
+                )
                 if found is not None:
                     top.offer(found)
         batch.clear()
