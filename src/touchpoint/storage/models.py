@@ -36,6 +36,7 @@ __all__ = [
     "CustomerIdentity",
     "Escalation",
     "Incident",
+    "LoginFailure",
     "MergeLog",
     "OutboxMessage",
     "Recovery",
@@ -98,6 +99,22 @@ class User(Versioned, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     auth_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    # Login throttling (services.login): consecutive failed logins, and the instant a
+    # lock after too many of them ends. Written with plain UPDATEs, which leave
+    # ``version`` alone: a wrong password is no edit of the user.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One failed login from a client address: the rows of the last few minutes tell
+    whether that address must wait (``services.login``); older rows are pruned."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
 
 
 class Team(Versioned, Base):

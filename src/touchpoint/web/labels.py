@@ -227,6 +227,7 @@ ENTITY: dict[str, str] = {
     "audit_log": "Audit entry",
     "webhook": "Webhook",
     "outbox": "Outbox message",
+    "login_failure": "Failed login",
 }
 
 
