@@ -115,7 +115,10 @@ class TokenSigner:
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with this username and password, else ``AuthenticationError``."""
+    """The active user with this username and password, else ``AuthenticationError``.
+
+    A plain check, neither throttled nor audited: the API and the pages log in through
+    ``services.login`` (user locks, waits per address, the bounded pool of checks)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
         raise AuthenticationError("unknown user or wrong password")

@@ -20,6 +20,7 @@ __all__ = [
     "DomainError",
     "ForbiddenError",
     "ImportRejected",
+    "LoginThrottled",
     "NotFoundError",
 ]
 
@@ -61,6 +62,16 @@ class ForbiddenError(CodedError, PermissionError):
 
 class AuthenticationError(PermissionError):
     """Unknown user, wrong password, inactive account or invalid token: HTTP 401."""
+
+
+class LoginThrottled(CodedError, PermissionError):
+    """Too many failed logins (the user is locked, or the client address must wait):
+    HTTP 429, with ``retry_after`` seconds. Refused whatever the password."""
+
+    def __init__(self, message: str, *, retry_after: int, code: str) -> None:
+        minutes = -(-retry_after // 60)  # the pages tell whole minutes, rounded up
+        super().__init__(message, code=code, params={"seconds": retry_after, "minutes": minutes})
+        self.retry_after = retry_after
 
 
 class ImportRejected(DomainError):

@@ -28,6 +28,14 @@ MESSAGES: dict[str, str] = {
     "database_busy": "Another write held the database for too long.",
     "request_timeout": "The request ran past the server's time limit; nothing was written.",
     "not_found": "%(entity)s %(id)s",  # after a "Not found" lead or heading
+    # Login throttling (services.login).
+    "login_user_locked": (
+        "Too many failed logins for this user. Try again in %(minutes)s min, "
+        "or ask an administrator to unlock it."
+    ),
+    "login_address_throttled": (
+        "Too many failed logins from this computer. Try again in %(minutes)s min."
+    ),
     # Fields (services, domain rules, page forms).
     "field_empty": "%(field)s must not be empty.",
     "field_required": "%(field)s is required.",
