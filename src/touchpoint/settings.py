@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     # off, leaving ``POST /api/sla/escalations/run``. With several worker processes,
     # each ticks on its own and one sweeps at a time (``storage.sweep_lock``).
     sweep_seconds: float = Field(default=60, ge=0)
+    # Login throttling (``services.login``): after this many consecutive failed logins a
+    # user is locked for ``login_lock_minutes`` (429 with Retry-After, right password or
+    # not; an admin may unlock it sooner), and a client address with more than
+    # ``login_max_failures_per_address`` failed logins within 10 minutes waits until
+    # fewer remain in that window. The counts live in the database.
+    login_max_failures: int = Field(default=10, ge=1)
+    login_lock_minutes: float = Field(default=15, gt=0)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    # Password checks (argon2, tens of ms of CPU each) run at most this many at once per
+    # server process, beside the ``threads`` pool: a flood of wrong passwords then
+    # waits for them and leaves the other requests their threads.
+    login_verify_threads: int = Field(default=2, ge=1, le=64)
     # Seconds a request may take: past it the server stops the request's statements,
     # rolls back what it had not committed and answers 503 (``api.time_limit``).
     request_seconds: float = Field(default=30, gt=0)

@@ -19,8 +19,10 @@ from touchpoint.api.deps import DeskState
 from touchpoint.api.errors import install_error_handlers
 from touchpoint.api.routes import admin, auth, customers, incidents, reports, sla, work_orders
 from touchpoint.api.time_limit import TimeLimit
+from touchpoint.domain.login_throttle import LoginPolicy
 from touchpoint.services.auth import TokenSigner
 from touchpoint.services.desk_clock import EscalationSweeper, escalate_as_desk
+from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.settings import Settings
 from touchpoint.storage.db import make_engine, make_session_factory
@@ -83,6 +85,7 @@ def create_app(
         clock=clock,
         dispatcher=dispatcher,
         mail=mail,
+        login=_login_gate(settings),
     )
     app = FastAPI(
         title="touchpoint service desk",
@@ -100,6 +103,17 @@ def create_app(
     _add_swagger_ui(app)
     _add_health_probe(app)
     return app
+
+
+def _login_gate(settings: Settings) -> LoginGate:
+    """Login throttling as configured: the lock and address limits, and how many
+    password checks may run at once."""
+    policy = LoginPolicy(
+        max_failures=settings.login_max_failures,
+        lock_minutes=settings.login_lock_minutes,
+        max_failures_per_address=settings.login_max_failures_per_address,
+    )
+    return LoginGate(policy, verifiers=settings.login_verify_threads)
 
 
 def _escalation_sweeper(

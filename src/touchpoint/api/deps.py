@@ -13,7 +13,7 @@ user) goes through :meth:`DeskState.call`, like the routes' service calls.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -28,7 +28,9 @@ from touchpoint.domain.roles import Role
 from touchpoint.services.auth import SignedInUser, TokenSigner, principal_for_token
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
+from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
+from touchpoint.storage.models import User
 
 __all__ = [
     "CSRF_HEADER",
@@ -46,6 +48,7 @@ __all__ = [
     "SessionDep",
     "SupervisorDesk",
     "WorkerDesk",
+    "client_address",
     "desk_for",
     "get_current_user",
     "get_session",
@@ -71,6 +74,8 @@ class DeskState:
     clock: Callable[[], datetime]
     dispatcher: OutboxDispatcher | None
     mail: MailConfig | None
+    # Login throttling and the bounded pool of password checks (``services.login``).
+    login: LoginGate = field(default_factory=LoginGate)
 
     @property
     def local_database(self) -> bool:
@@ -98,6 +103,28 @@ class DeskState:
             except WouldWait:
                 pass  # another writer holds the file for long: wait for it in a thread
         return await run_in_threadpool(fn, *args, **kwargs)
+
+    async def sign_in(
+        self, request: Request, session: Session, username: str, password: str
+    ) -> User:
+        """The user with this username and password, throttled per user and per client
+        address (``services.login``): ``AuthenticationError`` or ``LoginThrottled``
+        otherwise. The database steps go through :meth:`call`; the argon2 check runs in
+        the login pool, so that the loop and the thread pool stay free meanwhile."""
+        return await self.login.sign_in(
+            self.call,
+            session,
+            username,
+            password,
+            address=client_address(request),
+            clock=self.clock,
+        )
+
+
+def client_address(request: Request) -> str:
+    """The client's address, as the server saw it (behind a proxy, the proxy's unless
+    the server is told to trust its forwarding headers: ``uvicorn --proxy-headers``)."""
+    return request.client.host if request.client is not None else ""
 
 
 def _state(request: Request) -> DeskState:

@@ -15,12 +15,14 @@ from touchpoint.services.errors import (
     ConflictError,
     ForbiddenError,
     ImportRejected,
+    LoginThrottled,
     NotFoundError,
 )
 from touchpoint.storage.deadline import DeadlineExceeded
 
 __all__ = [
     "ERROR_RESPONSES",
+    "LOGIN_RESPONSES",
     "ErrorPublic",
     "ImportProblemPublic",
     "install_error_handlers",
@@ -62,6 +64,24 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
             "The database is busy with another write, or the request ran past the "
             "server's time limit; nothing written, retry after Retry-After seconds"
         ),
+    },
+}
+
+
+#: What the login routes answer besides ``ERROR_RESPONSES``.
+LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
+    429: {
+        "model": ErrorPublic,
+        "description": (
+            "Too many failed logins: the user is locked, or this client address must "
+            "wait; refused whatever the password, retry after Retry-After seconds"
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until a login may be tried again",
+                "schema": {"type": "integer"},
+            }
+        },
     },
 }
 
@@ -108,6 +128,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DeadlineExceeded)
     async def _late(_r: Request, exc: DeadlineExceeded) -> JSONResponse:
         return too_late(exc)
+
+    @app.exception_handler(LoginThrottled)
+    async def _throttled(_r: Request, exc: LoginThrottled) -> JSONResponse:
+        resp = _json(429, str(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.exception_handler(ForbiddenError)
     async def _forbidden(_r: Request, exc: ForbiddenError) -> JSONResponse:

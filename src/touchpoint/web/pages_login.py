@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import SESSION_COOKIE, SessionDep
-from touchpoint.services.auth import authenticate
-from touchpoint.services.errors import AuthenticationError
+from touchpoint.api.deps import SESSION_COOKIE, DeskState, SessionDep
+from touchpoint.services.errors import AuthenticationError, LoginThrottled
 from touchpoint.web import site
 from touchpoint.web.forms import FormReader
 from touchpoint.web.i18n import LOCALES, translations
-from touchpoint.web.site import LANG_COOKIE, CsrfDep, ViewerDep, redirect, render
+from touchpoint.web.messages import translate
+from touchpoint.web.site import LANG_COOKIE, CsrfDep, Viewer, ViewerDep, redirect, render
 
 __all__ = ["router"]
 
@@ -32,32 +32,44 @@ def login_form(request: Request, viewer: ViewerDep, next: str = "/queue") -> Res
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, viewer: CsrfDep, session: SessionDep) -> Response:
-    """Check the password (argon2) and set the signed session cookie."""
+    """Check the password and set the signed session cookie; throttled as the API's
+    logins (``DeskState.sign_in``: the argon2 check in the login pool), a refused
+    attempt answered 401, or 429 with ``Retry-After`` while the user or address waits."""
     form = FormReader(await request.form())
     target = site.safe_next(form.text("next"))
-
-    def respond() -> Response:
-        try:
-            user = authenticate(session, form.text("username"), form.text("password"))
-        except AuthenticationError:
-            _ = translations(viewer.locale).gettext
-            return render(
-                request,
-                viewer,
-                "login.html",
-                status_code=401,
-                next=target,
-                username=form.text("username"),
-                flashes=[("error", _("Unknown user or wrong password."))],
-            )
-        cookie = request.app.state.desk.signer.issue(user, cookie=True)
-        response = redirect(target)
-        response.set_cookie(
-            SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=12 * 3600
+    username = form.text("username")
+    state: DeskState = request.app.state.desk
+    try:
+        user = await state.sign_in(request, session, username, form.text("password"))
+    except AuthenticationError:
+        _ = translations(viewer.locale).gettext
+        return _refused(
+            request, viewer, 401, target, username, _("Unknown user or wrong password.")
         )
+    except LoginThrottled as exc:
+        message = translate(exc.code, exc.params, viewer.locale) or str(exc)
+        response = _refused(request, viewer, 429, target, username, message)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    cookie = state.signer.issue(user, cookie=True)
+    response = redirect(target)
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=12 * 3600)
+    return response
 
-    return await site.off_loop(request, respond)
+
+def _refused(
+    request: Request, viewer: Viewer, status: int, target: str, username: str, message: str
+) -> Response:
+    """The login form again, with why the attempt was refused."""
+    return render(
+        request,
+        viewer,
+        "login.html",
+        status_code=status,
+        next=target,
+        username=username,
+        flashes=[("error", message)],
+    )
 
 
 @router.post("/logout")

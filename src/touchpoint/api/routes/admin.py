@@ -18,7 +18,7 @@ from touchpoint.api.schemas import (
     WebhookPublic,
 )
 from touchpoint.services import auth as svc
-from touchpoint.services import notify
+from touchpoint.services import login, notify
 
 __all__ = ["router"]
 
@@ -60,6 +60,13 @@ def update_user(user_id: IdPath, body: UserUpdate, d: AdminDesk) -> UserPublic:
         password=body.password,
     )
     return UserPublic.model_validate(user)
+
+
+@router.post("/admin/users/{user_id}/unlock", response_model=UserPublic)
+def unlock_user(user_id: IdPath, d: AdminDesk) -> UserPublic:
+    """End a user's lock after too many failed logins now, and clear its count of
+    failures (audited as ``user.unlock``); the user's ``version`` stays."""
+    return UserPublic.model_validate(login.unlock_user(d.session, d.actor, user_id, now=d.now))
 
 
 @router.post("/teams", response_model=TeamPublic, status_code=201)

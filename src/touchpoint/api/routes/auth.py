@@ -6,10 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from touchpoint.api.deps import SESSION_COOKIE, CurrentUser, ReaderDesk, SessionDep
-from touchpoint.api.errors import ERROR_RESPONSES
+from touchpoint.api.deps import (
+    SESSION_COOKIE,
+    CurrentUser,
+    DeskState,
+    ReaderDesk,
+    SessionDep,
+)
+from touchpoint.api.errors import ERROR_RESPONSES, LOGIN_RESPONSES
 from touchpoint.api.schemas import LoginCreate, MePublic, NoopPublic, TokenPublic
-from touchpoint.services.auth import TOKEN_MAX_AGE_SECONDS, TokenSigner, actor_for, authenticate
+from touchpoint.services.auth import TOKEN_MAX_AGE_SECONDS, TokenSigner, actor_for
 
 __all__ = ["router"]
 
@@ -21,28 +27,40 @@ def _signer(request: Request) -> TokenSigner:
     return signer
 
 
-@router.post("/auth/token", response_model=TokenPublic)
-def issue_token(
+def _desk(request: Request) -> DeskState:
+    state: DeskState = request.app.state.desk
+    return state
+
+
+# Both logins are ``async``: the password is checked in the login pool (DeskState.sign_in),
+# so that a flood of wrong passwords holds neither the event loop nor the thread pool.
+@router.post("/auth/token", response_model=TokenPublic, responses=LOGIN_RESPONSES)
+async def issue_token(
     request: Request,
     session: SessionDep,
     username: Annotated[str, Form(min_length=1, max_length=64)],
     password: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TokenPublic:
-    """OAuth2 password form → bearer token."""
-    user = authenticate(session, username, password)
+    """OAuth2 password form → bearer token. Throttled: 429 with ``Retry-After`` while
+    the user is locked after too many failed logins, or this address must wait."""
+    user = await _desk(request).sign_in(request, session, username, password)
     return TokenPublic(access_token=_signer(request).issue(user), role=user.role, user_id=user.id)
 
 
-@router.post("/auth/login", response_model=MePublic)
-def login(request: Request, response: Response, session: SessionDep, body: LoginCreate) -> MePublic:
-    """Start a cookie session (for the web pages); the answer carries the CSRF token."""
-    user = authenticate(session, body.username, body.password)
+@router.post("/auth/login", response_model=MePublic, responses=LOGIN_RESPONSES)
+async def login(
+    request: Request, response: Response, session: SessionDep, body: LoginCreate
+) -> MePublic:
+    """Start a cookie session (for the web pages); the answer carries the CSRF token.
+    Throttled as ``/api/auth/token``."""
+    state = _desk(request)
+    user = await state.sign_in(request, session, body.username, body.password)
     signer = _signer(request)
     cookie = signer.issue(user, cookie=True)
     response.set_cookie(
         SESSION_COOKIE, cookie, max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, samesite="lax"
     )
-    actor = actor_for(session, user)
+    actor = await state.call(actor_for, session, user)
     return MePublic(
         id=user.id,
         username=user.username,

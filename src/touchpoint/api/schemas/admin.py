@@ -54,6 +54,10 @@ class UserPublic(OrmModel):
     role: Role
     active: bool
     version: int
+    failed_logins: int = Field(description="Consecutive failed logins since the last success")
+    locked_until: datetime | None = Field(
+        description="While in the future: logins refused (too many failures) until then"
+    )
 
 
 class TeamCreate(BaseModel):
