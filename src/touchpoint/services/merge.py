@@ -125,8 +125,10 @@ def _candidates_of(
     return CandidateSearch(top.best(), skipped)
 
 
-# Customers whose profiles are loaded at once while streaming blocks.
+# While streaming blocks, pairs are scored once this many customers' profiles or this
+# many pairs have gathered: both bound the memory (profiles, the batch's seen pairs).
 _PROFILES_PER_BATCH = 4000
+_PAIRS_PER_BATCH = 100_000
 
 
 def _all_candidates(
@@ -136,8 +138,10 @@ def _all_candidates(
     skipped = 0
     batch: list[tuple[int, ...]] = []
     ids: set[int] = set()
+    pairs = 0
 
     def score_batch() -> None:
+        nonlocal pairs
         profiles = blocking.live_profiles(session, ids)
         seen: set[tuple[int, int]] = set()
         for members in batch:
@@ -154,6 +158,7 @@ def _all_candidates(
                     top.offer(found)
         batch.clear()
         ids.clear()
+        pairs = 0
 
     for block in blocking.blocks_in_key_order(session, cap=cap):
         if not block.members:
@@ -161,7 +166,8 @@ def _all_candidates(
             continue
         batch.append(block.members)
         ids.update(block.members)
-        if len(ids) >= _PROFILES_PER_BATCH:
+        pairs += len(block.members) * (len(block.members) - 1) // 2
+        if len(ids) >= _PROFILES_PER_BATCH or pairs >= _PAIRS_PER_BATCH:
             score_batch()
     if batch:
         score_batch()
