@@ -228,6 +228,7 @@ ENTITY: dict[str, str] = {
     "webhook": "Webhook",
     "outbox": "Outbox message",
     "login_failure": "Failed login",
+    "customer_blocking_key": "Merge blocking key",
 }
 
 
