@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # off, leaving ``POST /api/sla/escalations/run``. With several worker processes,
     # each ticks on its own and one sweeps at a time (``storage.sweep_lock``).
     sweep_seconds: float = Field(default=60, ge=0)
+    # Seconds between two refreshes of the stored merge-candidate list by ``touchpoint
+    # serve`` (``services.merge_refresh``: every block scored, minutes on a large desk);
+    # 0 leaves only ``POST /api/merge/candidates/refresh``. One process at a time.
+    merge_refresh_seconds: float = Field(default=3600, ge=0)
     # Login throttling (``services.login``): after this many consecutive failed logins a
     # user is locked for ``login_lock_minutes`` (429 with Retry-After, right password or
     # not; an admin may unlock it sooner), and a client address with more than

@@ -434,6 +434,8 @@ def test_new_customer_from_a_call(site: Site) -> None:
 
 def test_merge_and_undo(site: Site) -> None:
     c = site.client("supervisor", "en")
+    # The page lists what the background refresh stored: run one, as the server would.
+    assert site.app.state.merge_refresher.run_once().swept
     page = c.get("/merge").text
     pair = re.search(
         r'name="survivor_id" value="(\d+)"><input type="hidden" name="merged_id" value="(\d+)"',

@@ -21,7 +21,7 @@ from touchpoint.api.routes import admin, auth, customers, incidents, reports, sl
 from touchpoint.api.time_limit import TimeLimit
 from touchpoint.domain.login_throttle import LoginPolicy
 from touchpoint.services.auth import TokenSigner
-from touchpoint.services.desk_clock import EscalationSweeper, escalate_as_desk
+from touchpoint.services.desk_clock import EscalationSweeper, escalate_as_desk, refresh_as_desk
 from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.settings import Settings
@@ -61,7 +61,10 @@ def create_app(
     ``sweep`` runs the escalation sweep every ``settings.sweep_seconds`` with the app's
     lifespan (``app.state.sweeper``; one process at a time per database): ``touchpoint
     serve`` turns it on. It is off by default so that an app built for a test, a
-    benchmark or inside another program escalates only when asked.
+    benchmark or inside another program escalates only when asked. With ``sweep`` the
+    stored merge-candidate list is also refreshed every
+    ``settings.merge_refresh_seconds`` (``app.state.merge_refresher``, which
+    ``POST /api/merge/candidates/refresh`` runs once either way).
 
     ``/docs`` is Swagger UI on files served with the pages (:func:`_add_swagger_ui`);
     there is no ``/redoc``.
@@ -78,6 +81,17 @@ def create_app(
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
     sweeper = _escalation_sweeper(settings, factory, eng, clock, dispatcher) if sweep else None
+    # Always built, so that POST /api/merge/candidates/refresh can run a round; its timer
+    # thread starts only with ``sweep`` and a positive ``merge_refresh_seconds``.
+    refresher = EscalationSweeper(
+        factory,
+        sweep_lock_for(eng, "merge-refresh"),
+        clock=clock,
+        interval=settings.merge_refresh_seconds or 3600.0,
+        sweep=refresh_as_desk(),
+        name="merge refresh",
+    )
+    timed_refresher = refresher if sweep and settings.merge_refresh_seconds > 0 else None
     state = DeskState(
         engine=eng,
         factory=factory,
@@ -91,12 +105,15 @@ def create_app(
         title="touchpoint service desk",
         version="0.1.0",
         description="Customers, work orders, SLAs, complaints and service recovery.",
-        lifespan=_lifespan(settings, dispatcher, sweeper, eng if engine is None else None),
+        lifespan=_lifespan(
+            settings, dispatcher, (sweeper, timed_refresher), eng if engine is None else None
+        ),
         docs_url=None,
         redoc_url=None,
     )
     app.state.desk = state
     app.state.sweeper = sweeper
+    app.state.merge_refresher = refresher
     install_error_handlers(app)
     app.add_middleware(TimeLimit, seconds=settings.request_seconds)
     _include_routers(app)
@@ -140,11 +157,12 @@ def _escalation_sweeper(
 def _lifespan(
     settings: Settings,
     dispatcher: OutboxDispatcher | None,
-    sweeper: EscalationSweeper | None,
+    timers: tuple[EscalationSweeper | None, EscalationSweeper | None],
     owned_engine: Engine | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """The app's lifespan: start the background threads with the app and stop them
-    with it; ``owned_engine``, the engine the app made itself, is disposed of at the
+    with it (``timers``: the escalation sweeper and the merge refresher, if they run);
+    ``owned_engine``, the engine the app made itself, is disposed of at the
     end (an engine passed in belongs to the caller)."""
 
     @asynccontextmanager
@@ -159,15 +177,17 @@ def _lifespan(
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if dispatcher is not None:
             dispatcher.start()
-        if sweeper is not None:
-            sweeper.start()
+        for timer in timers:
+            if timer is not None:
+                timer.start()
         try:
             yield
         finally:
             # The sweeper first: its last sweep may queue notices for the dispatcher,
             # which delivers what is pending once more as it stops.
-            if sweeper is not None:
-                sweeper.stop()
+            for timer in timers:
+                if timer is not None:
+                    timer.stop()
             if dispatcher is not None:
                 dispatcher.stop()
             if owned_engine is not None:

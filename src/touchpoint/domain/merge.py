@@ -90,6 +90,22 @@ class MergeReason:
             code="similar_names", params={"score": score}, text=f"similar names ({score:.0f})"
         )
 
+    def as_json(self) -> dict[str, object]:
+        """The reason as stored (``merge_candidates.reasons``): its code and params."""
+        return {"code": self.code, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, object]) -> MergeReason:
+        """The reason ``as_json`` stored, with its text made again from code and params."""
+        code = str(stored["code"])
+        params = stored.get("params")
+        if not isinstance(params, Mapping):
+            raise ValueError(f"merge reason {code!r} without params")
+        if code == "similar_names":
+            return cls.similar_names(float(params["score"]))
+        kind = IdentityKind(code.removeprefix("same_"))
+        return cls.same_identity(kind, str(params["value"]))
+
 
 @dataclass(frozen=True, slots=True)
 class MergeCandidate:

@@ -6,6 +6,10 @@ server process that runs :func:`~touchpoint.services.sla_admin.escalate_due` as 
 itself (``Actor.system()``) at the app's clock's ``now``, every ``interval`` seconds.
 Several worker processes each have one; a :class:`~touchpoint.storage.sweep_lock.SweepLock`
 lets one sweep at a time, and a worker that finds the turn taken skips its tick.
+
+The same kind of thread refreshes the stored merge-candidate list
+(:func:`refresh_as_desk`, ``services.merge_refresh``) on a timer of its own, under a
+turn of its own, so that a refresh taking minutes never holds up a sweep.
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from touchpoint.services import sla_admin
+from touchpoint.services import merge_refresh, sla_admin
 from touchpoint.services.base import Actor
 from touchpoint.storage.sweep_lock import SweepLock
 
-__all__ = ["EscalationSweeper", "Sweep", "SweepOutcome", "escalate_as_desk"]
+__all__ = ["EscalationSweeper", "Sweep", "SweepOutcome", "escalate_as_desk", "refresh_as_desk"]
 
 _log = logging.getLogger(__name__)
 
@@ -65,6 +69,15 @@ def escalate_as_desk(after_commit: Callable[[], None] | None) -> Sweep:
     return sweep
 
 
+def refresh_as_desk() -> Sweep:
+    """The merge-candidate refresh the server runs (``services.merge_refresh``)."""
+
+    def sweep(session: Session, now: datetime) -> merge_refresh.RefreshSummary:
+        return merge_refresh.refresh_merge_candidates(session, now)
+
+    return sweep
+
+
 class EscalationSweeper:
     """A background thread that runs ``sweep`` every ``interval`` seconds, when woken
     (:meth:`wake`, :meth:`tick`), and only while it holds ``lock``'s turn.
@@ -81,6 +94,7 @@ class EscalationSweeper:
         clock: Callable[[], datetime],
         interval: float,
         sweep: Sweep,
+        name: str = "escalation sweep",
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval: {interval!r} must be a positive number of seconds")
@@ -89,6 +103,7 @@ class EscalationSweeper:
         self._clock = clock
         self._interval = interval
         self._sweep = sweep
+        self._name = name  # of the thread and in the log
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,7 +117,9 @@ class EscalationSweeper:
         """Start the thread; its first sweep comes one ``interval`` later (or when woken)."""
         if self._thread is None:
             self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="escalation-sweep", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name=self._name.replace(" ", "-"), daemon=True
+            )
             self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -133,6 +150,11 @@ class EscalationSweeper:
             )
             return self._last if over and self._finished >= target else None
 
+    def run_once(self) -> SweepOutcome:
+        """One round in the caller's thread, under the lock's turn like a tick (for a
+        round asked for where no timer thread runs)."""
+        return self._round()
+
     def _run(self) -> None:
         while True:
             self._wake.wait(self._interval)
@@ -156,5 +178,5 @@ class EscalationSweeper:
                     self._sweep(session, self._clock())
                 return SweepOutcome.SWEPT
         except Exception:  # keep the thread alive; the next tick sweeps again
-            _log.exception("escalation sweep failed")
+            _log.exception("%s failed", self._name)
             return SweepOutcome.FAILED

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from touchpoint.domain.merge import (
 )
 from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
 from touchpoint.storage import blocking
+from touchpoint.storage import merge_candidates as stored_candidates
 from touchpoint.storage.models import (
     Contact,
     Customer,
@@ -38,6 +40,7 @@ __all__ = [
     "list_merges",
     "merge_customers",
     "rebuild_merge_keys",
+    "scored_batches",
     "search_merge_candidates",
     "unmerge_customers",
 ]
@@ -136,29 +139,49 @@ def _all_candidates(
 ) -> CandidateSearch:
     top = TopCandidates(limit)
     skipped = 0
+    # The batches offer their candidates to ``top`` as they are scored.
+    for _found, skipped_now in scored_batches(
+        session, name_threshold=name_threshold, cap=cap, top=top
+    ):
+        skipped += skipped_now
+    return CandidateSearch(top.best(), skipped)
+
+
+def scored_batches(
+    session: Session, *, name_threshold: float, cap: int, top: TopCandidates | None = None
+) -> Iterator[tuple[list[MergeCandidate], int]]:
+    """Candidates over all live customers, a batch of blocks at a time: each batch's
+    candidates and the number of its blocks skipped for having over ``cap`` members.
+
+    Blocks are streamed in key order; a batch is scored once it holds
+    ``_PROFILES_PER_BATCH`` customers or ``_PAIRS_PER_BATCH`` pairs, so memory holds one
+    batch whatever the number of customers. A pair sharing blocks of several batches
+    comes again in each. With ``top``, pairs that cannot enter it are not scored.
+    """
     batch: list[tuple[int, ...]] = []
     ids: set[int] = set()
-    pairs = 0
+    pairs = skipped = 0
 
-    def score_batch() -> None:
-        nonlocal pairs
+    def score_batch() -> list[MergeCandidate]:
         profiles = blocking.live_profiles(session, ids)
         seen: set[tuple[int, int]] = set()
+        out: list[MergeCandidate] = []
         for members in batch:
             for a, b in block_pairs(members):
-                if (a, b) in seen or not top.could_keep(a, b):
+                if (a, b) in seen or (top is not None and not top.could_keep(a, b)):
                     continue
                 if a not in profiles or b not in profiles:
                     continue
                 seen.add((a, b))
+                floor = top.floor() if top is not None else 0.0
                 found = score_pair(
-                    profiles[a], profiles[b], name_threshold=name_threshold, floor=top.floor()
+                    profiles[a], profiles[b], name_threshold=name_threshold, floor=floor
                 )
                 if found is not None:
-                    top.offer(found)
-        batch.clear()
-        ids.clear()
-        pairs = 0
+                    out.append(found)
+                    if top is not None:
+                        top.offer(found)
+        return out
 
     for block in blocking.blocks_in_key_order(session, cap=cap):
         if not block.members:
@@ -168,10 +191,12 @@ def _all_candidates(
         ids.update(block.members)
         pairs += len(block.members) * (len(block.members) - 1) // 2
         if len(ids) >= _PROFILES_PER_BATCH or pairs >= _PAIRS_PER_BATCH:
-            score_batch()
-    if batch:
-        score_batch()
-    return CandidateSearch(top.best(), skipped)
+            yield score_batch(), skipped
+            batch.clear()
+            ids.clear()
+            pairs = skipped = 0
+    if batch or skipped:
+        yield score_batch(), skipped
 
 
 def _ownership(session: Session, customer_ids: list[int]) -> dict[tuple[str, int], int]:
@@ -229,6 +254,8 @@ def merge_customers(
         # The survivor's keys gain the identities it received; the merged customer
         # leaves every block.
         blocking.refresh_blocking_keys(session, [survivor.id, merged.id])
+        # The stored list loses the merged customer's pairs now, not at the next refresh.
+        stored_candidates.drop_customers(session, [merged.id])
         unit.audit("customer", survivor.id, before=None, after=snapshot(log))
         unit.notify("customer.merged", {"survivor_id": survivor.id, "merged_id": merged.id})
         del new_owners

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.blocking import blocking_keys
@@ -154,25 +154,33 @@ class Block:
 def blocks_in_key_order(
     session: Session, *, cap: int, rows_per_fetch: int = 10_000
 ) -> Iterator[Block]:
-    """Every block of two or more members, streamed in key order: the rows are fetched
-    ``rows_per_fetch`` at a time, and members of a block over ``cap`` are counted, not
-    kept."""
-    result = session.execute(
-        select(_KEYS.key, _KEYS.customer_id)
-        .order_by(_KEYS.key, _KEYS.customer_id)
-        .execution_options(yield_per=rows_per_fetch)
-    )
+    """Every block of two or more members, in key order: the rows are read
+    ``rows_per_fetch`` at a time, each page a query of its own after the last row read
+    (keyset on the key index), so no cursor stays open between pages and the caller may
+    commit while it iterates (the background refresh writes in parts). Members of a
+    block over ``cap`` are counted, not kept."""
     key: str | None = None
     size = 0
     members: list[int] = []
-    for row_key, cid in result:
-        if row_key != key:
-            if key is not None and size > 1:
-                yield Block(key, size, tuple(members) if size <= cap else ())
-            key, size, members = row_key, 0, []
-        size += 1
-        if size <= cap:
-            members.append(cid)
+    after: tuple[str, int] | None = None
+    while True:
+        stmt = select(_KEYS.key, _KEYS.customer_id)
+        if after is not None:
+            stmt = stmt.where(tuple_(_KEYS.key, _KEYS.customer_id) > tuple_(*after))
+        rows = session.execute(
+            stmt.order_by(_KEYS.key, _KEYS.customer_id).limit(rows_per_fetch)
+        ).all()
+        for row_key, cid in rows:
+            if row_key != key:
+                if key is not None and size > 1:
+                    yield Block(key, size, tuple(members) if size <= cap else ())
+                key, size, members = row_key, 0, []
+            size += 1
+            if size <= cap:
+                members.append(cid)
+        if len(rows) < rows_per_fetch:
+            break
+        after = (rows[-1][0], rows[-1][1])
     if key is not None and size > 1:
         yield Block(key, size, tuple(members) if size <= cap else ())
 

@@ -43,6 +43,7 @@ __all__ = [
     "ReturnVisit",
     "SlaCalendarRow",
     "SlaPolicyRow",
+    "StoredMergeCandidate",
     "Team",
     "TeamMember",
     "Transaction",
@@ -435,3 +436,30 @@ class CustomerBlockingKey(Base):
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class StoredMergeCandidate(Base):
+    """A pair of the whole merge-candidate list, as the background refresh last found it
+    (``services.merge_refresh``): the suggested survivor (the lower id), the customer to
+    merge into it, the 0–100 score, the reasons (``MergeReason.as_json``) and when the
+    pair was scored. Pairs not found again are deleted at the end of each refresh; a
+    merge deletes the pairs of the customer it merged away at once.
+
+    ``ix_…_rank`` serves the list's order (score, then ids); ``ix_…_merged_id`` the
+    deletes by customer (the primary key serves ``survivor_id``).
+    """
+
+    __tablename__ = "merge_candidates"
+    __table_args__ = (
+        Index("ix_merge_candidates_rank", "score", "survivor_id", "merged_id"),
+        Index("ix_merge_candidates_merged_id", "merged_id"),
+    )
+    survivor_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    merged_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[float]
+    reasons: Mapped[list[Any]]
+    computed_at: Mapped[datetime]

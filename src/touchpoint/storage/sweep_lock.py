@@ -49,10 +49,12 @@ class SweepLock(ABC):
         caller sweeps inside the ``with`` block), and gives it back on leaving."""
 
 
-def sweep_lock_for(engine: Engine) -> SweepLock:
-    """The turn of the desk on ``engine``'s database (see the module docstring)."""
+def sweep_lock_for(engine: Engine, job: str = "sweep") -> SweepLock:
+    """The turn of the desk on ``engine``'s database (see the module docstring) for
+    ``job``: each background job has a turn of its own (``sweep``, the escalation
+    sweep; ``merge-refresh``), so that a long merge refresh never holds up a sweep."""
     if engine.dialect.name == "postgresql":
-        return AdvisorySweepLock(engine)
+        return AdvisorySweepLock(engine, _NAME if job == "sweep" else f"touchpoint {job}")
     if engine.dialect.name == "sqlite":
         url = engine.url
         db = url.database
@@ -60,21 +62,22 @@ def sweep_lock_for(engine: Engine) -> SweepLock:
             return ThreadSweepLock()
         if db.startswith("file:"):  # a URI filename (``?uri=true``): its path part
             db = db.removeprefix("file:").split("?", 1)[0]
-        return FileSweepLock(Path(f"{db}-sweep.lock"))
+        return FileSweepLock(Path(f"{db}-{job}.lock"))
     raise ValueError(f"no sweep lock for the {engine.dialect.name!r} database")
 
 
 class AdvisorySweepLock(SweepLock):
     """PostgreSQL: ``pg_try_advisory_lock`` on a connection held only for the sweep."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, name: str = _NAME) -> None:
         self._engine = engine
+        self._name = name
         self._key: int | None = None
 
     def _key_for(self, conn: Connection) -> int:
         if self._key is None:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-            digest = hashlib.blake2b(f"{_NAME}:{schema}".encode(), digest_size=8).digest()
+            digest = hashlib.blake2b(f"{self._name}:{schema}".encode(), digest_size=8).digest()
             self._key = int.from_bytes(digest, "big", signed=True)  # a bigint key
         return self._key
 

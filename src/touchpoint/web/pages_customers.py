@@ -16,6 +16,7 @@ from touchpoint.domain.customers import CustomerClass, IdentityKind
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import customers as customer_svc
 from touchpoint.services import merge as merge_svc
+from touchpoint.services import merge_refresh
 from touchpoint.services.desk_reads import customer_views
 from touchpoint.services.directory import load_directory
 from touchpoint.services.errors import NotFoundError
@@ -199,7 +200,8 @@ def _merge_page(
     """Duplicate candidates and the last 30 merges; after a refused merge or undo, with
     the refusal."""
     actor = page.principal.actor
-    candidates = merge_svc.find_merge_candidates(session, actor, limit=50)
+    # The whole list as the background refresh stored it (services.merge_refresh).
+    candidates = merge_refresh.stored_merge_candidates(session, actor, limit=50)
     ids = {c.a_id for c in candidates} | {c.b_id for c in candidates}
     merges = merge_svc.list_merges(session)[:30]
     ids |= {m.survivor_id for m in merges} | {m.merged_id for m in merges}

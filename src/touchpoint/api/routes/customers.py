@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Query, Request, UploadFile
 
 from touchpoint.api.convert import customer_360_public, customer_public, transaction_public
 from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk
@@ -26,7 +26,7 @@ from touchpoint.api.schemas import (
 )
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import customers as svc
-from touchpoint.services import imports, merge
+from touchpoint.services import imports, merge, merge_refresh
 
 __all__ = ["router"]
 
@@ -162,11 +162,20 @@ def merge_candidates(
     customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     threshold: Annotated[float, Query(ge=50, le=100)] = 88.0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[MergeCandidatePublic]:
-    """Likely duplicates from shared identities and fuzzy names."""
-    found = merge.find_merge_candidates(
-        d.session, d.actor, customer_id=customer_id, name_threshold=threshold, limit=limit
-    )
+    """Likely duplicates from shared identities and fuzzy names, best first. With
+    ``customer_id``, that customer's candidates found now (``offset`` unused); without
+    it, a page of the whole list as the last background refresh stored it (computed at
+    threshold 88: a lower ``threshold`` finds no more pairs there)."""
+    if customer_id is not None:
+        found = merge.find_merge_candidates(
+            d.session, d.actor, customer_id=customer_id, name_threshold=threshold, limit=limit
+        )
+    else:
+        found = merge_refresh.stored_merge_candidates(
+            d.session, d.actor, name_threshold=threshold, limit=limit, offset=offset
+        )
     # Each reason as the English text the API has always answered (``same phone …``).
     return [
         MergeCandidatePublic(
@@ -174,6 +183,16 @@ def merge_candidates(
         )
         for m in found
     ]
+
+
+@router.post("/merge/candidates/refresh", status_code=202)
+def refresh_merge_candidates(
+    request: Request, background: BackgroundTasks, _d: SupervisorDesk
+) -> dict[str, str]:
+    """Recompute the stored list of merge candidates now, after this answer (202): one
+    refresh at a time per desk; one asked for while another runs is skipped."""
+    background.add_task(request.app.state.merge_refresher.run_once)
+    return {"status": "accepted"}
 
 
 @router.post("/merges", response_model=MergePublic, status_code=201)

@@ -1,0 +1,108 @@
+"""The stored list of merge candidates (``merge_candidates``): written in parts by the
+background refresh, paged by the list routes, trimmed by merges.
+
+A refresh stamps every pair it finds with its ``now`` (an upsert: a pair found again
+keeps one row) and at its end deletes the rows it did not stamp: pairs of customers
+merged away, renamed or otherwise no longer alike. Readers meanwhile see the previous
+list with the new pairs coming in, never an empty table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.merge import MergeCandidate, MergeReason
+from touchpoint.storage.models import StoredMergeCandidate
+
+__all__ = [
+    "count_stored",
+    "drop_customers",
+    "drop_not_computed_at",
+    "store_candidates",
+    "stored_page",
+]
+
+_ROW = StoredMergeCandidate
+# Rows per INSERT: 5 parameters each, well under SQLite's 32,766 bound variables.
+_ROWS_PER_INSERT = 2000
+
+
+def store_candidates(session: Session, found: Iterable[MergeCandidate], now: datetime) -> int:
+    """Insert or update the pairs ``found``, stamped ``computed_at=now``, in the
+    session's transaction; returns the number of pairs written."""
+    # One row per pair: an upsert may not touch the same row twice in one statement.
+    rows = {
+        (m.a_id, m.b_id): {
+            "survivor_id": m.a_id,
+            "merged_id": m.b_id,
+            "score": m.score,
+            "reasons": [r.as_json() for r in m.reasons],
+            "computed_at": now,
+        }
+        for m in found
+    }
+    values = list(rows.values())
+    dialect = session.get_bind().dialect.name
+    for i in range(0, len(values), _ROWS_PER_INSERT):
+        part = values[i : i + _ROWS_PER_INSERT]
+        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ROW)
+        session.execute(
+            stmt.values(part).on_conflict_do_update(
+                index_elements=[_ROW.survivor_id, _ROW.merged_id],
+                set_={
+                    "score": stmt.excluded.score,
+                    "reasons": stmt.excluded.reasons,
+                    "computed_at": stmt.excluded.computed_at,
+                },
+            )
+        )
+    return len(values)
+
+
+def drop_not_computed_at(session: Session, now: datetime) -> int:
+    """Delete the rows a refresh at ``now`` did not write; returns how many."""
+    result = session.execute(
+        delete(_ROW).where(_ROW.computed_at != now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def drop_customers(session: Session, customer_ids: Sequence[int]) -> None:
+    """Delete every stored pair of ``customer_ids`` (a merge: the merged customer is in
+    no pair any more)."""
+    if customer_ids:
+        session.execute(
+            delete(_ROW).where(
+                or_(_ROW.survivor_id.in_(customer_ids), _ROW.merged_id.in_(customer_ids))
+            ),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def stored_page(
+    session: Session, *, min_score: float, limit: int, offset: int
+) -> list[MergeCandidate]:
+    """One page of the stored list, best first (higher score, then lower ids), of the
+    pairs scoring at least ``min_score``."""
+    rows = session.execute(
+        select(_ROW.survivor_id, _ROW.merged_id, _ROW.score, _ROW.reasons)
+        .where(_ROW.score >= min_score)
+        .order_by(_ROW.score.desc(), _ROW.survivor_id, _ROW.merged_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        MergeCandidate(a, b, float(score), tuple(MergeReason.from_json(r) for r in reasons))
+        for a, b, score, reasons in rows
+    ]
+
+
+def count_stored(session: Session) -> int:
+    """Number of stored pairs (tests, benches)."""
+    return int(session.scalar(select(func.count()).select_from(_ROW)) or 0)
