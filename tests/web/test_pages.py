@@ -480,3 +480,13 @@ def test_static_files_are_served_locally(site: Site) -> None:
     for path in ("/static/vendor/htmx-2.0.11.min.js", "/static/countdown.js", "/static/charts.js"):
         assert c.get(path).status_code == 200
     assert "cdn" not in c.get("/login").text.lower()
+
+
+def test_merge_page_pages_the_stored_list(site: Site) -> None:
+    assert site.app.state.merge_refresher.run_once().swept
+    c = site.client("supervisor", "en")
+    first = c.get("/merge").text
+    assert 'name="survivor_id"' in first and "Previous page" not in first
+    beyond = c.get("/merge?offset=100000").text
+    assert "No likely duplicates." in beyond and 'href="/merge?offset=99950"' in beyond
+    assert c.get("/merge?offset=-1").status_code in (400, 422)

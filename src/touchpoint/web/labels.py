@@ -229,6 +229,7 @@ ENTITY: dict[str, str] = {
     "outbox": "Outbox message",
     "login_failure": "Failed login",
     "customer_blocking_key": "Merge blocking key",
+    "merge_candidate": "Stored merge candidate",
 }
 
 

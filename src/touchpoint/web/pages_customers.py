@@ -194,14 +194,28 @@ async def customer_edit(
     return await _customer_write(request, page, session, now, customer_id, "edited", run)
 
 
+#: Candidates per page of /merge.
+_MERGE_PAGE = 50
+
+
 def _merge_page(
-    request: Request, page: Page, session: SessionDep, refusal: Refusal | None = None
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    refusal: Refusal | None = None,
+    *,
+    offset: int = 0,
 ) -> Response:
     """Duplicate candidates and the last 30 merges; after a refused merge or undo, with
     the refusal."""
     actor = page.principal.actor
-    # The whole list as the background refresh stored it (services.merge_refresh).
-    candidates = merge_refresh.stored_merge_candidates(session, actor, limit=50)
+    # The whole list as the background refresh stored it (services.merge_refresh), a
+    # page at a time: one candidate more than shown says whether a next page exists.
+    candidates = merge_refresh.stored_merge_candidates(
+        session, actor, limit=_MERGE_PAGE + 1, offset=offset
+    )
+    more = len(candidates) > _MERGE_PAGE
+    candidates = candidates[:_MERGE_PAGE]
     ids = {c.a_id for c in candidates} | {c.b_id for c in candidates}
     merges = merge_svc.list_merges(session)[:30]
     ids |= {m.survivor_id for m in merges} | {m.merged_id for m in merges}
@@ -212,6 +226,9 @@ def _merge_page(
         refusal=refusal,
         done=_DONE,
         candidates=candidates,
+        offset=offset,
+        more=more,
+        page_size=_MERGE_PAGE,
         merges=merges,
         names=Names(load_directory(session, ids)),
         views=customer_views(session, actor, ids),
@@ -219,9 +236,15 @@ def _merge_page(
 
 
 @router.get("/merge", response_class=HTMLResponse)
-def merge_page(request: Request, page: SupervisorPage, session: SessionDep) -> Response:
-    """Duplicate candidates with their scores and reasons, and the merge history."""
-    return _merge_page(request, page, session)
+def merge_page(
+    request: Request,
+    page: SupervisorPage,
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Duplicate candidates with their scores and reasons (a page of the stored list
+    from ``offset``), and the merge history."""
+    return _merge_page(request, page, session, offset=offset)
 
 
 async def _merge_write(
