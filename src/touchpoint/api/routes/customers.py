@@ -59,7 +59,12 @@ def search_customers(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CustomerPublic]:
-    """Search by name, phone, e-mail, account or social id."""
+    """Search by name, phone, e-mail, account or social id, best match first (whole
+    value, then start, then fragment; then by id). An identity is found by any fragment
+    of 4 or more characters (a phone number typed with or without spaces, dashes or
+    +86), a shorter text only as a whole value; a name by part of it: 1 character finds
+    names starting with it, 2 names starting or ending with them, 3 or more anywhere.
+    Blank ``q`` lists every customer by id."""
     views = svc.search_customers(d.session, d.actor, q=q, limit=limit, offset=offset)
     return [customer_public(v) for v in views]
 
