@@ -81,16 +81,7 @@ def create_app(
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
     sweeper = _escalation_sweeper(settings, factory, eng, clock, dispatcher) if sweep else None
-    # Always built, so that POST /api/merge/candidates/refresh can run a round; its timer
-    # thread starts only with ``sweep`` and a positive ``merge_refresh_seconds``.
-    refresher = EscalationSweeper(
-        factory,
-        sweep_lock_for(eng, "merge-refresh"),
-        clock=clock,
-        interval=settings.merge_refresh_seconds or 3600.0,
-        sweep=refresh_as_desk(),
-        name="merge refresh",
-    )
+    refresher = _merge_refresher(settings, factory, eng, clock)
     timed_refresher = refresher if sweep and settings.merge_refresh_seconds > 0 else None
     state = DeskState(
         engine=eng,
@@ -151,6 +142,25 @@ def _escalation_sweeper(
         clock=clock,
         interval=settings.sweep_seconds,
         sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None),
+    )
+
+
+def _merge_refresher(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    engine: Engine,
+    clock: Callable[[], datetime],
+) -> EscalationSweeper:
+    """The refresh of the stored merge-candidate list, under a turn of its own. Always
+    built, so that ``POST /api/merge/candidates/refresh`` can run a round; its timer
+    thread starts only with ``sweep`` and a positive ``merge_refresh_seconds``."""
+    return EscalationSweeper(
+        factory,
+        sweep_lock_for(engine, "merge-refresh"),
+        clock=clock,
+        interval=settings.merge_refresh_seconds or 3600.0,
+        sweep=refresh_as_desk(),
+        name="merge refresh",
     )
 
 
