@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,9 @@ __all__ = [
 ]
 
 _ROW = StoredMergeCandidate
-# Rows per INSERT: 5 parameters each, well under SQLite's 32,766 bound variables.
+# The Core table: its upsert is a plain executemany, not an ORM bulk insert.
+_TABLE: Table = StoredMergeCandidate.__table__  # type: ignore[assignment]
+# Parameter sets per executemany call.
 _ROWS_PER_INSERT = 2000
 
 
@@ -47,20 +49,24 @@ def store_candidates(session: Session, found: Iterable[MergeCandidate], now: dat
         for m in found
     }
     values = list(rows.values())
+    if not values:
+        return 0
     dialect = session.get_bind().dialect.name
+    table = _TABLE
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[table.c.survivor_id, table.c.merged_id],
+        set_={
+            "score": stmt.excluded.score,
+            "reasons": stmt.excluded.reasons,
+            "computed_at": stmt.excluded.computed_at,
+        },
+    )
+    # One statement with many parameter sets (executemany): compiled once and cached,
+    # where a multi-row VALUES is compiled anew for every part (seconds per thousands).
+    conn = session.connection()
     for i in range(0, len(values), _ROWS_PER_INSERT):
-        part = values[i : i + _ROWS_PER_INSERT]
-        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ROW)
-        session.execute(
-            stmt.values(part).on_conflict_do_update(
-                index_elements=[_ROW.survivor_id, _ROW.merged_id],
-                set_={
-                    "score": stmt.excluded.score,
-                    "reasons": stmt.excluded.reasons,
-                    "computed_at": stmt.excluded.computed_at,
-                },
-            )
-        )
+        conn.execute(upsert, values[i : i + _ROWS_PER_INSERT])
     return len(values)
 
 
