@@ -26,7 +26,7 @@ from touchpoint.services.errors import ForbiddenError
 from touchpoint.services.merge import merge_customers, search_merge_candidates, unmerge_customers
 from touchpoint.services.merge_refresh import refresh_merge_candidates, stored_merge_candidates
 from touchpoint.storage import blocking
-from touchpoint.storage.merge_candidates import count_stored
+from touchpoint.storage.merge_candidates import count_stored, store_candidates
 from touchpoint.storage.models import Customer, StoredMergeCandidate
 
 PHONE = IdentityKind.PHONE
@@ -121,6 +121,9 @@ def test_merges_and_changes_leave_the_list(db: Database, clock: Clock) -> None:
         summary = refresh_merge_candidates(s, clock.advance(hours=1))
         pairs = {(m.a_id, m.b_id) for m in _stored(s, agent)}
         assert (d, e) not in pairs and (a, b) in pairs and summary.removed >= 1
+        # A pair a refresh under way writes again after the merge is not listed.
+        store_candidates(s, [MergeCandidate(b, c, 100.0, ())], clock.now)
+        assert (b, c) not in {(m.a_id, m.b_id) for m in _stored(s, agent)}
         # Unmerged, the customer's pairs come back at the next refresh.
         unmerge_customers(s, sup, log.id, now=clock.now)
         refresh_merge_candidates(s, clock.advance(hours=1))

@@ -14,10 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from touchpoint.domain.merge import MergeCandidate, MergeReason
-from touchpoint.storage.models import StoredMergeCandidate
+from touchpoint.storage.models import Customer, StoredMergeCandidate
 
 __all__ = [
     "count_stored",
@@ -95,10 +95,19 @@ def stored_page(
     session: Session, *, min_score: float, limit: int, offset: int
 ) -> list[MergeCandidate]:
     """One page of the stored list, best first (higher score, then lower ids), of the
-    pairs scoring at least ``min_score``."""
+    pairs scoring at least ``min_score`` whose customers are both live: a refresh under
+    way when a merge dropped a pair may have written it again from what it read
+    before."""
+    survivor, merged = aliased(Customer), aliased(Customer)
     rows = session.execute(
         select(_ROW.survivor_id, _ROW.merged_id, _ROW.score, _ROW.reasons)
-        .where(_ROW.score >= min_score)
+        .join(survivor, survivor.id == _ROW.survivor_id)
+        .join(merged, merged.id == _ROW.merged_id)
+        .where(
+            _ROW.score >= min_score,
+            survivor.merged_into_id.is_(None),
+            merged.merged_into_id.is_(None),
+        )
         .order_by(_ROW.score.desc(), _ROW.survivor_id, _ROW.merged_id)
         .limit(limit)
         .offset(offset)
