@@ -450,10 +450,7 @@ class StoredMergeCandidate(Base):
     """
 
     __tablename__ = "merge_candidates"
-    __table_args__ = (
-        Index("ix_merge_candidates_rank", "score", "survivor_id", "merged_id"),
-        Index("ix_merge_candidates_merged_id", "merged_id"),
-    )
+    __table_args__ = (Index("ix_merge_candidates_merged_id", "merged_id"),)
     survivor_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
@@ -463,3 +460,13 @@ class StoredMergeCandidate(Base):
     score: Mapped[float]
     reasons: Mapped[list[Any]]
     computed_at: Mapped[datetime]
+
+
+# In the list's order (score descending, then ids ascending), so that a page is read from
+# the index instead of sorting every stored pair (1 s at 1,000,000 pairs).
+Index(
+    "ix_merge_candidates_rank",
+    StoredMergeCandidate.score.desc(),
+    StoredMergeCandidate.survivor_id,
+    StoredMergeCandidate.merged_id,
+)

@@ -48,7 +48,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("survivor_id", "merged_id", name=op.f("pk_merge_candidates")),
     )
     op.create_index(
-        "ix_merge_candidates_rank", "merge_candidates", ["score", "survivor_id", "merged_id"]
+        "ix_merge_candidates_rank",
+        "merge_candidates",
+        [sa.text("score DESC"), "survivor_id", "merged_id"],
     )
     op.create_index("ix_merge_candidates_merged_id", "merge_candidates", ["merged_id"])
 
