@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from touchpoint.services.merge_refresh import refresh_merge_candidates
 from touchpoint.services.seed.desk import DEMO_LOGINS, DemoClock, set_sla_policies, staff_the_desk
 from touchpoint.services.seed.hotel import hotel_guest_stay
 from touchpoint.services.seed.hotline import (
@@ -43,8 +44,7 @@ def seed_demo(session: Session, now: datetime) -> SeedReport:
     existing = session.scalar(select(User).where(User.username == "admin"))
     if existing is not None:
         ids = {u.username: u.id for u in session.scalars(select(User))}
-        count = len(session.scalars(select(WorkOrder.id)).all())
-        return SeedReport(ids, 0, count, 0, already_seeded=True)
+        return SeedReport(ids, 0, _orders(session), 0, already_seeded=True)
     day = now - timedelta(hours=9)
     clock = DemoClock(day, now)
     desk = staff_the_desk(session, day)
@@ -54,6 +54,11 @@ def seed_demo(session: Session, now: datetime) -> SeedReport:
     billing_complaint(session, desk, clock, residents[6])
     everyday_consultations(session, desk, clock, residents[7:], waiting=residents[4])
     hotel_guest_stay(session, desk, clock)
-    n_orders = len(session.scalars(select(WorkOrder.id)).all())
+    refresh_merge_candidates(session, now)  # the /merge page lists the demo's look-alikes
+    n_orders = _orders(session)
     n_customers = len(residents) + 3
     return SeedReport({k: u.id for k, u in desk.users.items()}, n_customers, n_orders, incident_id)
+
+
+def _orders(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(WorkOrder)) or 0)
