@@ -4,6 +4,7 @@ customer's candidates stay live."""
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,19 @@ def test_the_server_refreshes_on_its_timer_one_at_a_time(desk: Desk, tmp_path: P
     with TestClient(off):
         assert off.state.merge_refresher.tick(timeout=0.2) is None
         assert off.state.merge_refresher.run_once() is SweepOutcome.SWEPT
+
+
+def test_a_started_server_lists_candidates_without_waiting_an_interval(
+    desk: Desk, tmp_path: Path
+) -> None:
+    a = desk.customer(name="Ermengarde Throckmorton")
+    b = desk.customer(name="Ermengarde Throckmortin")
+    app = _timed_app(desk, tmp_path, 3600)
+    with TestClient(app):  # no tick asked for, no refresh requested: the start is enough
+        for _ in range(100):
+            with desk.db.factory() as s:
+                if s.get(StoredMergeCandidate, _pair(a, b)) is not None:
+                    break
+            threading.Event().wait(0.05)
+        else:
+            raise AssertionError("the refresher did not run at start")

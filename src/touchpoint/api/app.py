@@ -190,6 +190,11 @@ def _lifespan(
         for timer in timers:
             if timer is not None:
                 timer.start()
+        merge_refresher = timers[1]
+        if merge_refresher is not None:
+            # A desk just started or upgraded lists its merge candidates at once, not an
+            # interval later; the escalation sweep keeps its interval.
+            merge_refresher.wake()
         try:
             yield
         finally:
