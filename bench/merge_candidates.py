@@ -174,6 +174,21 @@ def seed(engine: Engine, customers: int, seed_value: int) -> None:
     print(f"seeded {customers:,} customers, {keys_written:,} keys in {took:.0f} s", flush=True)
 
 
+def seeded_database(args: argparse.Namespace, prefix: str) -> str:
+    """The URL of ``--url``, or of ``--file`` (a new temporary file by default),
+    migrated and seeded with ``--customers`` unless ``--reuse``."""
+    path = args.file or Path(tempfile.mkdtemp(prefix=prefix)) / "desk.sqlite3"
+    url: str = args.url or f"sqlite:///{path}"
+    if not args.reuse:
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            seed(engine, args.customers, args.seed)
+        finally:
+            engine.dispose()
+    return url
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 1e6
@@ -275,15 +290,7 @@ def main() -> None:
     if args.measure_only:
         print(json.dumps(measure(args.measure_only, args.samples, args.seed)))
         return
-    path = args.file or Path(tempfile.mkdtemp(prefix="merge-bench-")) / "desk.sqlite3"
-    url = args.url or f"sqlite:///{path}"
-    if not args.reuse:
-        upgrade(url)
-        engine = make_engine(url)
-        try:
-            seed(engine, args.customers, args.seed)
-        finally:
-            engine.dispose()
+    url = seeded_database(args, "merge-bench-")
     cmd = [sys.executable, __file__, "--measure-only", url, "--samples", str(args.samples)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])

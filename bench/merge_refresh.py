@@ -20,15 +20,13 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.merge_candidates import NOW, seed
+from bench.merge_candidates import NOW, seeded_database
 from touchpoint.services.merge_refresh import refresh_merge_candidates
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.merge_candidates import count_stored
-from touchpoint.storage.migrate import upgrade
 
 
 def _refresh(url: str) -> dict[str, float]:
@@ -65,15 +63,7 @@ def main() -> None:
     if args.refresh_only:
         print(json.dumps(_refresh(args.refresh_only)))
         return
-    path = args.file or Path(tempfile.mkdtemp(prefix="merge-refresh-")) / "desk.sqlite3"
-    url = args.url or f"sqlite:///{path}"
-    if not args.reuse:
-        upgrade(url)
-        engine = make_engine(url)
-        try:
-            seed(engine, args.customers, args.seed)
-        finally:
-            engine.dispose()
+    url = seeded_database(args, "merge-refresh-")
     cmd = [sys.executable, "-m", "bench.merge_refresh", "--refresh-only", url]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
