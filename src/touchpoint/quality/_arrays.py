@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["as_float_matrix", "as_float_vector", "mean_or_none", "ratio_or_none"]
+__all__ = [
+    "as_float_matrix",
+    "as_float_vector",
+    "mean_or_none",
+    "members_by_dimension",
+    "ratio_or_none",
+]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+class _NumberedItem(Protocol):
+    @property
+    def item(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=_NumberedItem)
 
 
 def as_float_vector(values: npt.ArrayLike, name: str, length: int | None = None) -> FloatArray:
@@ -47,3 +62,13 @@ def mean_or_none(values: Iterable[float | None]) -> float | None:
     if not present:
         return None
     return float(sum(present) / len(present))
+
+
+def members_by_dimension(
+    items: Iterable[_Item], dimensions: Mapping[str, Sequence[int]]
+) -> Iterator[tuple[str, list[_Item]]]:
+    """Each dimension with its items' rows (matched by item number), in ``dimensions``
+    order: what a dimension's plain means of item values are taken over."""
+    by_number = {item.item: item for item in items}
+    for dimension, numbers in dimensions.items():
+        yield dimension, [by_number[i] for i in numbers]

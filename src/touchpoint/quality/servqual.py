@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from touchpoint.quality._arrays import as_float_matrix, as_float_vector, mean_or_none, ratio_or_none
+from touchpoint.quality._arrays import (
+    as_float_matrix,
+    as_float_vector,
+    mean_or_none,
+    members_by_dimension,
+    ratio_or_none,
+)
 
 __all__ = [
     "SERVQUAL_DIMENSIONS",
@@ -307,19 +313,15 @@ def _dimension_gaps(
     """Each dimension's expectation, perception and gap as the plain means of its items'
     values, so that every item counts once however many respondents answered it, in
     ``dimensions`` order; an item nobody answered is left out of the means."""
-    by_number = {item.item: item for item in items}
-    rows: list[DimensionGap] = []
-    for dimension, numbers_in in dimensions.items():
-        members = [by_number[i] for i in numbers_in]
-        rows.append(
-            DimensionGap(
-                dimension=dimension,
-                expectation=mean_or_none(m.expectation for m in members),
-                perception=mean_or_none(m.perception for m in members),
-                gap=mean_or_none(m.gap for m in members),
-            )
+    return tuple(
+        DimensionGap(
+            dimension=dimension,
+            expectation=mean_or_none(m.expectation for m in members),
+            perception=mean_or_none(m.perception for m in members),
+            gap=mean_or_none(m.gap for m in members),
         )
-    return tuple(rows)
+        for dimension, members in members_by_dimension(items, dimensions)
+    )
 
 
 def servqual_from_sums(

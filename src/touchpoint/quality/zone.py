@@ -19,6 +19,7 @@ from touchpoint.quality._arrays import (
     as_float_matrix,
     as_float_vector,
     mean_or_none,
+    members_by_dimension,
     ratio_or_none,
 )
 from touchpoint.quality.servqual import SERVQUAL_ITEMS, dimension_of_item
@@ -164,24 +165,20 @@ def _dimension_zones(
     """Each dimension's values as the plain means of its items' values, so that every
     item counts once however many respondents answered it, in ``dimensions`` order; an
     item without a complete triple is left out of its dimension's means."""
-    by_number = {item.item: item for item in items}
-    rows: list[ZoneDimension] = []
-    for dimension, members_in in dimensions.items():
-        members = [by_number[i] for i in members_in]
-        rows.append(
-            ZoneDimension(
-                dimension=dimension,
-                adequate=mean_or_none(m.adequate for m in members),
-                desired=mean_or_none(m.desired for m in members),
-                perception=mean_or_none(m.perception for m in members),
-                msa=mean_or_none(m.msa for m in members),
-                mss=mean_or_none(m.mss for m in members),
-                share_below=mean_or_none(m.share_below for m in members),
-                share_within=mean_or_none(m.share_within for m in members),
-                share_above=mean_or_none(m.share_above for m in members),
-            )
+    return tuple(
+        ZoneDimension(
+            dimension=dimension,
+            adequate=mean_or_none(m.adequate for m in members),
+            desired=mean_or_none(m.desired for m in members),
+            perception=mean_or_none(m.perception for m in members),
+            msa=mean_or_none(m.msa for m in members),
+            mss=mean_or_none(m.mss for m in members),
+            share_below=mean_or_none(m.share_below for m in members),
+            share_within=mean_or_none(m.share_within for m in members),
+            share_above=mean_or_none(m.share_above for m in members),
         )
-    return tuple(rows)
+        for dimension, members in members_by_dimension(items, dimensions)
+    )
 
 
 def zone_from_sums(
