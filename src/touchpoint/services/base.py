@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.roles import Role
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
-from touchpoint.services.snapshots import snapshot, snapshot_values, to_jsonable
+from touchpoint.services.snapshots import snapshot, to_jsonable
 from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import AuditEntry, Base, OutboxMessage, Webhook
 from touchpoint.storage.writer_lock import WouldWait, committed_in_call, not_waiting, writer_lock
@@ -31,7 +31,6 @@ __all__ = [
     "outbox_row",
     "require",
     "snapshot",
-    "snapshot_values",
     "to_jsonable",
     "write",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from touchpoint.storage.models import Base
 from touchpoint.storage.rows import column_keys, column_values
 
-__all__ = ["snapshot", "snapshot_values", "to_jsonable"]
+__all__ = ["snapshot", "to_jsonable"]
 
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -37,12 +37,5 @@ def to_jsonable(value: Any) -> Any:
 
 def snapshot(row: Base, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
     """Column values of ``row`` as JSON (for audit before/after); secrets left out."""
-    return snapshot_values(type(row), column_values(row), exclude=exclude)
-
-
-def snapshot_values(
-    model: type[Base], values: dict[str, Any], *, exclude: tuple[str, ...] = ("password_hash",)
-) -> dict[str, Any]:
-    """What :func:`snapshot` gives for a row of ``model`` with these column ``values``
-    (every column must be there), without building the row."""
-    return {key: to_jsonable(values[key]) for key in column_keys(model) if key not in exclude}
+    values = column_values(row)
+    return {key: to_jsonable(values[key]) for key in column_keys(type(row)) if key not in exclude}
