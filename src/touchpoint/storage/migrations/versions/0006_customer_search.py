@@ -47,6 +47,16 @@ _POSTGRESQL_INDEXES = {
     ),
 }
 
+
+def _refresh(customer_id: str) -> str:
+    """The statement rewriting the identities row of customer ``customer_id``."""
+    return f"""UPDATE customer_identity_search
+  SET identities = (
+    SELECT coalesce(group_concat(char(2, 2) || i.normalised || char(3, 3), ''), '')
+    FROM customer_identities AS i WHERE i.customer_id = {customer_id})
+  WHERE rowid = {customer_id};"""  # noqa: S608 (SQL of this module, no input)
+
+
 # Each indexed value goes between the markers char(2, 2) and char(3, 3); a customer's
 # identities row is its normalised identities so wrapped, run together.
 _SQLITE_UPGRADE = (
@@ -83,36 +93,20 @@ CREATE TRIGGER customer_search_customer_delete AFTER DELETE ON customers BEGIN
   DELETE FROM customer_name_search WHERE rowid = OLD.id;
   DELETE FROM customer_identity_search WHERE rowid = OLD.id;
 END""",
-    """
+    f"""
 CREATE TRIGGER customer_search_identity_insert AFTER INSERT ON customer_identities BEGIN
-  UPDATE customer_identity_search
-  SET identities = (
-    SELECT coalesce(group_concat(char(2, 2) || i.normalised || char(3, 3), ''), '')
-    FROM customer_identities AS i WHERE i.customer_id = NEW.customer_id)
-  WHERE rowid = NEW.customer_id;
+  {_refresh("NEW.customer_id")}
 END""",
     # A merge moves identities to the survivor: both customers' rows change.
-    """
+    f"""
 CREATE TRIGGER customer_search_identity_update
 AFTER UPDATE OF customer_id, normalised ON customer_identities BEGIN
-  UPDATE customer_identity_search
-  SET identities = (
-    SELECT coalesce(group_concat(char(2, 2) || i.normalised || char(3, 3), ''), '')
-    FROM customer_identities AS i WHERE i.customer_id = OLD.customer_id)
-  WHERE rowid = OLD.customer_id;
-  UPDATE customer_identity_search
-  SET identities = (
-    SELECT coalesce(group_concat(char(2, 2) || i.normalised || char(3, 3), ''), '')
-    FROM customer_identities AS i WHERE i.customer_id = NEW.customer_id)
-  WHERE rowid = NEW.customer_id;
+  {_refresh("OLD.customer_id")}
+  {_refresh("NEW.customer_id")}
 END""",
-    """
+    f"""
 CREATE TRIGGER customer_search_identity_delete AFTER DELETE ON customer_identities BEGIN
-  UPDATE customer_identity_search
-  SET identities = (
-    SELECT coalesce(group_concat(char(2, 2) || i.normalised || char(3, 3), ''), '')
-    FROM customer_identities AS i WHERE i.customer_id = OLD.customer_id)
-  WHERE rowid = OLD.customer_id;
+  {_refresh("OLD.customer_id")}
 END""",
 )
 _SQLITE_DOWNGRADE = (
