@@ -33,18 +33,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, insert, text
 
-from bench.merge_candidates import KEY_INDEX
-from bench.merge_candidates import _batches as customer_batches
-from bench.sla_sweep import ALL_HOURS, OFFICE
+from bench.merge_candidates import KEY_INDEX, customer_batches
+from bench.sla_sweep import ALL_HOURS, OFFICE, sla_cache
 from touchpoint.domain.blocking import blocking_keys
 from touchpoint.domain.calendar import NEVER
 from touchpoint.domain.customers import IdentityKind, normalise_identity
 from touchpoint.domain.roles import Role
-from touchpoint.domain.sla import NO_INSTANT, EventType, OrderStatus, Timelines, replay_many
+from touchpoint.domain.sla import NO_INSTANT, EventType, OrderStatus
 from touchpoint.services.auth import TeamDraft, UserDraft, create_team, create_user
 from touchpoint.services.base import Actor
 from touchpoint.services.sla_admin import PolicyDraft, create_calendar, create_policy
-from touchpoint.services.sla_clock import compiled_policy
 from touchpoint.storage.db import make_session_factory
 from touchpoint.storage.models import (
     Contact,
@@ -211,33 +209,6 @@ def _timelines(rng: np.random.Generator, n: int, now_s: int) -> dict[str, np.nda
     }
 
 
-def _sla_cache(
-    engine: Engine, tl: dict[str, np.ndarray], policy_of: np.ndarray, now: datetime
-) -> tuple[np.ndarray, np.ndarray]:
-    """Next escalation (epoch s, or NO_INSTANT) and breached flags, by ``replay_many``."""
-    n = len(policy_of)
-    next_esc = np.full(n, NO_INSTANT, dtype=np.int64)
-    breached = np.zeros(n, dtype=bool)
-    ev_policy = policy_of[tl["order"]]
-    with make_session_factory(engine)() as s:
-        for pid in np.unique(policy_of).tolist():
-            _row, cal, pol = compiled_policy(s, pid)
-            mask = ev_policy == pid
-            rep = replay_many(
-                cal,
-                pol,
-                Timelines.from_columns(
-                    tl["order"][mask], tl["at"][mask], tl["type"][mask], tl["status"][mask]
-                ),
-                now - timedelta(minutes=1),
-            )
-            next_esc[rep.order_ids] = rep.next_escalation_at
-            for outcome in (rep.first_response, rep.next_update, rep.resolution):
-                if outcome is not None:
-                    breached[rep.order_ids] |= outcome.breached
-    return next_esc, breached
-
-
 def _instant(s: int) -> datetime | None:
     return None if s < 0 or s in (NO_INSTANT, NEVER) else datetime.fromtimestamp(s, UTC)
 
@@ -320,7 +291,7 @@ def seed_orders(
     team_ix = rng.integers(0, len(desk["teams"]), n)
     agent_ix = rng.integers(0, AGENTS_PER_TEAM, n)
     policy_of = np.array(desk["policies"])[rng.integers(0, len(desk["policies"]), n)]
-    next_esc, breached = _sla_cache(engine, tl_np, policy_of, now)
+    next_esc, breached = sla_cache(engine, tl_np, policy_of, now)
     cols: dict[str, list[Any]] = {
         "customer": rng.integers(1, customers + 1, n).tolist(),
         "type": rng.choice(len(TYPES), n, p=TYPE_P).tolist(),

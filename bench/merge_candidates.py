@@ -119,7 +119,9 @@ def _duplicate(
     return name, [(IdentityKind.PHONE, f"1{rng.choice('3578')}{rng.randrange(10**9):09d}")]
 
 
-def _batches(n: int, seed: int) -> Iterator[list[tuple[int, str, list[tuple[IdentityKind, str]]]]]:
+def customer_batches(
+    n: int, seed: int
+) -> Iterator[list[tuple[int, str, list[tuple[IdentityKind, str]]]]]:
     rng = random.Random(seed)
     recent: list[tuple[str, list[tuple[IdentityKind, str]]]] = []
     batch: list[tuple[int, str, list[tuple[IdentityKind, str]]]] = []
@@ -146,7 +148,7 @@ def seed(engine: Engine, customers: int, seed_value: int) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"DROP INDEX {KEY_INDEX}"))
     keys_written = 0
-    for batch in _batches(customers, seed_value):
+    for batch in customer_batches(customers, seed_value):
         rows, ident_rows, key_rows = [], [], []
         for cid, name, idents in batch:
             rows.append(

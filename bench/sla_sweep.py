@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from touchpoint.domain.calendar import NEVER
 from touchpoint.domain.roles import Role
@@ -176,6 +176,34 @@ def _timelines(
     return {"order": order, "at": at, "type": kind, "status": status, "final": final}
 
 
+def sla_cache(
+    engine: Engine, tl: dict[str, np.ndarray], policy_of: np.ndarray, now: datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per order, the next escalation (epoch s, or NO_INSTANT) and breached flag, by
+    ``replay_many`` one minute before ``now``: the SLA cache a sweep would have left."""
+    n = len(policy_of)
+    next_esc = np.full(n, NO_INSTANT, dtype=np.int64)
+    breached = np.zeros(n, dtype=bool)
+    ev_policy = policy_of[tl["order"]]
+    with make_session_factory(engine)() as s:
+        for pid in np.unique(policy_of).tolist():
+            _row, cal, pol = compiled_policy(s, pid)
+            mask = ev_policy == pid
+            rep = replay_many(
+                cal,
+                pol,
+                Timelines.from_columns(
+                    tl["order"][mask], tl["at"][mask], tl["type"][mask], tl["status"][mask]
+                ),
+                now - timedelta(minutes=1),
+            )
+            next_esc[rep.order_ids] = rep.next_escalation_at
+            for outcome in (rep.first_response, rep.next_update, rep.resolution):
+                if outcome is not None:
+                    breached[rep.order_ids] |= outcome.breached
+    return next_esc, breached
+
+
 def seed(url: str, n_open: int, *, now: datetime) -> dict[str, Any]:
     """Build the database; returns counts and seeding times."""
     t_start = time.perf_counter()
@@ -222,25 +250,7 @@ def seed(url: str, n_open: int, *, now: datetime) -> dict[str, Any]:
     shares = np.array([p[3] for p in POLICIES])
     policy_of = np.array(pids)[rng.choice(len(pids), size=n, p=shares / shares.sum())]
     # The SLA cache as a sweep one minute earlier left it.
-    next_esc = np.full(n, NO_INSTANT, dtype=np.int64)
-    breached = np.zeros(n, dtype=bool)
-    ev_policy = policy_of[tl["order"]]
-    with factory() as s:
-        for pid in pids:
-            _row, cal, pol = compiled_policy(s, pid)
-            mask = ev_policy == pid
-            rep = replay_many(
-                cal,
-                pol,
-                Timelines.from_columns(
-                    tl["order"][mask], tl["at"][mask], tl["type"][mask], tl["status"][mask]
-                ),
-                now - timedelta(minutes=1),
-            )
-            next_esc[rep.order_ids] = rep.next_escalation_at
-            for outcome in (rep.first_response, rep.next_update, rep.resolution):
-                if outcome is not None:
-                    breached[rep.order_ids] |= outcome.breached
+    next_esc, breached = sla_cache(engine, tl, policy_of, now)
     t_gen = time.perf_counter()
     n_customers = 5_000
     created = tl["at"][np.flatnonzero(tl["type"] == _T[EventType.CREATED])]
