@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -412,14 +412,19 @@ def _open_ibis(table: Any) -> Source:
     return Source("<table>", _kinds(table), rows, ibis_backend=backend, ibis_table=table)
 
 
+def _batch_rows(batches: Iterable[Any]) -> Iterator[tuple[int, list[object]]]:
+    """The rows of pyarrow record ``batches`` as ``(row number from 1, values)``."""
+    offset = 0
+    for batch in batches:
+        lists = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for i in range(batch.num_rows):
+            yield offset + i + 1, [values[i] for values in lists]
+        offset += batch.num_rows
+
+
 def _arrow_rows(data: Any) -> RowReader:
     def rows(columns: Sequence[str]) -> Iterator[tuple[int, list[object]]]:
-        offset = 0
-        for batch in data.select(list(columns)).to_batches(max_chunksize=65_536):
-            lists = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            for i in range(batch.num_rows):
-                yield offset + i + 1, [values[i] for values in lists]
-            offset += batch.num_rows
+        yield from _batch_rows(data.select(list(columns)).to_batches(max_chunksize=65_536))
 
     return rows
 
@@ -428,12 +433,8 @@ def _parquet_rows(path: Path) -> RowReader:
     def rows(columns: Sequence[str]) -> Iterator[tuple[int, list[object]]]:
         import pyarrow.parquet as pq
 
-        offset = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536, columns=list(columns)):
-            lists = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            for i in range(batch.num_rows):
-                yield offset + i + 1, [values[i] for values in lists]
-            offset += batch.num_rows
+        file = pq.ParquetFile(path)
+        yield from _batch_rows(file.iter_batches(batch_size=65_536, columns=list(columns)))
 
     return rows
 
