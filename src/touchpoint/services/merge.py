@@ -230,7 +230,7 @@ def merge_customers(
         merged = get_or_404(session, Customer, merged_id)
         already = frozenset(c.id for c in (survivor, merged) if c.merged_into_id is not None)
         owners = _ownership(session, [survivor.id, merged.id])
-        new_owners, record = apply_merge(
+        _, record = apply_merge(
             owners, survivor_id=survivor.id, merged_id=merged.id, merged_already=already
         )
         for kind, ids in record.moved.items():
@@ -258,7 +258,6 @@ def merge_customers(
         stored_candidates.drop_customers(session, [merged.id])
         unit.audit("customer", survivor.id, before=None, after=snapshot(log))
         unit.notify("customer.merged", {"survivor_id": survivor.id, "merged_id": merged.id})
-        del new_owners
     return log
 
 
