@@ -77,11 +77,11 @@ class UserLock:
         """
         if self.locked_at(now):
             return UserLock(self.failed_logins + 1, self.locked_until)
-        expired = self.locked_until is not None and not self.locked_at(now)
+        expired = self.locked_until is not None  # and not in force: it has run out
         failures = (0 if expired else self.failed_logins) + 1
         if failures >= policy.max_failures:
             return UserLock(failures, now + policy.lock_duration)
-        return UserLock(failures, None if expired else self.locked_until)
+        return UserLock(failures)
 
     @property
     def clear(self) -> bool:
