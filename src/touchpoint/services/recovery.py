@@ -12,19 +12,10 @@ from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.errors import RuleViolation
 from touchpoint.domain.recovery import Cause5W1H, Compensation, RecoveryStep
 from touchpoint.domain.work_orders import WorkOrderType
-from touchpoint.services.base import (
-    Actor,
-    AfterCommit,
-    WriteUnit,
-    check_version,
-    require,
-    snapshot,
-    write,
-)
-from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
-from touchpoint.services.work_orders import add_event, load_visible
-from touchpoint.storage.models import Contact, CustomerIdentity, Recovery, WorkOrder
-from touchpoint.storage.order_store import save_order
+from touchpoint.services.base import Actor, AfterCommit, WriteUnit, check_version, require, snapshot
+from touchpoint.services.order_write import LoadedOrder, add_event, order_write, refresh_order
+from touchpoint.services.work_orders import load_visible
+from touchpoint.storage.models import Contact, CustomerIdentity, Recovery
 
 __all__ = ["RecoveryDraft", "get_recovery", "record_recovery"]
 
@@ -58,8 +49,16 @@ def record_recovery(
     ``version`` is the recovery's version when updating.
     """
     require(actor, actor.role.can_handle_orders, "record service recovery")
-    with write(session, actor, "work_order.recovery", now=now, after_commit=after_commit) as unit:
-        order = load_visible(session, actor, order_id)
+    with order_write(
+        session,
+        actor,
+        "work_order.recovery",
+        order_id,
+        version=None,  # ``version`` is the recovery's, checked below
+        now=now,
+        after_commit=after_commit,
+    ) as (unit, loaded):
+        order = loaded.order
         if not WorkOrderType(order.type).is_complaint:
             raise RuleViolation(
                 f"type: service recovery applies to complaints; order {order.id} is {order.type}",
@@ -75,11 +74,8 @@ def record_recovery(
             check_version("recovery", rec.id, rec.version, version)
         _apply_draft(rec, draft, now)
         if draft.notice.strip():
-            _send_notice(session, unit, order, draft, now)
-        session.flush()
-        refresh_sla_cache(order, sla_report(session, order, now=now))
-        order.updated_at = now
-        save_order(session, order)
+            _send_notice(session, unit, loaded, draft, now)
+        refresh_order(unit, loaded)
         session.flush()
         unit.audit("recovery", rec.id, before=before, after=snapshot(rec))
         unit.notify("work_order.recovery", {"work_order_id": order.id, "recovery": snapshot(rec)})
@@ -110,10 +106,11 @@ def _apply_draft(rec: Recovery, draft: RecoveryDraft, now: datetime) -> None:
 
 
 def _send_notice(
-    session: Session, unit: WriteUnit, order: WorkOrder, draft: RecoveryDraft, now: datetime
+    session: Session, unit: WriteUnit, loaded: LoadedOrder, draft: RecoveryDraft, now: datetime
 ) -> None:
     """Keep the customer informed: a reply on the timeline (tag ``recovery_notice``), a
     contact on the contact card and an e-mail after commit."""
+    order = loaded.order
     text = draft.notice.strip()
     add_event(
         session,
@@ -124,6 +121,7 @@ def _send_notice(
         body=text,
         channel=order.channel,
         tag="recovery_notice",
+        timeline=loaded.timeline,
     )
     session.add(
         Contact(
