@@ -259,19 +259,27 @@ def _named_identities(rows: list[dict[str, str]]) -> dict[str, set[str]]:
     value that does not normalise is reported by :func:`_row_customer`)."""
     named: dict[str, set[str]] = {}
     for row in rows:
-        if row.get("customer_id", ""):
+        identity = None if row.get("customer_id", "") else _named_identity(row)
+        if identity is None:
             continue
-        for col in ("account", "phone"):
-            value = row.get(col, "")
-            if value:
-                try:
-                    norm = Identity.of(IdentityKind(col), value).normalised
-                except DomainError:
-                    pass
-                else:
-                    named.setdefault(col, set()).add(norm)
-                break  # the first of the two that is filled in decides
+        col, value = identity
+        try:
+            norm = Identity.of(IdentityKind(col), value).normalised
+        except DomainError:
+            continue
+        named.setdefault(col, set()).add(norm)
     return named
+
+
+def _named_identity(row: dict[str, str]) -> tuple[str, str] | None:
+    """The identity column and value that name a row's customer when it has no
+    ``customer_id``: its ``account``, or else its ``phone`` (the first of the two that
+    is filled in decides); ``None`` when both are blank."""
+    for col in ("account", "phone"):
+        value = row.get(col, "")
+        if value:
+            return col, value
+    return None
 
 
 def _row_customer(
@@ -287,21 +295,20 @@ def _row_customer(
             _problem(problems, i, "customer_id", raw_id, "no such customer")
             return None
         return cid
-    for col in ("account", "phone"):
-        v = row.get(col, "")
-        if not v:
-            continue
-        try:
-            norm = Identity.of(IdentityKind(col), v).normalised
-        except DomainError as exc:
-            _problem(problems, i, col, v, str(exc))
-            return None
-        customer = customers.by_identity.get((col, norm))
-        if customer is None:
-            _problem(problems, i, col, v, "no customer has this identity")
-        return customer
-    _problem(problems, i, "customer_id", "", "give customer_id, account or phone")
-    return None
+    identity = _named_identity(row)
+    if identity is None:
+        _problem(problems, i, "customer_id", "", "give customer_id, account or phone")
+        return None
+    col, v = identity
+    try:
+        norm = Identity.of(IdentityKind(col), v).normalised
+    except DomainError as exc:
+        _problem(problems, i, col, v, str(exc))
+        return None
+    customer = customers.by_identity.get((col, norm))
+    if customer is None:
+        _problem(problems, i, col, v, "no customer has this identity")
+    return customer
 
 
 def _row_transaction(
