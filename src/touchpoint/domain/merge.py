@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -43,6 +43,7 @@ __all__ = [
     "merge_candidates",
     "name_score",
     "score_pair",
+    "score_pairs",
     "search_candidates",
 ]
 
@@ -231,6 +232,31 @@ class TopCandidates:
         return sorted(self._kept.values(), key=candidate_order)
 
 
+def score_pairs(
+    pairs: Iterable[tuple[int, int]],
+    profiles: Mapping[int, CustomerProfile],
+    *,
+    name_threshold: float,
+    top: TopCandidates | None = None,
+) -> list[MergeCandidate]:
+    """The candidates ``pairs`` make (``score_pair``), a pair with a customer missing
+    from ``profiles`` skipped. With ``top``, each is offered to it, and a pair that
+    cannot enter it is not scored."""
+    out: list[MergeCandidate] = []
+    for a, b in pairs:
+        if a not in profiles or b not in profiles:
+            continue
+        if top is not None and not top.could_keep(a, b):
+            continue
+        floor = top.floor() if top is not None else 0.0
+        found = score_pair(profiles[a], profiles[b], name_threshold=name_threshold, floor=floor)
+        if found is not None:
+            out.append(found)
+            if top is not None:
+                top.offer(found)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CandidateSearch:
     """Candidates found, best first, and the number of blocks skipped for their size."""
@@ -270,12 +296,7 @@ def search_candidates(
     by_id = {p.id: p for p in profiles}
     pairs, skipped = candidate_pairs(profiles, block_cap=block_cap)
     top = TopCandidates(limit)
-    for a, b in pairs:
-        if not top.could_keep(a, b):
-            continue
-        found = score_pair(by_id[a], by_id[b], name_threshold=name_threshold, floor=top.floor())
-        if found is not None:
-            top.offer(found)
+    score_pairs(pairs, by_id, name_threshold=name_threshold, top=top)
     return CandidateSearch(top.best(), skipped)
 
 

@@ -22,6 +22,7 @@ from touchpoint.domain.merge import (
     apply_merge,
     apply_unmerge,
     score_pair,
+    score_pairs,
 )
 from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
 from touchpoint.storage import blocking
@@ -163,25 +164,10 @@ def scored_batches(
     pairs = skipped = 0
 
     def score_batch() -> list[MergeCandidate]:
+        # A pair of several blocks of the batch is scored once (an insertion-ordered set).
+        unique = dict.fromkeys(pair for members in batch for pair in block_pairs(members))
         profiles = blocking.live_profiles(session, ids)
-        seen: set[tuple[int, int]] = set()
-        out: list[MergeCandidate] = []
-        for members in batch:
-            for a, b in block_pairs(members):
-                if (a, b) in seen or (top is not None and not top.could_keep(a, b)):
-                    continue
-                if a not in profiles or b not in profiles:
-                    continue
-                seen.add((a, b))
-                floor = top.floor() if top is not None else 0.0
-                found = score_pair(
-                    profiles[a], profiles[b], name_threshold=name_threshold, floor=floor
-                )
-                if found is not None:
-                    out.append(found)
-                    if top is not None:
-                        top.offer(found)
-        return out
+        return score_pairs(unique, profiles, name_threshold=name_threshold, top=top)
 
     for block in blocking.blocks_in_key_order(session, cap=cap):
         if not block.members:
