@@ -163,9 +163,7 @@ def _check_opening(
     if draft.team_id is not None and team_id is None:
         raise unknown_reference("team_id", "team", draft.team_id)
     chosen = _chosen_policy(session, draft, customer_class, active)
-    policy_id = draft.policy_id if draft.policy_id is not None else None
-    if chosen is not None:
-        policy_id = chosen.policy_id
+    policy_id = chosen.policy_id if chosen is not None else draft.policy_id
     return _Opening(customer_id, policy_id, chosen)
 
 
