@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from touchpoint.domain.customers import IdentityKind
 from touchpoint.services.base import Actor, require, write
 from touchpoint.services.customers import customer_view
 from touchpoint.services.work_orders import visible_orders
@@ -23,17 +24,10 @@ __all__ = ["BATCH_ROWS", "export_customers", "export_work_orders"]
 #: through a server-side cursor.
 BATCH_ROWS = 1000
 
-_CUSTOMER_COLUMNS = [
-    "id",
-    "name",
-    "kind",
-    "customer_class",
-    "organisation",
-    "phone",
-    "email",
-    "account",
-    "social",
-]
+#: A customer's own columns, then one column per identity kind (its values joined by
+#: "; "), in :class:`IdentityKind` order, as the customer import reads them.
+_CUSTOMER_FIELDS = ["id", "name", "kind", "customer_class", "organisation"]
+_CUSTOMER_COLUMNS = [*_CUSTOMER_FIELDS, *(k.value for k in IdentityKind)]
 _ORDER_COLUMNS = [
     "id",
     "customer_id",
@@ -80,21 +74,13 @@ def export_customers(session: Session, actor: Actor, *, now: datetime) -> str:
         count = 0
         for c in session.scalars(live):
             view = customer_view(c, actor)
-            idents = {
-                k: "; ".join(i.value for i in view.identities if i.kind.value == k)
-                for k in ("phone", "email", "account", "social")
-            }
             out.writerow(
                 [
-                    c.id,
-                    c.name,
-                    c.kind,
-                    c.customer_class,
-                    c.organisation,
-                    idents["phone"],
-                    idents["email"],
-                    idents["account"],
-                    idents["social"],
+                    *(getattr(c, f) for f in _CUSTOMER_FIELDS),
+                    *(
+                        "; ".join(i.value for i in view.identities if i.kind == k)
+                        for k in IdentityKind
+                    ),
                 ]
             )
             count += 1
