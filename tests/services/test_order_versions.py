@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from tests.services.support import customer, order, people
 from tests.storage.support import T0, Database
 from touchpoint.domain.errors import DomainError
-from touchpoint.domain.work_orders import Priority, WorkOrderStatus
+from touchpoint.domain.recovery import RecoveryStep
+from touchpoint.domain.work_orders import Priority, WorkOrderStatus, WorkOrderType
 from touchpoint.services import work_orders as svc
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import ConflictError
+from touchpoint.services.recovery import RecoveryDraft, record_recovery
 from touchpoint.storage.models import AuditEntry, Team, WorkOrder, WorkOrderEvent
 from touchpoint.storage.writer_lock import writer_lock
 
@@ -326,3 +328,14 @@ def test_an_event_before_the_order_s_last_is_refused(db: Database, session: Sess
     with pytest.raises(DomainError, match=r"is before the order's last event"):
         svc.add_event(session, order_row, "internal_note", at=later, actor_id=None)
     session.rollback()
+
+
+def test_a_recovery_moves_the_complaint_s_version_by_one(db: Database, session: Session) -> None:
+    """A recovery with a notice (a reply on the timeline) saves its order once, as every
+    other change to an order does."""
+    _sup, agent, _ = people(db, session)
+    o = order(session, agent, customer(db, session, agent), type=WorkOrderType.COMPLAINT).order
+    version, events = o.version, _events(session, o.id)
+    draft = RecoveryDraft(step=RecoveryStep.INVESTIGATE, notice="We are looking into it")
+    record_recovery(session, agent, o.id, draft, now=T0 + timedelta(minutes=1))
+    assert (_stored(db, o.id).version, _events(session, o.id)) == (version + 1, events + 1)
