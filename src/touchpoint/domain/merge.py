@@ -29,6 +29,7 @@ from touchpoint.domain.customers import IdentityKind, normalise_name
 from touchpoint.domain.errors import RuleViolation
 
 __all__ = [
+    "DEFAULT_NAME_THRESHOLD",
     "HOLDING_KINDS",
     "CandidateSearch",
     "CustomerProfile",
@@ -47,6 +48,8 @@ __all__ = [
     "search_candidates",
 ]
 
+#: Names scoring at least this (``name_score``) make a pair a candidate.
+DEFAULT_NAME_THRESHOLD = 88.0
 #: Kinds of rows a customer holds; each moves on merge and back on unmerge.
 HOLDING_KINDS: tuple[str, ...] = ("contacts", "transactions", "work_orders", "identities")
 
@@ -151,7 +154,7 @@ def score_pair(
     a: CustomerProfile,
     b: CustomerProfile,
     *,
-    name_threshold: float = 88.0,
+    name_threshold: float = DEFAULT_NAME_THRESHOLD,
     floor: float = 0.0,
 ) -> MergeCandidate | None:
     """The candidate a pair makes, or None: each shared normalised identity is a reason
@@ -287,7 +290,7 @@ def candidate_pairs(
 def search_candidates(
     profiles: Sequence[CustomerProfile],
     *,
-    name_threshold: float = 88.0,
+    name_threshold: float = DEFAULT_NAME_THRESHOLD,
     block_cap: int = DEFAULT_BLOCK_CAP,
     limit: int | None = None,
 ) -> CandidateSearch:
@@ -303,7 +306,7 @@ def search_candidates(
 def merge_candidates(
     profiles: Sequence[CustomerProfile],
     *,
-    name_threshold: float = 88.0,
+    name_threshold: float = DEFAULT_NAME_THRESHOLD,
     block_cap: int = DEFAULT_BLOCK_CAP,
 ) -> list[MergeCandidate]:
     """Likely duplicates, best first (``search_candidates`` without the count of

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP, block_pairs
 from touchpoint.domain.errors import RuleViolation
 from touchpoint.domain.merge import (
+    DEFAULT_NAME_THRESHOLD,
     HOLDING_KINDS,
     CandidateSearch,
     MergeCandidate,
@@ -61,7 +62,7 @@ def search_merge_candidates(
     actor: Actor,
     *,
     customer_id: int | None = None,
-    name_threshold: float = 88.0,
+    name_threshold: float = DEFAULT_NAME_THRESHOLD,
     limit: int = 50,
     block_cap: int = DEFAULT_BLOCK_CAP,
 ) -> CandidateSearch:
@@ -95,7 +96,7 @@ def find_merge_candidates(
     actor: Actor,
     *,
     customer_id: int | None = None,
-    name_threshold: float = 88.0,
+    name_threshold: float = DEFAULT_NAME_THRESHOLD,
     limit: int = 50,
 ) -> list[MergeCandidate]:
     """Likely duplicates, best first (``search_merge_candidates``' candidates)."""

@@ -17,13 +17,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP
-from touchpoint.domain.merge import MergeCandidate
+from touchpoint.domain.merge import DEFAULT_NAME_THRESHOLD, MergeCandidate
 from touchpoint.services.base import Actor, require
 from touchpoint.services.merge import scored_batches
 from touchpoint.storage import merge_candidates as stored
 
 __all__ = [
-    "DEFAULT_NAME_THRESHOLD",
     "RefreshSummary",
     "refresh_merge_candidates",
     "stored_merge_candidates",
@@ -31,8 +30,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-#: The name threshold of the stored list (the routes' default).
-DEFAULT_NAME_THRESHOLD = 88.0
 # Candidates gathered before they are written and committed: one part of the refresh.
 _PAIRS_PER_PART = 5000
 
