@@ -12,11 +12,12 @@ developer word (``work_order``, ``team_id``, ``'in_progress'``) reaches the page
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol
 
 from touchpoint.web import labels
 from touchpoint.web.i18n import translations
 
-__all__ = ["LABEL_PARAMS", "MESSAGES", "lead_and_detail", "translate"]
+__all__ = ["LABEL_PARAMS", "MESSAGES", "Coded", "lead_and_detail", "say", "translate"]
 
 #: Message code → English msgid (``%``-style placeholders named after the params).
 MESSAGES: dict[str, str] = {
@@ -150,6 +151,23 @@ def translate(code: str | None, params: Mapping[str, object], lang: str) -> str 
         return gettext(MESSAGES[code]) % _Params(params, gettext)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+class Coded(Protocol):
+    """Anything with a message code and params whose ``str()`` is its English text: a
+    refused write's error (``CodedError``), a merge reason."""
+
+    @property
+    def code(self) -> str | None: ...
+
+    @property
+    def params(self) -> Mapping[str, object]: ...
+
+
+def say(coded: Coded, lang: str) -> str:
+    """``coded`` in ``lang`` from its code, or its English text when the code has no
+    message there (:func:`translate`)."""
+    return translate(coded.code, coded.params, lang) or str(coded)
 
 
 def lead_and_detail(lead: str, detail: str, lang: str) -> str:

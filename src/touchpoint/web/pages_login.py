@@ -10,7 +10,7 @@ from touchpoint.services.errors import AuthenticationError, LoginThrottled
 from touchpoint.web import site
 from touchpoint.web.forms import FormReader
 from touchpoint.web.i18n import LOCALES, translations
-from touchpoint.web.messages import translate
+from touchpoint.web.messages import say
 from touchpoint.web.site import LANG_COOKIE, CsrfDep, Viewer, ViewerDep, redirect, render
 
 __all__ = ["router"]
@@ -47,7 +47,7 @@ async def login(request: Request, viewer: CsrfDep, session: SessionDep) -> Respo
             request, viewer, 401, target, username, _("Unknown user or wrong password.")
         )
     except LoginThrottled as exc:
-        message = translate(exc.code, exc.params, viewer.locale) or str(exc)
+        message = say(exc, viewer.locale)
         response = _refused(request, viewer, 429, target, username, message)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

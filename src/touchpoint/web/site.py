@@ -26,9 +26,9 @@ from touchpoint.api.deps import CSRF_HEADER, SESSION_COOKIE, DeskState, Principa
 from touchpoint.domain.roles import Role
 from touchpoint.services.auth import principal_for_token
 from touchpoint.services.errors import AuthenticationError
-from touchpoint.web import labels
+from touchpoint.web import labels, messages
 from touchpoint.web.i18n import Formatter, negotiate_locale, translations
-from touchpoint.web.messages import translate
+from touchpoint.web.messages import Coded
 
 __all__ = [
     "ANON_COOKIE",
@@ -239,8 +239,8 @@ def page_context(request: Request, viewer: Viewer) -> dict[str, Any]:
     ``say`` for anything with a message code (a merge reason, a refusal)."""
     tr = translations(viewer.locale)
 
-    def say(coded: Any) -> str:
-        return translate(coded.code, coded.params, viewer.locale) or str(coded)
+    def say(coded: Coded) -> str:
+        return messages.say(coded, viewer.locale)
 
     user = viewer.principal.user if viewer.principal is not None else None
     return {
