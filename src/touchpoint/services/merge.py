@@ -22,7 +22,6 @@ from touchpoint.domain.merge import (
     TopCandidates,
     apply_merge,
     apply_unmerge,
-    score_pair,
     score_pairs,
 )
 from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
@@ -120,13 +119,10 @@ def _candidates_of(
     if not others:
         return CandidateSearch([], skipped)
     profiles = blocking.live_profiles(session, [customer_id, *others])
-    me = profiles.pop(customer_id, None)
+    pairs = [(min(customer_id, o), max(customer_id, o)) for o in others]
     top = TopCandidates(limit)
-    if me is not None:
-        for other in profiles.values():
-            found = score_pair(me, other, name_threshold=name_threshold, floor=top.floor())
-            if found is not None:
-                top.offer(found)
+    if customer_id in profiles:
+        score_pairs(pairs, profiles, name_threshold=name_threshold, top=top)
     return CandidateSearch(top.best(), skipped)
 
 
