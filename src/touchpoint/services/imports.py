@@ -55,6 +55,14 @@ TRANSACTION_COLUMNS = (
     "description",
 )
 
+#: The values a customer file's ``kind`` and ``customer_class`` may hold, and a
+#: transaction's ``kind`` (each list also says them in its problem message).
+_CUSTOMER_CHOICES: tuple[tuple[str, list[str]], ...] = (
+    ("kind", [e.value for e in CustomerKind]),
+    ("customer_class", [e.value for e in CustomerClass]),
+)
+_TRANSACTION_KINDS: list[str] = [k.value for k in TransactionKind]
+
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
@@ -114,10 +122,10 @@ def import_customers(
         name = " ".join(row.get("name", "").split())
         if not name:
             _problem(problems, i, "name", row.get("name", ""), "must not be empty")
-        for col, enum in (("kind", CustomerKind), ("customer_class", CustomerClass)):
+        for col, choices in _CUSTOMER_CHOICES:
             v = row.get(col, "")
-            if v and v not in {e.value for e in enum}:
-                _problem(problems, i, col, v, f"must be one of {[e.value for e in enum]}")
+            if v and v not in choices:
+                _problem(problems, i, col, v, f"must be one of {choices}")
         idents: list[Identity] = []
         for kind in IdentityKind:
             v = row.get(kind.value, "")
@@ -319,8 +327,8 @@ def _row_transaction(
     only other problems is still built, since ``problems`` rejects the file anyway."""
     customer = _row_customer(row, i, customers, problems)
     kind = row.get("kind", "")
-    if kind not in {k.value for k in TransactionKind}:
-        _problem(problems, i, "kind", kind, f"must be one of {[k.value for k in TransactionKind]}")
+    if kind not in _TRANSACTION_KINDS:
+        _problem(problems, i, "kind", kind, f"must be one of {_TRANSACTION_KINDS}")
     at: datetime | None = None
     try:
         at = _instant(row.get("at", ""))
