@@ -50,6 +50,7 @@ __all__ = [
     "WorkerDesk",
     "client_address",
     "desk_for",
+    "desk_state",
     "get_current_user",
     "get_session",
 ]
@@ -127,14 +128,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else ""
 
 
-def _state(request: Request) -> DeskState:
+def desk_state(request: Request) -> DeskState:
+    """The desk the app serves (``app.state.desk``), typed."""
     state: DeskState = request.app.state.desk
     return state
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, closed afterwards (see ``_close``)."""
-    state = _state(request)
+    state = desk_state(request)
     session = state.factory()
     try:
         yield session
@@ -160,7 +162,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 async def get_now(request: Request) -> datetime:
     """The request's instant (the app's clock; tests inject a fixed one)."""
-    return _state(request).clock()
+    return desk_state(request).clock()
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
@@ -168,7 +170,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 async def get_after_commit(request: Request) -> Callable[[], None] | None:
     """Wakes the outbox dispatcher after a commit that queued notifications."""
-    return _wake(_state(request))
+    return _wake(desk_state(request))
 
 
 def _wake(state: DeskState) -> Callable[[], None] | None:
@@ -198,7 +200,7 @@ async def get_current_user(
     Cookie-authenticated unsafe requests must carry the CSRF token in the
     ``X-CSRF-Token`` header (forms: check it with ``TokenSigner.check_csrf``).
     """
-    state = _state(request)
+    state = desk_state(request)
     return await state.call(_authenticate, request, state.signer, session, creds)
 
 
@@ -272,7 +274,7 @@ def desk_for(*roles: Role) -> Callable[..., AsyncIterator[RequestDesk]]:
         request: Request,
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> AsyncIterator[RequestDesk]:
-        state = _state(request)
+        state = desk_state(request)
         session = state.factory()
         try:
             principal = await state.call(_authenticate, request, state.signer, session, creds)

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from touchpoint.api.deps import DeskState
+from touchpoint.api.deps import desk_state
 from touchpoint.api.errors import too_late
 from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
@@ -49,7 +49,7 @@ def mount(app: FastAPI) -> None:
     def error_page(
         request: Request, template: str, status: int, reason: str, missing: PageNotFound | None
     ) -> Response:
-        state: DeskState = request.app.state.desk
+        state = desk_state(request)
         with state.factory() as session:
             viewer = viewer_for(request, session)
             # Which record is missing, only when it can be said in the page's language.

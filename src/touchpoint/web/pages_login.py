@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import SESSION_COOKIE, DeskState, SessionDep
+from touchpoint.api.deps import SESSION_COOKIE, SessionDep, desk_state
 from touchpoint.services.errors import AuthenticationError, LoginThrottled
 from touchpoint.web import site
 from touchpoint.web.forms import FormReader
@@ -38,7 +38,7 @@ async def login(request: Request, viewer: CsrfDep, session: SessionDep) -> Respo
     form = FormReader(await request.form())
     target = site.safe_next(form.text("next"))
     username = form.text("username")
-    state: DeskState = request.app.state.desk
+    state = desk_state(request)
     try:
         user = await state.sign_in(request, session, username, form.text("password"))
     except AuthenticationError:

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from touchpoint.api.deps import CSRF_HEADER, SESSION_COOKIE, DeskState, Principal, SessionDep
+from touchpoint.api.deps import CSRF_HEADER, SESSION_COOKIE, Principal, SessionDep, desk_state
 from touchpoint.domain.roles import Role
 from touchpoint.services.auth import principal_for_token
 from touchpoint.services.errors import AuthenticationError
@@ -126,11 +126,6 @@ class Viewer:
         return self.principal.actor.role if self.principal is not None else None
 
 
-def _state(request: Request) -> DeskState:
-    state: DeskState = request.app.state.desk
-    return state
-
-
 async def off_loop(request: Request, respond: Callable[[], Response]) -> Response:
     """Run the blocking rest of a form handler (its service write, and the page drawn
     from the database when the write is refused) as the API runs its service calls
@@ -140,7 +135,7 @@ async def off_loop(request: Request, respond: Callable[[], Response]) -> Respons
 
     A page answered with 503 (the write found the database busy: nothing was saved)
     says when to try again, as the API does."""
-    response = await _state(request).call(respond)
+    response = await desk_state(request).call(respond)
     if response.status_code == 503:
         response.headers["Retry-After"] = "1"
     return response
@@ -160,7 +155,7 @@ def viewer_for(request: Request, session: SessionDep) -> Viewer:
     locale = negotiate_locale(
         request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
     )
-    signer = _state(request).signer
+    signer = desk_state(request).signer
     cookie = request.cookies.get(SESSION_COOKIE)
     principal: Principal | None = None
     if cookie:

@@ -6,30 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from touchpoint.api.deps import (
-    SESSION_COOKIE,
-    CurrentUser,
-    DeskState,
-    ReaderDesk,
-    SessionDep,
-)
+from touchpoint.api.deps import SESSION_COOKIE, CurrentUser, ReaderDesk, SessionDep, desk_state
 from touchpoint.api.errors import ERROR_RESPONSES, LOGIN_RESPONSES
 from touchpoint.api.schemas import LoginCreate, MePublic, NoopPublic, TokenPublic
-from touchpoint.services.auth import TOKEN_MAX_AGE_SECONDS, TokenSigner, actor_for
+from touchpoint.services.auth import TOKEN_MAX_AGE_SECONDS, actor_for
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["auth"], responses=ERROR_RESPONSES)
-
-
-def _signer(request: Request) -> TokenSigner:
-    signer: TokenSigner = request.app.state.desk.signer
-    return signer
-
-
-def _desk(request: Request) -> DeskState:
-    state: DeskState = request.app.state.desk
-    return state
 
 
 # Both logins are ``async``: the password is checked in the login pool (DeskState.sign_in),
@@ -43,8 +27,9 @@ async def issue_token(
 ) -> TokenPublic:
     """OAuth2 password form → bearer token. Throttled: 429 with ``Retry-After`` while
     the user is locked after too many failed logins, or this address must wait."""
-    user = await _desk(request).sign_in(request, session, username, password)
-    return TokenPublic(access_token=_signer(request).issue(user), role=user.role, user_id=user.id)
+    state = desk_state(request)
+    user = await state.sign_in(request, session, username, password)
+    return TokenPublic(access_token=state.signer.issue(user), role=user.role, user_id=user.id)
 
 
 @router.post("/auth/login", response_model=MePublic, responses=LOGIN_RESPONSES)
@@ -53,9 +38,9 @@ async def login(
 ) -> MePublic:
     """Start a cookie session (for the web pages); the answer carries the CSRF token.
     Throttled as ``/api/auth/token``."""
-    state = _desk(request)
+    state = desk_state(request)
     user = await state.sign_in(request, session, body.username, body.password)
-    signer = _signer(request)
+    signer = state.signer
     cookie = signer.issue(user, cookie=True)
     response.set_cookie(
         SESSION_COOKIE, cookie, max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, samesite="lax"
@@ -90,7 +75,7 @@ def me(request: Request, principal: CurrentUser) -> MePublic:
         display_name=u.display_name,
         role=u.role,
         team_ids=sorted(principal.actor.team_ids),
-        csrf_token=_signer(request).csrf_token(cookie) if cookie else None,
+        csrf_token=desk_state(request).signer.csrf_token(cookie) if cookie else None,
     )
 
 
