@@ -17,6 +17,8 @@ from typing import Any, Final
 
 import numpy as np
 
+from touchpoint.engine.sla_events import COLUMNS
+
 __all__ = [
     "EVENT_COLUMNS",
     "SAMPLE_CALENDAR",
@@ -52,8 +54,8 @@ SAMPLE_POLICY: Final[dict[str, Any]] = {
     "resolution_minutes": 480,
 }
 
-#: The columns of an events export, in order.
-EVENT_COLUMNS: Final = ("order_id", "at", "type", "status")
+#: The columns of an events export, in order: those ``touchpoint sla whatif`` reads.
+EVENT_COLUMNS: Final = COLUMNS
 
 #: Local time of the sample (China Standard Time, no daylight saving).
 _CST: Final = timezone(timedelta(hours=8))
