@@ -33,7 +33,7 @@ from touchpoint.storage.models import Team, User, WorkOrder
 
 __all__ = ["ORDERS", "STEP_DUE", "StepsTaken", "executemany", "instant", "take_steps"]
 
-LEVEL_NAMES: Final = tuple(lv.value for lv in LEVELS)
+_LEVEL_NAMES: Final = tuple(lv.value for lv in LEVELS)
 _TIER_NAMES: Final = tuple(t.value for t in Tier)
 _TIER_RANK: Final = {t.value: t.rank for t in Tier}
 #: Per target (as in TARGETS), the column remembering the due instant its steps belong to.
@@ -186,7 +186,7 @@ def _records(
             select(Team.id, User.username, User.email).join(User, Team.supervisor_id == User.id)
         )
     }
-    events = tuple(f"work_order.sla_{name}" for name in LEVEL_NAMES)
+    events = tuple(f"work_order.sla_{name}" for name in _LEVEL_NAMES)
     hook_urls = unit.webhook_targets(events)
     records = _Records()
     rows, t, level, due = (c.tolist() for c in by_order.steps.T)
@@ -202,7 +202,7 @@ def _records(
         strict=True,
     ):
         _tier, team_id, subject, _version = current[oid]
-        name, target, due_at = LEVEL_NAMES[lv_i], TARGETS[ti], from_epoch_seconds(due_s)
+        name, target, due_at = _LEVEL_NAMES[lv_i], TARGETS[ti], from_epoch_seconds(due_s)
         actions = [f"tier {_TIER_NAMES[rank]}→{_TIER_NAMES[rank + 1]}"] if up else []
         if lv_i == 1 and notify and team_id is not None:
             username, email = supervisors.get(team_id, ("", None))
