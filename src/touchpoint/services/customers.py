@@ -31,12 +31,11 @@ from touchpoint.services.base import (
 from touchpoint.services.customer_search import search_customers
 from touchpoint.services.customer_view import CustomerView, IdentityView, customer_view
 from touchpoint.services.errors import NotFoundError
-from touchpoint.services.sla_clock import refresh_sla_cache, sla_report
+from touchpoint.services.order_write import load_order, refresh_order
 from touchpoint.services.work_orders import (
     WorkOrderDetail,
     add_event,
     list_work_orders,
-    load_visible,
 )
 from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.models import (
@@ -46,7 +45,6 @@ from touchpoint.storage.models import (
     Incident,
     Transaction,
 )
-from touchpoint.storage.order_store import save_order
 
 __all__ = [
     "ContactDraft",
@@ -322,7 +320,8 @@ def log_contact(
             at=at,
         )
         if draft.work_order_id is not None:
-            order = load_visible(session, actor, draft.work_order_id)
+            loaded = load_order(session, actor, draft.work_order_id)
+            order = loaded.order
             if order.customer_id != c.id:
                 raise DomainError(
                     f"work_order_id: order {order.id} belongs to customer {order.customer_id}"
@@ -336,13 +335,11 @@ def log_contact(
                 actor_id=actor.user_id,
                 body=draft.summary,
                 channel=draft.channel.value,
+                timeline=loaded.timeline,
             )
-            session.flush()  # the event, for the replay
-            refresh_sla_cache(order, sla_report(session, order, now=now))
             if draft.hostile:
                 order.hostile = True
-            order.updated_at = now
-            save_order(session, order)
+            refresh_order(unit, loaded)
         session.add(contact)
         session.flush()
         unit.audit("contact", contact.id, before=None, after=snapshot(contact))
