@@ -7,6 +7,11 @@ itself (``Actor.system()``) at the app's clock's ``now``, every ``interval`` sec
 Several worker processes each have one; a :class:`~touchpoint.storage.sweep_lock.SweepLock`
 lets one sweep at a time, and a worker that finds the turn taken skips its tick.
 
+After each escalation sweep the same round brings the KPI board's stored order facts up
+to date (``services.kpi_facts.refresh_kpi_facts``), at most :data:`FACTS_PER_SWEEP`
+orders a round, so that a desk just upgraded catches up over a few rounds without
+holding up its escalations for long; the board is exact meanwhile, only slower.
+
 The same kind of thread refreshes the stored merge-candidate list
 (:func:`refresh_as_desk`, ``services.merge_refresh``) on a timer of its own, under a
 turn of its own, so that a refresh taking minutes never holds up a sweep.
@@ -22,13 +27,23 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from touchpoint.services import merge_refresh, sla_admin
+from touchpoint.services import kpi_facts, merge_refresh, sla_admin
 from touchpoint.services.base import Actor
 from touchpoint.storage.sweep_lock import SweepLock
 
-__all__ = ["EscalationSweeper", "Sweep", "SweepOutcome", "escalate_as_desk", "refresh_as_desk"]
+__all__ = [
+    "FACTS_PER_SWEEP",
+    "EscalationSweeper",
+    "Sweep",
+    "SweepOutcome",
+    "escalate_as_desk",
+    "refresh_as_desk",
+]
 
 _log = logging.getLogger(__name__)
+
+#: Orders whose KPI facts one round of the escalation sweep brings up to date, at most.
+FACTS_PER_SWEEP = 50_000
 
 #: One sweep: given a session and the instant, escalate what is due.
 Sweep = Callable[[Session, datetime], object]
@@ -49,7 +64,8 @@ class SweepOutcome(StrEnum):
 
 def escalate_as_desk(after_commit: Callable[[], None] | None) -> Sweep:
     """The sweep the server runs: ``escalate_due`` as the desk itself, waking the outbox
-    (``after_commit``) when it queued breach notices."""
+    (``after_commit``) when it queued breach notices, then the KPI facts of up to
+    :data:`FACTS_PER_SWEEP` orders brought up to date."""
 
     def sweep(session: Session, now: datetime) -> sla_admin.EscalationSummary:
         summary = sla_admin.escalate_due(
@@ -64,6 +80,9 @@ def escalate_as_desk(after_commit: Callable[[], None] | None) -> Sweep:
                 summary.breaches,
                 summary.tier_ups,
             )
+        written = kpi_facts.refresh_kpi_facts(session, limit=FACTS_PER_SWEEP)
+        if written:
+            _log.info("KPI facts of %d orders brought up to date", written)
         return summary
 
     return sweep

@@ -38,6 +38,7 @@ __all__ = [
     "Incident",
     "LoginFailure",
     "MergeLog",
+    "OrderKpiFacts",
     "OutboxMessage",
     "Recovery",
     "ReturnVisit",
@@ -287,6 +288,38 @@ class WorkOrderEvent(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     tag: Mapped[str] = mapped_column(String(40), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+
+
+class OrderKpiFacts(Base):
+    """What the KPI board needs of one order (``domain.kpi.StandingFacts``), as computed
+    for one version of the order (``order_version``) under its SLA policy's and
+    calendar's definitions as they then stood (``sla_stamp``, a digest of both; null
+    without a policy): the board trusts a row only while both still match, and replays
+    the order itself otherwise (``services.kpi_facts``).
+
+    ``*_breach_at``: the UTC epoch second after which a pending target counts as
+    breached (rule 9), null when it never will without a new event; the breaches
+    already in the history are in ``targets_breached``. Written by the desk clock's
+    facts sweep, never by an order's write.
+    """
+
+    __tablename__ = "work_order_kpi_facts"
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    order_version: Mapped[int] = mapped_column(Integer)
+    sla_stamp: Mapped[int | None] = mapped_column(BigInteger)
+    is_complaint: Mapped[bool] = mapped_column(Boolean)
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    reopened: Mapped[bool] = mapped_column(Boolean)
+    first_contact_resolution: Mapped[bool] = mapped_column(Boolean)
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    targets_tracked: Mapped[int] = mapped_column(Integer)
+    targets_breached: Mapped[int] = mapped_column(Integer)
+    first_response_breach_at: Mapped[int | None] = mapped_column(BigInteger)
+    next_update_breach_at: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_breach_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Contact(Base):

@@ -1,0 +1,398 @@
+"""The KPI board's stored order facts (``work_order_kpi_facts``): how they are computed,
+when a stored row may be trusted, and the desk clock's sweep that keeps them current.
+
+A row holds an order's standing facts (``domain.kpi.StandingFacts``) for one version of
+the order and for one digest of its SLA policy's and calendar's definitions. A write of
+an order that changes anything moves its version (``storage.order_store.save_order``),
+and the events, assignments and status changes the facts are made of are written with
+such a save (``services.order_write.refresh_order`` stamps ``updated_at``), so a row at
+the order's version describes the order as it is. An edit of a policy or calendar,
+through the services or by a plain ``UPDATE``, changes the digest and so leaves every
+row of its orders behind at once without touching them (a definition put back makes
+them current again). Facts move with time only through rule 9, which the stored breach
+instants answer for any instant.
+
+Rows are written only by :func:`refresh_kpi_facts`, which the desk clock runs after each
+escalation sweep, never by an order's write: that stays as cheap as it was. The board
+(``services.kpi``) counts the current rows in SQL and replays, in chunks, the orders of
+its period without one (:func:`period_tallies`), so it is exact whatever the sweep has
+caught up with; the sweep only makes it quick.
+
+One limit: a write at the very instant of the order's last save that adds an event and
+changes no column leaves the version where it was (``save_order`` has nothing to save),
+so a row computed between the two writes would miss that event until the order's next
+save. Servers read a clock that moves; tests with a frozen clock should move it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.calendar import to_epoch_seconds
+from touchpoint.domain.kpi import (
+    Assignment,
+    KpiTally,
+    StandingFacts,
+    standing_facts,
+    was_transferred,
+)
+from touchpoint.domain.work_orders import Tier, WorkOrderStatus, WorkOrderType
+from touchpoint.services.sla_clock import sla_reports
+from touchpoint.storage.deadline import check_deadline
+from touchpoint.storage.models import (
+    AuditEntry,
+    OrderKpiFacts,
+    SlaCalendarRow,
+    SlaPolicyRow,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+__all__ = [
+    "FACTS_CHUNK",
+    "current_facts",
+    "order_standing_facts",
+    "period_tallies",
+    "refresh_kpi_facts",
+    "sla_stamps",
+]
+
+#: Orders replayed and written per transaction by the sweep, and per query by the board.
+FACTS_CHUNK: Final = 5000
+
+#: A replay at the epoch: no due instant lies before it, so the reports carry only the
+#: breaches of the orders' histories; rule 9's come from the stored breach instants.
+_BEFORE_ANY_DUE: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+_F = OrderKpiFacts
+
+
+def _stamp(calendar: dict[str, Any], policy: dict[str, Any]) -> int:
+    """A signed 64-bit digest of a calendar's and a policy's definitions."""
+    text = json.dumps([calendar, policy], sort_keys=True, separators=(",", ":"))
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def sla_stamps(session: Session) -> dict[int, int]:
+    """Each SLA policy's digest of its own and its calendar's definitions, by policy id,
+    as the session sees the rows (the replays of this session use the same rows)."""
+    stamps: dict[int, int] = {}
+    for pid, calendar_id in session.execute(select(SlaPolicyRow.id, SlaPolicyRow.calendar_id)):
+        policy = session.get(SlaPolicyRow, pid)
+        calendar = session.get(SlaCalendarRow, calendar_id)
+        if policy is not None and calendar is not None:
+            stamps[pid] = _stamp(calendar.definition, policy.definition)
+    return stamps
+
+
+def current_facts(stamps: dict[int, int]) -> ColumnElement[int]:
+    """1 where the joined facts row (``work_order_kpi_facts`` outer-joined to
+    ``work_orders``) is current, 0 where it is missing or was computed for another
+    version of the order or of its policy's definitions (``stamps``: ``sla_stamps``)."""
+    same_sla = or_(
+        WorkOrder.policy_id.is_(None),
+        *(and_(WorkOrder.policy_id == pid, _F.sla_stamp == s) for pid, s in stamps.items()),
+    )
+    current = and_(_F.work_order_id.is_not(None), _F.order_version == WorkOrder.version, same_sla)
+    return case((current, 1), else_=0)
+
+
+def order_standing_facts(session: Session, orders: Sequence[WorkOrder]) -> dict[int, StandingFacts]:
+    """The standing facts of each order by id: its SLA report replayed without rule 9,
+    its customer's follow-up messages and whether it was transferred, each read for all
+    of ``orders`` in one query."""
+    reports = sla_reports(session, orders, now=_BEFORE_ANY_DUE)
+    ids = [o.id for o in orders]
+    follow = _customer_messages(session, ids)
+    moves = _assignments(session, ids)
+    return {
+        o.id: standing_facts(
+            o.id,
+            is_complaint=WorkOrderType(o.type).is_complaint,
+            resolved=WorkOrderStatus(o.status).is_done,
+            reopen_count=o.reopen_count,
+            transferred=was_transferred(o.owner_id, moves.get(o.id, [])),
+            follow_ups=follow.get(o.id, 0),
+            report=reports[o.id],
+        )
+        for o in orders
+    }
+
+
+def _customer_messages(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """How many customer messages each of the orders holds (orders without one are
+    absent): a customer who has to write again was not helped at first contact."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(WorkOrderEvent.work_order_id, func.count())
+        .where(
+            WorkOrderEvent.work_order_id.in_(ids),
+            WorkOrderEvent.type == "customer_message",
+        )
+        .group_by(WorkOrderEvent.work_order_id)
+    )
+    return {int(oid): int(n) for oid, n in rows}
+
+
+def _assignments(session: Session, ids: Sequence[int]) -> dict[int, list[Assignment]]:
+    """The explicit assignments of each of the orders, oldest first, in one query.
+
+    ``assign_work_order`` writes a timeline event only when a ``new`` order becomes
+    ``assigned``, and that event names no assignee, so the assignments are read from the
+    write's audit row (before/after snapshots of the order), fields picked out in SQL.
+    """
+    if not ids:
+        return {}
+    before, after = AuditEntry.before, AuditEntry.after
+    rows = session.execute(
+        select(
+            AuditEntry.entity_id,
+            before["assignee_id"].as_integer(),
+            after["assignee_id"].as_integer(),
+            before["team_id"].as_integer(),
+            after["team_id"].as_integer(),
+            before["tier"].as_string(),
+            after["tier"].as_string(),
+        )
+        .where(
+            AuditEntry.action == "work_order.assign",
+            AuditEntry.entity == "work_order",
+            AuditEntry.entity_id.in_([str(i) for i in ids]),
+        )
+        .order_by(AuditEntry.id)  # writes are serialised: ids follow the order's history
+    )
+    out: dict[int, list[Assignment]] = {}
+    for oid, who_b, who_a, team_b, team_a, tier_b, tier_a in rows:
+        out.setdefault(int(oid), []).append(
+            Assignment(who_b, who_a, team_b, team_a, Tier(tier_b), Tier(tier_a))
+        )
+    return out
+
+
+def _stale_ids(
+    session: Session, orders: Select[Any], stamps: dict[int, int], after: int, limit: int
+) -> list[int]:
+    """Ids above ``after`` of the orders of ``orders`` (a query of work orders) without
+    current facts, ascending, at most ``limit``."""
+    stmt = (
+        orders.with_only_columns(WorkOrder.id)
+        .outerjoin(_F, _F.work_order_id == WorkOrder.id)
+        .where(WorkOrder.id > after, current_facts(stamps) == 0)
+        .order_by(WorkOrder.id)
+        .limit(limit)
+    )
+    return [int(i) for i in session.scalars(stmt)]
+
+
+def _load(session: Session, ids: Sequence[int]) -> list[WorkOrder]:
+    return list(
+        session.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id))
+    )
+
+
+def refresh_kpi_facts(session: Session, *, limit: int | None = None) -> int:
+    """Compute and store the facts of every order without current ones (at most
+    ``limit`` orders; None: all), :data:`FACTS_CHUNK` orders per transaction; returns
+    how many were written.
+
+    Each chunk is read and replayed in one transaction and written in a short one of its
+    own, so the database's writer is held only for the writes. The versions and digests
+    a row is stamped with are read before the inputs it is computed from: a change in
+    between leaves the row behind (replayed again), never ahead.
+    """
+    written, after = 0, 0
+    everything = select(WorkOrder)
+    while limit is None or written < limit:
+        stamps = sla_stamps(session)
+        take = FACTS_CHUNK if limit is None else min(FACTS_CHUNK, limit - written)
+        ids = _stale_ids(session, everything, stamps, after, take)
+        if not ids:
+            break
+        orders = _load(session, ids)
+        rows = [_row(o, f, stamps) for o, f in _with_facts(session, orders)]
+        session.commit()  # ends the read; the write below is short
+        session.execute(delete(_F).where(_F.work_order_id.in_(ids)))
+        session.execute(insert(_F), rows)
+        session.commit()
+        written += len(rows)
+        after = ids[-1]
+    return written
+
+
+def _with_facts(
+    session: Session, orders: Sequence[WorkOrder]
+) -> Iterable[tuple[WorkOrder, StandingFacts]]:
+    facts = order_standing_facts(session, orders)
+    return ((o, facts[o.id]) for o in orders)
+
+
+def _row(order: WorkOrder, standing: StandingFacts, stamps: dict[int, int]) -> dict[str, Any]:
+    """The facts row of an order (breach instants by target are not needed: only how
+    many have passed, so they are stored ascending in the three columns)."""
+    f = standing.facts
+    breach = [*standing.breach_at, None, None, None][:3]
+    return {
+        "work_order_id": order.id,
+        "order_version": order.version,
+        "sla_stamp": None if order.policy_id is None else stamps.get(order.policy_id),
+        "is_complaint": f.is_complaint,
+        "resolved": f.resolved,
+        "reopened": f.reopened,
+        "first_contact_resolution": f.first_contact_resolution,
+        "first_response_minutes": f.first_response_minutes,
+        "resolution_minutes": f.resolution_minutes,
+        "targets_tracked": f.targets_tracked,
+        "targets_breached": f.targets_breached,
+        "first_response_breach_at": breach[0],
+        "next_update_breach_at": breach[1],
+        "resolution_breach_at": breach[2],
+    }
+
+
+def period_tallies(
+    session: Session,
+    period: Select[Any],
+    group_by: str,
+    *,
+    at: datetime,
+    chunk: int = FACTS_CHUNK,
+) -> dict[int | None, KpiTally]:
+    """The KPI tally of each group of the orders of ``period`` (a query of work orders),
+    their facts as they stand at ``at``; ``group_by`` names the order's column that
+    groups them (``team_id``, ``assignee_id``).
+
+    Orders with current stored facts are counted in SQL (counts, sums, and histograms of
+    whole minutes, from which means and medians are exact); the others are replayed
+    ``chunk`` at a time, the request's deadline checked before each chunk.
+    """
+    check_deadline()
+    group_key: ColumnElement[Any] = getattr(WorkOrder, group_by)
+    stamps = sla_stamps(session)
+    at_s = to_epoch_seconds(at, "at")
+    joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
+    fresh = current_facts(stamps)
+    tallies: dict[int | None, KpiTally] = {}
+    stale = _count_current(session, joined, group_key, fresh, at_s, tallies)
+    _count_minutes(session, joined, group_key, fresh, tallies)
+    after = 0
+    while stale:
+        check_deadline()
+        ids = _stale_ids(session, period, stamps, after, chunk)
+        if not ids:
+            break
+        orders = _load(session, ids)
+        for order, standing in _with_facts(session, orders):
+            key = getattr(order, group_by)
+            tallies.setdefault(key, KpiTally()).add(standing.at(at_s))
+        after = ids[-1]
+    return tallies
+
+
+def _flag(column: Any) -> ColumnElement[int]:
+    return func.sum(cast(column, Integer))
+
+
+def _count_current(
+    session: Session,
+    joined: Select[Any],
+    group_key: ColumnElement[Any],
+    fresh: ColumnElement[int],
+    at_s: int,
+    tallies: dict[int | None, KpiTally],
+) -> int:
+    """Count the orders with current facts into ``tallies`` by group; the number of
+    orders without current facts."""
+    late = sum(
+        (case((column < at_s, 1), else_=0) for column in _BREACH_COLUMNS),
+        start=cast(_F.targets_breached, Integer),
+    )
+    stmt = joined.with_only_columns(
+        group_key,
+        fresh,
+        func.count(),
+        _flag(_F.resolved),
+        _flag(_F.first_contact_resolution),
+        _flag(_F.reopened),
+        _flag(_F.is_complaint),
+        func.sum(_F.targets_tracked),
+        func.sum(late),
+    ).group_by(group_key, fresh)
+    stale = 0
+    for (
+        key,
+        is_current,
+        n,
+        resolved,
+        fcr,
+        reopened,
+        complaints,
+        tracked,
+        breached,
+    ) in session.execute(stmt):
+        if not is_current:
+            stale += int(n)
+            continue
+        t = tallies.setdefault(key, KpiTally())
+        t.orders += int(n)
+        t.resolved += int(resolved or 0)
+        t.first_contact_resolutions += int(fcr or 0)
+        t.reopened += int(reopened or 0)
+        t.complaints += int(complaints or 0)
+        t.sla_opportunities += int(tracked or 0)
+        t.sla_breaches += int(breached or 0)
+    return stale
+
+
+_BREACH_COLUMNS: Final = (
+    _F.first_response_breach_at,
+    _F.next_update_breach_at,
+    _F.resolution_breach_at,
+)
+
+
+def _count_minutes(
+    session: Session,
+    joined: Select[Any],
+    group_key: ColumnElement[Any],
+    fresh: ColumnElement[int],
+    tallies: dict[int | None, KpiTally],
+) -> None:
+    """The histograms of minutes to first response and (resolved orders) to resolution
+    of the orders with current facts, into ``tallies``."""
+    for column, resolved_only in (
+        (_F.first_response_minutes, False),
+        (_F.resolution_minutes, True),
+    ):
+        where = [fresh == 1, column.is_not(None)]
+        if resolved_only:
+            where.append(_F.resolved.is_(True))
+        stmt = (
+            joined.with_only_columns(group_key, column, func.count())
+            .where(*where)
+            .group_by(group_key, column)
+        )
+        for key, minutes, n in session.execute(stmt):
+            t = tallies.setdefault(key, KpiTally())
+            counts = t.first_response_minutes if not resolved_only else t.resolution_minutes
+            counts[int(minutes)] += int(n)
