@@ -120,8 +120,8 @@ def test_labelled_duplicates_share_stored_blocks(db: Database) -> None:
             shared = _keys(s, ids[a]) & _keys(s, ids[b])
             assert shared, (a, b)
             assert any(ids[b] in (block_members(s, k, cap=200) or []) for k in shared)
-            # With a permissive name threshold every planted pair is a candidate.
-            found = {(m.a_id, m.b_id) for m in _candidates(s, agent, ids[a], name_threshold=50)}
+            # Every planted pair is scored (a candidate at threshold 0): blocking lost none.
+            found = {(m.a_id, m.b_id) for m in _candidates(s, agent, ids[a], name_threshold=0)}
             assert (min(ids[a], ids[b]), max(ids[a], ids[b])) in found, (a, b)
 
 
@@ -153,15 +153,19 @@ def test_oversized_block_is_capped_and_reported(
     with db.factory() as s:
         _sup, agent, _ = people(db, s)
         ids = [_create(s, agent, n, (PHONE, "400-800-8000")) for n in names]
-        fits = search_merge_candidates(s, agent, customer_id=ids[0], block_cap=7)
+        # Different names on one phone are no candidates at 88: threshold 0 lists every
+        # pair the blocks give.
+        fits = search_merge_candidates(s, agent, customer_id=ids[0], block_cap=7, name_threshold=0)
         assert {m.b_id for m in fits.candidates} == set(ids[1:])
         assert [str(r) for r in fits.candidates[0].reasons] == ["same phone 4008008000"]
         with caplog.at_level(logging.INFO, logger="touchpoint.services.merge"):
-            capped = search_merge_candidates(s, agent, customer_id=ids[0], block_cap=5)
+            capped = search_merge_candidates(
+                s, agent, customer_id=ids[0], block_cap=5, name_threshold=0
+            )
         assert capped.candidates == []
         assert capped.skipped_blocks == 2  # the phone and its tail
         assert "2 blocks over 5 members skipped" in caplog.text
-        everyone = search_merge_candidates(s, agent, block_cap=5, limit=500)
+        everyone = search_merge_candidates(s, agent, block_cap=5, limit=500, name_threshold=0)
         assert everyone.skipped_blocks >= 2
         assert not {(m.a_id, m.b_id) for m in everyone.candidates} & {
             (a, b) for a in ids for b in ids if a < b

@@ -100,11 +100,12 @@ def test_parts_give_the_same_list(
 def test_merges_and_changes_leave_the_list(db: Database, clock: Clock) -> None:
     with db.factory() as s:
         sup, agent, _ = people(db, s)
-        a = _create(s, agent, "欧阳娜娜", (PHONE, "13955501234"))
-        b = _create(s, agent, "歐陽娜娜")
-        c = _create(s, agent, "Ouyang Nana", (PHONE, "139-5550-1234"))
-        d = _create(s, agent, "Hermione Granger")
-        e = _create(s, agent, "Hermione Grangor")
+        mail = (IdentityKind.EMAIL, "nana@example.cn")
+        a = _create(s, agent, "欧阳娜娜", (PHONE, "13955501234"), mail)
+        b = _create(s, agent, "歐陽娜娜", (IdentityKind.EMAIL, "Nana+vip@example.cn"))
+        c = _create(s, agent, "Ouyang Nana", (PHONE, "139-5550-1234"), mail)
+        d = _create(s, agent, "Hermione Granger", (PHONE, "13055500000"))
+        e = _create(s, agent, "Hermione Grangor", (PHONE, "+86 130 5550 0000"))
         refresh_merge_candidates(s, clock.advance(hours=1))
         pairs = {(m.a_id, m.b_id) for m in _stored(s, agent)}
         assert {(a, b), (a, c), (b, c), (d, e)} <= pairs
@@ -138,6 +139,7 @@ def test_reasons_round_trip() -> None:
         MergeReason.same_identity(PHONE, "13800138000"),
         MergeReason.same_identity(IdentityKind.EMAIL, "a@b.cn"),
         MergeReason.similar_names(91.5),
+        MergeReason.different_identity(PHONE),
     ):
         again = MergeReason.from_json(reason.as_json())
         assert (again.code, dict(again.params), again.text) == (

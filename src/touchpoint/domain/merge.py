@@ -14,23 +14,26 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from rapidfuzz import fuzz
-
-from touchpoint.domain.blocking import (
-    DEFAULT_BLOCK_CAP,
-    block_pairs,
-    blocking_keys,
-    compact_spellings,
-    spelled,
-)
-from touchpoint.domain.customers import IdentityKind, normalise_name
+from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP, block_pairs, blocking_keys
+from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.errors import RuleViolation
+from touchpoint.domain.match_weights import (
+    NAME_COUNT_PREFIXES,
+    DeskFrequencies,
+    IdentityLevel,
+    NameLevel,
+    compare_names,
+    identity_comparisons,
+    match_probability,
+    name_similarity,
+    prior_weight,
+)
 
 __all__ = [
     "DEFAULT_NAME_THRESHOLD",
     "HOLDING_KINDS",
+    "UNKNOWN_DESK",
     "CandidateSearch",
     "CustomerProfile",
     "MergeCandidate",
@@ -41,6 +44,8 @@ __all__ = [
     "apply_unmerge",
     "candidate_order",
     "candidate_pairs",
+    "desk_blocks",
+    "match_weight",
     "merge_candidates",
     "name_score",
     "score_pair",
@@ -48,7 +53,7 @@ __all__ = [
     "search_candidates",
 ]
 
-#: Names scoring at least this (``name_score``) make a pair a candidate.
+#: Pairs scoring at least this (100 × their match probability) are candidates.
 DEFAULT_NAME_THRESHOLD = 88.0
 #: Kinds of rows a customer holds; each moves on merge and back on unmerge.
 HOLDING_KINDS: tuple[str, ...] = ("contacts", "transactions", "work_orders", "identities")
@@ -68,7 +73,8 @@ class MergeReason:
     """Why two customers look like one: a message code with its parameters.
 
     ``same_<kind>`` (``same_phone``, ``same_email``…) with the shared normalised
-    ``value``, or ``similar_names`` with the 0–100 ``score``. ``str()`` is the English
+    ``value``, ``similar_names`` with the 0–100 ``score``, or ``different_<kind>``
+    (evidence against: both have phones, none shared). ``str()`` is the English
     text the API has always answered (``same phone 13800138000``, ``similar names
     (100)``); the pages say it in the viewer's language from ``code`` and ``params``.
     """
@@ -86,6 +92,12 @@ class MergeReason:
         return cls(
             code=f"same_{kind.value}", params={"value": value}, text=f"same {kind.value} {value}"
         )
+
+    @classmethod
+    def different_identity(cls, kind: IdentityKind) -> MergeReason:
+        """Both customers have identities of ``kind`` and none is shared: evidence that
+        they are two people (a family's two mobiles), said with the reasons for."""
+        return cls(code=f"different_{kind.value}", params={}, text=f"different {kind.value}s")
 
     @classmethod
     def similar_names(cls, score: float) -> MergeReason:
@@ -107,6 +119,8 @@ class MergeReason:
             raise ValueError(f"merge reason {code!r} without params")
         if code == "similar_names":
             return cls.similar_names(float(params["score"]))
+        if code.startswith("different_"):
+            return cls.different_identity(IdentityKind(code.removeprefix("different_")))
         kind = IdentityKind(code.removeprefix("same_"))
         return cls.same_identity(kind, str(params["value"]))
 
@@ -121,33 +135,37 @@ class MergeCandidate:
     reasons: tuple[MergeReason, ...]
 
 
-@lru_cache(maxsize=16_384)
-def _name_forms(name: str) -> tuple[str, str, tuple[str, ...]]:
-    # A customer meets many others while blocks are scored: its name is spelled once.
-    norm = normalise_name(name)
-    return norm, spelled(norm), compact_spellings(norm)
-
-
 def name_score(a: str, b: str, *, cutoff: float = 0.0) -> float:
-    """0–100 similarity of two names: the best rapidfuzz ``token_sort_ratio`` of the
-    normalised names or of their pinyin spellings, or ``ratio`` of their spellings
-    without spaces (``張偉``, ``张伟``, ``Wei Zhang`` and ``Zhangwei`` score 100 with
-    one another). Scores under ``cutoff`` may be returned as 0 (faster)."""
-    na, sa, ca = _name_forms(a)
-    nb, sb, cb = _name_forms(b)
-    if not na or not nb:
-        return 0.0
-    score = fuzz.token_sort_ratio(na, nb, score_cutoff=cutoff)
-    if score == 100:  # nothing scores higher
-        return 100.0
-    if (sa, sb) != (na, nb):
-        score = max(score, fuzz.token_sort_ratio(sa, sb, score_cutoff=cutoff))
-    # Without spaces: pinyin is written by syllable from hanzi and by word in Latin
-    # (``wang xiao ming`` / ``Wang Xiaoming``).
-    for x in ca:
-        for y in cb:
-            score = max(score, fuzz.ratio(x, y, score_cutoff=cutoff))
-    return float(score)
+    """0–100 similarity of two names (``match_weights.name_similarity``)."""
+    return name_similarity(a, b, cutoff=cutoff)
+
+
+#: The frequencies of a desk nothing is known of: ``MIN_DESK_SIZE`` customers, every
+#: name held by two.
+UNKNOWN_DESK = DeskFrequencies(0, {})
+
+
+def match_weight(
+    a: CustomerProfile, b: CustomerProfile, frequencies: DeskFrequencies = UNKNOWN_DESK
+) -> tuple[float, list[MergeReason]]:
+    """The Fellegi–Sunter match weight of a pair (``domain.match_weights``) and its
+    reasons: each shared identity, similar names, each kind of identity in conflict."""
+    weight = prior_weight(frequencies)
+    reasons: list[MergeReason] = []
+    for comparison in identity_comparisons(a.identities, b.identities):
+        weight += comparison.weight(frequencies)
+        if comparison.level in (IdentityLevel.AGREE, IdentityLevel.TAIL):
+            reasons += [MergeReason.same_identity(comparison.kind, v) for v in comparison.shared]
+        elif comparison.level is IdentityLevel.CONFLICT:
+            reasons.append(MergeReason.different_identity(comparison.kind))
+    names = compare_names(a.name, b.name, frequencies)
+    weight += names.weight
+    if names.level in _SIMILAR:
+        reasons.append(MergeReason.similar_names(names.similarity))
+    return weight, reasons
+
+
+_SIMILAR = frozenset({NameLevel.EXACT, NameLevel.SPELLED, NameLevel.CLOSE})
 
 
 def score_pair(
@@ -156,30 +174,20 @@ def score_pair(
     *,
     name_threshold: float = DEFAULT_NAME_THRESHOLD,
     floor: float = 0.0,
+    frequencies: DeskFrequencies = UNKNOWN_DESK,
 ) -> MergeCandidate | None:
-    """The candidate a pair makes, or None: each shared normalised identity is a reason
-    scoring 100; names scoring at least ``name_threshold`` (``name_score``) are one.
-
-    A pair that cannot score ``floor`` (the worst of a full ``TopCandidates``) is
-    None at once: most pairs of a block end there, before any reason is made.
-    """
+    """The candidate a pair makes, or None: its score is 100 × the match probability of
+    its match weight (``match_weight``), and it is a candidate from ``name_threshold``
+    (or ``floor``, the worst of a full ``TopCandidates``) up."""
     if a.id == b.id:
         return None
     if a.id > b.id:
         a, b = b, a
-    common = a.identities & b.identities
-    if not common:
-        cutoff = max(name_threshold, floor)
-        similarity = name_score(a.name, b.name, cutoff=cutoff)
-        if similarity < cutoff:
-            return None
-        return MergeCandidate(a.id, b.id, similarity, (MergeReason.similar_names(similarity),))
-    shared = sorted(common, key=lambda i: (i[0].value, i[1]))
-    reasons = [MergeReason.same_identity(kind, value) for kind, value in shared]
-    similarity = name_score(a.name, b.name, cutoff=name_threshold)
-    if similarity >= name_threshold:
-        reasons.append(MergeReason.similar_names(similarity))
-    return MergeCandidate(a.id, b.id, 100.0, tuple(reasons))
+    weight, reasons = match_weight(a, b, frequencies)
+    score = 100.0 * match_probability(weight)
+    if score < max(name_threshold, floor):
+        return None
+    return MergeCandidate(a.id, b.id, score, tuple(reasons))
 
 
 def candidate_order(m: MergeCandidate) -> tuple[float, int, int]:
@@ -241,10 +249,11 @@ def score_pairs(
     *,
     name_threshold: float,
     top: TopCandidates | None = None,
+    frequencies: DeskFrequencies = UNKNOWN_DESK,
 ) -> list[MergeCandidate]:
-    """The candidates ``pairs`` make (``score_pair``), a pair with a customer missing
-    from ``profiles`` skipped. With ``top``, each is offered to it, and a pair that
-    cannot enter it is not scored."""
+    """The candidates ``pairs`` make (``score_pair`` with the desk's ``frequencies``), a
+    pair with a customer missing from ``profiles`` skipped. With ``top``, each is
+    offered to it, and a pair that cannot enter it is not scored."""
     out: list[MergeCandidate] = []
     for a, b in pairs:
         if a not in profiles or b not in profiles:
@@ -252,7 +261,13 @@ def score_pairs(
         if top is not None and not top.could_keep(a, b):
             continue
         floor = top.floor() if top is not None else 0.0
-        found = score_pair(profiles[a], profiles[b], name_threshold=name_threshold, floor=floor)
+        found = score_pair(
+            profiles[a],
+            profiles[b],
+            name_threshold=name_threshold,
+            floor=floor,
+            frequencies=frequencies,
+        )
         if found is not None:
             out.append(found)
             if top is not None:
@@ -273,10 +288,21 @@ def candidate_pairs(
 ) -> tuple[set[tuple[int, int]], int]:
     """Pairs ``(a, b)``, ``a < b``, sharing a blocking key of at most ``block_cap``
     members, and the number of larger blocks skipped."""
+    return _pairs_of(desk_blocks(profiles), block_cap)
+
+
+def desk_blocks(profiles: Iterable[CustomerProfile]) -> dict[str, list[int]]:
+    """The blocks of ``profiles``: each blocking key with its members' ids."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for p in profiles:
         for key in blocking_keys(p.name, p.identities):
             blocks[key].append(p.id)
+    return blocks
+
+
+def _pairs_of(
+    blocks: Mapping[str, Sequence[int]], block_cap: int
+) -> tuple[set[tuple[int, int]], int]:
     pairs: set[tuple[int, int]] = set()
     skipped = 0
     for members in blocks.values():
@@ -295,11 +321,16 @@ def search_candidates(
     limit: int | None = None,
 ) -> CandidateSearch:
     """Likely duplicates among ``profiles``, best first: only pairs sharing a blocking
-    key (``candidate_pairs``) are scored (``score_pair``)."""
+    key (``candidate_pairs``) are scored (``score_pair``), with the names' frequencies
+    counted from the blocks."""
     by_id = {p.id: p for p in profiles}
-    pairs, skipped = candidate_pairs(profiles, block_cap=block_cap)
+    blocks = desk_blocks(profiles)
+    pairs, skipped = _pairs_of(blocks, block_cap)
+    frequencies = DeskFrequencies(
+        len(by_id), {k: len(v) for k, v in blocks.items() if k.startswith(NAME_COUNT_PREFIXES)}
+    )
     top = TopCandidates(limit)
-    score_pairs(pairs, by_id, name_threshold=name_threshold, top=top)
+    score_pairs(pairs, by_id, name_threshold=name_threshold, top=top, frequencies=frequencies)
     return CandidateSearch(top.best(), skipped)
 
 

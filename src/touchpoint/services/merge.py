@@ -1,10 +1,11 @@
 """Customer merge and unmerge with a full undo trail; candidates from shared blocking keys
-(identities, phone tails, names), scored on identities and names."""
+(identities, phone tails, names), scored by Fellegi–Sunter match weights
+(``domain.match_weights``) with the names' frequencies on the desk."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,17 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP, block_pairs
 from touchpoint.domain.errors import RuleViolation
+from touchpoint.domain.match_weights import (
+    IDENTITY_KEY_PREFIXES,
+    DeskFrequencies,
+    frequency_keys,
+    name_only_ceiling,
+)
 from touchpoint.domain.merge import (
     DEFAULT_NAME_THRESHOLD,
     HOLDING_KINDS,
     CandidateSearch,
+    CustomerProfile,
     MergeCandidate,
     MergeRecord,
     TopCandidates,
@@ -27,6 +35,7 @@ from touchpoint.domain.merge import (
 from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
 from touchpoint.storage import blocking
 from touchpoint.storage import merge_candidates as stored_candidates
+from touchpoint.storage.blocking import Block
 from touchpoint.storage.models import (
     Contact,
     Customer,
@@ -122,13 +131,35 @@ def _candidates_of(
     pairs = [(min(customer_id, o), max(customer_id, o)) for o in others]
     top = TopCandidates(limit)
     if customer_id in profiles:
-        score_pairs(pairs, profiles, name_threshold=name_threshold, top=top)
+        # Every pair holds the customer: a name both share is one of its name keys.
+        frequencies = _frequencies(session, [profiles[customer_id]])
+        score_pairs(
+            pairs, profiles, name_threshold=name_threshold, top=top, frequencies=frequencies
+        )
     return CandidateSearch(top.best(), skipped)
+
+
+def _frequencies(session: Session, profiles: Iterable[CustomerProfile]) -> DeskFrequencies:
+    """The desk's size and the counts of ``profiles``' names (term frequencies)."""
+    keys = {k for p in profiles for k in frequency_keys(p.name)}
+    return DeskFrequencies(blocking.desk_size(session), blocking.block_sizes(session, keys))
+
+
+def _pairable_blocks(session: Session, *, name_threshold: float, cap: int) -> Iterator[Block]:
+    """The blocks whose pairs can reach ``name_threshold``: a pair sharing no identity
+    cannot reach ``match_weights.name_only_ceiling``, so above it only identity blocks
+    are read (a few per customer, mostly of one member, none streamed to Python), and
+    every block below it."""
+    if name_threshold > 100 * name_only_ceiling():
+        for prefix in IDENTITY_KEY_PREFIXES:
+            yield from blocking.shared_blocks(session, prefix, cap=cap)
+    else:
+        yield from blocking.blocks_in_key_order(session, cap=cap)
 
 
 # While streaming blocks, pairs are scored once this many customers' profiles or this
 # many pairs have gathered: both bound the memory (profiles, the batch's seen pairs).
-_PROFILES_PER_BATCH = 4000
+_PROFILES_PER_BATCH = 20_000
 _PAIRS_PER_BATCH = 100_000
 
 
@@ -151,10 +182,12 @@ def scored_batches(
     """Candidates over all live customers, a batch of blocks at a time: each batch's
     candidates and the number of its blocks skipped for having over ``cap`` members.
 
-    Blocks are streamed in key order; a batch is scored once it holds
-    ``_PROFILES_PER_BATCH`` customers or ``_PAIRS_PER_BATCH`` pairs, so memory holds one
-    batch whatever the number of customers. A pair sharing blocks of several batches
-    comes again in each. With ``top``, pairs that cannot enter it are not scored.
+    Blocks that can make candidates (``_pairable_blocks``) are streamed in key order; a
+    batch is scored once it holds ``_PROFILES_PER_BATCH`` customers or
+    ``_PAIRS_PER_BATCH`` pairs, with the counts of its customers' names, so memory holds
+    one batch whatever the number of customers. A pair sharing blocks of several
+    batches comes again in each. With ``top``, pairs that cannot enter it are not
+    scored.
     """
     batch: list[tuple[int, ...]] = []
     ids: set[int] = set()
@@ -164,9 +197,12 @@ def scored_batches(
         # A pair of several blocks of the batch is scored once (an insertion-ordered set).
         unique = dict.fromkeys(pair for members in batch for pair in block_pairs(members))
         profiles = blocking.live_profiles(session, ids)
-        return score_pairs(unique, profiles, name_threshold=name_threshold, top=top)
+        frequencies = _frequencies(session, profiles.values())
+        return score_pairs(
+            unique, profiles, name_threshold=name_threshold, top=top, frequencies=frequencies
+        )
 
-    for block in blocking.blocks_in_key_order(session, cap=cap):
+    for block in _pairable_blocks(session, name_threshold=name_threshold, cap=cap):
         if not block.members:
             skipped += 1
             continue

@@ -22,12 +22,15 @@ from touchpoint.storage.models import Customer, CustomerBlockingKey, CustomerIde
 __all__ = [
     "Block",
     "block_members",
+    "block_sizes",
     "blocks_in_key_order",
     "count_keys",
     "customer_keys",
+    "desk_size",
     "live_profiles",
     "rebuild_blocking_keys",
     "refresh_blocking_keys",
+    "shared_blocks",
 ]
 
 # Ids per IN list: well under SQLite's 32,766 bound variables and PostgreSQL's 65,535.
@@ -183,6 +186,55 @@ def blocks_in_key_order(
         after = (rows[-1][0], rows[-1][1])
     if key is not None and size > 1:
         yield Block(key, size, tuple(members) if size <= cap else ())
+
+
+def block_sizes(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    """The number of customers holding each of ``keys`` (the names' frequencies of
+    ``domain.match_weights``); keys nobody holds are left out. One grouped, indexed
+    count per ``_CHUNK`` keys."""
+    wanted = sorted(set(keys))
+    sizes: dict[str, int] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        for key, size in session.execute(
+            select(_KEYS.key, func.count()).where(_KEYS.key.in_(chunk)).group_by(_KEYS.key)
+        ):
+            sizes[key] = int(size)
+    return sizes
+
+
+def desk_size(session: Session) -> int:
+    """The number of customers the desk's frequencies are taken over: the highest
+    customer id, one index read (customers merged away still count, a hair)."""
+    return int(session.scalar(select(func.max(Customer.id))) or 0)
+
+
+def shared_blocks(session: Session, prefix: str, *, cap: int) -> Iterator[Block]:
+    """Every block of two or more members whose key starts with ``prefix``, in key
+    order: the sizes come from one grouped scan of the key index over the prefix's
+    range, the members of blocks up to ``cap`` from indexed reads of ``_CHUNK`` keys at
+    a time; a block over ``cap`` comes with its size and no members."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    sized = session.execute(
+        select(_KEYS.key, func.count())
+        .where(_KEYS.key >= prefix, _KEYS.key < upper)
+        .group_by(_KEYS.key)
+        .having(func.count() > 1)
+        .order_by(_KEYS.key)
+    ).all()
+    for i in range(0, len(sized), _CHUNK):
+        part = sized[i : i + _CHUNK]
+        members: dict[str, list[int]] = {}
+        small = [key for key, size in part if size <= cap]
+        if small:
+            for key, cid in session.execute(
+                select(_KEYS.key, _KEYS.customer_id)
+                .where(_KEYS.key.in_(small))
+                .order_by(_KEYS.key, _KEYS.customer_id)
+            ):
+                members.setdefault(key, []).append(cid)
+        for key, size in part:
+            yield Block(key, int(size), tuple(members.get(key, ())))
 
 
 def count_keys(session: Session) -> int:
