@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     # Seconds a request may take: past it the server stops the request's statements,
     # rolls back what it had not committed and answers 503 (``api.time_limit``).
     request_seconds: float = Field(default=30, gt=0)
+    # Where respondents reach this server: survey links are this URL + ``/s/<token>``.
+    public_url: str = "http://127.0.0.1:8000"
+    # A customer invited to, or answering, any survey within this many days is not
+    # invited again (skipped as ``throttled``) unless the caller overrides it.
+    survey_recontact_days: int = Field(default=30, ge=0, le=3650)
+    # Answers one client may send through a wave's kiosk link per minute (per process).
+    survey_kiosk_per_minute: int = Field(default=20, ge=1, le=10_000)
 
     def effective_database_url(self) -> str:
         """The configured URL, else a SQLite file under ``data_dir``."""

@@ -14,6 +14,7 @@ from touchpoint.domain.roles import Role
 from touchpoint.services.auth import TeamDraft, create_team
 from touchpoint.services.base import Actor
 from touchpoint.settings import Settings
+from touchpoint.web import create_site
 
 with warnings.catch_warnings():
     # starlette 1.10 prefers the httpx2 package for its test client; httpx (locked) still works.
@@ -59,10 +60,14 @@ class Desk:
         return self.post(who, "/api/work-orders", body)  # type: ignore[no-any-return]
 
 
-def open_desk(db: Database, tmp: Path, *, dispatch: bool = False) -> Iterator[Desk]:
+def open_desk(
+    db: Database, tmp: Path, *, dispatch: bool = False, site: bool = False
+) -> Iterator[Desk]:
+    """The desk app (with the pages mounted when ``site``: the respondent's ``/s/``)."""
     clock = Clock()
     settings = Settings(data_dir=tmp, database_url=db.url, secret_key="test-secret-key")  # noqa: S106 (test key)
-    app = create_app(settings, clock=clock, engine=db.engine, dispatch=dispatch)
+    build = create_site if site else create_app
+    app = build(settings, clock=clock, engine=db.engine, dispatch=dispatch)
     with TestClient(app) as client:
         desk = Desk(client=client, clock=clock, db=db)
         with db.factory() as s:

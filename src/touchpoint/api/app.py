@@ -17,13 +17,24 @@ from starlette.routing import NoMatchFound
 
 from touchpoint.api.deps import DeskState
 from touchpoint.api.errors import install_error_handlers
-from touchpoint.api.routes import admin, auth, customers, incidents, reports, sla, work_orders
+from touchpoint.api.routes import (
+    admin,
+    auth,
+    customers,
+    incidents,
+    reports,
+    sla,
+    surveys,
+    work_orders,
+)
 from touchpoint.api.time_limit import TimeLimit
 from touchpoint.domain.login_throttle import LoginPolicy
 from touchpoint.services.auth import TokenSigner
 from touchpoint.services.desk_clock import EscalationSweeper, escalate_as_desk, refresh_as_desk
 from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
+from touchpoint.services.survey_links import SurveyLinks
+from touchpoint.services.survey_responses import KioskGate
 from touchpoint.settings import Settings
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.deadline import watch_statements
@@ -91,6 +102,13 @@ def create_app(
         dispatcher=dispatcher,
         mail=mail,
         login=_login_gate(settings),
+        surveys=SurveyLinks(
+            settings.effective_secret_key(),
+            public_url=settings.public_url,
+            recontact_days=settings.survey_recontact_days,
+            kiosk_per_minute=settings.survey_kiosk_per_minute,
+        ),
+        kiosk=KioskGate(settings.survey_kiosk_per_minute),
     )
     app = FastAPI(
         title="touchpoint service desk",
@@ -217,7 +235,7 @@ def _include_routers(app: FastAPI) -> None:
     tries a request's path against the routes in the order they were included, so
     these are found soonest. No two routers' paths overlap, so the order decides only
     how soon a route is found, never which one answers."""
-    for module in (auth, work_orders, customers, sla, incidents, admin, reports):
+    for module in (auth, work_orders, customers, sla, incidents, admin, reports, surveys):
         app.include_router(module.router)
 
 

@@ -12,6 +12,7 @@ user) goes through :meth:`DeskState.call`, like the routes' service calls.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,8 @@ from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
 from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
+from touchpoint.services.survey_links import SurveyLinks
+from touchpoint.services.survey_responses import KioskGate
 from touchpoint.storage.models import User
 
 __all__ = [
@@ -77,6 +80,10 @@ class DeskState:
     mail: MailConfig | None
     # Login throttling and the bounded pool of password checks (``services.login``).
     login: LoginGate = field(default_factory=LoginGate)
+    # Survey links (signing, public URL, recontact days) and the kiosk's rate limit. A
+    # desk built without them signs its links with a key of its own making.
+    surveys: SurveyLinks = field(default_factory=lambda: SurveyLinks(secrets.token_urlsafe(32)))
+    kiosk: KioskGate = field(default_factory=KioskGate)
 
     @property
     def local_database(self) -> bool:

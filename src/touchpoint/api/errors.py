@@ -3,28 +3,35 @@ the database is busy with another write or when a request ran past its time limi
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, StatementError
 
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.survey_answers import AnswerError
+from touchpoint.domain.survey_definition import DefinitionError
 from touchpoint.services.errors import (
     AuthenticationError,
     BusyError,
     ConflictError,
     ForbiddenError,
+    GoneError,
     ImportRejected,
-    LoginThrottled,
     NotFoundError,
+    RateLimited,
 )
 from touchpoint.storage.deadline import DeadlineExceeded
 
 __all__ = [
     "ERROR_RESPONSES",
     "LOGIN_RESPONSES",
+    "SURVEY_RESPONSES",
     "ErrorPublic",
     "ImportProblemPublic",
+    "RefusalPublic",
     "install_error_handlers",
     "too_late",
 ]
@@ -67,6 +74,26 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     },
 }
 
+
+class RefusalPublic(BaseModel):
+    """An unprocessable request: a survey definition or an answer that breaks a rule
+    (``detail`` says which question and why; ``question`` and ``value`` name them for an
+    answer), or a body of the wrong shape (``detail`` lists the fields at fault)."""
+
+    detail: str | list[dict[str, Any]]
+    question: str | None = None
+    value: Any = None
+
+
+#: What the survey routes answer: ``ERROR_RESPONSES`` and 422 for a definition or an
+#: answer that breaks a rule.
+SURVEY_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    422: {
+        "model": RefusalPublic,
+        "description": "A definition or answer breaks a rule (the message names the question)",
+    },
+}
 
 #: What the login routes answer besides ``ERROR_RESPONSES``.
 LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -129,8 +156,20 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _late(_r: Request, exc: DeadlineExceeded) -> JSONResponse:
         return too_late(exc)
 
-    @app.exception_handler(LoginThrottled)
-    async def _throttled(_r: Request, exc: LoginThrottled) -> JSONResponse:
+    @app.exception_handler(GoneError)
+    async def _gone(_r: Request, exc: GoneError) -> JSONResponse:
+        return _json(410, str(exc))
+
+    @app.exception_handler(AnswerError)
+    async def _answer(_r: Request, exc: AnswerError) -> JSONResponse:
+        return _json(422, str(exc), question=exc.question_id, value=exc.value)
+
+    @app.exception_handler(DefinitionError)
+    async def _definition(_r: Request, exc: DefinitionError) -> JSONResponse:
+        return _json(422, str(exc))
+
+    @app.exception_handler(RateLimited)
+    async def _throttled(_r: Request, exc: RateLimited) -> JSONResponse:
         resp = _json(429, str(exc))
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp

@@ -107,6 +107,7 @@ class WriteUnit:
     _audit: dict[str, Any] | None = None
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _mails: list[tuple[str, str, str]] = field(default_factory=list)
+    _texts: list[tuple[str, str]] = field(default_factory=list)
 
     def audit(
         self,
@@ -145,6 +146,10 @@ class WriteUnit:
         """Queue an e-mail, sent after commit."""
         self._mails.append((to, subject, body))
 
+    def text_message(self, to: str, text: str) -> None:
+        """Queue an SMS, sent after commit through the desk's SMS transport."""
+        self._texts.append((to, text))
+
     def finish(self) -> bool:
         """Flush the write, insert its audit row and outbox; whether anything was queued."""
         if self._audit is None:
@@ -155,6 +160,9 @@ class WriteUnit:
         outbox = self._webhook_messages() + [
             outbox_row(self.now, "email", to, self.action, {"subject": subject, "body": body})
             for to, subject, body in self._mails
+        ]
+        outbox += [
+            outbox_row(self.now, "sms", to, self.action, {"text": text}) for to, text in self._texts
         ]
         if outbox:
             connection.execute(_INSERT_OUTBOX, outbox)

@@ -19,9 +19,11 @@ __all__ = [
     "ConflictError",
     "DomainError",
     "ForbiddenError",
+    "GoneError",
     "ImportRejected",
     "LoginThrottled",
     "NotFoundError",
+    "RateLimited",
 ]
 
 
@@ -64,14 +66,24 @@ class AuthenticationError(PermissionError):
     """Unknown user, wrong password, inactive account or invalid token: HTTP 401."""
 
 
-class LoginThrottled(CodedError, PermissionError):
-    """Too many failed logins (the user is locked, or the client address must wait):
-    HTTP 429, with ``retry_after`` seconds. Refused whatever the password."""
+class RateLimited(CodedError, PermissionError):
+    """Too many requests of one kind from one client: HTTP 429, with ``retry_after``
+    seconds (e.g. answers through one kiosk link)."""
 
     def __init__(self, message: str, *, retry_after: int, code: str) -> None:
         minutes = -(-retry_after // 60)  # the pages tell whole minutes, rounded up
         super().__init__(message, code=code, params={"seconds": retry_after, "minutes": minutes})
         self.retry_after = retry_after
+
+
+class LoginThrottled(RateLimited):
+    """Too many failed logins (the user is locked, or the client address must wait):
+    HTTP 429, with ``retry_after`` seconds. Refused whatever the password."""
+
+
+class GoneError(CodedError, LookupError):
+    """The thing existed but is no longer available (an expired survey link, one of a
+    closed wave or a cancelled invitation): HTTP 410; nothing was written."""
 
 
 class ImportRejected(DomainError):

@@ -1,5 +1,5 @@
 """Webhook subscriptions and the outbox: notifications are written with their write and
-delivered after commit (webhooks by HTTP POST, e-mail by SMTP)."""
+delivered after commit (webhooks by HTTP POST, e-mail by SMTP, SMS through a transport)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,8 +25,10 @@ from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
 from touchpoint.storage.models import OutboxMessage, Webhook
 
 __all__ = [
+    "LoggedSms",
     "MailConfig",
     "OutboxDispatcher",
+    "SmsTransport",
     "create_webhook",
     "delete_webhook",
     "deliver_pending",
@@ -104,11 +107,13 @@ def deliver_pending(
     http: httpx.Client | None = None,
     limit: int = 100,
     max_attempts: int = 5,
+    sms: SmsTransport | None = None,
 ) -> int:
     """Send up to ``limit`` unsent outbox messages; returns how many were delivered.
 
     Failures are counted in ``attempts`` and retried on later calls, up to
-    ``max_attempts``. E-mail waits while no SMTP host is configured.
+    ``max_attempts``. E-mail waits while no SMTP host is configured; SMS goes through
+    ``sms`` (by default written to the log).
     """
     sent = 0
     # Built only when a webhook is due: an httpx client loads a CA bundle into a new SSL
@@ -131,26 +136,7 @@ def deliver_pending(
                 if msg.channel == "email" and mail is None:
                     continue
                 try:
-                    if msg.channel == "webhook":
-                        body = json.dumps(msg.payload, ensure_ascii=False).encode()
-                        headers = {
-                            "Content-Type": "application/json",
-                            "X-Touchpoint-Event": msg.event,
-                        }
-                        secret = secrets.get(msg.target, "")
-                        if secret:
-                            headers["X-Touchpoint-Signature"] = _signature(secret, body)
-                        if client is None:
-                            client = httpx.Client(timeout=5.0)
-                        client.post(msg.target, content=body, headers=headers).raise_for_status()
-                    elif mail is not None:
-                        email = EmailMessage()
-                        email["From"] = mail.sender
-                        email["To"] = msg.target
-                        email["Subject"] = str(msg.payload.get("subject", ""))
-                        email.set_content(str(msg.payload.get("body", "")))
-                        with smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout) as smtp:
-                            smtp.send_message(email)
+                    client = _deliver(msg, secrets, mail, sms or LoggedSms(), client)
                     msg.sent_at = clock()
                     sent += 1
                 except (httpx.HTTPError, OSError, smtplib.SMTPException) as exc:
@@ -164,6 +150,53 @@ def deliver_pending(
     return sent
 
 
+class SmsTransport(Protocol):
+    """Sends one text message; raises ``OSError`` when the gateway refuses it (the outbox
+    then retries later)."""
+
+    def send(self, to: str, text: str) -> None:
+        """Send ``text`` to the phone number ``to``."""
+
+
+class LoggedSms:
+    """The default SMS transport: no gateway, each message is written to the log (a desk
+    plugs in its operator's gateway by passing another ``SmsTransport``)."""
+
+    def send(self, to: str, text: str) -> None:
+        """Log the message instead of sending it."""
+        _log.info("SMS to %s: %s", to, text)
+
+
+def _deliver(
+    msg: OutboxMessage,
+    secrets: dict[str, str],
+    mail: MailConfig | None,
+    sms: SmsTransport,
+    client: httpx.Client | None,
+) -> httpx.Client | None:
+    """Send one outbox message; returns the HTTP client, made when a webhook needed it."""
+    if msg.channel == "webhook":
+        body = json.dumps(msg.payload, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "X-Touchpoint-Event": msg.event}
+        secret = secrets.get(msg.target, "")
+        if secret:
+            headers["X-Touchpoint-Signature"] = _signature(secret, body)
+        if client is None:
+            client = httpx.Client(timeout=5.0)
+        client.post(msg.target, content=body, headers=headers).raise_for_status()
+    elif msg.channel == "sms":
+        sms.send(msg.target, str(msg.payload.get("text", "")))
+    elif mail is not None:
+        email = EmailMessage()
+        email["From"] = mail.sender
+        email["To"] = msg.target
+        email["Subject"] = str(msg.payload.get("subject", ""))
+        email.set_content(str(msg.payload.get("body", "")))
+        with smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout) as smtp:
+            smtp.send_message(email)
+    return client
+
+
 class OutboxDispatcher:
     """A background thread that delivers the outbox when woken (after a commit) and
     every ``interval`` seconds."""
@@ -175,8 +208,10 @@ class OutboxDispatcher:
         clock: Callable[[], datetime],
         mail: MailConfig | None,
         interval: float = 5.0,
+        sms: SmsTransport | None = None,
     ) -> None:
         self._factory = factory
+        self._sms = sms
         self._clock = clock
         self._mail = mail
         self._interval = interval
@@ -207,6 +242,6 @@ class OutboxDispatcher:
             self._wake.wait(self._interval)
             self._wake.clear()
             try:
-                deliver_pending(self._factory, clock=self._clock, mail=self._mail)
+                deliver_pending(self._factory, clock=self._clock, mail=self._mail, sms=self._sms)
             except Exception:  # keep the thread alive; the next round retries
                 _log.exception("outbox delivery round failed")

@@ -230,6 +230,14 @@ ENTITY: dict[str, str] = {
     "login_failure": "Failed login",
     "customer_blocking_key": "Merge blocking key",
     "merge_candidate": "Stored merge candidate",
+    "work_order_kpi_fact": "Order KPI facts",
+    "survey": "Survey",
+    "survey_version": "Survey version",
+    "survey_wave": "Survey wave",
+    "survey_invitation": "Survey invitation",
+    "survey_response": "Survey response",
+    "survey_opt_out": "Survey opt-out",
+    "survey link": "Survey link",
 }
 
 

@@ -29,6 +29,15 @@ MESSAGES: dict[str, str] = {
     "database_busy": "Another write held the database for too long.",
     "request_timeout": "The request ran past the server's time limit; nothing was written.",
     "not_found": "%(entity)s %(id)s",  # after a "Not found" lead or heading
+    # Surveys (services.survey_*, domain.survey_answers): what a respondent is told.
+    "answer_invalid": "Question %(question)s: this answer is not accepted.",
+    "wave_closed": "This survey wave is closed.",
+    "survey_closed": "This survey is closed.",
+    "survey_answered": "This survey link was already answered. Thank you!",
+    "survey_cancelled": "This survey invitation was cancelled.",
+    "survey_expired": "This survey link has expired.",
+    "kiosk_no_progress": "A survey at a counter is answered in one go.",
+    "kiosk_rate_limited": "Too many answers from this device. Try again in %(minutes)s min.",
     # Login throttling (services.login).
     "login_user_locked": (
         "Too many failed logins for this user. Try again in %(minutes)s min, "

@@ -17,6 +17,7 @@ from touchpoint.web import (
     pages_login,
     pages_order,
     pages_queue,
+    pages_respond,
 )
 from touchpoint.web.messages import translate
 from touchpoint.web.site import (
@@ -42,6 +43,7 @@ def mount(app: FastAPI) -> None:
         pages_customers,
         pages_board,
         pages_incidents,
+        pages_respond,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

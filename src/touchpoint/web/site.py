@@ -52,6 +52,7 @@ __all__ = [
     "redirect",
     "remember_anon",
     "render",
+    "render_public",
     "require_csrf",
     "roles",
     "safe_next",
@@ -271,6 +272,16 @@ def render(
     html = _env.get_template(template).render(ctx)
     response = HTMLResponse(html, status_code=status_code)
     remember_anon(request, response)
+    return response
+
+
+def render_public(template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """Render a page for someone who is no desk user (a survey respondent): no session,
+    no CSRF token, no desk navigation; the template gets ``values`` and ``static``."""
+    html = _env.get_template(template).render({"static": lambda path: f"/static/{path}", **values})
+    response = HTMLResponse(html, status_code=status_code)
+    # A survey link is a credential: keep it out of other sites' Referer headers.
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -1,0 +1,273 @@
+"""The respondent's side: open a signed link, save answers for later, submit, opt out.
+
+No login: the signed token is the credential. An unknown or altered token is not found
+(404); a link already answered is a conflict (409), also when the same link is submitted
+many times at once (one response per invitation, held by a unique constraint); an
+expired link, one of a closed wave or of a cancelled invitation is gone (410). Nothing is
+written by a refused request. A kiosk link (a wave's counter or front desk) is not
+single-use and has no customer; its answers are rate-limited per client.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.roles import Role
+from touchpoint.domain.survey_answers import Answers, check_answers
+from touchpoint.domain.survey_definition import SurveyDefinition
+from touchpoint.services.base import Actor, AfterCommit, write
+from touchpoint.services.errors import ConflictError, GoneError, NotFoundError, RateLimited
+from touchpoint.services.survey_invitations import Channel
+from touchpoint.services.survey_links import LinkTarget, SurveyLinks
+from touchpoint.services.surveys import InvitationStatus, WaveStatus, definition_for
+from touchpoint.storage.models import Customer
+from touchpoint.storage.survey_models import (
+    SurveyInvitation,
+    SurveyOptOut,
+    SurveyResponse,
+    SurveyVersion,
+    SurveyWave,
+)
+
+__all__ = [
+    "RESPONDENT",
+    "KioskGate",
+    "RespondentSurvey",
+    "open_survey",
+    "opt_out",
+    "save_progress",
+    "submit_response",
+]
+
+#: Who the audit log names for a respondent's writes (no desk user).
+RESPONDENT = Actor(user_id=None, username="respondent", role=Role.AGENT)
+
+
+@dataclass(frozen=True, slots=True)
+class RespondentSurvey:
+    """What the respondent page shows: the wave's definition, the invitation's facts
+    (for display logic), the answers saved so far and the competitor's name."""
+
+    wave_id: int
+    definition: SurveyDefinition
+    context: Mapping[str, str]
+    progress: Mapping[str, Any] | None
+    competitor: str
+    kiosk: bool
+
+
+class KioskGate:
+    """At most ``per_minute`` answers per client address and kiosk link, per server
+    process (a kiosk is one device: a flood from it is a script, not customers)."""
+
+    def __init__(self, per_minute: int = 20) -> None:
+        self.per_minute = per_minute
+        self._seen: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, kiosk_key: str, client: str, now: float | None = None) -> None:
+        """Count one answer; ``RateLimited`` when the client sent its share this minute."""
+        at = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            recent = self._seen.setdefault((kiosk_key, client), deque())
+            while recent and at - recent[0] >= 60:
+                recent.popleft()
+            if len(recent) >= self.per_minute:
+                wait = max(1, int(60 - (at - recent[0])) + 1)
+                raise RateLimited(
+                    f"too many answers from this device; try again in {wait} s",
+                    retry_after=wait,
+                    code="kiosk_rate_limited",
+                )
+            recent.append(at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    wave: SurveyWave
+    invitation: SurveyInvitation | None
+    target: LinkTarget
+
+
+def _resolve(session: Session, links: SurveyLinks, token: str, now: datetime) -> _Link:
+    """The wave and invitation of a token that may still be answered, else 404/409/410."""
+    target = links.read(token)
+    if target.kiosk:
+        wave = session.scalar(select(SurveyWave).where(SurveyWave.kiosk_key == target.kiosk_key))
+        if wave is None:
+            raise NotFoundError("survey link", token[:12] + "…")
+        if wave.status != WaveStatus.OPEN:
+            raise GoneError("this survey is closed", code="survey_closed")
+        return _Link(wave, None, target)
+    invitation = session.get(SurveyInvitation, target.invitation_id)
+    if invitation is None or invitation.nonce != target.nonce:
+        raise NotFoundError("survey link", token[:12] + "…")
+    wave = session.get(SurveyWave, invitation.wave_id)
+    if wave is None:
+        raise NotFoundError("survey link", token[:12] + "…")
+    if invitation.status == InvitationStatus.COMPLETED:
+        raise ConflictError("this survey link was already answered", code="survey_answered")
+    if invitation.status == InvitationStatus.CANCELLED:
+        raise GoneError("this survey invitation was cancelled", code="survey_cancelled")
+    if wave.status != WaveStatus.OPEN:
+        raise GoneError("this survey is closed", code="survey_closed")
+    if invitation.expires_at <= now:
+        raise GoneError("this survey link has expired", code="survey_expired")
+    return _Link(wave, invitation, target)
+
+
+def _definition(session: Session, wave: SurveyWave) -> SurveyDefinition:
+    stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
+    if stored is None:
+        raise NotFoundError("survey version", f"{wave.survey_id}/{wave.survey_version}")
+    return definition_for(stored.definition)
+
+
+def _context(link: _Link) -> dict[str, str]:
+    raw = link.invitation.context if link.invitation is not None else {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def open_survey(
+    session: Session, links: SurveyLinks, token: str, *, now: datetime
+) -> RespondentSurvey:
+    """The survey behind a link, for the respondent page. The first opening of a
+    personal link is recorded (the wave counts opened links)."""
+    link = _resolve(session, links, token, now)
+    page = RespondentSurvey(
+        wave_id=link.wave.id,
+        definition=_definition(session, link.wave),
+        context=_context(link),
+        progress=link.invitation.progress if link.invitation is not None else None,
+        competitor=link.wave.competitor,
+        kiosk=link.target.kiosk,
+    )
+    if link.invitation is not None and link.invitation.status == InvitationStatus.SENT:
+        with write(session, RESPONDENT, "survey.link.open", now=now) as unit:
+            invitation = _resolve(session, links, token, now).invitation
+            if invitation is not None:
+                invitation.status = InvitationStatus.OPENED.value
+                invitation.opened_at = now
+                unit.audit("survey_invitation", invitation.id, before=None, after={"opened": True})
+    return page
+
+
+def save_progress(
+    session: Session, links: SurveyLinks, token: str, answers: object, *, now: datetime
+) -> None:
+    """Keep the answers given so far (checked, required ones not yet demanded), so that
+    the respondent can come back to the same link and go on."""
+    with write(session, RESPONDENT, "survey.progress", now=now) as unit:
+        link = _resolve(session, links, token, now)
+        if link.invitation is None:
+            raise ConflictError("a kiosk survey is answered in one go", code="kiosk_no_progress")
+        kept = check_answers(_definition(session, link.wave), answers, _context(link), partial=True)
+        link.invitation.progress = kept
+        link.invitation.status = InvitationStatus.PARTIAL.value
+        link.invitation.opened_at = link.invitation.opened_at or now
+        unit.audit("survey_invitation", link.invitation.id, before=None, after={"saved": len(kept)})
+
+
+def submit_response(
+    session: Session,
+    links: SurveyLinks,
+    token: str,
+    answers: object,
+    *,
+    now: datetime,
+    client: str = "",
+    kiosk: KioskGate | None = None,
+    after_commit: AfterCommit | None = None,
+) -> int:
+    """Store a completed response; returns its id. ``AnswerError`` (422) names a bad
+    answer; a second submission of a personal link is a conflict (409)."""
+    with write(session, RESPONDENT, "survey.respond", now=now, after_commit=after_commit) as unit:
+        link = _resolve(session, links, token, now)
+        definition = _definition(session, link.wave)
+        kept = check_answers(definition, answers, _context(link))
+        if link.invitation is None and kiosk is not None:
+            kiosk.admit(link.target.kiosk_key, client)
+        response = _response(session, link, definition, kept, now)
+        session.add(response)
+        if link.invitation is not None:
+            link.invitation.status = InvitationStatus.COMPLETED.value
+            link.invitation.progress = None
+        session.flush()
+        unit.audit("survey_response", response.id, before=None, after=_audited(response))
+        unit.notify(
+            "survey.response.completed",
+            {**_audited(response), "survey_id": link.wave.survey_id, "answers": kept},
+        )
+    return response.id
+
+
+def _response(
+    session: Session,
+    link: _Link,
+    definition: SurveyDefinition,
+    answers: Answers,
+    now: datetime,
+) -> SurveyResponse:
+    invitation = link.invitation
+    customer_id = None if invitation is None or definition.anonymous else invitation.customer_id
+    segments: dict[str, Any] = {}
+    if customer_id is not None:
+        customer = session.get(Customer, customer_id)
+        if customer is not None:
+            segments["customer_class"] = customer.customer_class
+    if invitation is not None:
+        segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
+    return SurveyResponse(
+        wave_id=link.wave.id,
+        invitation_id=invitation.id if invitation is not None else None,
+        survey_version=link.wave.survey_version,
+        customer_id=customer_id,
+        channel=invitation.channel if invitation is not None else Channel.KIOSK.value,
+        work_order_id=invitation.work_order_id if invitation is not None else None,
+        touchpoint=invitation.touchpoint if invitation is not None else "",
+        answers=answers,
+        segments=segments,
+        submitted_at=now,
+    )
+
+
+def _audited(response: SurveyResponse) -> dict[str, Any]:
+    """A response as the audit log and the webhook name it (the answers go to the webhook
+    only: they may hold free text about people)."""
+    return {
+        "response_id": response.id,
+        "wave_id": response.wave_id,
+        "invitation_id": response.invitation_id,
+        "customer_id": response.customer_id,
+        "work_order_id": response.work_order_id,
+        "channel": response.channel,
+    }
+
+
+def opt_out(session: Session, links: SurveyLinks, token: str, *, now: datetime) -> int:
+    """Record that the customer of a personal link is never to be surveyed again (works
+    on answered and expired links too: the mail keeps its opt-out link); returns the
+    customer id. Idempotent."""
+    target = links.read(token)
+    with write(session, RESPONDENT, "survey.opt_out", now=now) as unit:
+        invitation = session.get(SurveyInvitation, target.invitation_id or 0)
+        if target.kiosk or invitation is None or invitation.nonce != target.nonce:
+            raise NotFoundError("survey link", token[:12] + "…")
+        if invitation.customer_id is None:
+            raise NotFoundError("customer of survey link", token[:12] + "…")
+        customer_id = invitation.customer_id
+        if session.get(SurveyOptOut, customer_id) is None:
+            session.add(SurveyOptOut(customer_id=customer_id, at=now, source="link", via_link=True))
+        unit.audit("customer", customer_id, before=None, after={"survey_opt_out": True})
+    return customer_id

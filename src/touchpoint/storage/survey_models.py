@@ -1,0 +1,137 @@
+"""SQLAlchemy models of surveys: definitions and their versions, waves, invitations (the
+signed links), responses and opt-outs (``services.surveys``).
+
+A survey's ``version`` is both its optimistic-concurrency counter and the number of its
+current definition: every edit stores a new :class:`SurveyVersion`, and a wave answers
+with the version it was opened on, so that stored responses keep their questions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from touchpoint.storage.models import Base, JsonDict, Versioned
+
+__all__ = [
+    "Survey",
+    "SurveyInvitation",
+    "SurveyOptOut",
+    "SurveyResponse",
+    "SurveyVersion",
+    "SurveyWave",
+]
+
+
+class Survey(Versioned, Base):
+    """A survey: its name, the template it came from (if any) and its current definition."""
+
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str | None] = mapped_column(String(40))
+    definition: Mapped[JsonDict]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SurveyVersion(Base):
+    """One version of a survey's definition, kept for the waves and responses that use it."""
+
+    __tablename__ = "survey_versions"
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition: Mapped[JsonDict]
+    created_at: Mapped[datetime]
+
+
+class SurveyWave(Versioned, Base):
+    """A round of a survey sent to customers: how long its links stay valid, whether it
+    is still open, its kiosk key (a link for a counter, not personal) and reminder."""
+
+    __tablename__ = "survey_waves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    survey_version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    expires_in_days: Mapped[int] = mapped_column(Integer, default=14)
+    reminder_days: Mapped[int | None] = mapped_column(Integer)
+    competitor: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    kiosk_key: Mapped[str] = mapped_column(String(40), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class SurveyInvitation(Base):
+    """A customer's personal link to a wave: single-use, expiring, cancellable.
+
+    The link's token is signed and carries the invitation's id and ``nonce``; only a
+    token with both is accepted. ``status``: sent, opened, partial (answers saved for
+    later, in ``progress``), completed, cancelled.
+    """
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        UniqueConstraint("wave_id", "customer_id"),
+        Index("ix_survey_invitations_customer_created", "customer_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(320), default="")
+    nonce: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="sent")
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    touchpoint: Mapped[str] = mapped_column(String(100), default="")
+    context: Mapped[JsonDict] = mapped_column(default=dict)
+    progress: Mapped[JsonDict | None]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+
+class SurveyResponse(Base):
+    """A completed response: the checked answers, who (unless the survey is anonymous),
+    through which channel and when. One per invitation (the unique constraint makes a
+    second submission of the same link fail); kiosk responses have no invitation."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        Index("ix_survey_responses_wave_id", "wave_id", "id"),
+        Index("ix_survey_responses_customer_submitted", "customer_id", "submitted_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_invitations.id"), unique=True
+    )
+    survey_version: Mapped[int] = mapped_column(Integer)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    touchpoint: Mapped[str] = mapped_column(String(100), default="")
+    answers: Mapped[JsonDict]
+    segments: Mapped[JsonDict] = mapped_column(default=dict)
+    submitted_at: Mapped[datetime]
+
+
+class SurveyOptOut(Base):
+    """A customer who asked never to be surveyed again (the opt-out link of a mail or SMS,
+    or an agent on their behalf)."""
+
+    __tablename__ = "survey_opt_outs"
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(Text, default="")
+    via_link: Mapped[bool] = mapped_column(Boolean, default=False)

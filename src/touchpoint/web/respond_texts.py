@@ -1,0 +1,116 @@
+"""What the respondent page says around a survey's own wording (zh-CN and en), and the
+survey's questions arranged for it: consecutive items of one matrix become one grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
+
+__all__ = ["RESPONDENT_TEXTS", "Block", "PageQuestion", "question_blocks"]
+
+COMPETITOR = "{competitor}"
+
+RESPONDENT_TEXTS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "submit": "提交",
+        "save": "保存，稍后继续",
+        "required": "必答",
+        "thanks": "感谢您的反馈！",
+        "thanks_detail": "您的回答已收到。",
+        "saved": "已保存。",
+        "saved_detail": "稍后打开同一链接即可继续作答。",
+        "not_found": "找不到该调查链接。",
+        "opt_out_title": "不再接收调查",
+        "opt_out_question": "确定以后不再接收我们的满意度调查吗？",
+        "opt_out_button": "确定，不再接收",
+        "opted_out": "已为您退订，今后不会再向您发送调查。",
+        "competitor": "竞争对手",
+        "language": "English",
+        "other_lang": "en",
+        "answer_error": "请检查以下回答：",
+    },
+    "en": {
+        "submit": "Submit",
+        "save": "Save and continue later",
+        "required": "required",
+        "thanks": "Thank you for your feedback!",
+        "thanks_detail": "Your answers were received.",
+        "saved": "Saved.",
+        "saved_detail": "Open the same link later to go on.",
+        "not_found": "This survey link was not found.",
+        "opt_out_title": "No more surveys",
+        "opt_out_question": "Stop receiving our satisfaction surveys?",
+        "opt_out_button": "Yes, no more surveys",
+        "opted_out": "Done: you will not be sent surveys again.",
+        "competitor": "the competitor",
+        "language": "中文",
+        "other_lang": "zh-CN",
+        "answer_error": "Please check this answer:",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuestion:
+    """One question as the page draws it, in the page's language."""
+
+    id: str
+    type: str
+    text: str
+    required: bool
+    choices: list[tuple[str, str]]
+    low_label: str = ""
+    high_label: str = ""
+    max_length: int = 2000
+
+
+@dataclass(slots=True)
+class Block:
+    """Questions drawn together: a matrix (a heading and a grid of scale items sharing
+    their points) or a single question."""
+
+    heading: str
+    questions: list[PageQuestion] = field(default_factory=list)
+    matrix: bool = False
+
+
+def _choices(question: Any, lang: str) -> list[tuple[str, str]]:
+    if question.type is QuestionType.SCALE:
+        labels = question.labels or {}
+        return [
+            (str(v), labels[str(v)][lang] if str(v) in labels else str(v))
+            for v in range(question.low, question.high + 1)
+        ]
+    return [(o.value, o.label[lang]) for o in question.options]
+
+
+def question_blocks(definition: SurveyDefinition, lang: str, competitor: str) -> list[Block]:
+    """The definition's questions in order, grouped into blocks, the competitor's name put
+    where the wording has ``{competitor}``."""
+    other = competitor or RESPONDENT_TEXTS[lang]["competitor"]
+
+    def say(text: str) -> str:
+        return text.replace(COMPETITOR, other)
+
+    blocks: list[Block] = []
+    for question in definition.questions:
+        anchors = question.anchors or {}
+        item = PageQuestion(
+            id=question.id,
+            type=question.type.value,
+            text=say(question.text[lang]),
+            required=question.required,
+            choices=[(v, say(label)) for v, label in _choices(question, lang)],
+            low_label=say(anchors["min"][lang]) if "min" in anchors else "",
+            high_label=say(anchors["max"][lang]) if "max" in anchors else "",
+            max_length=question.max_length,
+        )
+        key = question.matrix
+        heading = say((definition.matrices or {}).get(key, {}).get(lang, "")) if key else ""
+        if key and blocks and blocks[-1].matrix and blocks[-1].heading == heading:
+            blocks[-1].questions.append(item)
+        else:
+            blocks.append(Block(heading=heading, questions=[item], matrix=bool(key)))
+    return blocks
