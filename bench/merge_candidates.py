@@ -105,35 +105,52 @@ def _person(rng: random.Random) -> tuple[str, list[tuple[IdentityKind, str]]]:
 
 def _duplicate(
     rng: random.Random, name: str, idents: list[tuple[IdentityKind, str]]
-) -> tuple[str, list[tuple[IdentityKind, str]]]:
-    """Another record of the same person, as a second agent would type it."""
+) -> tuple[str, list[tuple[IdentityKind, str]], str]:
+    """Another record of the same person, as a second agent would type it, and its kind."""
     phone = idents[0][1]
     variant = rng.randrange(4)
     if variant == 0:
-        return spelled(name).title(), [(IdentityKind.PHONE, f"+86 {phone[:3]}-{phone[3:]}")]
+        phone_typed = [(IdentityKind.PHONE, f"+86 {phone[:3]}-{phone[3:]}")]
+        return spelled(name).title(), phone_typed, "pinyin_phone_format"
     if variant == 1 and len(idents) > 1:
         local, _, domain = idents[1][1].partition("@")
-        return name, [(IdentityKind.EMAIL, f"{local}+shop@{domain}")]
+        return name, [(IdentityKind.EMAIL, f"{local}+shop@{domain}")], "email_alias"
     if variant == 2:
-        return "".join(HOMOPHONE.get(ch, ch) for ch in name), [(IdentityKind.PHONE, phone)]
-    return name, [(IdentityKind.PHONE, f"1{rng.choice('3578')}{rng.randrange(10**9):09d}")]
+        homophone = "".join(HOMOPHONE.get(ch, ch) for ch in name)
+        return homophone, [(IdentityKind.PHONE, phone)], "homophone_same_phone"
+    new_phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+    return name, [(IdentityKind.PHONE, new_phone)], "new_phone_only"
+
+
+Labelled = tuple[int, str, list[tuple[IdentityKind, str]], int, str]
+
+
+def labelled_customers(n: int, seed: int) -> Iterator[Labelled]:
+    """The seeded customers in order: id, name, raw identities, the id of the person's
+    first record (the customer's own id for a first record) and how the record was
+    made (``first`` or a duplicate kind)."""
+    rng = random.Random(seed)
+    recent: list[tuple[int, str, list[tuple[IdentityKind, str]]]] = []
+    for cid in range(1, n + 1):
+        if recent and rng.random() < 0.02:
+            first, first_name, first_idents = rng.choice(recent)
+            name, idents, kind = _duplicate(rng, first_name, first_idents)
+            yield cid, name, idents, first, kind
+            continue
+        name, idents = _person(rng)
+        if len(recent) < 5000:
+            recent.append((cid, name, idents))
+        else:
+            recent[rng.randrange(5000)] = (cid, name, idents)
+        yield cid, name, idents, cid, "first"
 
 
 def customer_batches(
     n: int, seed: int
 ) -> Iterator[list[tuple[int, str, list[tuple[IdentityKind, str]]]]]:
-    rng = random.Random(seed)
-    recent: list[tuple[str, list[tuple[IdentityKind, str]]]] = []
+    """``labelled_customers`` without the labels, ``BATCH`` at a time."""
     batch: list[tuple[int, str, list[tuple[IdentityKind, str]]]] = []
-    for cid in range(1, n + 1):
-        if recent and rng.random() < 0.02:
-            name, idents = _duplicate(rng, *rng.choice(recent))
-        else:
-            name, idents = _person(rng)
-            if len(recent) < 5000:
-                recent.append((name, idents))
-            else:
-                recent[rng.randrange(5000)] = (name, idents)
+    for cid, name, idents, _first, _kind in labelled_customers(n, seed):
         batch.append((cid, name, idents))
         if len(batch) == BATCH:
             yield batch
