@@ -145,7 +145,7 @@ def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
 def test_zone_kano_csi_bad_cells(tmp_path: Path) -> None:
     zone_columns = {f"{p}{i}": np.full(4, 4.0) for p in "ADP" for i in range(1, 23)}
     zone_columns["D9"][2] = 12.0
-    with pytest.raises(InputError, match=r"row 3, column D9: value 12 is outside the scale 1–7"):
+    with pytest.raises(InputError, match=r"row 3, column D9: value 12 is outside the scale 1–9"):
         zone(materialise(zone_columns, "parquet", tmp_path))
     kano_columns = {"wifi_f": np.array([1.0, 2.0, 6.0]), "wifi_d": np.array([5.0, 5.0, 5.0])}
     with pytest.raises(InputError, match=r"row 3, column wifi_f: value 6 is outside the scale 1–5"):

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes
 from typing import Any
 
 import httpx
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from tests.services.conftest import Inbox
 from tests.services.support import customer, order, people
 from tests.storage.support import T0, Database
 from touchpoint.domain.contacts import Channel
@@ -25,37 +20,8 @@ from touchpoint.services.notify import MailConfig, create_webhook, deliver_pendi
 from touchpoint.storage.models import OutboxMessage, WorkOrder
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, MailConfig]]:
-    inbox = _Inbox()
-    port = _free_port()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    try:
-        yield inbox, MailConfig(host="127.0.0.1", port=port, sender="desk@example.com")
-    finally:
-        ctl.stop()
-
-
 def test_resolving_an_incident_resolves_orders_and_mails_customers(
-    db: Database, smtp: tuple[_Inbox, MailConfig]
+    db: Database, smtp: tuple[Inbox, MailConfig]
 ) -> None:
     inbox, mail = smtp
     with db.factory() as s:

@@ -15,12 +15,14 @@ from touchpoint.engine._frames import records_frame
 from touchpoint.engine.cells import Scale, check_aggregates, clean_column, has_invalid, row_checks
 from touchpoint.engine.run import Progress, fetch_rows
 from touchpoint.engine.sources import Source, SourceLike, open_source
-from touchpoint.quality.servqual import SERVQUAL_SCALE
 from touchpoint.quality.zone import ZoneDimension, ZoneItem, zone_from_sums
 
-__all__ = ["ZoneReport", "zone"]
+__all__ = ["ZONE_SCALE", "ZoneReport", "zone"]
 
-_SCALE = Scale(*SERVQUAL_SCALE)
+#: PZB (1994) asked adequate, desired and perceived service on a nine-point scale, as the
+#: ``servqual-zone`` survey template does; a seven-point survey lies inside it.
+ZONE_SCALE = (1, 9)
+_SCALE = Scale(*ZONE_SCALE)
 _ITEMS = tuple(range(1, 23))
 _SHARES = ("share_below", "share_within", "share_above")
 
@@ -65,7 +67,8 @@ class ZoneReport:
 def zone(
     source: SourceLike, *, backend: Any = None, progress: Progress | None = None
 ) -> ZoneReport:
-    """Zone of tolerance of a survey with ``A1..A22``, ``D1..D22``, ``P1..P22`` (1–7).
+    """Zone of tolerance of a survey with ``A1..A22``, ``D1..D22``, ``P1..P22`` (1–9,
+    PZB 1994's scale; seven-point answers are read as they are).
 
     Means and shares of an item are over respondents with all three answers;
     *within* means adequate ≤ P ≤ desired (see
