@@ -12,7 +12,11 @@ from touchpoint.domain.customers import CustomerClass, CustomerKind, IdentityKin
 from touchpoint.domain.kpi import Shift
 from touchpoint.domain.recovery import CompensationKind, RecoveryStep
 from touchpoint.domain.roles import Role
+from touchpoint.domain.survey_definition import QuestionType
 from touchpoint.domain.work_orders import Priority, Tier, WorkOrderStatus, WorkOrderType
+from touchpoint.services.survey_invitations import Channel as SurveyChannel
+from touchpoint.services.survey_invitations import SkipReason
+from touchpoint.services.surveys import InvitationStatus, WaveStatus
 
 __all__ = [
     "CHANNEL",
@@ -25,15 +29,21 @@ __all__ = [
     "FIELD",
     "HOLDING",
     "IDENTITY",
+    "INVITATION_STATUS",
     "ORDER_TYPE",
     "PRIORITY",
+    "QUESTION_TYPE",
     "RECOVERY_STEP",
     "ROLE",
     "SHIFT",
+    "SKIP_REASON",
     "STATUS",
+    "SURVEY_CHANNEL",
+    "SURVEY_TEMPLATE",
     "TARGET",
     "TIER",
     "TRANSACTION",
+    "WAVE_STATUS",
     "label",
     "priority_badge",
     "status_badge",
@@ -238,6 +248,47 @@ ENTITY: dict[str, str] = {
     "survey_response": "Survey response",
     "survey_opt_out": "Survey opt-out",
     "survey link": "Survey link",
+}
+
+# Surveys (issue 22): the builder's templates, question types, waves and invitations.
+SURVEY_TEMPLATE: dict[str, str] = {
+    "servqual": "SERVQUAL (22 expectations and perceptions, 1–7)",
+    "servqual-zone": "SERVQUAL zone of tolerance (adequate, desired, perceived, 1–9)",
+    "kano": "Kano (functional and dysfunctional question per feature)",
+    "nps": "NPS (0–10 and a comment)",
+    "csat": "CSAT (1–5 and a comment)",
+    "ces": "Customer effort (1–7 and a comment)",
+    "return-visit": "Return visit (satisfaction, NPS, justice for complaints)",
+    "critical-incident": "Critical incident (the story, good or bad)",
+    "five-element": "Five elements (environment and staff, us and a competitor)",
+}
+QUESTION_TYPE: dict[str, str] = {
+    QuestionType.SCALE: "Scale",
+    QuestionType.CHOICE: "Single choice",
+    QuestionType.MULTI: "Multiple choice",
+    QuestionType.TEXT: "Free text",
+}
+WAVE_STATUS: dict[str, str] = {WaveStatus.OPEN: "Open", WaveStatus.CLOSED: "Closed"}
+INVITATION_STATUS: dict[str, str] = {
+    InvitationStatus.SENT: "Sent",
+    InvitationStatus.OPENED: "Opened",
+    InvitationStatus.PARTIAL: "Partly answered",
+    InvitationStatus.COMPLETED: "Completed",
+    InvitationStatus.CANCELLED: "Cancelled",
+}
+SURVEY_CHANNEL: dict[str, str] = {
+    SurveyChannel.LINK: "Link",
+    SurveyChannel.EMAIL: "E-mail",
+    SurveyChannel.SMS: "SMS",
+    SurveyChannel.KIOSK: "Kiosk",
+    SurveyChannel.PHONE: "Phone",
+}
+SKIP_REASON: dict[str, str] = {
+    SkipReason.THROTTLED: "Surveyed recently (recontact rule)",
+    SkipReason.NO_ADDRESS: "No address for this channel",
+    SkipReason.OPTED_OUT: "Opted out of surveys",
+    SkipReason.ALREADY_INVITED: "Already invited to this wave",
+    SkipReason.UNKNOWN_CUSTOMER: "No such customer",
 }
 
 

@@ -38,6 +38,15 @@ MESSAGES: dict[str, str] = {
     "survey_expired": "This survey link has expired.",
     "kiosk_no_progress": "A survey at a counter is answered in one go.",
     "kiosk_rate_limited": "Too many answers from this device. Try again in %(minutes)s min.",
+    "quota_full": "This survey has all the answers it needs from your group. Thank you!",
+    # The survey builder and the wave page (web.pages_surveys, web.pages_waves).
+    "definition_question": "Question %(question)s is not accepted: %(detail)s",
+    "definition_refused": "The definition is not accepted: %(detail)s",
+    "definition_not_json": "The definition is not valid JSON (line %(line)s, column %(column)s).",
+    "feature_line": "Feature line %(line)s “%(text)s” is not written as key | 中文 | English.",
+    "wave_refused": "The wave was not opened: %(detail)s",
+    "not_customer_number": "“%(value)s” is not a customer number.",
+    "no_customer_numbers": "Give at least one customer number.",
     # Login throttling (services.login).
     "login_user_locked": (
         "Too many failed logins for this user. Try again in %(minutes)s min, "

@@ -18,6 +18,8 @@ from touchpoint.web import (
     pages_order,
     pages_queue,
     pages_respond,
+    pages_surveys,
+    pages_waves,
 )
 from touchpoint.web.messages import translate
 from touchpoint.web.site import (
@@ -44,6 +46,8 @@ def mount(app: FastAPI) -> None:
         pages_board,
         pages_incidents,
         pages_respond,
+        pages_surveys,
+        pages_waves,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,250 @@
+"""The survey builder (analysts, supervisors, admins): the list of surveys, a survey made
+from a template (Kano features typed as lines) or from a JSON definition, refused with
+the question named; a survey's definition, a preview drawn exactly as the respondent
+page draws it, its waves and the form that opens one. The wave page itself is
+``pages_waves``."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.domain.errors import DomainError
+from touchpoint.domain.survey_templates import TEMPLATE_NAMES
+from touchpoint.services import surveys as survey_svc
+from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
+from touchpoint.web.respond_texts import RESPONDENT_TEXTS, question_blocks
+from touchpoint.web.site import CsrfDep, Page, ReporterPage, render_public
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_DONE = {
+    "created": "Survey saved.",
+    "wave": "Wave opened.",
+}
+_KEEP = ("name", "template", "features", "definition", "source")
+_WAVE_KEEP = ("wave_name", "expires_in_days", "reminder_days", "competitor")
+#: Surveys the list shows, newest first.
+_SHOWN = 200
+_QUESTION = re.compile(r"^question (\S+): (.+)$", re.DOTALL)
+_PREVIEW_LANGS = {"en": ("en", "en"), "zh-CN": ("zh-CN", "zh_CN")}
+
+
+def _refusal_of(exc: DomainError) -> DomainError:
+    """A refused definition with a message code, so the page names the question in its
+    own language (the rule's detail stays the service's words)."""
+    if exc.code is not None:
+        return exc
+    text = str(exc)
+    found = _QUESTION.match(text)
+    if found is not None:
+        return DomainError(
+            text,
+            code="definition_question",
+            params={"question": found.group(1), "detail": found.group(2)},
+        )
+    return DomainError(text, code="definition_refused", params={"detail": text})
+
+
+def _features(raw: str) -> list[dict[str, Any]]:
+    """Kano features typed one a line as ``key | 中文 | English``."""
+    features = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not all(parts):
+            raise DomainError(
+                f"features: line {number} {line!r} is not key | 中文 | English",
+                code="feature_line",
+                params={"line": number, "text": line.strip()},
+            )
+        key, zh, en = parts
+        features.append({"key": key, "label": {"zh-CN": zh, "en": en}})
+    return features
+
+
+def _definition(raw: str) -> object:
+    """The JSON definition typed into the builder."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DomainError(
+            f"definition: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})",
+            code="definition_not_json",
+            params={"line": exc.lineno, "column": exc.colno},
+        ) from None
+
+
+def _invalid_is_422(refusal: Refusal) -> Refusal:
+    """A definition or form the service refuses answers 422, as the API does."""
+    if refusal.failure.kind == "invalid":
+        return replace(refusal, failure=replace(refusal.failure, status=422))
+    return refusal
+
+
+def _list_page(
+    request: Request, page: Page, session: SessionDep, refusal: Refusal | None = None
+) -> Response:
+    views = survey_svc.list_surveys(session, page.principal.actor, limit=_SHOWN)
+    return render_form_page(
+        request,
+        page.viewer,
+        "surveys.html",
+        refusal=_invalid_is_422(refusal) if refusal is not None else None,
+        done=_DONE,
+        surveys=views,
+        templates=TEMPLATE_NAMES,
+    )
+
+
+@router.get("/surveys", response_class=HTMLResponse)
+def surveys_page(request: Request, page: ReporterPage, session: SessionDep) -> Response:
+    """The surveys, newest first, and the builder."""
+    return _list_page(request, page, session)
+
+
+@router.post("/surveys")
+async def survey_create(
+    request: Request, page: ReporterPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """A survey from a template or from a JSON definition; a refusal is shown with the
+    builder, the typed text kept."""
+
+    def run(form: FormReader) -> survey_svc.SurveyView:
+        name = form.text("name")
+        try:
+            if form.text("source") == "definition":
+                return survey_svc.create_survey(
+                    session,
+                    page.principal.actor,
+                    name=name,
+                    definition=_definition(form.text("definition")),
+                    now=now,
+                )
+            template = form.text("template")
+            features = _features(form.text("features")) if template == "kano" else None
+            return survey_svc.create_survey(
+                session,
+                page.principal.actor,
+                name=name,
+                template=template,
+                features=features,
+                now=now,
+            )
+        except DomainError as exc:
+            raise _refusal_of(exc) from None
+
+    return await form_write(
+        request,
+        run,
+        keep=_KEEP,
+        redraw=lambda refusal: _list_page(request, page, session, refusal),
+        done=lambda view: f"/surveys/{view.id}?done=created",
+        missing_is_404=False,
+    )
+
+
+def _survey_page(
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    survey_id: int,
+    refusal: Refusal | None = None,
+) -> Response:
+    actor = page.principal.actor
+    view = survey_svc.get_survey(session, actor, survey_id)
+    return render_form_page(
+        request,
+        page.viewer,
+        "survey.html",
+        refusal=_invalid_is_422(refusal) if refusal is not None else None,
+        done=_DONE,
+        survey=view,
+        definition_json=json.dumps(view.definition.as_json(), ensure_ascii=False, indent=2),
+        waves=survey_svc.list_waves(session, actor, survey_id),
+    )
+
+
+@router.get("/surveys/{survey_id}", response_class=HTMLResponse)
+def survey_page(
+    request: Request, survey_id: int, page: ReporterPage, session: SessionDep
+) -> Response:
+    """A survey: its definition, its preview, its waves and the form to open one."""
+    return _survey_page(request, page, session, survey_id)
+
+
+@router.get("/surveys/{survey_id}/preview", response_class=HTMLResponse)
+def survey_preview(
+    survey_id: int,
+    page: ReporterPage,
+    session: SessionDep,
+    lang: Annotated[str, Query(max_length=8)] = "zh-CN",
+) -> Response:
+    """The survey as the respondent page draws it (same template, blocks and display
+    logic), in a form that does not submit."""
+    language, _ = _PREVIEW_LANGS.get(lang, _PREVIEW_LANGS["zh-CN"])
+    definition = survey_svc.get_survey(session, page.principal.actor, survey_id).definition
+    logic = {q.id: q.show_if.as_json() for q in definition.questions if q.show_if is not None}
+    return render_public(
+        "respond.html",
+        lang=language,
+        t=RESPONDENT_TEXTS[language],
+        token="",
+        preview=f"/surveys/{survey_id}/preview",
+        title=definition.title[language],
+        intro=definition.intro[language] if definition.intro else "",
+        blocks=question_blocks(definition, language, ""),
+        logic=logic,
+        context={},
+        answers={},
+        kiosk=False,
+        error="",
+        query=("?lang=en" if language == "en" else ""),
+    )
+
+
+@router.post("/surveys/{survey_id}/waves")
+async def wave_create(
+    request: Request,
+    survey_id: int,
+    page: ReporterPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Open a wave on the survey's current version."""
+
+    def run(form: FormReader) -> survey_svc.WaveView:
+        expires = form.integer("expires_in_days")
+        try:
+            return survey_svc.create_wave(
+                session,
+                page.principal.actor,
+                survey_id,
+                name=form.text("wave_name"),
+                expires_in_days=14 if expires is None else expires,
+                reminder_days=form.integer("reminder_days"),
+                competitor=form.text("competitor"),
+                now=now,
+            )
+        except DomainError as exc:
+            if exc.code is not None:
+                raise
+            raise DomainError(str(exc), code="wave_refused", params={"detail": str(exc)}) from None
+
+    return await form_write(
+        request,
+        run,
+        keep=_WAVE_KEEP,
+        redraw=lambda refusal: _survey_page(request, page, session, survey_id, refusal),
+        done=lambda view: f"/waves/{view.id}?done=opened",
+    )

@@ -1,0 +1,245 @@
+"""The survey pages (issue 22): the builder and its refusals in the page's language, a
+survey's preview drawn like the respondent page, the wave page's numbers (the API's),
+roles (agents 403, analysts masked and without the invite form), invitations with their
+skip reasons, closing, reminders, the kiosk QR code and the export links."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+
+from tests.web.support import Site, csrf_of, post_form
+from touchpoint.services.survey_links import DEFAULT_PUBLIC_URL
+
+_names = itertools.count(1)
+
+
+def _api(c: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the API with the page session's cookie (and its CSRF header)."""
+    token = csrf_of(c.get("/surveys").text)
+    r = c.request(method, path, json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def _create(c: Any, **data: str) -> int:
+    r = post_form(c, "/surveys", "/surveys", {"name": f"survey {next(_names)}", **data})
+    assert r.status_code == 303, r.text
+    found = re.fullmatch(r"/surveys/(\d+)\?done=created", r.headers["location"])
+    assert found is not None, r.headers["location"]
+    return int(found.group(1))
+
+
+def _open_wave(c: Any, survey_id: int, **data: str) -> int:
+    url = f"/surveys/{survey_id}"
+    payload = {"wave_name": f"wave {next(_names)}", "expires_in_days": "14", **data}
+    r = post_form(c, url, f"{url}/waves", payload)
+    assert r.status_code == 303, r.text
+    found = re.fullmatch(r"/waves/(\d+)\?done=opened", r.headers["location"])
+    assert found is not None
+    return int(found.group(1))
+
+
+_LOGIC = {
+    "title": {"zh-CN": "服务满意度", "en": "Service satisfaction"},
+    "questions": [
+        {
+            "id": "SAT",
+            "type": "scale",
+            "min": 1,
+            "max": 5,
+            "required": True,
+            "text": {"zh-CN": "总体满意吗？", "en": "Satisfied overall?"},
+        },
+        {
+            "id": "WHY",
+            "type": "text",
+            "text": {"zh-CN": "哪里不满意？", "en": "What went wrong?"},
+            "show_if": {"question": "SAT", "at_most": 2},
+        },
+    ],
+}
+
+
+def test_agents_may_not_open_the_survey_pages(site: Site) -> None:
+    agent = site.client("agent")
+    assert agent.get("/surveys").status_code == 403
+    assert "/surveys" not in agent.get("/queue").text
+    analyst = site.client("analyst")
+    survey_id = _create(analyst, source="template", template="nps")
+    wave_id = _open_wave(analyst, survey_id)
+    for path in (f"/surveys/{survey_id}", f"/surveys/{survey_id}/preview", f"/waves/{wave_id}"):
+        assert agent.get(path).status_code == 403, path
+    page = agent.get("/queue")
+    r = agent.post(f"/waves/{wave_id}/close", data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 403
+    assert site.client().get("/surveys").status_code == 303  # anonymous: to the login form
+
+
+def test_nav_link_and_builder_in_both_languages(site: Site) -> None:
+    zh = site.client("analyst").get("/surveys")
+    assert zh.status_code == 200
+    assert 'id="nav-surveys">调查问卷</a>' in zh.text
+    assert "由模板新建问卷" in zh.text and "SERVQUAL（22 项期望与感知，1–7 分）" in zh.text
+    en = site.client("supervisor", lang="en").get("/surveys")
+    assert 'id="nav-surveys">Surveys</a>' in en.text
+    assert "New survey from a JSON definition" in en.text
+
+
+def test_template_survey_with_kano_features(site: Site) -> None:
+    c = site.client("analyst")
+    features = "wifi | 免费无线网 | Free Wi-Fi\nlate | 延迟退房 | Late check-out\n"
+    survey_id = _create(c, source="template", template="kano", features=features)
+    api = _api(c, "GET", f"/api/surveys/{survey_id}")
+    assert [q["id"] for q in api["questions"]] == ["wifi_f", "wifi_d", "late_f", "late_d"]
+    page = c.get(f"/surveys/{survey_id}?done=created")
+    assert "问卷已保存。" in page.text and "wifi_f" in page.text
+    listing = c.get("/surveys").text
+    assert f'href="/surveys/{survey_id}"' in listing
+
+
+def test_builder_refusal_names_the_question_in_the_page_language(site: Site) -> None:
+    bad = json.loads(json.dumps(_LOGIC))
+    bad["questions"][1]["show_if"] = {"question": "LATER", "at_most": 2}
+    bad["questions"].append(
+        {"id": "LATER", "type": "text", "text": {"zh-CN": "稍后", "en": "Later"}}
+    )
+    typed = json.dumps(bad, ensure_ascii=False)
+    zh = post_form(site.client("analyst"), "/surveys", "/surveys", {
+        "source": "definition", "name": "坏定义", "definition": typed,
+    })  # fmt: skip
+    assert zh.status_code == 422
+    assert "题目 WHY 未通过检查：show_if refers to later question LATER" in zh.text
+    assert "坏定义" in zh.text  # the typed text survives
+    assert "LATER" in zh.text and "&#34;show_if&#34;" in zh.text
+    en = post_form(site.client("analyst", lang="en"), "/surveys", "/surveys", {
+        "source": "definition", "name": "bad", "definition": "{not json",
+    })  # fmt: skip
+    assert en.status_code == 422
+    assert "The definition is not valid JSON (line 1, column 2)." in en.text
+    kano = post_form(site.client("analyst"), "/surveys", "/surveys", {
+        "source": "template", "template": "kano", "name": "k", "features": "wifi 免费无线网",
+    })  # fmt: skip
+    assert kano.status_code == 422
+    assert "功能第 1 行“wifi 免费无线网”未按 key | 中文 | English 的格式填写。" in kano.text
+
+
+def test_survey_page_preview_is_the_respondent_markup_and_does_not_submit(site: Site) -> None:
+    c = site.client("analyst")
+    survey_id = _create(c, source="definition", definition=json.dumps(_LOGIC))
+    page = c.get(f"/surveys/{survey_id}")
+    assert page.status_code == 200
+    assert f'src="/surveys/{survey_id}/preview"' in page.text
+    assert "show_if" in page.text and "开启调查轮次" in page.text
+    preview = c.get(f"/surveys/{survey_id}/preview")
+    assert preview.status_code == 200
+    html = preview.text
+    assert "总体满意吗？" in html and 'id="question-WHY"' in html
+    assert 'name="q.SAT" value="1"' in html and "respond.js" in html
+    assert '"WHY":{"question":"SAT","at_most":2}' in html  # the display logic, as the page has
+    assert '<form id="survey"' in html and "action=" not in html.split('id="survey"')[0][-80:]
+    assert 'type="submit"' not in html and "保存，稍后继续" in html
+    en = c.get(f"/surveys/{survey_id}/preview?lang=en").text
+    assert "Satisfied overall?" in en and "Save and continue later" in en
+
+
+def test_wave_form_refusal_and_numbers_match_the_api(site: Site) -> None:
+    analyst = site.client("analyst")
+    survey_id = _create(analyst, source="definition", definition=json.dumps(_LOGIC))
+    url = f"/surveys/{survey_id}"
+    refused = post_form(analyst, url, f"{url}/waves", {"wave_name": "w", "expires_in_days": "400"})
+    assert refused.status_code == 422
+    assert "未能开启调查轮次：expires_in_days: 400 must be 1..365" in refused.text
+    wave_id = _open_wave(analyst, survey_id, reminder_days="3")
+    sup = site.client("supervisor")
+    mail = _api(sup, "POST", "/api/customers", {
+        "name": "李雷", "identities": [{"kind": "email", "value": "li.lei.pages@example.com"}],
+    })  # fmt: skip
+    bare = _api(sup, "POST", "/api/customers", {"name": "韩梅梅"})
+    others = [_api(sup, "POST", "/api/customers", {"name": f"客户{i}"})["id"] for i in range(3)]
+    wave_url = f"/waves/{wave_id}"
+    ids = f"{mail['id']}, {bare['id']}\n9999999"
+    r = post_form(
+        sup, wave_url, f"{wave_url}/invitations", {"customer_ids": ids, "channel": "email"}
+    )
+    assert r.status_code == 201, r.text
+    assert "已邀请：1 · 已跳过：2" in r.text
+    assert "该渠道无联系地址" in r.text and "客户不存在" in r.text
+    links = _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {
+        "customer_ids": others, "channel": "link",
+    })  # fmt: skip
+    tokens = [i["url"].rsplit("/s/", 1)[1] for i in links["invitations"]]
+    assert sup.post(f"/s/{tokens[0]}", json={"answers": {"SAT": 5}}).status_code == 201
+    assert sup.post(f"/s/{tokens[1]}/progress", json={"answers": {"SAT": 2}}).status_code == 200
+    assert sup.get(f"/s/{tokens[2]}").status_code == 200  # opened
+
+    api = _api(sup, "GET", f"/api/waves/{wave_id}")
+    page = sup.get(wave_url).text
+    assert api["invited"] == 4 and api["completed"] == 1
+    assert f'id="total-invited">{api["invited"]}<' in page
+    assert f'id="total-completed">{api["completed"]}<' in page
+    assert f'id="total-rate" data-rate="{api["response_rate"]}"' in page
+    assert 'id="total-opened">3<' in page and 'id="total-partial">1<' in page
+    for ch in api["channels"]:
+        row = re.search(rf'<tr data-channel="{ch["channel"]}">(.*?)</tr>', page, re.DOTALL)
+        assert row is not None
+        cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(1))
+        assert cells[:6] == [str(ch[k]) for k in ("invited", "opened", "partial", "completed",
+                                                 "cancelled", "reminded")]  # fmt: skip
+        assert f'data-rate="{ch["response_rate"]}"' in row.group(1)
+    # supervisors see the address, the links, the forms and the kiosk QR code
+    assert "li.lei.pages@example.com" in page
+    assert f"{DEFAULT_PUBLIC_URL}/s/{tokens[0]}" in page
+    assert 'id="invite-form"' in page and 'id="close-form"' in page and "<svg" in page
+    assert (
+        sup.get(f"/api/waves/{wave_id}/kiosk.svg")
+        .headers["content-type"]
+        .startswith("image/svg+xml")
+    )
+    csv = sup.get(f"/api/waves/{wave_id}/responses.csv")
+    assert csv.status_code == 200 and csv.text.splitlines()[1].split(",")[1] == "5"
+
+    # analysts: the same numbers, addresses masked, no links, no forms, no kiosk
+    seen = site.client("analyst").get(wave_url).text
+    assert f'id="total-invited">{api["invited"]}<' in seen
+    assert "li.lei.pages@example.com" not in seen and "@example.com" in seen
+    assert "/s/" not in seen
+    assert 'id="invite-form"' not in seen and 'id="close-form"' not in seen
+    assert 'id="kiosk"' not in seen and 'id="export-csv"' in seen
+
+
+def test_reminders_close_and_paging(site: Site) -> None:
+    sup = site.client("supervisor", lang="en")
+    survey_id = _create(sup, source="template", template="csat")
+    wave_id = _open_wave(sup, survey_id, reminder_days="1")
+    people = [_api(sup, "POST", "/api/customers", {"name": f"P{i}"})["id"] for i in range(54)]
+    mailed = _api(sup, "POST", "/api/customers", {
+        "name": "Mailed", "identities": [{"kind": "email", "value": "mailed.pages@example.com"}],
+    })  # fmt: skip
+    _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {
+        "customer_ids": [mailed["id"]], "channel": "email", "ignore_throttle": True,
+    })  # fmt: skip
+    _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {
+        "customer_ids": people, "channel": "link", "ignore_throttle": True,
+    })  # fmt: skip
+    url = f"/waves/{wave_id}"
+    first = sup.get(url).text
+    assert first.count('<tr id="invitation-') == 50 and 'id="next-page"' in first
+    second = sup.get(f"{url}?offset=50").text
+    assert second.count('<tr id="invitation-') == 5 and 'id="prev-page"' in second
+    site.clock.advance(days=2)
+    r = post_form(sup, url, f"{url}/reminders", {})
+    assert r.status_code == 303 and r.headers["location"] == f"{url}?done=reminded&n=1"
+    reminded = sup.get(r.headers["location"]).text
+    assert "Reminders sent." in reminded
+    assert re.search(r'<tr data-channel="email">(?:.*?<td class="num">){6}1</td>', reminded, re.S)
+    r = post_form(sup, url, f"{url}/close", {})
+    assert r.status_code == 303
+    closed = sup.get(r.headers["location"]).text
+    assert "Wave closed" in closed and 'id="invite-form"' not in closed
+    again = sup.post(f"{url}/close", data={"csrf_token": csrf_of(closed)})
+    assert again.status_code == 409
+    assert sup.get("/waves/9999999").status_code == 404
+    assert sup.post(f"{url}/close", data={}).status_code == 403  # no CSRF token
