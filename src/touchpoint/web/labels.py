@@ -271,7 +271,7 @@ QUESTION_TYPE: dict[str, str] = {
 WAVE_STATUS: dict[str, str] = {WaveStatus.OPEN: "Open", WaveStatus.CLOSED: "Closed"}
 INVITATION_STATUS: dict[str, str] = {
     InvitationStatus.SENT: "Sent",
-    InvitationStatus.OPENED: "Opened",
+    InvitationStatus.OPENED: "Link opened",
     InvitationStatus.PARTIAL: "Partly answered",
     InvitationStatus.COMPLETED: "Completed",
     InvitationStatus.CANCELLED: "Cancelled",
