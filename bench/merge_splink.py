@@ -19,10 +19,11 @@ Zhang) and written (for Jaro–Winkler), the phones and their 7-digit tails (arr
 e-mail's mailbox, the account. Its model: the name compared exact / same spelling /
 Jaro–Winkler >= 0.92 / >= 0.8 / else, phones by array intersection, mailbox and
 account exact; pairs from the same identity blocks the desk pairs at threshold 88
-(phone, phone tail, mailbox, account); ``u`` by random sampling, the prior from a
-deterministic rule (same name and first phone) at recall 0.6, ``m`` by EM on pairs
-blocked by the first phone and by mailbox (training rules cannot explode arrays);
-candidates at match probability >= 0.88.
+(phone, phone tail, mailbox, account); ``u`` by random sampling (10 million pairs), the
+prior from deterministic rules (same first phone, same mailbox) at recall 0.8, ``m`` by
+EM on pairs blocked by the first phone, by mailbox, and by name and the phone's first
+three digits (training rules cannot explode arrays); candidates at match probability
+>= 0.88.
 
 Each engine runs in a fresh process (its peak RSS is its own); the preparation of
 Splink's input table from the customers (names spelled in Python) is timed apart.
@@ -58,6 +59,11 @@ THRESHOLD = 0.88
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory: VmHWM, which starts afresh at exec (Linux
+    keeps ``ru_maxrss`` across exec, so a child would inherit its parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -160,11 +166,16 @@ def run_splink(rows_file: Path, out: Path) -> dict[str, float]:
     block_on = splink.block_on
     # Training rules cannot explode arrays: the first phone stands for them.
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("name", "phone1")], recall=0.6
+        [block_on("phone1"), block_on("mailbox")], recall=0.8
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    # 10 million random pairs: fewer never see two customers share a phone.
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone1"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("mailbox"))
+    # Phones are left free by a name block; the phone prefix keeps its pairs few.
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("name", "substr(phone1, 1, 3)")
+    )
     trained = time.perf_counter()
     found = linker.inference.predict(threshold_match_probability=THRESHOLD)
     pairs = found.as_duckdbpyrelation().select("unique_id_l, unique_id_r").fetchall()
@@ -214,6 +225,9 @@ def write_rows(profiles: list[CustomerProfile], path: Path) -> float:
 
 
 FIRST = frozenset({"original", "first"})
+#: Planted kinds no rule can find: the seeder's same name with only a new phone is, to
+#: anyone, two people of one name. Recall is also given without them.
+UNDETECTABLE = frozenset({"new_phone_only"})
 
 
 def quality_of(
@@ -233,7 +247,11 @@ def quality_of(
     hits = sum(pair in found for pair in planted)
     by_kind = Counter(planted.values())
     missed = Counter(kind for pair, kind in planted.items() if pair not in found)
+    detectable = [pair for pair, kind in planted.items() if kind not in UNDETECTABLE]
     rates = {
+        "recall_detectable": (
+            sum(pair in found for pair in detectable) / len(detectable) if detectable else 1.0
+        ),
         "found": len(found),
         "true": true,
         "planted": len(planted),
@@ -293,8 +311,11 @@ def compare(args: argparse.Namespace) -> None:
     spl = _child(["--run", "splink", "--rows", str(rows), "--out", str(splink_out)])
     print(f"{len(people):,} customers ({args.set}, seed {args.seed}); read in {read:.1f} s,")
     print(f"Splink's input table (names spelled in Python) written in {prep:.1f} s\n")
-    print("| engine | time | peak RSS | pairs found | true | precision | recall |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| engine | time | peak RSS | pairs found | true | precision | recall "
+        "| recall, detectable kinds |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     tables = {}
     for label, stats, out in (
         ("the desk (match weights, score >= 88)", desk, desk_out),
@@ -312,7 +333,7 @@ def compare(args: argparse.Namespace) -> None:
         print(
             f"| {label} | {seconds:.1f} s{detail} | {stats['peak_mb']:.0f} MB "
             f"| {rates['found']:,} | {rates['true']:,} | {rates['precision']:.3f} "
-            f"| {rates['recall']:.3f} |"
+            f"| {rates['recall']:.3f} | {rates['recall_detectable']:.3f} |"
         )
     print(
         "\n| planted kind | planted | "

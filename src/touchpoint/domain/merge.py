@@ -19,6 +19,7 @@ from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP, block_pairs, blocking_
 from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.errors import RuleViolation
 from touchpoint.domain.match_weights import (
+    IDENTITY_KEY_PREFIXES,
     NAME_COUNT_PREFIXES,
     DeskFrequencies,
     IdentityLevel,
@@ -26,6 +27,7 @@ from touchpoint.domain.match_weights import (
     compare_names,
     identity_comparisons,
     match_probability,
+    name_only_ceiling,
     name_similarity,
     prior_weight,
 )
@@ -325,7 +327,14 @@ def search_candidates(
     counted from the blocks."""
     by_id = {p.id: p for p in profiles}
     blocks = desk_blocks(profiles)
-    pairs, skipped = _pairs_of(blocks, block_cap)
+    # As the background refresh: above what a name alone can reach, only identity
+    # blocks can make candidates.
+    pairable = (
+        {k: v for k, v in blocks.items() if k.startswith(IDENTITY_KEY_PREFIXES)}
+        if name_threshold > 100 * name_only_ceiling()
+        else blocks
+    )
+    pairs, skipped = _pairs_of(pairable, block_cap)
     frequencies = DeskFrequencies(
         len(by_id), {k: len(v) for k, v in blocks.items() if k.startswith(NAME_COUNT_PREFIXES)}
     )
