@@ -300,3 +300,58 @@ def test_display_logic_drops_hidden_answers(site: Desk) -> None:
     r = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("supervisor"))
     frame = pd.read_csv(io.BytesIO(r.content))
     assert frame["SAT"].tolist() == [5] and frame["WHY"].isna().all()
+
+
+def test_a_full_quota_stops_invitations_and_answers_in_its_cell(site: Desk) -> None:
+    survey = _survey(site, template="csat")
+    quotas = [{"segment": "customer_class", "value": "vip", "limit": 1}]
+    wave = _wave(site, survey["id"], quotas=quotas)
+    vips = [site.customer(customer_class="vip")["id"] for _ in range(3)]
+    normal = site.customer()["id"]
+    tokens = [_token(i["url"]) for i in _invite(site, wave["id"], vips[:2])["invitations"]]
+    assert _answer(site, tokens[0], {"CSAT": 5}).status_code == 201
+    refused = _answer(site, tokens[1], {"CSAT": 4})
+    assert refused.status_code == 409 and "customer_class 'vip'" in refused.json()["detail"]
+    result = _invite(site, wave["id"], [vips[2], normal])
+    assert [i["customer_id"] for i in result["invitations"]] == [normal]
+    assert result["skipped"] == [{"customer_id": vips[2], "reason": "quota_full"}]
+    body = site.client.get(f"/api/waves/{wave['id']}", headers=site.h("analyst")).json()
+    assert body["quotas"] == [{**quotas[0], "completed": 1}]
+    bad = site.client.post(
+        f"/api/surveys/{survey['id']}/waves",
+        json={"name": "w", "quotas": [{"segment": "shoe size", "value": "42", "limit": 1}]},
+        headers=site.h("analyst"),
+    )
+    assert bad.status_code == 422
+
+
+def test_import_is_all_or_nothing_and_names_each_bad_cell(site: Desk) -> None:
+    wave = _wave(site, _survey(site, template="nps")["id"])
+    known = site.customer()["id"]
+    bad = f"NPS,COMMENT,customer_id,channel\n9,好,{known},phone\n11,,,\n7.5,,,fax\n4,,999999,\n"
+    r = site.client.post(
+        f"/api/waves/{wave['id']}/responses/import",
+        files={"file": ("old.csv", bad.encode(), "text/csv")},
+        headers=site.h("supervisor"),
+    )
+    assert r.status_code == 400, r.text
+    cells = {(p["row"], p["column"], p["value"]) for p in r.json()["problems"]}
+    assert cells == {
+        (3, "NPS", "11"),
+        (4, "NPS", "7.5"),
+        (4, "channel", "fax"),
+        (5, "customer_id", "999999"),
+    }
+    counts = site.client.get(f"/api/waves/{wave['id']}", headers=site.h("supervisor")).json()
+    assert counts["responses"] == 0
+    good = f"NPS,COMMENT,customer_id,submitted_at\n9,好,{known},2026-11-30T08:00:00Z\n3,,,\n"
+    r = site.client.post(
+        f"/api/waves/{wave['id']}/responses/import",
+        files={"file": ("old.csv", good.encode(), "text/csv")},
+        headers=site.h("supervisor"),
+    )
+    assert r.status_code == 201 and r.json()["rows"] == 2
+    export = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("analyst"))
+    frame = pd.read_csv(io.BytesIO(export.content))
+    assert frame["NPS"].tolist() == [9, 3] and frame["channel"].tolist() == ["phone", "phone"]
+    assert frame["submitted_at"].tolist()[0] == "2026-11-30T08:00:00Z"

@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Annotated, ParamSpec, TypeVar
 
 import anyio
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from touchpoint.domain.errors import DomainError
 from touchpoint.domain.roles import Role
 from touchpoint.services.auth import SignedInUser, TokenSigner, principal_for_token
 from touchpoint.services.base import Actor, WouldWait, not_waiting
@@ -37,6 +38,7 @@ from touchpoint.storage.models import User
 
 __all__ = [
     "CSRF_HEADER",
+    "MAX_UPLOAD",
     "SESSION_COOKIE",
     "AdminDesk",
     "AfterCommitDep",
@@ -56,6 +58,7 @@ __all__ = [
     "desk_state",
     "get_current_user",
     "get_session",
+    "read_upload",
 ]
 
 SESSION_COOKIE = "touchpoint_session"
@@ -127,6 +130,19 @@ class DeskState:
             address=client_address(request),
             clock=self.clock,
         )
+
+
+#: The largest file an import takes.
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def read_upload(upload: UploadFile) -> bytes:
+    """An uploaded file's bytes, refused (naming the limit) when larger than
+    :data:`MAX_UPLOAD`."""
+    data = upload.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise DomainError(f"file: larger than {MAX_UPLOAD} bytes")
+    return bytes(data)
 
 
 def client_address(request: Request) -> str:

@@ -72,8 +72,9 @@ class ImportReport:
     created_ids: list[int]
 
 
-def read_table(content: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file as text (empty cells as ``""``)."""
+def read_table(content: bytes, filename: str, *, lower_case: bool = True) -> list[dict[str, str]]:
+    """Rows of a CSV or XLSX file as text (empty cells as ``""``); column names stripped
+    and, unless ``lower_case`` is off (survey question ids), lower-cased."""
     name = filename.lower()
     try:
         if name.endswith(".xlsx"):
@@ -91,7 +92,9 @@ def read_table(content: bytes, filename: str) -> list[dict[str, str]]:
             f"file: {filename!r} cannot be read ({exc.__class__.__name__}: {exc})"
         ) from exc
     frame = frame.fillna("")
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame.columns = [
+        str(c).strip().lower() if lower_case else str(c).strip() for c in frame.columns
+    ]
     return [{str(k): str(v).strip() for k, v in row.items()} for row in frame.to_dict("records")]
 
 

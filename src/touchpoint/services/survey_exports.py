@@ -4,9 +4,9 @@ One row per completed response: ``respondent`` (the response id), the question i
 definition's order (numbers for scale items, text otherwise; a multiple choice is its
 values joined by ``;``; an unanswered item is an empty cell), then ``customer_id``
 (left out for an anonymous survey), ``channel``, ``submitted_at`` (ISO 8601, UTC, ``Z``),
-``work_order_id`` and ``touchpoint``, then the segments kept with the responses (e.g.
-``customer_class``). Rows are read :data:`BATCH_ROWS` at a time and written as they come;
-the export is audited (who, which wave, how many rows).
+``work_order_id`` and ``touchpoint``, then the segments kept with the responses
+(``customer_class``, ``region``). Rows are read :data:`BATCH_ROWS` at a time and written
+as they come; the export is audited (who, which wave, how many rows).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class ExportFormat(StrEnum):
         }[self]
 
 
-_SEGMENTS = ("customer_class",)
+_SEGMENTS = ("customer_class", "region")
 
 
 def export_columns(definition: SurveyDefinition) -> list[str]:

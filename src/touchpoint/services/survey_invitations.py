@@ -2,10 +2,11 @@
 one reminder, and the invitation list.
 
 A customer is skipped, with the reason, when unknown (or merged away), already invited
-to the wave, opted out, without an address for the channel, or throttled: invited to,
-or having answered, any survey within the recontact days (unless the caller overrides
-it). A skipped customer is not part of the wave; a later call may invite them (as in
-Qualtrics, a skipped send is not retried on its own). Reminders are no new contacts.
+to the wave, opted out, without an address for the channel, throttled (invited to, or
+having answered, any survey within the recontact days, unless the caller overrides it),
+or in a cell of the wave whose quota is full. A skipped customer is not part of the wave;
+a later call may invite them (as in Qualtrics, a skipped send is not retried on its own).
+Reminders are no new contacts.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind, mask_identity
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.survey_quotas import full_quota
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, get_or_404, require, write
 from touchpoint.services.errors import ConflictError
 from touchpoint.services.survey_links import SurveyLinks, new_nonce
-from touchpoint.services.surveys import InvitationStatus, WaveStatus, definition_for
+from touchpoint.services.surveys import (
+    InvitationStatus,
+    WaveStatus,
+    completed_by_cell,
+    definition_for,
+    quotas_of,
+)
 from touchpoint.storage.models import Customer, CustomerIdentity
 from touchpoint.storage.survey_models import (
     Survey,
@@ -68,6 +76,7 @@ class SkipReason(StrEnum):
     OPTED_OUT = "opted_out"
     ALREADY_INVITED = "already_invited"
     UNKNOWN_CUSTOMER = "unknown_customer"
+    QUOTA_FULL = "quota_full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +146,16 @@ def _reasons(
     since: datetime | None,
 ) -> tuple[dict[int, SkipReason], dict[int, str]]:
     """Why each customer of ``ids`` is skipped (if they are), and the addresses."""
-    live = set(
-        session.scalars(
-            select(Customer.id).where(Customer.id.in_(ids), Customer.merged_into_id.is_(None))
+    live = {
+        cid: {"customer_class": cls, "region": (prefs or {}).get("region"), "channel": channel}
+        for cid, cls, prefs in session.execute(
+            select(Customer.id, Customer.customer_class, Customer.preferences).where(
+                Customer.id.in_(ids), Customer.merged_into_id.is_(None)
+            )
         )
-    )
+    }
+    quotas = quotas_of(wave)
+    filled = completed_by_cell(session, wave.id, quotas) if quotas else {}
     invited = set(
         session.scalars(
             select(SurveyInvitation.customer_id).where(
@@ -168,6 +182,8 @@ def _reasons(
             reasons[cid] = SkipReason.NO_ADDRESS
         elif cid in recent:
             reasons[cid] = SkipReason.THROTTLED
+        elif quotas and full_quota(quotas, live[cid], filled) is not None:
+            reasons[cid] = SkipReason.QUOTA_FULL
     return reasons, addresses
 
 

@@ -24,11 +24,18 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.roles import Role
 from touchpoint.domain.survey_answers import Answers, check_answers
 from touchpoint.domain.survey_definition import SurveyDefinition
+from touchpoint.domain.survey_quotas import full_quota
 from touchpoint.services.base import Actor, AfterCommit, write
 from touchpoint.services.errors import ConflictError, GoneError, NotFoundError, RateLimited
 from touchpoint.services.survey_invitations import Channel
 from touchpoint.services.survey_links import LinkTarget, SurveyLinks
-from touchpoint.services.surveys import InvitationStatus, WaveStatus, definition_for
+from touchpoint.services.surveys import (
+    InvitationStatus,
+    WaveStatus,
+    completed_by_cell,
+    definition_for,
+    quotas_of,
+)
 from touchpoint.storage.models import Customer
 from touchpoint.storage.survey_models import (
     SurveyInvitation,
@@ -199,6 +206,7 @@ def submit_response(
         if link.invitation is None and kiosk is not None:
             kiosk.admit(link.target.kiosk_key, client)
         response = _response(session, link, definition, kept, now)
+        _check_quota(session, link.wave, response)
         session.add(response)
         if link.invitation is not None:
             link.invitation.status = InvitationStatus.COMPLETED.value
@@ -226,6 +234,9 @@ def _response(
         customer = session.get(Customer, customer_id)
         if customer is not None:
             segments["customer_class"] = customer.customer_class
+            region = (customer.preferences or {}).get("region")
+            if region:
+                segments["region"] = str(region)
     if invitation is not None:
         segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
     return SurveyResponse(
@@ -240,6 +251,25 @@ def _response(
         segments=segments,
         submitted_at=now,
     )
+
+
+def _check_quota(session: Session, wave: SurveyWave, response: SurveyResponse) -> None:
+    """Refuse an answer in a cell whose quota is full (409, naming the cell)."""
+    quotas = quotas_of(wave)
+    if not quotas:
+        return
+    cell = {
+        "customer_class": response.segments.get("customer_class"),
+        "region": response.segments.get("region"),
+        "channel": response.channel,
+    }
+    full = full_quota(quotas, cell, completed_by_cell(session, wave.id, quotas))
+    if full is not None:
+        raise ConflictError(
+            f"this survey has all the answers it needs from {full.describe()}; thank you",
+            code="quota_full",
+            params={"segment": full.segment, "value": full.value},
+        )
 
 
 def _audited(response: SurveyResponse) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from touchpoint.domain.survey_definition import (
     SurveyDefinition,
     parse_definition,
 )
+from touchpoint.domain.survey_quotas import Quota, parse_quotas
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
 from touchpoint.services.errors import ConflictError
@@ -44,6 +45,7 @@ __all__ = [
     "WaveStatus",
     "WaveView",
     "close_wave",
+    "completed_by_cell",
     "create_survey",
     "create_wave",
     "definition_for",
@@ -51,6 +53,7 @@ __all__ = [
     "get_wave",
     "list_surveys",
     "list_waves",
+    "quotas_of",
     "update_survey",
 ]
 
@@ -127,6 +130,7 @@ class WaveView:
     version: int
     channels: tuple[ChannelCounts, ...]
     responses: int
+    quotas: tuple[tuple[Quota, int], ...] = ()
 
     @property
     def invited(self) -> int:
@@ -284,9 +288,10 @@ def create_wave(
     expires_in_days: int = 14,
     reminder_days: int | None = None,
     competitor: str = "",
+    quotas: object = None,
     now: datetime,
 ) -> WaveView:
-    """Open a wave of a survey on its current version."""
+    """Open a wave of a survey on its current version, with its quotas (if any)."""
     require(actor, actor.role.can_read_reports, "create waves")
     if not name.strip():
         raise empty_field("name")
@@ -297,6 +302,7 @@ def create_wave(
             f"reminder_days: {reminder_days} must be at least 1 and before the links expire "
             f"({expires_in_days} days)"
         )
+    cells = parse_quotas(quotas)
     with write(session, actor, "survey.wave.create", now=now) as unit:
         survey = get_or_404(session, Survey, survey_id)
         wave = SurveyWave(
@@ -307,6 +313,7 @@ def create_wave(
             reminder_days=reminder_days,
             competitor=competitor.strip(),
             status=WaveStatus.OPEN.value,
+            quotas=[q.as_json() for q in cells],
             kiosk_key=new_nonce(),
             created_by=actor.user_id,
             created_at=now,
@@ -349,6 +356,30 @@ def list_waves(session: Session, actor: Actor, survey_id: int) -> list[WaveView]
     return [_wave_view(session, w) for w in waves]
 
 
+def quotas_of(wave: SurveyWave) -> tuple[Quota, ...]:
+    """The wave's quotas as stored (checked when the wave was made)."""
+    return parse_quotas(wave.quotas)
+
+
+def completed_by_cell(
+    session: Session, wave_id: int, quotas: Sequence[Quota]
+) -> dict[tuple[str, str], int]:
+    """Completed responses of the wave per (segment, value), for the segments its quotas
+    cut it by: the channel is a column of the response, the customer's class and region
+    are kept in its segments."""
+    counts: dict[tuple[str, str], int] = {}
+    for segment in sorted({q.segment for q in quotas}):
+        if segment == "channel":
+            column: Any = SurveyResponse.channel
+        else:
+            column = SurveyResponse.segments[segment].as_string()
+        rows = session.execute(
+            select(column, func.count()).where(SurveyResponse.wave_id == wave_id).group_by(column)
+        )
+        counts.update({(segment, str(value)): int(n) for value, n in rows if value is not None})
+    return counts
+
+
 def _wave_snapshot(wave: SurveyWave) -> dict[str, Any]:
     """A wave as audited: the kiosk key is a credential and stays out of the log."""
     return snapshot(wave, exclude=("kiosk_key",))
@@ -378,6 +409,8 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
     responses = session.scalar(
         select(func.count()).select_from(SurveyResponse).where(SurveyResponse.wave_id == wave.id)
     )
+    wave_quotas = quotas_of(wave)
+    filled = completed_by_cell(session, wave.id, wave_quotas)
     return WaveView(
         id=wave.id,
         survey_id=wave.survey_id,
@@ -395,4 +428,5 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
             ChannelCounts(channel, *(int(n or 0) for n in counts)) for channel, *counts in rows
         ),
         responses=int(responses or 0),
+        quotas=tuple((q, filled.get((q.segment, q.value), 0)) for q in wave_quotas),
     )

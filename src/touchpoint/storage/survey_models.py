@@ -9,6 +9,7 @@ with the version it was opened on, so that stored responses keep their questions
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +64,8 @@ class SurveyWave(Versioned, Base):
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     competitor: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
+    # ``domain.survey_quotas``: [{"segment", "value", "limit"}], empty for none.
+    quotas: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     kiosk_key: Mapped[str] = mapped_column(String(40), unique=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]

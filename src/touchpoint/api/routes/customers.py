@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Query, Request, UploadFile
 
 from touchpoint.api.convert import customer_360_public, customer_public, transaction_public
-from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk
+from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk, read_upload
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     ContactCreate,
@@ -24,15 +24,12 @@ from touchpoint.api.schemas import (
     TransactionCreate,
     TransactionPublic,
 )
-from touchpoint.domain.errors import DomainError
 from touchpoint.services import customers as svc
 from touchpoint.services import imports, merge, merge_refresh
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["customers"], responses=ERROR_RESPONSES)
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.post("/customers", response_model=CustomerPublic, status_code=201)
@@ -226,20 +223,13 @@ def unmerge_customers(merge_id: IdPath, d: SupervisorDesk) -> MergePublic:
     )
 
 
-def _read(upload: UploadFile) -> bytes:
-    data = upload.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise DomainError(f"file: larger than {MAX_UPLOAD} bytes")
-    return data
-
-
 @router.post("/imports/customers", response_model=ImportPublic, status_code=201)
 def import_customers(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
     d: SupervisorDesk,
 ) -> ImportPublic:
     """Import customers: all rows or none (400 lists each bad row, column and value)."""
-    data = _read(file)
+    data = read_upload(file)
     rep = imports.import_customers(d.session, d.actor, data, file.filename or "", now=d.now)
     return ImportPublic(rows=rep.rows, created_ids=rep.created_ids)
 
@@ -250,6 +240,6 @@ def import_transactions(
     d: SupervisorDesk,
 ) -> ImportPublic:
     """Import transactions: all rows or none."""
-    data = _read(file)
+    data = read_upload(file)
     rep = imports.import_transactions(d.session, d.actor, data, file.filename or "", now=d.now)
     return ImportPublic(rows=rep.rows, created_ids=rep.created_ids)

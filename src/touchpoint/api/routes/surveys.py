@@ -9,16 +9,18 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from touchpoint.api.deps import IdPath, ReporterDesk, RequestDesk, SupervisorDesk
+from touchpoint.api.deps import IdPath, ReporterDesk, RequestDesk, SupervisorDesk, read_upload
 from touchpoint.api.errors import SURVEY_RESPONSES
+from touchpoint.api.schemas.customers import ImportPublic
 from touchpoint.api.schemas.surveys import (
     ChannelCountsPublic,
     InvitationCreate,
     InvitationPublic,
     InvitationResultPublic,
+    QuotaPublic,
     SkippedPublic,
     SurveyCreate,
     SurveyPublic,
@@ -26,7 +28,7 @@ from touchpoint.api.schemas.surveys import (
     WaveCreate,
     WavePublic,
 )
-from touchpoint.services import survey_exports, survey_invitations, surveys
+from touchpoint.services import survey_exports, survey_imports, survey_invitations, surveys
 from touchpoint.services.survey_exports import ExportFormat
 from touchpoint.services.survey_invitations import Channel, InvitationView
 
@@ -77,6 +79,10 @@ def _wave_public(view: surveys.WaveView, d: RequestDesk) -> WavePublic:
                 response_rate=c.response_rate,
             )
             for c in view.channels
+        ],
+        quotas=[
+            QuotaPublic(segment=q.segment, value=q.value, limit=q.limit, completed=n)
+            for q, n in view.quotas
         ],
         kiosk_url=kiosk,
         created_at=view.created_at,
@@ -159,6 +165,7 @@ def create_wave(survey_id: IdPath, body: WaveCreate, d: ReporterDesk) -> WavePub
         expires_in_days=body.expires_in_days,
         reminder_days=body.reminder_days,
         competitor=body.competitor,
+        quotas=[q.model_dump() for q in body.quotas],
         now=d.now,
     )
     return _wave_public(view, d)
@@ -227,6 +234,21 @@ def send_reminders(wave_id: IdPath, d: SupervisorDesk) -> dict[str, int]:
         d.session, d.actor, d.state.surveys, wave_id, now=d.now, after_commit=d.after_commit
     )
     return {"reminded": sent}
+
+
+@router.post("/waves/{wave_id}/responses/import", response_model=ImportPublic, status_code=201)
+def import_responses(
+    wave_id: IdPath,
+    file: Annotated[UploadFile, File(description="CSV or XLSX, columns as the export's")],
+    d: SupervisorDesk,
+) -> ImportPublic:
+    """Import responses collected elsewhere: all rows or none (400 lists each bad row,
+    column and value)."""
+    data = read_upload(file)
+    report = survey_imports.import_responses(
+        d.session, d.actor, wave_id, data, file.filename or "", now=d.now
+    )
+    return ImportPublic(rows=report.rows, created_ids=report.created_ids)
 
 
 @router.get("/waves/{wave_id}/kiosk.svg", response_class=Response)

@@ -15,6 +15,8 @@ __all__ = [
     "InvitationPublic",
     "InvitationResultPublic",
     "KanoFeature",
+    "QuotaCreate",
+    "QuotaPublic",
     "ResponseCreate",
     "ResponsePublic",
     "SkippedPublic",
@@ -67,6 +69,24 @@ class SurveyPublic(BaseModel):
     updated_at: datetime
 
 
+class QuotaCreate(BaseModel):
+    """At most ``limit`` completed responses whose ``segment`` (customer_class, region —
+    the customer's ``region`` preference —, channel) is ``value``."""
+
+    segment: Literal["customer_class", "region", "channel"]
+    value: Annotated[str, Field(min_length=1, max_length=100)]
+    limit: Annotated[int, Field(ge=1)]
+
+
+class QuotaPublic(BaseModel):
+    """A quota and how many completed responses fill it so far."""
+
+    segment: str
+    value: str
+    limit: int
+    completed: int
+
+
 class WaveCreate(BaseModel):
     """A wave: how long each invitation's link stays valid, an optional reminder after
     some days, the competitor a five-element survey compares with."""
@@ -75,6 +95,7 @@ class WaveCreate(BaseModel):
     expires_in_days: Annotated[int, Field(ge=1, le=365)] = 14
     reminder_days: Annotated[int, Field(ge=1, le=364)] | None = None
     competitor: Annotated[str, Field(max_length=200)] = ""
+    quotas: Annotated[list[QuotaCreate], Field(max_length=200)] = []
 
 
 class ChannelCountsPublic(BaseModel):
@@ -107,6 +128,7 @@ class WavePublic(BaseModel):
     response_rate: float | None
     responses: int
     channels: list[ChannelCountsPublic]
+    quotas: list[QuotaPublic]
     kiosk_url: str | None
     created_at: datetime
     closed_at: datetime | None
@@ -140,7 +162,9 @@ class SkippedPublic(BaseModel):
     """A customer not invited, and why."""
 
     customer_id: int
-    reason: Literal["throttled", "no_address", "opted_out", "already_invited", "unknown_customer"]
+    reason: Literal[
+        "throttled", "no_address", "opted_out", "already_invited", "unknown_customer", "quota_full"
+    ]
 
 
 class InvitationResultPublic(BaseModel):

@@ -1,0 +1,220 @@
+"""Importing responses collected elsewhere (a paper round, another survey tool's export)
+into a wave: all rows or none.
+
+The file is CSV or XLSX with the columns of a wave's export: the question ids (as in the
+survey's definition, case kept), and optionally ``respondent`` (ignored: the desk numbers
+its responses), ``customer_id``, ``channel`` (link, email, sms, kiosk or phone; phone when
+absent), ``submitted_at`` (ISO 8601 with ``Z`` or an offset; the import's instant when
+absent), ``work_order_id``, ``touchpoint``, ``customer_class`` and ``region``. Every
+answer is checked as the respondent page checks it; each bad cell is reported with its
+row (the header is row 1), column and value, and then nothing is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.survey_answers import AnswerError, check_answers
+from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
+from touchpoint.services.base import Actor, get_or_404, require, write
+from touchpoint.services.errors import ConflictError, ImportRejected, NotFoundError
+from touchpoint.services.imports import ImportReport, read_table
+from touchpoint.services.survey_invitations import Channel
+from touchpoint.services.surveys import WaveStatus, definition_for
+from touchpoint.storage.models import Customer, WorkOrder
+from touchpoint.storage.survey_models import SurveyResponse, SurveyVersion, SurveyWave
+
+__all__ = ["import_responses"]
+
+_META = ("respondent", "customer_id", "channel", "submitted_at", "work_order_id", "touchpoint")
+_SEGMENTS = ("customer_class", "region")
+
+
+@dataclass
+class _Row:
+    """One checked row, ready to store."""
+
+    answers: dict[str, Any]
+    customer_id: int | None
+    channel: str
+    submitted_at: datetime | None
+    work_order_id: int | None
+    touchpoint: str
+    segments: dict[str, str]
+
+
+def _whole(text: str) -> int:
+    """A whole number written in a cell (``9`` or ``9.0``)."""
+    number = float(text)
+    if not number.is_integer():
+        raise ValueError(text)
+    return int(number)
+
+
+def _cell_answers(
+    row: dict[str, str], definition: SurveyDefinition, line: int, problems: list[dict[str, Any]]
+) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for question in definition.questions:
+        text = row.get(question.id, "")
+        if not text:
+            continue
+        if question.type is QuestionType.SCALE:
+            try:
+                answers[question.id] = _whole(text)
+            except ValueError:
+                problems.append(_problem(line, question.id, text, "is not a whole number"))
+        elif question.type is QuestionType.MULTI:
+            answers[question.id] = [v.strip() for v in text.split(";") if v.strip()]
+        else:
+            answers[question.id] = text
+    return answers
+
+
+def _problem(row: int, column: str, value: str, message: str) -> dict[str, Any]:
+    return {"row": row, "column": column, "value": value, "message": message}
+
+
+def _optional_id(text: str) -> int | None:
+    return _whole(text) if text else None
+
+
+def _instant(text: str) -> datetime | None:
+    if not text:
+        return None
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError("needs a time-zone offset or Z")
+    return at
+
+
+def _check_row(
+    row: dict[str, str], definition: SurveyDefinition, line: int, problems: list[dict[str, Any]]
+) -> _Row | None:
+    before = len(problems)
+    answers = _cell_answers(row, definition, line, problems)
+    if len(problems) == before:  # a cell that cannot be read is not also "missing"
+        try:
+            answers = check_answers(definition, answers)
+        except AnswerError as exc:
+            value = "" if exc.value is None else str(exc.value)
+            problems.append(_problem(line, exc.question_id or "", value, str(exc)))
+    fields: dict[str, Any] = {}
+    for column, parse in (
+        ("customer_id", _optional_id),
+        ("work_order_id", _optional_id),
+        ("submitted_at", _instant),
+    ):
+        try:
+            fields[column] = parse(row.get(column, ""))
+        except ValueError:
+            problems.append(_problem(line, column, row.get(column, ""), "cannot be read"))
+    channel = row.get("channel", "") or Channel.PHONE.value
+    if channel not in {c.value for c in Channel}:
+        problems.append(_problem(line, "channel", channel, "is not a channel"))
+    if definition.anonymous and fields.get("customer_id") is not None:
+        problems.append(_problem(line, "customer_id", row["customer_id"], "survey is anonymous"))
+    if len(problems) > before:
+        return None
+    return _Row(
+        answers=answers,
+        channel=channel,
+        touchpoint=row.get("touchpoint", "")[:100],
+        segments={k: row[k] for k in _SEGMENTS if row.get(k)},
+        **fields,
+    )
+
+
+def _check_references(session: Session, rows: list[tuple[int, _Row]]) -> list[dict[str, Any]]:
+    """Rows naming a customer or an order that does not exist."""
+    problems = []
+    for column, model in (("customer_id", Customer), ("work_order_id", WorkOrder)):
+        wanted = {getattr(r, column) for _, r in rows} - {None}
+        found = (
+            set(session.scalars(select(model.id).where(model.id.in_(wanted)))) if wanted else set()
+        )
+        for line, row in rows:
+            value = getattr(row, column)
+            if value is not None and value not in found:
+                problems.append(_problem(line, column, str(value), "does not exist"))
+    return problems
+
+
+def import_responses(
+    session: Session,
+    actor: Actor,
+    wave_id: int,
+    content: bytes,
+    filename: str,
+    *,
+    now: datetime,
+) -> ImportReport:
+    """Store every row of the file as a completed response of the wave, or none: a bad
+    cell raises ``ImportRejected`` listing each (row, column, value, message)."""
+    require(actor, actor.role.can_supervise, "import survey responses")
+    wave = get_or_404(session, SurveyWave, wave_id)
+    if wave.status != WaveStatus.OPEN:
+        raise ConflictError(f"wave {wave_id} is closed: it takes no more responses")
+    stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
+    if stored is None:
+        raise NotFoundError("survey version", f"{wave.survey_id}/{wave.survey_version}")
+    definition = definition_for(stored.definition)
+    table = read_table(content, filename, lower_case=False)
+    if not table:
+        raise ImportRejected([_problem(1, "", "", "file has no data rows")])
+    allowed = {*definition.question_ids, *_META, *_SEGMENTS}
+    problems = [
+        _problem(1, column, column, "is neither a question of the survey nor a known column")
+        for column in table[0]
+        if column not in allowed
+    ]
+    checked: list[tuple[int, _Row]] = []
+    for line, row in enumerate(table, start=2):
+        parsed = _check_row(row, definition, line, problems)
+        if parsed is not None:
+            checked.append((line, parsed))
+    problems += _check_references(session, checked)
+    if problems:
+        raise ImportRejected(problems)
+    return _store(session, actor, wave, [r for _, r in checked], filename, now)
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    wave: SurveyWave,
+    rows: list[_Row],
+    filename: str,
+    now: datetime,
+) -> ImportReport:
+    with write(session, actor, "survey.import", now=now) as unit:
+        responses = [
+            SurveyResponse(
+                wave_id=wave.id,
+                invitation_id=None,
+                survey_version=wave.survey_version,
+                customer_id=row.customer_id,
+                channel=row.channel,
+                work_order_id=row.work_order_id,
+                touchpoint=row.touchpoint,
+                answers=row.answers,
+                segments=row.segments,
+                submitted_at=row.submitted_at or now,
+            )
+            for row in rows
+        ]
+        session.add_all(responses)
+        session.flush()
+        ids = [r.id for r in responses]
+        unit.audit(
+            "survey_wave",
+            wave.id,
+            before=None,
+            after={"file": filename, "rows": len(ids), "response_ids": ids},
+        )
+    return ImportReport(rows=len(ids), created_ids=ids)
