@@ -8,12 +8,43 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from tests.storage.support import BACKENDS, Clock, open_database
 from tests.web.support import Site, csrf_of, post_form
+from touchpoint.services.seed import seed_demo
 from touchpoint.services.survey_links import DEFAULT_PUBLIC_URL
+from touchpoint.settings import Settings
+from touchpoint.web import create_site
+
+with warnings.catch_warnings():
+    # starlette prefers the httpx2 package for its test client; httpx (locked) still works.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 _names = itertools.count(1)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The demo desk with the pages, on SQLite and on PostgreSQL (the wave counts are
+    grouped in SQL)."""
+    tmp = tmp_path_factory.mktemp("survey-pages")
+    for db in open_database(request.param, tmp):
+        clock = Clock()
+        with db.factory() as session:
+            seed_demo(session, clock.now)
+            session.commit()
+        settings = Settings(data_dir=tmp, database_url=db.url, secret_key="web-test-secret")  # noqa: S106
+        app = create_site(settings, clock=clock, dispatch=False)
+        with TestClient(app):
+            yield Site(app=app, clock=clock, url=db.url)
 
 
 def _api(c: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
