@@ -272,5 +272,7 @@ def test_reminders_close_and_paging(site: Site) -> None:
     assert "Wave closed" in closed and 'id="invite-form"' not in closed
     again = sup.post(f"{url}/close", data={"csrf_token": csrf_of(closed)})
     assert again.status_code == 409
-    assert sup.get("/waves/9999999").status_code == 404
+    for missing in ("/waves/9999999", "/surveys/9999999", "/surveys/9999999/preview"):
+        r = sup.get(missing)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert sup.post(f"{url}/close", data={}).status_code == 403  # no CSRF token

@@ -18,9 +18,10 @@ from touchpoint.api.deps import NowDep, SessionDep
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.survey_templates import TEMPLATE_NAMES
 from touchpoint.services import surveys as survey_svc
+from touchpoint.services.errors import NotFoundError
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.respond_texts import RESPONDENT_TEXTS, question_blocks
-from touchpoint.web.site import CsrfDep, Page, ReporterPage, render_public
+from touchpoint.web.site import CsrfDep, Page, PageNotFound, ReporterPage, render_public
 
 __all__ = ["router"]
 
@@ -153,6 +154,14 @@ async def survey_create(
     )
 
 
+def _survey(session: SessionDep, page: Page, survey_id: int) -> survey_svc.SurveyView:
+    """The survey, or the 404 page naming it."""
+    try:
+        return survey_svc.get_survey(session, page.principal.actor, survey_id)
+    except NotFoundError as exc:
+        raise PageNotFound(exc.code, exc.params) from None
+
+
 def _survey_page(
     request: Request,
     page: Page,
@@ -161,7 +170,7 @@ def _survey_page(
     refusal: Refusal | None = None,
 ) -> Response:
     actor = page.principal.actor
-    view = survey_svc.get_survey(session, actor, survey_id)
+    view = _survey(session, page, survey_id)
     return render_form_page(
         request,
         page.viewer,
@@ -192,7 +201,7 @@ def survey_preview(
     """The survey as the respondent page draws it (same template, blocks and display
     logic), in a form that does not submit."""
     language, _ = _PREVIEW_LANGS.get(lang, _PREVIEW_LANGS["zh-CN"])
-    definition = survey_svc.get_survey(session, page.principal.actor, survey_id).definition
+    definition = _survey(session, page, survey_id).definition
     logic = {q.id: q.show_if.as_json() for q in definition.questions if q.show_if is not None}
     return render_public(
         "respond.html",
