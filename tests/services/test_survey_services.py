@@ -19,6 +19,7 @@ from tests.services.support import customer, people
 from tests.storage.support import T0, Database
 from touchpoint.engine.kano_report import kano
 from touchpoint.engine.zone_report import zone
+from touchpoint.services.desk_clock import escalate_as_desk
 from touchpoint.services.errors import ConflictError
 from touchpoint.services.notify import MailConfig, deliver_pending
 from touchpoint.services.survey_exports import ExportFormat, export_wave
@@ -26,6 +27,7 @@ from touchpoint.services.survey_invitations import Channel, invite, send_reminde
 from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.services.survey_responses import submit_response
 from touchpoint.services.surveys import create_survey, create_wave, get_wave
+from touchpoint.storage.models import OutboxMessage
 from touchpoint.storage.survey_models import SurveyResponse
 
 LINKS = SurveyLinks("survey-test-key", public_url="https://desk.example.com")
@@ -129,6 +131,26 @@ def test_one_reminder_after_its_days(db: Database) -> None:
         assert send_reminders(s, sup, LINKS, wave_id, now=T0 + timedelta(days=2)) == 1
         assert send_reminders(s, sup, LINKS, wave_id, now=T0 + timedelta(days=3)) == 0
         assert get_wave(s, sup, wave_id).channels[0].reminded == 1
+
+
+def test_the_desk_clock_sends_due_reminders_once(db: Database) -> None:
+    sup, wave_id = _wave(db, "nps")
+    with db.factory() as s:
+        cid = customer(db, s, sup, email="sun.li@example.com")
+        invite(s, sup, LINKS, wave_id, customer_ids=[cid], channel=Channel.EMAIL, now=T0)
+    sweep = escalate_as_desk(None, LINKS)
+    with db.factory() as s:
+        sweep(s, T0 + timedelta(days=1))
+        assert get_wave(s, sup, wave_id).channels[0].reminded == 0
+        sweep(s, T0 + timedelta(days=2))
+        sweep(s, T0 + timedelta(days=2, hours=1))
+        assert get_wave(s, sup, wave_id).channels[0].reminded == 1
+        mails = s.scalars(
+            select(OutboxMessage.payload)
+            .where(OutboxMessage.target == "sun.li@example.com", OutboxMessage.channel == "email")
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert len(mails) == 2 and "Reminder" in mails[1]["subject"]
 
 
 def test_an_anonymous_survey_keeps_no_customer(db: Database) -> None:

@@ -91,7 +91,15 @@ def create_app(
     watch_statements(eng)  # an engine passed in may come from elsewhere than make_engine
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
-    sweeper = _escalation_sweeper(settings, factory, eng, clock, dispatcher) if sweep else None
+    links = SurveyLinks(
+        settings.effective_secret_key(),
+        public_url=settings.public_url,
+        recontact_days=settings.survey_recontact_days,
+        kiosk_per_minute=settings.survey_kiosk_per_minute,
+    )
+    sweeper = (
+        _escalation_sweeper(settings, factory, eng, clock, dispatcher, links) if sweep else None
+    )
     refresher = _merge_refresher(settings, factory, eng, clock)
     timed_refresher = refresher if sweep and settings.merge_refresh_seconds > 0 else None
     state = DeskState(
@@ -102,12 +110,7 @@ def create_app(
         dispatcher=dispatcher,
         mail=mail,
         login=_login_gate(settings),
-        surveys=SurveyLinks(
-            settings.effective_secret_key(),
-            public_url=settings.public_url,
-            recontact_days=settings.survey_recontact_days,
-            kiosk_per_minute=settings.survey_kiosk_per_minute,
-        ),
+        surveys=links,
         kiosk=KioskGate(settings.survey_kiosk_per_minute),
     )
     app = FastAPI(
@@ -148,10 +151,12 @@ def _escalation_sweeper(
     engine: Engine,
     clock: Callable[[], datetime],
     dispatcher: OutboxDispatcher | None,
+    links: SurveyLinks,
 ) -> EscalationSweeper | None:
-    """The sweep that escalates due orders every ``settings.sweep_seconds`` (``None``
-    when that is 0: no sweep). It takes the database's sweep lock, so that one process
-    at a time sweeps, and wakes the outbox dispatcher when it queued notices."""
+    """The sweep that escalates due orders (and sends due survey reminders) every
+    ``settings.sweep_seconds`` (``None`` when that is 0: no sweep). It takes the
+    database's sweep lock, so that one process at a time sweeps, and wakes the outbox
+    dispatcher when it queued notices."""
     if settings.sweep_seconds <= 0:
         return None
     return EscalationSweeper(
@@ -159,7 +164,7 @@ def _escalation_sweeper(
         sweep_lock_for(engine),
         clock=clock,
         interval=settings.sweep_seconds,
-        sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None),
+        sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None, links),
     )
 
 

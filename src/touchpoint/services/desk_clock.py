@@ -12,6 +12,9 @@ to date (``services.kpi_facts.refresh_kpi_facts``), at most :data:`FACTS_PER_SWE
 orders a round, so that a desk just upgraded catches up over a few rounds without
 holding up its escalations for long; the board is exact meanwhile, only slower.
 
+The same round sends the survey reminders that are due (one per unanswered e-mail or SMS
+invitation, ``reminder_days`` after it was issued: ``services.survey_invitations``).
+
 The same kind of thread refreshes the stored merge-candidate list
 (:func:`refresh_as_desk`, ``services.merge_refresh``) on a timer of its own, under a
 turn of its own, so that a refresh taking minutes never holds up a sweep.
@@ -27,8 +30,9 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from touchpoint.services import kpi_facts, merge_refresh, sla_admin
+from touchpoint.services import kpi_facts, merge_refresh, sla_admin, survey_invitations
 from touchpoint.services.base import Actor
+from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.storage.sweep_lock import SweepLock
 
 __all__ = [
@@ -62,10 +66,13 @@ class SweepOutcome(StrEnum):
         return self is SweepOutcome.SWEPT
 
 
-def escalate_as_desk(after_commit: Callable[[], None] | None) -> Sweep:
+def escalate_as_desk(
+    after_commit: Callable[[], None] | None, links: SurveyLinks | None = None
+) -> Sweep:
     """The sweep the server runs: ``escalate_due`` as the desk itself, waking the outbox
     (``after_commit``) when it queued breach notices, then the KPI facts of up to
-    :data:`FACTS_PER_SWEEP` orders brought up to date."""
+    :data:`FACTS_PER_SWEEP` orders brought up to date, then (given the survey ``links``)
+    the survey reminders that are due."""
 
     def sweep(session: Session, now: datetime) -> sla_admin.EscalationSummary:
         summary = sla_admin.escalate_due(
@@ -83,6 +90,12 @@ def escalate_as_desk(after_commit: Callable[[], None] | None) -> Sweep:
         written = kpi_facts.refresh_kpi_facts(session, limit=FACTS_PER_SWEEP)
         if written:
             _log.info("KPI facts of %d orders brought up to date", written)
+        if links is not None:
+            reminded = survey_invitations.send_due_reminders(
+                session, links, now=now, after_commit=after_commit
+            )
+            if reminded:
+                _log.info("survey reminders sent: %d", reminded)
         return summary
 
     return sweep

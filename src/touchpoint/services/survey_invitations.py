@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind, mask_identity
@@ -50,6 +50,7 @@ __all__ = [
     "Skipped",
     "invitation_views",
     "invite",
+    "send_due_reminders",
     "send_reminders",
 ]
 
@@ -353,6 +354,36 @@ def send_reminders(
         _send(unit, session, links, wave, rows, [_view(links, r) for r in rows], reminder=True)
         unit.audit("survey_wave", wave_id, before=None, after={"reminded": [r.id for r in rows]})
     return len(rows)
+
+
+def send_due_reminders(
+    session: Session, links: SurveyLinks, *, now: datetime, after_commit: AfterCommit | None
+) -> int:
+    """The desk clock's part: each open wave with a reminder and invitations due for it
+    sends its reminders (as the desk itself); returns how many went out."""
+    oldest = (
+        select(SurveyWave.id, SurveyWave.reminder_days, func.min(SurveyInvitation.created_at))
+        .join(SurveyWave, SurveyWave.id == SurveyInvitation.wave_id)
+        .where(
+            SurveyWave.status == WaveStatus.OPEN.value,
+            SurveyWave.reminder_days.is_not(None),
+            SurveyInvitation.reminded_at.is_(None),
+            SurveyInvitation.status.in_([s.value for s in InvitationStatus if s.answerable]),
+            SurveyInvitation.expires_at > now,
+            SurveyInvitation.channel.in_([Channel.EMAIL.value, Channel.SMS.value]),
+        )
+        .group_by(SurveyWave.id, SurveyWave.reminder_days)
+    )
+    waves = [
+        wave_id
+        for wave_id, days, first in session.execute(oldest)
+        if days is not None and first <= now - timedelta(days=days)
+    ]
+    session.rollback()  # the read's transaction: each wave's reminders are a write
+    return sum(
+        send_reminders(session, Actor.system(), links, wave_id, now=now, after_commit=after_commit)
+        for wave_id in waves
+    )
 
 
 def invitation_views(
