@@ -306,6 +306,7 @@ def compare(args: argparse.Namespace) -> None:
         desk_args = ["--run", "desk-refresh", "--file", str(args.file), "--out", str(desk_out)]
     read = time.perf_counter() - start
     prep = write_rows(profiles, rows)
+    idents = {p.id: p.identities for p in profiles}
     del profiles
     desk = _child(desk_args)
     spl = _child(["--run", "splink", "--rows", str(rows), "--out", str(splink_out)])
@@ -317,6 +318,7 @@ def compare(args: argparse.Namespace) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     tables = {}
+    false_shared: dict[str, Counter[str]] = {}
     for label, stats, out in (
         ("the desk (match weights, score >= 88)", desk, desk_out),
         ("Splink 5 on DuckDB (probability >= 0.88)", spl, splink_out),
@@ -324,6 +326,7 @@ def compare(args: argparse.Namespace) -> None:
         found = [(int(a), int(b)) for a, b in json.loads(out.read_text())]
         rates, by_kind, missed = quality_of(found, people, kinds)
         tables[label] = (by_kind, missed)
+        false_shared[label] = _false_sharing(found, people, idents)
         seconds = stats.get("seconds", stats.get("train_s", 0) + stats.get("predict_s", 0))
         detail = (
             f" (train {stats['train_s']:.1f} + predict {stats['predict_s']:.1f})"
@@ -345,6 +348,29 @@ def compare(args: argparse.Namespace) -> None:
     for kind, count in sorted(by_kind.items()):
         missed_cols = " | ".join(str(m[kind]) for _, m in tables.values())
         print(f"| {kind} | {count:,} | {missed_cols} |")
+
+    print("\n| false pairs: identity the two people share | " + " | ".join(tables) + " |")
+    print("|---|" + "---:|" * len(tables))
+    kinds_seen = sorted({k for c in false_shared.values() for k in c})
+    for kind in kinds_seen:
+        print(f"| {kind} | " + " | ".join(str(c[kind]) for c in false_shared.values()) + " |")
+
+
+def _false_sharing(
+    found: list[Pair],
+    people: list[int],
+    idents: dict[int, frozenset[tuple[IdentityKind, str]]],
+) -> Counter[str]:
+    """False pairs by the kinds of identity value the two different people share
+    (``none`` when they share none)."""
+    out: Counter[str] = Counter()
+    for a, b in found:
+        if people[a - 1] != people[b - 1]:
+            shared = sorted(
+                {k.value for k, _ in idents.get(a, frozenset()) & idents.get(b, frozenset())}
+            )
+            out["+".join(shared) or "none"] += 1
+    return out
 
 
 if __name__ == "__main__":
