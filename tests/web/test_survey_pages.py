@@ -276,3 +276,30 @@ def test_reminders_close_and_paging(site: Site) -> None:
         r = sup.get(missing)
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert sup.post(f"{url}/close", data={}).status_code == 403  # no CSRF token
+
+
+def test_wave_quotas_typed_as_lines_are_shown_and_fill(site: Site) -> None:
+    sup = site.client("supervisor")
+    survey_id = _create(sup, source="template", template="csat")
+    url = f"/surveys/{survey_id}"
+    bad = post_form(sup, url, f"{url}/waves", {"wave_name": "q", "quotas": "channel link 1"})
+    assert bad.status_code == 422
+    assert "配额第 1 行“channel link 1”未按 细分 | 取值 | 上限 的格式填写。" in bad.text
+    unknown = post_form(sup, url, f"{url}/waves", {"wave_name": "q", "quotas": "city | 北京 | 3"})
+    assert unknown.status_code == 422 and "未能开启调查轮次：quotas[0].segment" in unknown.text
+    wave_id = _open_wave(sup, survey_id, quotas="channel | link | 1\n")
+    people = [_api(sup, "POST", "/api/customers", {"name": f"Q{i}"})["id"] for i in range(3)]
+    made = _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {
+        "customer_ids": people[:2], "channel": "link", "ignore_throttle": True,
+    })  # fmt: skip
+    token = made["invitations"][0]["url"].rsplit("/s/", 1)[1]
+    assert sup.post(f"/s/{token}", json={"answers": {"CSAT": 4}}).status_code == 201
+    wave_url = f"/waves/{wave_id}"
+    page = sup.get(wave_url).text
+    row = re.search(r'<tr data-segment="channel" data-value="link">(.*?)</tr>', page, re.S)
+    assert row is not None and "链接" in row.group(1) and "已满" in row.group(1)
+    ids = str(people[2])
+    r = post_form(sup, wave_url, f"{wave_url}/invitations", {
+        "customer_ids": ids, "channel": "link", "ignore_throttle": "1",
+    })  # fmt: skip
+    assert r.status_code == 201 and "客户所在细分的配额已满" in r.text

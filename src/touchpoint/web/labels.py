@@ -33,6 +33,7 @@ __all__ = [
     "ORDER_TYPE",
     "PRIORITY",
     "QUESTION_TYPE",
+    "QUOTA_SEGMENT",
     "RECOVERY_STEP",
     "ROLE",
     "SHIFT",
@@ -289,6 +290,12 @@ SKIP_REASON: dict[str, str] = {
     SkipReason.OPTED_OUT: "Opted out of surveys",
     SkipReason.ALREADY_INVITED: "Already invited to this wave",
     SkipReason.UNKNOWN_CUSTOMER: "No such customer",
+    SkipReason.QUOTA_FULL: "Quota of the customer's segment is full",
+}
+QUOTA_SEGMENT: dict[str, str] = {
+    "customer_class": "Customer class",
+    "region": "Region",
+    "channel": "Channel",
 }
 
 

@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "definition_not_json": "The definition is not valid JSON (line %(line)s, column %(column)s).",
     "feature_line": "Feature line %(line)s “%(text)s” is not written as key | 中文 | English.",
     "wave_refused": "The wave was not opened: %(detail)s",
+    "quota_line": "Quota line %(line)s “%(text)s” is not written as segment | value | limit.",
     "not_customer_number": "“%(value)s” is not a customer number.",
     "no_customer_numbers": "Give at least one customer number.",
     # Login throttling (services.login).

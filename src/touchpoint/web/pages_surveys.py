@@ -32,7 +32,7 @@ _DONE = {
     "wave": "Wave opened.",
 }
 _KEEP = ("name", "template", "features", "definition", "source")
-_WAVE_KEEP = ("wave_name", "expires_in_days", "reminder_days", "competitor")
+_WAVE_KEEP = ("wave_name", "expires_in_days", "reminder_days", "competitor", "quotas")
 #: Surveys the list shows, newest first.
 _SHOWN = 200
 _QUESTION = re.compile(r"^question (\S+): (.+)$", re.DOTALL)
@@ -71,6 +71,24 @@ def _features(raw: str) -> list[dict[str, Any]]:
         key, zh, en = parts
         features.append({"key": key, "label": {"zh-CN": zh, "en": en}})
     return features
+
+
+def _quotas(raw: str) -> list[dict[str, Any]]:
+    """Quotas typed one a line as ``segment | value | limit`` (``customer_class | vip |
+    50``); the service checks segments and limits."""
+    quotas: list[dict[str, Any]] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise DomainError(
+                f"quotas: line {number} {line!r} is not segment | value | limit",
+                code="quota_line",
+                params={"line": number, "text": line.strip()},
+            )
+        quotas.append({"segment": parts[0], "value": parts[1], "limit": int(parts[2])})
+    return quotas
 
 
 def _definition(raw: str) -> object:
@@ -243,6 +261,7 @@ async def wave_create(
                 expires_in_days=14 if expires is None else expires,
                 reminder_days=form.integer("reminder_days"),
                 competitor=form.text("competitor"),
+                quotas=_quotas(form.text("quotas")) or None,
                 now=now,
             )
         except DomainError as exc:
