@@ -12,7 +12,7 @@ probability. This is the model of Splink and of the record-linkage literature.
     w = \\log_2 \\frac{\\lambda}{1-\\lambda} + \\sum_k \\log_2 \\frac{m_k}{u_k},
     \\qquad P(\\text{match}) = \\frac{2^w}{1 + 2^w}
 
-Three things make it tell a family from one person and 王伟 from 王伟:
+Three things make it tell a family from one person, and one 王伟 from another:
 
 * **Term frequency.** Two customers both called 王伟 agree on a name a large part of
   the desk shares: ``u`` of an exact (or same-spelling) name is the share of customers
@@ -292,7 +292,13 @@ def prior_weight(freq: DeskFrequencies) -> float:
 
 
 def match_probability(weight: float) -> float:
-    """The probability of a match weight (``2^w / (1 + 2^w)``), without overflow."""
+    """The probability of a match weight (``2^w / (1 + 2^w)``), without overflow.
+
+    Examples
+    --------
+    >>> match_probability(0.0), round(match_probability(3.0), 3)
+    (0.5, 0.889)
+    """
     if weight >= 0:
         return 1.0 / (1.0 + math.pow(2.0, -weight))
     odds = math.pow(2.0, weight)
