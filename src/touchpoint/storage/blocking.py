@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.blocking import blocking_keys
@@ -215,9 +215,14 @@ def shared_blocks(session: Session, prefix: str, *, cap: int) -> Iterator[Block]
     range, the members of blocks up to ``cap`` from indexed reads of ``_CHUNK`` keys at
     a time; a block over ``cap`` comes with its size and no members."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    # A prefix is a range in byte order only: SQLite compares keys as bytes (BINARY),
+    # PostgreSQL by the database's collation, where en_US ignores the ``:`` and the
+    # range would miss keys; "C" is byte order there (a scan instead of the index).
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    ordered: ColumnElement[str] = _KEYS.key.collate("C") if postgresql else _KEYS.key.expression
     sized = session.execute(
         select(_KEYS.key, func.count())
-        .where(_KEYS.key >= prefix, _KEYS.key < upper)
+        .where(ordered >= prefix, ordered < upper)
         .group_by(_KEYS.key)
         .having(func.count() > 1)
         .order_by(_KEYS.key)
