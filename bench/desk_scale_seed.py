@@ -14,7 +14,9 @@ everything else is bulk-inserted with SQLAlchemy Core ``executemany`` in batches
   a customer message, in-progress or waiting-on-customer move, or (older orders) a
   resolution, 70% of which are closed later. About 5% of orders are open: most of the
   last fortnight's and 1% of older ones;
-- one inbound contact per order, on the order's channel, linked to it.
+- one inbound contact per order, on the order's channel, linked to it;
+- the KPI board's stored facts of every order, written by the desk clock's own sweep
+  (``services.kpi_facts.refresh_kpi_facts``) as a server would over its first rounds.
 
 The orders' SLA caches (``sla_next_escalation_at``, ``sla_breached``) are computed by
 ``domain.sla.replay_many`` as a sweep a minute before the seed's ``now`` would have left
@@ -42,6 +44,7 @@ from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import NO_INSTANT, EventType, OrderStatus
 from touchpoint.services.auth import TeamDraft, UserDraft, create_team, create_user
 from touchpoint.services.base import Actor
+from touchpoint.services.kpi_facts import refresh_kpi_facts
 from touchpoint.services.sla_admin import PolicyDraft, create_calendar, create_policy
 from touchpoint.storage.db import make_session_factory
 from touchpoint.storage.models import (
@@ -317,6 +320,16 @@ def seed_orders(
     return n_events
 
 
+def fill_kpi_facts(engine: Engine) -> int:
+    """Store the KPI facts of every order without current ones, as the desk clock's
+    sweep does (all of them at once here, in its chunks); prints the time taken."""
+    t = time.perf_counter()
+    with make_session_factory(engine)() as session:
+        written = refresh_kpi_facts(session)
+    print(f"  KPI facts of {written:,} orders (refresh_kpi_facts): {time.perf_counter() - t:.0f} s")
+    return written
+
+
 def seed(engine: Engine, customers: int, orders: int, now: datetime, seed_value: int = 21) -> None:
     """The whole desk (see the module's doc), with its progress and times printed."""
     t0 = time.perf_counter()
@@ -327,6 +340,8 @@ def seed(engine: Engine, customers: int, orders: int, now: datetime, seed_value:
     n_events = seed_orders(engine, orders, customers, desk, now, seed_value)
     t2 = time.perf_counter()
     print(f"  {orders:,} orders, {n_events:,} events, {orders:,} contacts: {t2 - t1:.0f} s")
+    fill_kpi_facts(engine)
+    t2 = time.perf_counter()
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(

@@ -14,8 +14,8 @@ instants answer for any instant.
 
 Rows are written only by :func:`refresh_kpi_facts`, which the desk clock runs after each
 escalation sweep, never by an order's write: that stays as cheap as it was. The board
-(``services.kpi``) counts the current rows in SQL and replays, in chunks, the orders of
-its period without one (:func:`period_tallies`), so it is exact whatever the sweep has
+(``services.kpi_tallies``) counts the current rows in one pass and replays, in chunks,
+the orders of its period without one, so it is exact whatever the sweep has
 caught up with; the sweep only makes it quick.
 
 One limit: a write at the very instant of the order's last save that adds an event and
@@ -34,11 +34,9 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     and_,
     case,
-    cast,
     delete,
     func,
     insert,
@@ -47,17 +45,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.calendar import to_epoch_seconds
 from touchpoint.domain.kpi import (
     Assignment,
-    KpiTally,
     StandingFacts,
     standing_facts,
     was_transferred,
 )
 from touchpoint.domain.work_orders import Tier, WorkOrderStatus, WorkOrderType
-from touchpoint.services.sla_clock import sla_reports
-from touchpoint.storage.deadline import check_deadline
+from touchpoint.services.sla_clock import inline_constant, sla_reports
 from touchpoint.storage.models import (
     AuditEntry,
     OrderKpiFacts,
@@ -70,10 +65,12 @@ from touchpoint.storage.models import (
 __all__ = [
     "FACTS_CHUNK",
     "current_facts",
+    "load_orders",
     "order_standing_facts",
-    "period_tallies",
     "refresh_kpi_facts",
     "sla_stamps",
+    "stale_ids",
+    "with_standing_facts",
 ]
 
 #: Orders replayed and written per transaction by the sweep, and per query by the board.
@@ -105,16 +102,20 @@ def sla_stamps(session: Session) -> dict[int, int]:
     return stamps
 
 
-def current_facts(stamps: dict[int, int]) -> ColumnElement[int]:
-    """1 where the joined facts row (``work_order_kpi_facts`` outer-joined to
-    ``work_orders``) is current, 0 where it is missing or was computed for another
-    version of the order or of its policy's definitions (``stamps``: ``sla_stamps``)."""
+def current_facts(stamps: dict[int, int]) -> ColumnElement[bool]:
+    """Whether the joined facts row (``work_order_kpi_facts`` outer-joined to
+    ``work_orders``) is current: there, computed for the order's version and for its
+    policy's definitions as they stand (``stamps``: ``sla_stamps``). Null (not true)
+    where the row is missing. Policy ids and digests are written into the SQL (bulk
+    reads on SQLite would read bound values again on every row)."""
     same_sla = or_(
         WorkOrder.policy_id.is_(None),
-        *(and_(WorkOrder.policy_id == pid, _F.sla_stamp == s) for pid, s in stamps.items()),
+        *(
+            and_(WorkOrder.policy_id == inline_constant(pid), _F.sla_stamp == inline_constant(s))
+            for pid, s in stamps.items()
+        ),
     )
-    current = and_(_F.work_order_id.is_not(None), _F.order_version == WorkOrder.version, same_sla)
-    return case((current, 1), else_=0)
+    return and_(_F.work_order_id.is_not(None), _F.order_version == WorkOrder.version, same_sla)
 
 
 def order_standing_facts(session: Session, orders: Sequence[WorkOrder]) -> dict[int, StandingFacts]:
@@ -190,22 +191,24 @@ def _assignments(session: Session, ids: Sequence[int]) -> dict[int, list[Assignm
     return out
 
 
-def _stale_ids(
+def stale_ids(
     session: Session, orders: Select[Any], stamps: dict[int, int], after: int, limit: int
 ) -> list[int]:
     """Ids above ``after`` of the orders of ``orders`` (a query of work orders) without
     current facts, ascending, at most ``limit``."""
+    current = case((current_facts(stamps), 1), else_=0)
     stmt = (
         orders.with_only_columns(WorkOrder.id)
         .outerjoin(_F, _F.work_order_id == WorkOrder.id)
-        .where(WorkOrder.id > after, current_facts(stamps) == 0)
+        .where(WorkOrder.id > after, current == 0)
         .order_by(WorkOrder.id)
         .limit(limit)
     )
     return [int(i) for i in session.scalars(stmt)]
 
 
-def _load(session: Session, ids: Sequence[int]) -> list[WorkOrder]:
+def load_orders(session: Session, ids: Sequence[int]) -> list[WorkOrder]:
+    """The orders of ``ids`` as entities, by id."""
     return list(
         session.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id))
     )
@@ -226,11 +229,11 @@ def refresh_kpi_facts(session: Session, *, limit: int | None = None) -> int:
     while limit is None or written < limit:
         stamps = sla_stamps(session)
         take = FACTS_CHUNK if limit is None else min(FACTS_CHUNK, limit - written)
-        ids = _stale_ids(session, everything, stamps, after, take)
+        ids = stale_ids(session, everything, stamps, after, take)
         if not ids:
             break
-        orders = _load(session, ids)
-        rows = [_row(o, f, stamps) for o, f in _with_facts(session, orders)]
+        orders = load_orders(session, ids)
+        rows = [_row(o, f, stamps) for o, f in with_standing_facts(session, orders)]
         session.commit()  # ends the read; the write below is short
         session.execute(delete(_F).where(_F.work_order_id.in_(ids)))
         session.execute(insert(_F), rows)
@@ -240,9 +243,10 @@ def refresh_kpi_facts(session: Session, *, limit: int | None = None) -> int:
     return written
 
 
-def _with_facts(
+def with_standing_facts(
     session: Session, orders: Sequence[WorkOrder]
 ) -> Iterable[tuple[WorkOrder, StandingFacts]]:
+    """Each order with its standing facts (:func:`order_standing_facts`)."""
     facts = order_standing_facts(session, orders)
     return ((o, facts[o.id]) for o in orders)
 
@@ -268,131 +272,3 @@ def _row(order: WorkOrder, standing: StandingFacts, stamps: dict[int, int]) -> d
         "next_update_breach_at": breach[1],
         "resolution_breach_at": breach[2],
     }
-
-
-def period_tallies(
-    session: Session,
-    period: Select[Any],
-    group_by: str,
-    *,
-    at: datetime,
-    chunk: int = FACTS_CHUNK,
-) -> dict[int | None, KpiTally]:
-    """The KPI tally of each group of the orders of ``period`` (a query of work orders),
-    their facts as they stand at ``at``; ``group_by`` names the order's column that
-    groups them (``team_id``, ``assignee_id``).
-
-    Orders with current stored facts are counted in SQL (counts, sums, and histograms of
-    whole minutes, from which means and medians are exact); the others are replayed
-    ``chunk`` at a time, the request's deadline checked before each chunk.
-    """
-    check_deadline()
-    group_key: ColumnElement[Any] = getattr(WorkOrder, group_by)
-    stamps = sla_stamps(session)
-    at_s = to_epoch_seconds(at, "at")
-    joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
-    fresh = current_facts(stamps)
-    tallies: dict[int | None, KpiTally] = {}
-    stale = _count_current(session, joined, group_key, fresh, at_s, tallies)
-    _count_minutes(session, joined, group_key, fresh, tallies)
-    after = 0
-    while stale:
-        check_deadline()
-        ids = _stale_ids(session, period, stamps, after, chunk)
-        if not ids:
-            break
-        orders = _load(session, ids)
-        for order, standing in _with_facts(session, orders):
-            key = getattr(order, group_by)
-            tallies.setdefault(key, KpiTally()).add(standing.at(at_s))
-        after = ids[-1]
-    return tallies
-
-
-def _flag(column: Any) -> ColumnElement[int]:
-    return func.sum(cast(column, Integer))
-
-
-def _count_current(
-    session: Session,
-    joined: Select[Any],
-    group_key: ColumnElement[Any],
-    fresh: ColumnElement[int],
-    at_s: int,
-    tallies: dict[int | None, KpiTally],
-) -> int:
-    """Count the orders with current facts into ``tallies`` by group; the number of
-    orders without current facts."""
-    late = sum(
-        (case((column < at_s, 1), else_=0) for column in _BREACH_COLUMNS),
-        start=cast(_F.targets_breached, Integer),
-    )
-    stmt = joined.with_only_columns(
-        group_key,
-        fresh,
-        func.count(),
-        _flag(_F.resolved),
-        _flag(_F.first_contact_resolution),
-        _flag(_F.reopened),
-        _flag(_F.is_complaint),
-        func.sum(_F.targets_tracked),
-        func.sum(late),
-    ).group_by(group_key, fresh)
-    stale = 0
-    for (
-        key,
-        is_current,
-        n,
-        resolved,
-        fcr,
-        reopened,
-        complaints,
-        tracked,
-        breached,
-    ) in session.execute(stmt):
-        if not is_current:
-            stale += int(n)
-            continue
-        t = tallies.setdefault(key, KpiTally())
-        t.orders += int(n)
-        t.resolved += int(resolved or 0)
-        t.first_contact_resolutions += int(fcr or 0)
-        t.reopened += int(reopened or 0)
-        t.complaints += int(complaints or 0)
-        t.sla_opportunities += int(tracked or 0)
-        t.sla_breaches += int(breached or 0)
-    return stale
-
-
-_BREACH_COLUMNS: Final = (
-    _F.first_response_breach_at,
-    _F.next_update_breach_at,
-    _F.resolution_breach_at,
-)
-
-
-def _count_minutes(
-    session: Session,
-    joined: Select[Any],
-    group_key: ColumnElement[Any],
-    fresh: ColumnElement[int],
-    tallies: dict[int | None, KpiTally],
-) -> None:
-    """The histograms of minutes to first response and (resolved orders) to resolution
-    of the orders with current facts, into ``tallies``."""
-    for column, resolved_only in (
-        (_F.first_response_minutes, False),
-        (_F.resolution_minutes, True),
-    ):
-        where = [fresh == 1, column.is_not(None)]
-        if resolved_only:
-            where.append(_F.resolved.is_(True))
-        stmt = (
-            joined.with_only_columns(group_key, column, func.count())
-            .where(*where)
-            .group_by(group_key, column)
-        )
-        for key, minutes, n in session.execute(stmt):
-            t = tallies.setdefault(key, KpiTally())
-            counts = t.first_response_minutes if not resolved_only else t.resolution_minutes
-            counts[int(minutes)] += int(n)

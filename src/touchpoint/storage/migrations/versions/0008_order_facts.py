@@ -11,6 +11,9 @@ and calendar's definitions (a digest of both), so that the board counts a period
 SQL instead of replaying every order.
 The table starts empty; the desk clock's facts sweep (``services.kpi_facts``) fills it,
 and until then the board replays the orders it finds without current facts.
+
+Adds ``ix_contacts_hostile_at``, an index of the hostile contacts' instants only (the
+board's emotional-labour load), so that a year's board need not read every contact.
 """
 
 from collections.abc import Sequence
@@ -50,8 +53,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("work_order_id", name=op.f("pk_work_order_kpi_facts")),
     )
+    op.create_index(
+        "ix_contacts_hostile_at",
+        "contacts",
+        ["at"],
+        sqlite_where=sa.text("hostile IS 1"),
+        postgresql_where=sa.text("hostile IS true"),
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_contacts_hostile_at", table_name="contacts")
     op.drop_table("work_order_kpi_facts")
