@@ -5,10 +5,12 @@ The orders of the period are read in one pass, joined to their facts rows: per o
 its group, one integer coding whether its facts are current and, if so, its yes/no
 facts and counts (rule 9's breaches at the board's instant worked out by the database
 from the stored breach instants), and its minutes to first response and to resolution.
-The columns come back as numpy arrays (``sla_clock.fetch_int_columns``) and are counted
-by group there: sums by ``bincount``, the minutes as histograms, from which means and
-medians are exact. One pass and no sort in the database: a ``GROUP BY`` over a year of
-orders sorts a million rows on SQLite, once per histogram.
+On SQLite the columns come back as numpy arrays (``sla_clock.fetch_int_columns``) and
+are counted by group there: sums by ``bincount``, the minutes as histograms, from which
+means and medians are exact; a ``GROUP BY`` over a year of orders would sort a million
+rows, once per histogram. PostgreSQL counts them itself in the same one pass, with
+hash aggregates over three grouping sets (group and code; group and minutes to first
+response; group and minutes to resolution), and sends a few thousand rows.
 
 Orders without current facts (new or changed since the sweep, or under an edited
 policy or calendar) are then replayed ``chunk`` at a time, the request's deadline
@@ -22,7 +24,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import ColumnElement, Integer, Select, case, cast, func
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, tuple_
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.calendar import to_epoch_seconds
@@ -68,19 +70,24 @@ def period_tallies(
     their facts as they stand at ``at``; ``group_by`` names the order's column that
     groups them (``team_id``, ``assignee_id``)."""
     check_deadline()
-    group_key: ColumnElement[Any] = getattr(WorkOrder, group_by)
     stamps = sla_stamps(session)
     at_s = to_epoch_seconds(at, "at")
-    columns = fetch_int_columns(
-        session,
-        period.outerjoin(_F, _F.work_order_id == WorkOrder.id).with_only_columns(
-            func.coalesce(group_key, inline_constant(_NO_GROUP)),
-            case((current_facts(stamps), _code(at_s)), else_=_ZERO),
-            func.coalesce(_F.first_response_minutes, inline_constant(_NO_MINUTES)),
-            func.coalesce(_F.resolution_minutes, inline_constant(_NO_MINUTES)),
-        ),
-    )
-    tallies, stale = _tallies(columns)
+    joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
+    group_key = func.coalesce(getattr(WorkOrder, group_by), inline_constant(_NO_GROUP))
+    current = current_facts(stamps)
+    if session.get_bind().dialect.name == "postgresql":
+        tallies, stale = _grouped_tallies(session, joined, group_key, current, at_s)
+    else:
+        columns = fetch_int_columns(
+            session,
+            joined.with_only_columns(
+                group_key,
+                case((current, _code(at_s)), else_=_ZERO),
+                func.coalesce(_F.first_response_minutes, inline_constant(_NO_MINUTES)),
+                func.coalesce(_F.resolution_minutes, inline_constant(_NO_MINUTES)),
+            ),
+        )
+        tallies, stale = _tallies(columns)
     after = 0
     while stale:
         check_deadline()
@@ -152,6 +159,61 @@ def _tallies(columns: Int64Array) -> tuple[dict[int | None, KpiTally], int]:
             resolution_minutes=rs_counts[g],
         )
     return tallies, stale
+
+
+def _grouped_tallies(
+    session: Session,
+    joined: Select[Any],
+    group_key: ColumnElement[Any],
+    current: ColumnElement[bool],
+    at_s: int,
+) -> tuple[dict[int | None, KpiTally], int]:
+    """:func:`_tallies` counted by the database: one row per group and code, per group
+    and minutes to first response, per group and minutes to resolution (grouping sets;
+    a column outside a row's set reads null)."""
+    code = case((current, _code(at_s)), else_=_ZERO)
+    no_minutes = inline_constant(_NO_MINUTES)
+    first_response = case(
+        (current, func.coalesce(_F.first_response_minutes, no_minutes)), else_=no_minutes
+    )
+    resolution = case(
+        (and_(current, _F.resolved), func.coalesce(_F.resolution_minutes, no_minutes)),
+        else_=no_minutes,
+    )
+    stmt = joined.with_only_columns(group_key, code, first_response, resolution, func.count())
+    stmt = stmt.group_by(
+        func.grouping_sets(
+            tuple_(group_key, code),
+            tuple_(group_key, first_response),
+            tuple_(group_key, resolution),
+        )
+    )
+    tallies: dict[int | None, KpiTally] = {}
+    stale = 0
+    for key, order_code, fr, rs, n in session.execute(stmt):
+        t = tallies.setdefault(None if key == _NO_GROUP else int(key), KpiTally())
+        if order_code is not None:
+            stale += _count_code(t, int(order_code), int(n))
+        elif fr is not None and fr >= 0:
+            t.first_response_minutes[int(fr)] += int(n)
+        elif rs is not None and rs >= 0:
+            t.resolution_minutes[int(rs)] += int(n)
+    return {k: t for k, t in tallies.items() if t.orders}, stale
+
+
+def _count_code(t: KpiTally, code: int, n: int) -> int:
+    """Count ``n`` orders of one code into ``t``; ``n`` when their facts were not
+    current (code 0), else 0."""
+    if not code & _CURRENT:
+        return n
+    t.orders += n
+    t.resolved += n * bool(code & _RESOLVED)
+    t.first_contact_resolutions += n * bool(code & _FCR)
+    t.reopened += n * bool(code & _REOPENED)
+    t.complaints += n * bool(code & _COMPLAINT)
+    t.sla_opportunities += n * ((code >> _TRACKED_SHIFT) & _COUNT_MASK)
+    t.sla_breaches += n * (code >> _BREACHED_SHIFT)
+    return 0
 
 
 def _histograms(
