@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     survey_recontact_days: int = Field(default=30, ge=0, le=3650)
     # Answers one client may send through a wave's kiosk link per minute (per process).
     survey_kiosk_per_minute: int = Field(default=20, ge=1, le=10_000)
+    # A resolved order's return-visit survey is issued this many minutes after the
+    # resolution (0: in the resolving commit, its mail sent right after), and skipped
+    # as throttled when the customer answered another return visit within the days.
+    return_visit_delay_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
+    return_visit_recontact_days: int = Field(default=7, ge=0, le=365)
 
     def effective_database_url(self) -> str:
         """The configured URL, else a SQLite file under ``data_dir``."""

@@ -61,11 +61,17 @@ class Desk:
 
 
 def open_desk(
-    db: Database, tmp: Path, *, dispatch: bool = False, site: bool = False
+    db: Database, tmp: Path, *, dispatch: bool = False, site: bool = False, **options: Any
 ) -> Iterator[Desk]:
-    """The desk app (with the pages mounted when ``site``: the respondent's ``/s/``)."""
+    """The desk app (with the pages mounted when ``site``: the respondent's ``/s/``);
+    ``options`` are further settings (e.g. ``return_visit_delay_minutes``)."""
     clock = Clock()
-    settings = Settings(data_dir=tmp, database_url=db.url, secret_key="test-secret-key")  # noqa: S106 (test key)
+    settings = Settings(
+        data_dir=tmp,
+        database_url=db.url,
+        secret_key="test-secret-key",  # noqa: S106 (test key)
+        **options,
+    )
     build = create_site if site else create_app
     app = build(settings, clock=clock, engine=db.engine, dispatch=dispatch)
     with TestClient(app) as client:

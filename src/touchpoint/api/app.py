@@ -22,6 +22,7 @@ from touchpoint.api.routes import (
     auth,
     customers,
     incidents,
+    loop,
     reports,
     sla,
     surveys,
@@ -96,6 +97,8 @@ def create_app(
         public_url=settings.public_url,
         recontact_days=settings.survey_recontact_days,
         kiosk_per_minute=settings.survey_kiosk_per_minute,
+        return_visit_delay_minutes=settings.return_visit_delay_minutes,
+        return_visit_recontact_days=settings.return_visit_recontact_days,
     )
     sweeper = (
         _escalation_sweeper(settings, factory, eng, clock, dispatcher, links) if sweep else None
@@ -240,7 +243,7 @@ def _include_routers(app: FastAPI) -> None:
     tries a request's path against the routes in the order they were included, so
     these are found soonest. No two routers' paths overlap, so the order decides only
     how soon a route is found, never which one answers."""
-    for module in (auth, work_orders, customers, sla, incidents, admin, reports, surveys):
+    for module in (auth, work_orders, customers, sla, incidents, admin, reports, surveys, loop):
         app.include_router(module.router)
 
 

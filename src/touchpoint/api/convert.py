@@ -19,6 +19,7 @@ from touchpoint.api.schemas import (
     TransactionPublic,
     WorkOrderPublic,
 )
+from touchpoint.api.schemas.work_orders import ReturnVisitSurveyPublic
 from touchpoint.services.customers import Customer360, CustomerView
 from touchpoint.services.incidents import IncidentView
 from touchpoint.services.kpi import KpiBoard
@@ -93,6 +94,15 @@ def work_order_public(detail: WorkOrderDetail, *, events: bool = False) -> WorkO
         version=o.version,
         sla=SlaPublic.model_validate(sla) if sla is not None else None,
         events=[EventPublic.model_validate(e) for e in detail.events] if events else None,
+        recovery_of=o.recovery_of,
+        origin_response_id=o.origin_response_id,
+        return_visit_survey=(
+            ReturnVisitSurveyPublic(
+                status=rv.status.value, reason=rv.reason, csat=rv.csat, nps=rv.nps
+            )
+            if (rv := detail.return_visit) is not None
+            else None
+        ),
     )
 
 

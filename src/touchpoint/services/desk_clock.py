@@ -12,7 +12,8 @@ to date (``services.kpi_facts.refresh_kpi_facts``), at most :data:`FACTS_PER_SWE
 orders a round, so that a desk just upgraded catches up over a few rounds without
 holding up its escalations for long; the board is exact meanwhile, only slower.
 
-The same round sends the survey reminders that are due (one per unanswered e-mail or SMS
+The same round issues the return visits scheduled after resolutions (``services.return_visits``)
+and sends the survey reminders that are due (one per unanswered e-mail or SMS
 invitation, ``reminder_days`` after it was issued: ``services.survey_invitations``).
 
 The same kind of thread refreshes the stored merge-candidate list
@@ -30,7 +31,13 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from touchpoint.services import kpi_facts, merge_refresh, sla_admin, survey_invitations
+from touchpoint.services import (
+    kpi_facts,
+    merge_refresh,
+    return_visits,
+    sla_admin,
+    survey_invitations,
+)
 from touchpoint.services.base import Actor
 from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.storage.sweep_lock import SweepLock
@@ -91,6 +98,11 @@ def escalate_as_desk(
         if written:
             _log.info("KPI facts of %d orders brought up to date", written)
         if links is not None:
+            issued = return_visits.issue_due_return_visits(
+                session, links, now=now, after_commit=after_commit
+            )
+            if issued:
+                _log.info("return visits issued or skipped: %d", issued)
             reminded = survey_invitations.send_due_reminders(
                 session, links, now=now, after_commit=after_commit
             )

@@ -46,7 +46,7 @@ from touchpoint.storage.models import (
 )
 from touchpoint.storage.order_store import add_order
 
-__all__ = ["OpeningContact", "WorkOrderDraft", "open_work_order"]
+__all__ = ["OpeningContact", "WorkOrderDraft", "add_new_order", "open_work_order"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,10 @@ class WorkOrderDraft:
     policy_id: int | None = None
     incident_id: int | None = None
     hostile: bool = False
+    # A service-recovery order opened by a detractor's answer: the surveyed order (if
+    # any) and the response (``services.recovery_loop``).
+    recovery_of: int | None = None
+    origin_response_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +220,25 @@ def _new_order(
         sla_step_due_next_update=None,
         sla_step_due_resolution=None,
         sla_steps_taken=0,
+        recovery_of=draft.recovery_of,
+        origin_response_id=draft.origin_response_id,
         **sla_cache_values(report),
     )
+    return order, report
+
+
+def add_new_order(
+    session: Session, actor: Actor, draft: WorkOrderDraft, *, owner_id: int, now: datetime
+) -> tuple[WorkOrder, SlaReport | None]:
+    """Check and insert a new order with its first event inside the caller's write unit
+    (which records the audit row): what :func:`open_work_order` does, for writes that open
+    an order as a consequence of something else (a detractor's answer)."""
+    subject = draft.subject.strip()
+    if not subject:
+        raise empty_field("subject")
+    opening = _check_opening(session, actor, draft, owner_id)
+    order, report = _new_order(session, draft, opening, owner_id, subject, now)
+    add_order(session, order, EventType.CREATED.value, actor_id=actor.user_id)
     return order, report
 
 
@@ -243,9 +264,8 @@ def open_work_order(
     if not subject:
         raise empty_field("subject")
     with write(session, actor, "work_order.open", now=now, after_commit=after_commit) as unit:
-        opening = _check_opening(session, actor, draft, owner_id)
-        order, report = _new_order(session, draft, opening, owner_id, subject, now)
-        order_id = add_order(session, order, EventType.CREATED.value, actor_id=actor.user_id)
+        order, report = add_new_order(session, actor, draft, owner_id=owner_id, now=now)
+        order_id = order.id
         after = snapshot(order)
         audited = after
         if opening_contact is not None:

@@ -14,6 +14,7 @@ from touchpoint.domain.sla import SlaReport
 from touchpoint.domain.work_orders import Priority, WorkOrderStatus
 from touchpoint.services.base import Actor
 from touchpoint.services.errors import NotFoundError
+from touchpoint.services.return_visits import ReturnVisitSurvey, return_visit_of
 from touchpoint.services.sla_clock import load_timeline, sla_json, sla_report, sla_reports
 from touchpoint.storage.models import WorkOrder, WorkOrderEvent
 
@@ -35,6 +36,8 @@ class WorkOrderDetail:
     order: WorkOrder
     report: SlaReport | None
     events: list[WorkOrderEvent] = field(default_factory=list)
+    # The order's latest return visit (read for one order's page; None in lists).
+    return_visit: ReturnVisitSurvey | None = None
 
     @property
     def sla(self) -> dict[str, Any] | None:
@@ -79,7 +82,7 @@ def get_work_order(
     order = load_visible(session, actor, order_id)
     events = load_timeline(session, order.id) if with_events else []
     report = sla_report(session, order, now=now)
-    return WorkOrderDetail(order, report, events)
+    return WorkOrderDetail(order, report, events, return_visit_of(session, order.id))
 
 
 def list_work_orders(
@@ -95,6 +98,7 @@ def list_work_orders(
     incident_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    recovery_of: int | None = None,
 ) -> list[WorkOrderDetail]:
     """Visible orders, newest first, each with its live SLA report."""
     if not 1 <= limit <= 1000:
@@ -112,6 +116,7 @@ def list_work_orders(
         (WorkOrder.team_id, team_id),
         (WorkOrder.assignee_id, assignee_id),
         (WorkOrder.incident_id, incident_id),
+        (WorkOrder.recovery_of, recovery_of),
     ):
         if wanted is not None:
             stmt = stmt.where(column == wanted)

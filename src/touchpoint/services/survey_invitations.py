@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind, mask_identity
@@ -50,6 +50,7 @@ __all__ = [
     "Skipped",
     "invitation_views",
     "invite",
+    "queue_invitation_message",
     "send_due_reminders",
     "send_reminders",
 ]
@@ -287,26 +288,69 @@ def _send(
     *,
     reminder: bool = False,
 ) -> None:
-    """Queue each invitation's mail or SMS, in zh-CN then English, with its opt-out link."""
+    """Queue each invitation's mail or SMS (the survey's title read once)."""
     if not rows:
         return
-    survey = session.get(Survey, wave.survey_id)
-    title = definition_for(survey.definition).title if survey is not None else {}
-    zh, en = title.get("zh-CN", wave.name), title.get("en", wave.name)
-    for row, view in zip(rows, views, strict=True):
-        token = links.personal_token(row.id, row.nonce)
-        opt_out = links.url(token, "/opt-out")
-        again = ("提醒：" if reminder else "", "Reminder: " if reminder else "")
-        if row.channel == Channel.EMAIL:
-            body = (
-                f"{again[0]}您好，请花几分钟告诉我们您的感受：{view.url}\n"
-                f"不想再收到调查？{opt_out}\n\n"
-                f"{again[1]}Please tell us how we did: {view.url}\n"
-                f"No more surveys: {opt_out}\n"
-            )
-            unit.email(row.address, f"{again[0]}{zh} / {again[1]}{en}", body)
-        elif row.channel == Channel.SMS:
-            unit.text_message(row.address, f"{again[0]}{zh} {view.url} 退订 {opt_out}")
+    title = _title(session.connection(), wave.id)
+    for row in rows:
+        _message(unit, links, title, row.id, row.nonce, row.channel, row.address, reminder)
+    del views  # the links are made again from the rows' nonces
+
+
+def _title(connection: Connection, wave_id: int) -> tuple[str, str]:
+    """The survey's title in zh-CN and English, for the mail's subject."""
+    stored = connection.execute(
+        select(Survey.definition, SurveyWave.name)
+        .join(SurveyWave, SurveyWave.survey_id == Survey.id)
+        .where(SurveyWave.id == wave_id)
+    ).first()
+    if stored is None:
+        return "", ""
+    title = definition_for(stored[0]).title
+    return title.get("zh-CN", stored[1]), title.get("en", stored[1])
+
+
+def _message(
+    unit: WriteUnit,
+    links: SurveyLinks,
+    title: tuple[str, str],
+    invitation_id: int,
+    nonce: str,
+    channel: str,
+    address: str,
+    reminder: bool = False,
+) -> None:
+    """Queue one invitation's mail or SMS, in zh-CN then English, with its opt-out link."""
+    token = links.personal_token(invitation_id, nonce)
+    url, opt_out = links.url(token), links.url(token, "/opt-out")
+    zh, en = title
+    again = ("提醒：" if reminder else "", "Reminder: " if reminder else "")
+    if channel == Channel.EMAIL:
+        body = (
+            f"{again[0]}您好，请花几分钟告诉我们您的感受：{url}\n"
+            f"不想再收到调查？{opt_out}\n\n"
+            f"{again[1]}Please tell us how we did: {url}\n"
+            f"No more surveys: {opt_out}\n"
+        )
+        unit.email(address, f"{again[0]}{zh} / {again[1]}{en}", body)
+    elif channel == Channel.SMS:
+        unit.text_message(address, f"{again[0]}{zh} {url} 退订 {opt_out}")
+
+
+def queue_invitation_message(
+    unit: WriteUnit,
+    links: SurveyLinks,
+    wave_id: int,
+    invitation_id: int,
+    nonce: str,
+    channel: str,
+    address: str,
+    connection: Connection,
+) -> None:
+    """Queue the mail or SMS of one invitation issued outside :func:`invite` (an order's
+    return visit), sent after the write's commit."""
+    title = _title(connection, wave_id)
+    _message(unit, links, title, invitation_id, nonce, channel, address)
 
 
 def send_reminders(

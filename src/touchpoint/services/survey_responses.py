@@ -5,7 +5,10 @@ No login: the signed token is the credential. An unknown or altered token is not
 many times at once (one response per invitation, held by a unique constraint); an
 expired link, one of a closed wave or of a cancelled invitation is gone (410). Nothing is
 written by a refused request. A kiosk link (a wave's counter or front desk) is not
-single-use and has no customer; its answers are rate-limited per client.
+single-use and has no customer; its answers are rate-limited per client. A detractor's
+answer to a return visit (or an NPS or CSAT survey) opens its service-recovery order in
+the same commit (``services.recovery_loop``); a return visit's answer keeps the surveyed
+order's agent and team.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from touchpoint.domain.survey_definition import SurveyDefinition
 from touchpoint.domain.survey_quotas import full_quota
 from touchpoint.services.base import Actor, AfterCommit, write
 from touchpoint.services.errors import ConflictError, GoneError, NotFoundError, RateLimited
+from touchpoint.services.recovery_loop import open_recovery
 from touchpoint.services.survey_invitations import Channel
 from touchpoint.services.survey_links import LinkTarget, SurveyLinks
 from touchpoint.services.surveys import (
@@ -36,7 +40,7 @@ from touchpoint.services.surveys import (
     definition_for,
     quotas_of,
 )
-from touchpoint.storage.models import Customer
+from touchpoint.storage.models import Customer, WorkOrder
 from touchpoint.storage.survey_models import (
     SurveyInvitation,
     SurveyOptOut,
@@ -212,7 +216,13 @@ def submit_response(
             link.invitation.status = InvitationStatus.COMPLETED.value
             link.invitation.progress = None
         session.flush()
-        unit.audit("survey_response", response.id, before=None, after=_audited(response))
+        recovery = open_recovery(
+            session, unit, response.id, link.wave, link.invitation, response.customer_id, kept, now
+        )
+        audited = _audited(response)
+        if recovery is not None:
+            audited["recovery_work_order_id"] = recovery.id
+        unit.audit("survey_response", response.id, before=None, after=audited)
         unit.notify(
             "survey.response.completed",
             {**_audited(response), "survey_id": link.wave.survey_id, "answers": kept},
@@ -239,6 +249,11 @@ def _response(
                 segments["region"] = str(region)
     if invitation is not None:
         segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
+    surveyed = (
+        session.get(WorkOrder, invitation.work_order_id)
+        if invitation is not None and invitation.work_order_id is not None
+        else None
+    )
     return SurveyResponse(
         wave_id=link.wave.id,
         invitation_id=invitation.id if invitation is not None else None,
@@ -247,6 +262,8 @@ def _response(
         channel=invitation.channel if invitation is not None else Channel.KIOSK.value,
         work_order_id=invitation.work_order_id if invitation is not None else None,
         touchpoint=invitation.touchpoint if invitation is not None else "",
+        agent_id=(surveyed.assignee_id or surveyed.owner_id) if surveyed is not None else None,
+        team_id=surveyed.team_id if surveyed is not None else None,
         answers=answers,
         segments=segments,
         submitted_at=now,

@@ -26,7 +26,8 @@ from touchpoint.domain.work_orders import (
     WorkOrderStatus,
     WorkOrderType,
 )
-from touchpoint.services.base import Actor, AfterCommit, require, snapshot
+from touchpoint.services import return_visits
+from touchpoint.services.base import Actor, AfterCommit, WriteUnit, require, snapshot
 from touchpoint.services.order_opening import OpeningContact, WorkOrderDraft, open_work_order
 from touchpoint.services.order_reads import (
     WorkOrderDetail,
@@ -44,6 +45,7 @@ from touchpoint.services.order_write import (
     order_write,
     refresh_order,
 )
+from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.storage.models import (
     Contact,
     ReturnVisit,
@@ -227,8 +229,14 @@ def apply_transition(
     note: str,
     *,
     timeline: Sequence[TimelineEvent] | None = None,
+    unit: WriteUnit | None = None,
+    links: SurveyLinks | None = None,
 ) -> None:
+    """Move ``order`` to ``to`` and record the status event. A resolution schedules the
+    order's return visit (issued in this commit with ``links`` and ``unit`` when the
+    delay is 0); a reopening cancels the one not yet answered (``services.return_visits``)."""
     actor_id = actor.user_id if actor.user_id is not None else order.owner_id
+    was_done = WorkOrderStatus(order.status).is_done
     new = state_of(order).transition(to, actor_id=actor_id)
     _apply_state(order, new)
     if to is WorkOrderStatus.RESOLVED:
@@ -248,6 +256,10 @@ def apply_transition(
         body=note,
         timeline=timeline,
     )
+    if to is WorkOrderStatus.RESOLVED:
+        return_visits.schedule_return_visit(session, order, now, unit=unit, links=links)
+    elif was_done and not to.is_done:
+        return_visits.cancel_return_visits(session, order.id, now)
 
 
 def transition_work_order(
@@ -260,8 +272,11 @@ def transition_work_order(
     now: datetime,
     note: str = "",
     after_commit: AfterCommit | None = None,
+    links: SurveyLinks | None = None,
 ) -> WorkOrderDetail:
-    """Move the order to ``to`` under the state machine's rules (reopen included)."""
+    """Move the order to ``to`` under the state machine's rules (reopen included);
+    ``links`` (the desk's survey settings) lets a resolution issue its return visit at
+    once when the desk's delay is 0."""
     require(actor, actor.role.can_handle_orders, "change work-order status")
     with order_write(
         session,
@@ -275,7 +290,9 @@ def transition_work_order(
         order = loaded.order
         before = snapshot(order)
         reopen = state_of(order).is_reopen(to)
-        apply_transition(session, actor, order, to, now, note, timeline=loaded.timeline)
+        apply_transition(
+            session, actor, order, to, now, note, timeline=loaded.timeline, unit=u, links=links
+        )
         event = "work_order.reopened" if reopen else f"work_order.{to.value}"
         report = close_order_write(u, loaded, before, event, payload={"from": before["status"]})
     return WorkOrderDetail(order, report)

@@ -263,6 +263,12 @@ class WorkOrder(Versioned, Base):
     sla_step_due_next_update: Mapped[int | None] = mapped_column(BigInteger)
     sla_step_due_resolution: Mapped[int | None] = mapped_column(BigInteger)
     sla_steps_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A service-recovery order opened by a detractor's survey answer (``services.recovery_loop``):
+    # the surveyed order (None for a survey not tied to an order) and the response. Plain
+    # columns (added in place by migration 0011); the unique index on the response makes
+    # a second recovery order for one answer impossible.
+    recovery_of: Mapped[int | None] = mapped_column(Integer, index=True)
+    origin_response_id: Mapped[int | None] = mapped_column(Integer)
 
     # Partial (migration 0003): most orders open unassigned and outside any incident,
     # and each index a new row enters is one more page in its commit. Every query on
@@ -270,6 +276,7 @@ class WorkOrder(Versioned, Base):
     __table_args__ = (
         _partial_index("work_orders", "assignee_id"),
         _partial_index("work_orders", "incident_id"),
+        Index("uq_work_orders_origin_response_id", "origin_response_id", unique=True),
     )
 
 

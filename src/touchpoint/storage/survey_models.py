@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from touchpoint.storage.models import Base, JsonDict, Versioned
@@ -56,6 +56,9 @@ class SurveyWave(Versioned, Base):
     is still open, its kiosk key (a link for a counter, not personal) and reminder."""
 
     __tablename__ = "survey_waves"
+    __table_args__ = (
+        Index("uq_survey_waves_return_visit_month", "return_visit_month", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
     survey_version: Mapped[int] = mapped_column(Integer)
@@ -64,6 +67,8 @@ class SurveyWave(Versioned, Base):
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     competitor: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
+    # ``YYYY-MM`` for the month's return-visit wave (``services.return_visits``).
+    return_visit_month: Mapped[str | None] = mapped_column(String(7))
     # ``domain.survey_quotas``: [{"segment", "value", "limit"}], empty for none.
     quotas: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     kiosk_key: Mapped[str] = mapped_column(String(40), unique=True)
@@ -82,7 +87,16 @@ class SurveyInvitation(Base):
 
     __tablename__ = "survey_invitations"
     __table_args__ = (
-        UniqueConstraint("wave_id", "customer_id"),
+        # One invitation per customer and wave, but for an order's return visit: a
+        # customer may have several orders resolved in one month's return-visit wave.
+        Index(
+            "uq_survey_invitations_wave_customer",
+            "wave_id",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("work_order_id IS NULL"),
+            postgresql_where=text("work_order_id IS NULL"),
+        ),
         Index("ix_survey_invitations_customer_created", "customer_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +110,10 @@ class SurveyInvitation(Base):
     touchpoint: Mapped[str] = mapped_column(String(100), default="")
     context: Mapped[JsonDict] = mapped_column(default=dict)
     progress: Mapped[JsonDict | None]
+    # A return visit scheduled after a resolution is issued at ``send_at``; a skipped
+    # one keeps why (``reason``).
+    send_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     opened_at: Mapped[datetime | None]
@@ -111,6 +129,7 @@ class SurveyResponse(Base):
     __table_args__ = (
         Index("ix_survey_responses_wave_id", "wave_id", "id"),
         Index("ix_survey_responses_customer_submitted", "customer_id", "submitted_at"),
+        Index("ix_survey_responses_submitted_at", "submitted_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id"))
@@ -122,6 +141,9 @@ class SurveyResponse(Base):
     channel: Mapped[str] = mapped_column(String(10))
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
     touchpoint: Mapped[str] = mapped_column(String(100), default="")
+    # The surveyed order's agent and team (a return visit), for the board.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     answers: Mapped[JsonDict]
     segments: Mapped[JsonDict] = mapped_column(default=dict)
     submitted_at: Mapped[datetime]

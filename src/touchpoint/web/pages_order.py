@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
+from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep, desk_state
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.recovery import (
@@ -183,6 +183,7 @@ async def order_status(
             now=now,
             note=form.text("note"),
             after_commit=after,
+            links=desk_state(request).surveys,
         )
 
     return await _order_write(request, page, session, now, order_id, "status", run)

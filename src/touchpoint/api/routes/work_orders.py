@@ -63,6 +63,7 @@ async def list_work_orders(
     incident_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    recovery_of: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> list[WorkOrderPublic]:
     """Orders the caller may see (agents: their teams' and their own), newest first."""
     details = await d.call(
@@ -78,6 +79,7 @@ async def list_work_orders(
         incident_id=incident_id,
         limit=limit,
         offset=offset,
+        recovery_of=recovery_of,
     )
     return [work_order_public(d) for d in details]
 
@@ -159,6 +161,7 @@ async def transition_work_order(
         now=d.now,
         note=body.note,
         after_commit=d.after_commit,
+        links=d.state.surveys,
     )
     return work_order_public(detail)
 

@@ -15,6 +15,7 @@ __all__ = [
     "InvitationPublic",
     "InvitationResultPublic",
     "KanoFeature",
+    "LoopPublic",
     "QuotaCreate",
     "QuotaPublic",
     "ResponseCreate",
@@ -184,3 +185,15 @@ class ResponsePublic(BaseModel):
     """The stored response."""
 
     response_id: int
+
+
+class LoopPublic(BaseModel):
+    """Service-recovery loops of the detractor answers of a period (``GET /api/loop``)."""
+
+    triggered: int
+    closed: int
+    closed_within_target: int
+    median_business_hours_to_close: float | None
+    resurveyed: int
+    recovered: int
+    recovery_rate: float | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -166,6 +166,16 @@ class EventPublic(OrmModel):
     body: str
 
 
+class ReturnVisitSurveyPublic(BaseModel):
+    """An order's return-visit survey: its status, why it was skipped, and the answer's
+    scores (no link or token: agents could answer for the customer)."""
+
+    status: Literal["scheduled", "sent", "completed", "cancelled", "skipped"]
+    reason: str | None
+    csat: int | None
+    nps: int | None
+
+
 class WorkOrderPublic(BaseModel):
     """A work order with its SLA state (``sla`` exactly as ``sla replay`` prints it)."""
 
@@ -193,3 +203,6 @@ class WorkOrderPublic(BaseModel):
     version: int
     sla: SlaPublic | None
     events: list[EventPublic] | None = None
+    recovery_of: int | None = None
+    origin_response_id: int | None = None
+    return_visit_survey: ReturnVisitSurveyPublic | None = None

@@ -7,7 +7,8 @@ Create Date: 2026-12-06 23:00:00.000000
 Adds the survey tables (``storage.survey_models``): ``surveys`` and ``survey_versions``
 (every edit of a definition is a new version), ``survey_waves`` (a round of a survey
 on one version, with its kiosk key), ``survey_invitations`` (a customer's signed,
-single-use, expiring link; one per customer and wave), ``survey_responses`` (one per
+single-use, expiring link; one per customer and wave, but for orders' return visits,
+which may be scheduled or skipped), ``survey_responses`` (one per
 invitation, held by a unique constraint; kiosk answers without one) and
 ``survey_opt_outs``. All start empty.
 """
@@ -86,6 +87,7 @@ def upgrade() -> None:
         sa.Column("reminder_days", sa.Integer(), nullable=True),
         sa.Column("competitor", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("return_visit_month", sa.String(length=7), nullable=True),
         sa.Column("kiosk_key", sa.String(length=40), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column(
@@ -104,6 +106,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("survey_waves", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_survey_waves_survey_id"), ["survey_id"], unique=False)
+        batch_op.create_index(
+            "uq_survey_waves_return_visit_month", ["return_visit_month"], unique=True
+        )
 
     op.create_table(
         "survey_invitations",
@@ -118,6 +123,8 @@ def upgrade() -> None:
         sa.Column("touchpoint", sa.String(length=100), nullable=False),
         sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("progress", sa.JSON(), nullable=True),
+        sa.Column("send_at", touchpoint.storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("reason", sa.String(length=40), server_default="", nullable=False),
         sa.Column(
             "created_at", touchpoint.storage.types.UtcDateTime(timezone=True), nullable=False
         ),
@@ -145,7 +152,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_invitations")),
         sa.UniqueConstraint("nonce", name=op.f("uq_survey_invitations_nonce")),
-        sa.UniqueConstraint("wave_id", "customer_id", name=op.f("uq_survey_invitations_wave_id")),
+    )
+    # One invitation per customer and wave, except an order's return visits (a customer
+    # may have several orders resolved in one month's return-visit wave).
+    op.create_index(
+        "uq_survey_invitations_wave_customer",
+        "survey_invitations",
+        ["wave_id", "customer_id"],
+        unique=True,
+        sqlite_where=sa.text("work_order_id IS NULL"),
+        postgresql_where=sa.text("work_order_id IS NULL"),
     )
     with op.batch_alter_table("survey_invitations", schema=None) as batch_op:
         batch_op.create_index(
@@ -168,10 +184,18 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=10), nullable=False),
         sa.Column("work_order_id", sa.Integer(), nullable=True),
         sa.Column("touchpoint", sa.String(length=100), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("answers", sa.JSON(), nullable=False),
         sa.Column("segments", sa.JSON(), nullable=False),
         sa.Column(
             "submitted_at", touchpoint.storage.types.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["users.id"], name=op.f("fk_survey_responses_agent_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_survey_responses_team_id_teams")
         ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
@@ -199,11 +223,13 @@ def upgrade() -> None:
             "ix_survey_responses_customer_submitted", ["customer_id", "submitted_at"], unique=False
         )
         batch_op.create_index("ix_survey_responses_wave_id", ["wave_id", "id"], unique=False)
+        batch_op.create_index("ix_survey_responses_submitted_at", ["submitted_at"], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.drop_index("ix_survey_responses_submitted_at")
         batch_op.drop_index("ix_survey_responses_wave_id")
         batch_op.drop_index("ix_survey_responses_customer_submitted")
 
@@ -215,6 +241,7 @@ def downgrade() -> None:
 
     op.drop_table("survey_invitations")
     with op.batch_alter_table("survey_waves", schema=None) as batch_op:
+        batch_op.drop_index("uq_survey_waves_return_visit_month")
         batch_op.drop_index(batch_op.f("ix_survey_waves_survey_id"))
 
     op.drop_table("survey_waves")

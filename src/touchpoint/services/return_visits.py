@@ -1,0 +1,375 @@
+"""Return-visit surveys on resolution (回访): the first half of the closed loop.
+
+When an order is resolved, a ``return-visit`` invitation for it joins that month's
+return-visit wave (made when first needed, on one return-visit survey the desk makes
+itself): issued ``return_visit_delay_minutes`` later by the desk clock, or in the
+resolving commit when the delay is 0. Issuing it picks the channel (e-mail when the
+customer has an e-mail identity, else SMS to a phone) or skips it with a reason:
+``mass_incident`` (the incident's own notice covers the order), ``no_customer_message``
+(a praise or consultation the customer never wrote about), ``opted_out``, ``throttled``
+(the customer *answered* another return visit within ``return_visit_recontact_days``;
+never for a recovery order's re-survey) or ``no_address``. Reopening the order before the
+answer cancels the invitation (its link then answers 410); a later resolution issues a
+new one.
+
+Everything here runs inside the order's own write (the order row is locked), with Core
+statements on the write's connection, so the order's single UPDATE stays the order's
+only write path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.customers import IdentityKind
+from touchpoint.domain.survey_templates import template_definition
+from touchpoint.domain.work_orders import WorkOrderType
+from touchpoint.services.base import Actor, AfterCommit, WriteUnit, write
+from touchpoint.services.survey_invitations import Channel, queue_invitation_message
+from touchpoint.services.survey_links import SurveyLinks, new_nonce
+from touchpoint.services.surveys import InvitationStatus, WaveStatus, definition_for
+from touchpoint.storage.models import CustomerIdentity, WorkOrder, WorkOrderEvent
+from touchpoint.storage.survey_models import (
+    Survey,
+    SurveyInvitation,
+    SurveyOptOut,
+    SurveyResponse,
+    SurveyVersion,
+    SurveyWave,
+)
+
+__all__ = [
+    "RETURN_VISIT_SURVEY_NAME",
+    "ReturnVisitStatus",
+    "ReturnVisitSurvey",
+    "cancel_return_visits",
+    "issue_due_return_visits",
+    "return_visit_of",
+    "schedule_return_visit",
+]
+
+RETURN_VISIT_SURVEY_NAME = "回访 Return visit"
+#: How long a return visit's link stays valid.
+_EXPIRES_DAYS = 14
+_DEFAULT = SurveyLinks("")  # the defaults of the delay and recontact days only
+_INV = SurveyInvitation.metadata.tables[SurveyInvitation.__tablename__]
+_WAVES = SurveyWave.metadata.tables[SurveyWave.__tablename__]
+_SURVEYS = Survey.metadata.tables[Survey.__tablename__]
+_VERSIONS = SurveyVersion.metadata.tables[SurveyVersion.__tablename__]
+
+
+def _insert_id(connection: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert one row; its new id."""
+    (new_id,) = connection.execute(insert(table).values(values)).inserted_primary_key or (None,)
+    if new_id is None:
+        raise RuntimeError(f"{table.name}: the database gave the new row no id")
+    return int(new_id)
+
+
+_OPEN = [s.value for s in InvitationStatus if s.answerable] + ["scheduled"]
+
+
+class ReturnVisitStatus(StrEnum):
+    """An order's return visit as the order shows it."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnVisitSurvey:
+    """``return_visit_survey`` of an order: status, skip reason and the answer's scores."""
+
+    status: ReturnVisitStatus
+    reason: str | None
+    csat: int | None
+    nps: int | None
+
+
+def _wave_id(connection: Connection, now: datetime) -> int:
+    """The month's return-visit wave (made, with the survey, when first needed)."""
+    month = now.strftime("%Y-%m")
+    found = connection.execute(
+        select(_WAVES.c.id).where(_WAVES.c.return_visit_month == month)
+    ).scalar()
+    if found is not None:
+        return int(found)
+    survey = connection.execute(
+        select(Survey.id, Survey.version)
+        .where(Survey.template == "return-visit", Survey.name == RETURN_VISIT_SURVEY_NAME)
+        .order_by(Survey.id)
+    ).first()
+    if survey is None:
+        document = definition_for(template_definition("return-visit")).as_json()
+        survey_id = _insert_id(
+            connection,
+            _SURVEYS,
+            dict(
+                name=RETURN_VISIT_SURVEY_NAME,
+                template="return-visit",
+                definition=document,
+                created_by=None,
+                created_at=now,
+                updated_at=now,
+                version=1,
+            ),
+        )
+        connection.execute(
+            insert(_VERSIONS).values(
+                survey_id=survey_id, version=1, definition=document, created_at=now
+            )
+        )
+        return _new_wave(connection, month, survey_id, 1, now)
+    return _new_wave(connection, month, int(survey[0]), int(survey[1]), now)
+
+
+def _new_wave(
+    connection: Connection, month: str, survey_id: int, version: int, now: datetime
+) -> int:
+    """The month's return-visit wave, made now (or by a resolution at the same time)."""
+    values = {
+        "survey_id": survey_id,
+        "survey_version": version,
+        "name": f"回访 {month}",
+        "expires_in_days": _EXPIRES_DAYS,
+        "competitor": "",
+        "status": WaveStatus.OPEN.value,
+        "return_visit_month": month,
+        "quotas": [],
+        "kiosk_key": new_nonce(),
+        "created_by": None,
+        "created_at": now,
+        "version": 1,
+    }
+    try:
+        # Another resolution may make the month's wave at the same time: a savepoint on
+        # the write's connection (the session's own would flush the order being saved).
+        with connection.begin_nested():
+            return _insert_id(connection, _WAVES, values)
+    except IntegrityError:
+        return int(
+            connection.execute(
+                select(_WAVES.c.id).where(_WAVES.c.return_visit_month == month)
+            ).scalar_one()
+        )
+
+
+def _static_skip(order: WorkOrder, connection: Connection) -> str:
+    """A reason known at resolution: a mass incident's order, or a praise or consultation
+    without a customer message."""
+    if order.incident_id is not None:
+        return "mass_incident"
+    if order.type in (WorkOrderType.PRAISE.value, WorkOrderType.CONSULTATION.value):
+        wrote = connection.execute(
+            select(func.count())
+            .select_from(WorkOrderEvent)
+            .where(
+                WorkOrderEvent.work_order_id == order.id,
+                WorkOrderEvent.type == "customer_message",
+            )
+        ).scalar()
+        if not wrote:
+            return "no_customer_message"
+    return ""
+
+
+def schedule_return_visit(
+    session: Session,
+    order: WorkOrder,
+    now: datetime,
+    *,
+    unit: WriteUnit | None = None,
+    links: SurveyLinks | None = None,
+) -> None:
+    """On resolution: the order's return-visit invitation, scheduled, skipped at once, or
+    (delay 0, with ``links`` and the write ``unit``) issued in this commit."""
+    config = links or _DEFAULT
+    connection = session.connection()
+    skip = _static_skip(order, connection)
+    send_at = now + timedelta(minutes=config.return_visit_delay_minutes)
+    recovery = order.origin_response_id is not None
+    row = {
+        "wave_id": _wave_id(connection, now),
+        "customer_id": order.customer_id,
+        "channel": "",
+        "address": "",
+        "nonce": new_nonce(),
+        "status": ReturnVisitStatus.SKIPPED.value if skip else ReturnVisitStatus.SCHEDULED.value,
+        "reason": skip,
+        "work_order_id": order.id,
+        "touchpoint": order.channel,
+        "context": {"order_type": order.type, "recovery": "1" if recovery else ""},
+        "progress": None,
+        "send_at": send_at,
+        "created_at": now,
+        "expires_at": send_at + timedelta(days=_EXPIRES_DAYS),
+    }
+    invitation_id = _insert_id(connection, _INV, row)
+    if not skip and config.return_visit_delay_minutes == 0 and links and unit is not None:
+        _issue(unit, links, connection, invitation_id, now)
+
+
+def cancel_return_visits(session: Session, order_id: int, now: datetime) -> None:
+    """On reopening: the order's unanswered return visit is cancelled (410 on its link)."""
+    session.connection().execute(
+        update(_INV)
+        .where(_INV.c.work_order_id == order_id, _INV.c.status.in_(_OPEN))
+        .values(status=InvitationStatus.CANCELLED.value, reason="reopened", send_at=None)
+    )
+    del now  # kept for symmetry with scheduling; cancelling has no instant of its own
+
+
+def _address(connection: Connection, customer_id: int) -> tuple[str, str]:
+    """(channel, address): the first e-mail identity, else the first phone, else none."""
+    rows = connection.execute(
+        select(CustomerIdentity.kind, CustomerIdentity.value)
+        .where(
+            CustomerIdentity.customer_id == customer_id,
+            CustomerIdentity.kind.in_([IdentityKind.EMAIL.value, IdentityKind.PHONE.value]),
+        )
+        .order_by(CustomerIdentity.id)
+    ).all()
+    for kind, channel in ((IdentityKind.EMAIL, Channel.EMAIL), (IdentityKind.PHONE, Channel.SMS)):
+        for found_kind, value in rows:
+            if found_kind == kind.value:
+                return channel.value, value
+    return "", ""
+
+
+def _answered_recently(connection: Connection, customer_id: int, since: datetime) -> bool:
+    """Whether the customer answered a return visit (any month's wave) since ``since``."""
+    return bool(
+        connection.execute(
+            select(func.count())
+            .select_from(SurveyResponse)
+            .join(_WAVES, _WAVES.c.id == SurveyResponse.wave_id)
+            .where(
+                SurveyResponse.customer_id == customer_id,
+                SurveyResponse.submitted_at >= since,
+                _WAVES.c.return_visit_month.is_not(None),
+            )
+        ).scalar()
+    )
+
+
+def _issue(
+    unit: WriteUnit, links: SurveyLinks, connection: Connection, invitation_id: int, now: datetime
+) -> None:
+    """Issue a scheduled return visit: skip it with a reason, or send it by e-mail or SMS."""
+    inv = connection.execute(select(_INV).where(_INV.c.id == invitation_id)).mappings().one()
+    customer_id = int(inv["customer_id"])
+    channel, address = _address(connection, customer_id)
+    reason = ""
+    opted = connection.execute(
+        select(SurveyOptOut.customer_id).where(SurveyOptOut.customer_id == customer_id)
+    ).first()
+    since = now - timedelta(days=links.return_visit_recontact_days)
+    if opted is not None:
+        reason = "opted_out"
+    elif not inv["context"].get("recovery") and _answered_recently(connection, customer_id, since):
+        reason = "throttled"
+    elif not channel:
+        reason = "no_address"
+    values: dict[str, Any] = {"send_at": None, "reason": reason}
+    if reason:
+        values["status"] = ReturnVisitStatus.SKIPPED.value
+    else:
+        values.update(
+            status=InvitationStatus.SENT.value,
+            channel=channel,
+            address=address,
+            created_at=now,
+            expires_at=now + timedelta(days=_EXPIRES_DAYS),
+        )
+    connection.execute(update(_INV).where(_INV.c.id == invitation_id).values(values))
+    if not reason:
+        queue_invitation_message(
+            unit,
+            links,
+            int(inv["wave_id"]),
+            invitation_id,
+            str(inv["nonce"]),
+            channel,
+            address,
+            connection,
+        )
+
+
+def issue_due_return_visits(
+    session: Session,
+    links: SurveyLinks,
+    *,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+    limit: int = 1000,
+) -> int:
+    """The desk clock's part: issue the scheduled return visits now due (at most
+    ``limit`` a round, one write); returns how many were handled."""
+    due = list(
+        session.scalars(
+            select(SurveyInvitation.id)
+            .where(SurveyInvitation.status == "scheduled", SurveyInvitation.send_at <= now)
+            .order_by(SurveyInvitation.send_at)
+            .limit(limit)
+        )
+    )
+    session.rollback()
+    if not due:
+        return 0
+    with write(
+        session, Actor.system(), "survey.return_visit.issue", now=now, after_commit=after_commit
+    ) as unit:
+        connection = session.connection()
+        for invitation_id in due:
+            still = connection.execute(
+                select(_INV.c.status).where(_INV.c.id == invitation_id)
+            ).scalar()
+            if still == "scheduled":
+                _issue(unit, links, connection, invitation_id, now)
+        unit.audit("survey_invitation", "return_visits", before=None, after={"issued": due})
+    return len(due)
+
+
+def return_visit_of(session: Session, order_id: int) -> ReturnVisitSurvey | None:
+    """The order's latest return visit (None before its first resolution)."""
+    row = session.execute(
+        select(SurveyInvitation.id, SurveyInvitation.status, SurveyInvitation.reason)
+        .join(SurveyWave, SurveyWave.id == SurveyInvitation.wave_id)
+        .where(
+            SurveyInvitation.work_order_id == order_id,
+            SurveyWave.return_visit_month.is_not(None),
+        )
+        .order_by(SurveyInvitation.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    invitation_id, status, reason = row
+    shown = {
+        "opened": ReturnVisitStatus.SENT,
+        "partial": ReturnVisitStatus.SENT,
+    }.get(status) or ReturnVisitStatus(status)
+    answers: dict[str, Any] = {}
+    if shown is ReturnVisitStatus.COMPLETED:
+        answers = (
+            session.scalar(
+                select(SurveyResponse.answers).where(SurveyResponse.invitation_id == invitation_id)
+            )
+            or {}
+        )
+    return ReturnVisitSurvey(
+        status=shown,
+        reason=reason or None,
+        csat=answers.get("CSAT"),
+        nps=answers.get("NPS"),
+    )
