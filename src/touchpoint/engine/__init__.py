@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from touchpoint.engine.ahp_report import AhpReport, ahp
 from touchpoint.engine.csi_report import CsiReport, csi
+from touchpoint.engine.drivers_report import DriversReport, drivers
 from touchpoint.engine.errors import InputError
 from touchpoint.engine.kano_report import KanoFeature, KanoReport, kano
+from touchpoint.engine.loyalty_report import LoyaltyReport, loyalty
+from touchpoint.engine.score_reports import CesReport, CsatReport, NpsReport, ces, csat, nps
 from touchpoint.engine.servqual_report import (
     ServqualDimension,
     ServqualGroup,
@@ -24,18 +27,28 @@ from touchpoint.engine.zone_report import ZoneReport, zone
 
 __all__ = [
     "AhpReport",
+    "CesReport",
+    "CsatReport",
     "CsiReport",
+    "DriversReport",
     "InputError",
     "KanoFeature",
     "KanoReport",
+    "LoyaltyReport",
+    "NpsReport",
     "ServqualDimension",
     "ServqualGroup",
     "ServqualItem",
     "ServqualReport",
     "ZoneReport",
     "ahp",
+    "ces",
+    "csat",
     "csi",
+    "drivers",
     "kano",
+    "loyalty",
+    "nps",
     "servqual",
     "zone",
 ]

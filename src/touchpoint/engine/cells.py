@@ -34,9 +34,19 @@ class Scale:
     high: float
     integer: bool = True
 
+    @property
+    def bounded(self) -> bool:
+        """Both bounds are finite (an unbounded whole-number rule only asks for integers)."""
+        return math.isfinite(self.low) and math.isfinite(self.high)
+
     def describe(self) -> str:
-        """``1–7`` style label."""
+        """``1–7`` style label (``whole numbers`` for an unbounded integer rule)."""
+        if self.integer and not self.bounded:
+            return "whole numbers"
         return f"{self.low:g}–{self.high:g}"
+
+    def _where(self) -> str:
+        return "whole numbers" if self.integer and not self.bounded else f"scale {self.describe()}"
 
     def allowed(self) -> list[float]:
         """The admissible values of an integer scale."""
@@ -55,16 +65,18 @@ class Scale:
             try:
                 value = float(text)
             except ValueError:
-                return f"text {text!r} in a numeric cell (scale {self.describe()})"
+                return f"text {text!r} in a numeric cell ({self._where()})"
             shown = text
         elif isinstance(raw, int | float):
             value = float(raw)
             shown = f"{value:g}"
         else:
-            return f"text {str(raw)!r} in a numeric cell (scale {self.describe()})"
+            return f"text {str(raw)!r} in a numeric cell ({self._where()})"
         if math.isnan(value) or not self.low <= value <= self.high:
             return f"value {shown} is outside the scale {self.describe()}"
-        if self.integer and value != math.floor(value):
+        if self.integer and (math.isinf(value) or value != math.floor(value)):
+            if not self.bounded:
+                return f"value {shown} is not a whole number"
             return f"value {shown} is not a whole number on the scale {self.describe()}"
         return None
 
@@ -101,7 +113,13 @@ def row_checks(name: str, column: Any, kind: ColumnKind, scale: Scale) -> dict[s
         text = column.cast("string").strip().nullif("")
         value = text.try_cast("float64")
         present = text.notnull()
-    valid = value.isin(scale.allowed()) if scale.integer else value.between(scale.low, scale.high)
+    if scale.integer and not scale.bounded:
+        # Any whole number: NaN and infinity are not (DuckDB holds NaN = NaN true).
+        valid = ~(value.isnan() | value.isinf()) & (value == value.floor())
+    elif scale.integer:
+        valid = value.isin(scale.allowed())
+    else:
+        valid = value.between(scale.low, scale.high)
     return {f"bad__{name}": (present & (value.isnull() | ~valid)).cast("int64")}
 
 

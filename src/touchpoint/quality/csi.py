@@ -1,9 +1,9 @@
-"""Customer satisfaction index (CSI, 0–100) and the simple CSAT / NPS shares."""
+"""Customer satisfaction index (CSI, 0–100), CSAT and NPS shares with their intervals, CES."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,13 +12,22 @@ import numpy.typing as npt
 from touchpoint.quality._arrays import as_float_vector, ratio_or_none
 
 __all__ = [
+    "Z95",
+    "CesScore",
+    "CsatScore",
     "CsiItem",
     "CsiResult",
+    "NpsScore",
+    "ces_from_counts",
     "csat",
+    "csat_from_counts",
     "csi",
     "csi_from_sums",
     "normalise_item_weights",
     "nps",
+    "nps_from_counts",
+    "nps_interval",
+    "wilson_interval",
 ]
 
 
@@ -198,3 +207,196 @@ def nps(scores: npt.ArrayLike) -> float | None:
     promoters = float((values >= 9).sum())
     detractors = float((values <= 6).sum())
     return 100.0 * (promoters - detractors) / values.size
+
+
+#: The normal quantile of a two-sided 95 % interval, as the formulas below state it
+#: (fixed, so that every tool reproduces the same digits).
+Z95 = 1.959964
+
+
+@dataclass(frozen=True)
+class NpsScore:
+    """Net Promoter Score with its counts and adjusted-Wald interval (−100..100)."""
+
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+    ci95: tuple[float, float] | None
+
+
+def nps_interval(promoters: int, detractors: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Adjusted-Wald interval of the NPS (on −100..100).
+
+    .. math::
+
+        n' = n + 3, \\quad p' = \\frac{P + 0.75}{n'}, \\quad d' = \\frac{D + 0.75}{n'},
+        \\qquad 100 \\left[(p' - d') \\pm z \\sqrt{\\frac{p' + d' - (p' - d')^2}{n'}}\\right]
+
+    Not clipped to −100..100.
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "net promoter score".
+    *The American Statistician* 70(4), 365–372. doi:10.1080/00031305.2016.1158124
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in nps_interval(15, 5, 30)]
+    [4.778, 55.828]
+    """
+    if n < 0 or promoters < 0 or detractors < 0 or promoters + detractors > n:
+        raise ValueError(f"counts must satisfy 0 <= P + D <= n, got P={promoters}, D={detractors}")
+    adjusted = n + 3.0
+    p = (promoters + 0.75) / adjusted
+    d = (detractors + 0.75) / adjusted
+    half = z * math.sqrt((p + d - (p - d) ** 2) / adjusted)
+    return (100.0 * (p - d - half), 100.0 * (p - d + half))
+
+
+def nps_from_counts(promoters: int, passives: int, detractors: int) -> NpsScore:
+    """NPS from the counts of 9–10, 7–8 and 0–6 answers, with :func:`nps_interval`.
+
+    .. math:: NPS = 100 \\cdot \\frac{P - D}{n}, \\qquad n = P + \\text{passives} + D
+
+    ``nps`` and ``ci95`` are ``None`` without answers.
+
+    References
+    ----------
+    Reichheld (2003), *Harvard Business Review* 81(12), 46–54; Rocks (2016),
+    *The American Statistician* 70(4), 365–372.
+
+    Examples
+    --------
+    >>> s = nps_from_counts(15, 10, 5)
+    >>> round(s.nps, 4), [round(v, 3) for v in s.ci95]
+    (33.3333, [4.778, 55.828])
+    """
+    n = promoters + passives + detractors
+    if n == 0:
+        return NpsScore(0, 0, 0, 0, None, None)
+    score = 100.0 * (promoters - detractors) / n
+    interval = nps_interval(promoters, detractors, n)
+    return NpsScore(n, promoters, passives, detractors, score, interval)
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (no continuity correction).
+
+    .. math::
+
+        \\frac{\\hat p + \\frac{z^2}{2n} \\pm
+        z \\sqrt{\\frac{\\hat p (1 - \\hat p)}{n} + \\frac{z^2}{4 n^2}}}{1 + \\frac{z^2}{n}}
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and
+    statistical inference. *JASA* 22(158), 209–212. doi:10.1080/01621459.1927.10502953
+    Newcombe, R. G. (1998). Two-sided confidence intervals for the single
+    proportion: comparison of seven methods. *Statistics in Medicine* 17(8),
+    857–872 (method 3). doi:10.1002/(SICI)1097-0258(19980430)17:8<857::AID-SIM777>3.0.CO;2-E
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in wilson_interval(81, 263)]
+    [0.2553, 0.3662]
+    """
+    if n <= 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n > 0, got {successes} of {n}")
+    share = successes / n
+    z2 = z * z
+    centre = share + z2 / (2 * n)
+    half = z * math.sqrt(share * (1 - share) / n + z2 / (4 * n * n))
+    scale = 1 + z2 / n
+    return ((centre - half) / scale, (centre + half) / scale)
+
+
+@dataclass(frozen=True)
+class CsatScore:
+    """CSAT: the share of answers in the top two points, its Wilson interval, the mean."""
+
+    n: int
+    satisfied: int
+    csat: float | None
+    mean: float | None
+    ci95: tuple[float, float] | None
+
+
+def csat_from_counts(counts: Mapping[float, int], maximum: float) -> CsatScore:
+    """CSAT from the count of each answer on a scale whose top point is ``maximum``.
+
+    .. math::
+
+        CSAT = \\frac{\\#\\{x \\ge \\max - 1\\}}{n}, \\qquad
+        \\bar x = \\frac{1}{n} \\sum_v v \\, n_v
+
+    with :func:`wilson_interval` for the share; ``None`` values without answers.
+
+    References
+    ----------
+    Farris, P. W. et al. (2010). *Marketing Metrics*, 2nd ed. Pearson, ch. 2;
+    Wilson (1927), *JASA* 22(158), 209–212.
+
+    Examples
+    --------
+    >>> s = csat_from_counts({5: 3, 4: 1, 2: 1}, 5)
+    >>> s.satisfied, s.csat, s.mean
+    (4, 0.8, 4.2)
+    """
+    n = int(sum(counts.values()))
+    if n == 0:
+        return CsatScore(0, 0, None, None, None)
+    satisfied = int(sum(c for v, c in counts.items() if v >= maximum - 1))
+    mean = float(sum(v * c for v, c in counts.items())) / n
+    return CsatScore(n, satisfied, satisfied / n, mean, wilson_interval(satisfied, n))
+
+
+@dataclass(frozen=True)
+class CesScore:
+    """Customer effort score: mean, sd (n − 1), t interval of the mean, share "easy"."""
+
+    n: int
+    mean: float | None
+    sd: float | None
+    ci95: tuple[float, float] | None
+    easy: float | None
+
+
+def ces_from_counts(counts: Mapping[float, int], maximum: float) -> CesScore:
+    """CES from the count of each answer on a scale whose top point (least effort) is ``maximum``.
+
+    .. math::
+
+        \\bar x \\pm t_{0.975,\\,n-1} \\frac{s}{\\sqrt n}, \\qquad
+        s^2 = \\frac{\\sum_v n_v (v - \\bar x)^2}{n - 1}, \\qquad
+        \\text{easy} = \\frac{\\#\\{x \\ge \\max - 2\\}}{n}
+
+    ``sd`` and ``ci95`` need two answers; everything is ``None`` without answers.
+
+    References
+    ----------
+    Dixon, M., Freeman, K. & Toman, N. (2010). Stop trying to delight your
+    customers. *Harvard Business Review* 88(7/8), 116–122.
+    Student (1908). The probable error of a mean. *Biometrika* 6(1), 1–25.
+    doi:10.1093/biomet/6.1.1
+
+    Examples
+    --------
+    >>> s = ces_from_counts({7: 2, 5: 1, 3: 1}, 7)
+    >>> s.mean, round(s.sd, 4), s.easy
+    (5.5, 1.9149, 0.75)
+    """
+    from scipy import stats
+
+    n = int(sum(counts.values()))
+    if n == 0:
+        return CesScore(0, None, None, None, None)
+    mean = float(sum(v * c for v, c in counts.items())) / n
+    easy = float(sum(c for v, c in counts.items() if v >= maximum - 2)) / n
+    if n < 2:
+        return CesScore(n, mean, None, None, easy)
+    squares = float(sum(c * (v - mean) ** 2 for v, c in counts.items()))
+    sd = math.sqrt(squares / (n - 1))
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return CesScore(n, mean, sd, (mean - half, mean + half), easy)

@@ -20,10 +20,13 @@ from touchpoint.quality.reliability import covariance_from_sscp
 
 __all__ = [
     "DriverAnalysis",
+    "DriverItem",
+    "DriverReport",
     "IpaQuadrant",
     "correlation_from_sscp",
     "driver_analysis",
     "driver_analysis_from_sscp",
+    "driver_report_from_sscp",
     "ipa_quadrants",
     "relative_weights",
 ]
@@ -243,3 +246,92 @@ def ipa_quadrants(
         else:
             out.append(IpaQuadrant.POSSIBLE_OVERKILL if high_p else IpaQuadrant.LOW_PRIORITY)
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class DriverItem:
+    """One item's performance (mean), importance (weights) and IPA quadrant.
+
+    ``rescaled_weight`` is on 0–100 (the items' weights sum to 100).
+    """
+
+    item: str
+    mean: float
+    beta: float
+    relative_weight: float
+    rescaled_weight: float | None
+    quadrant: IpaQuadrant | None
+
+
+@dataclass(frozen=True)
+class DriverReport:
+    """Driver analysis with importance–performance quadrants, items in the given order."""
+
+    n: int
+    r_squared: float
+    items: tuple[DriverItem, ...]
+
+
+def driver_report_from_sscp(
+    predictors: Sequence[str], n: int, sums: npt.ArrayLike, sscp: npt.ArrayLike
+) -> DriverReport:
+    """Relative weights rescaled to 100 and IPA quadrants, from sufficient statistics.
+
+    .. math::
+
+        w_j = 100 \\, \\frac{\\varepsilon_j}{R^2}, \\qquad
+        \\bar x_j = \\frac{1}{n} \\sum x_j
+
+    and :func:`ipa_quadrants` with importance :math:`w_j`, performance
+    :math:`\\bar x_j`, both cut at their mean over the items (a value at the cut
+    is high). With :math:`R^2 = 0` no weight can be rescaled: ``rescaled_weight``
+    and ``quadrant`` are ``None``.
+
+    Parameters
+    ----------
+    predictors
+        Names of the p items (the first p variables).
+    n
+        Respondents who answered the outcome and every item.
+    sums, sscp
+        Sums and sum-of-products matrix of the p items followed by the outcome.
+
+    References
+    ----------
+    Johnson (2000), *Multivariate Behavioral Research* 35(1), 1–19;
+    Martilla & James (1977), *Journal of Marketing* 41(1), 77–79.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([[1, 0, 1], [2, 1, 2], [3, 1, 2], [4, 3, 5], [5, 2, 4]], float)
+    >>> r = driver_report_from_sscp(["a", "b"], 5, d.sum(0), d.T @ d)
+    >>> round(sum(i.rescaled_weight for i in r.items), 9), r.items[0].mean
+    (100.0, 3.0)
+    """
+    analysis = driver_analysis_from_sscp(predictors, n, sums, sscp)
+    means = as_float_vector(sums, "sums")[: len(predictors)] / n
+    r2 = analysis.r_squared
+    rescaled: list[float] | None = None
+    quadrants: tuple[IpaQuadrant | None, ...] = (None,) * len(predictors)
+    if r2 > 0:
+        rescaled = [100.0 * w / r2 for w in analysis.relative_weights]
+        # Cuts as the contract states them: the sum over the items over their number.
+        quadrants = ipa_quadrants(
+            rescaled,
+            means,
+            importance_cut=sum(rescaled) / len(rescaled),
+            performance_cut=sum(float(m) for m in means) / len(means),
+        )
+    items = tuple(
+        DriverItem(
+            item=name,
+            mean=float(means[j]),
+            beta=analysis.betas[j],
+            relative_weight=analysis.relative_weights[j],
+            rescaled_weight=None if rescaled is None else rescaled[j],
+            quadrant=quadrants[j],
+        )
+        for j, name in enumerate(analysis.predictors)
+    )
+    return DriverReport(n=n, r_squared=r2, items=items)

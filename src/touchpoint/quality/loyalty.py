@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -10,7 +11,14 @@ import numpy.typing as npt
 
 from touchpoint.quality._arrays import as_float_vector
 
-__all__ = ["LoyaltyQuadrant", "LoyaltyShares", "loyalty_quadrant", "loyalty_shares"]
+__all__ = [
+    "LoyaltyQuadrant",
+    "LoyaltyShares",
+    "loyalty_from_pairs",
+    "loyalty_quadrant",
+    "loyalty_shares",
+    "median_from_counts",
+]
 
 
 class LoyaltyQuadrant(StrEnum):
@@ -86,3 +94,65 @@ def loyalty_shares(
     n = sum(counts.values())
     shares = None if n == 0 else {q: c / n for q, c in counts.items()}
     return LoyaltyShares(n=n, counts=counts, shares=shares)
+
+
+def loyalty_from_pairs(
+    pairs: Mapping[tuple[float, float], int], attitude_cut: float, repeat_cut: float
+) -> LoyaltyShares:
+    """Count customers per loyalty quadrant from the count of each (attitude, repeat) pair.
+
+    .. math:: s_q = \\frac{n_q}{\\sum_{q'} n_{q'}}
+
+    with :func:`loyalty_quadrant` (a value at its cut counts as high).
+
+    References
+    ----------
+    Dick & Basu (1994), *Journal of the Academy of Marketing Science* 22(2), 99–113.
+
+    Examples
+    --------
+    >>> s = loyalty_from_pairs({(6, 5): 2, (2, 1): 2}, 5, 3)
+    >>> s.counts[LoyaltyQuadrant.TRUE], s.shares[LoyaltyQuadrant.NONE]
+    (2, 0.5)
+    """
+    counts = dict.fromkeys(LoyaltyQuadrant, 0)
+    for (attitude, repeat), count in pairs.items():
+        counts[loyalty_quadrant(attitude, repeat, attitude_cut, repeat_cut)] += int(count)
+    n = sum(counts.values())
+    shares = None if n == 0 else {q: c / n for q, c in counts.items()}
+    return LoyaltyShares(n=n, counts=counts, shares=shares)
+
+
+def median_from_counts(counts: Mapping[float, int]) -> float | None:
+    """Median of answers given as the count of each value; ``None`` without answers.
+
+    .. math::
+
+        \\tilde x = x_{((n+1)/2)} \\text{ for odd } n, \\qquad
+        \\tilde x = \\tfrac12 \\left(x_{(n/2)} + x_{(n/2+1)}\\right) \\text{ for even } n
+
+    References
+    ----------
+    Hyndman, R. J. & Fan, Y. (1996). Sample quantiles in statistical packages.
+    *The American Statistician* 50(4), 361–365 (definition 2 at p = 1/2).
+    doi:10.1080/00031305.1996.10473566
+
+    Examples
+    --------
+    >>> median_from_counts({1: 1, 4: 2, 7: 1})
+    4.0
+    >>> median_from_counts({1: 1, 2: 1, 5: 1, 9: 1})
+    3.5
+    """
+    n = int(sum(counts.values()))
+    if n == 0:
+        return None
+    # 1-based order statistics of the middle one (odd n) or two (even n).
+    wanted = [(n + 1) // 2, n // 2 + 1]
+    found: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += int(counts[value])
+        while len(found) < 2 and seen >= wanted[len(found)]:
+            found.append(float(value))
+    return (found[0] + found[1]) / 2
