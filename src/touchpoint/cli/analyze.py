@@ -503,3 +503,8 @@ def print_reports(console: Console, renderables: Sequence[RenderableType]) -> No
     """Print tables and lines one after another (used by the demo report)."""
     for renderable in renderables:
         console.print(renderable)
+
+
+# The customer-experience commands (nps, csat, ces, drivers, loyalty) register
+# themselves on ``app``; imported last because they use the plumbing above.
+from touchpoint.cli import analyze_experience  # noqa: E402, F401
