@@ -207,3 +207,23 @@ def test_with_a_delay_the_desk_clock_issues_the_return_visit(
             sweep(s, desk.clock.now + timedelta(minutes=60))
         assert _get(desk, order["id"])["return_visit_survey"]["status"] == "sent"
         assert _mailed_token(desk, email)
+
+
+def test_a_phone_return_visit_is_a_response_and_can_open_the_recovery(loop_desk: Desk) -> None:
+    desk = loop_desk
+    order = desk.order(_customer(desk, email=f"{desk.db.unique('p')}@example.com"))
+    order = _move(desk, order, "resolved")
+    visit = {"satisfied": False, "csat": 2, "nps": 4, "note": "电话回访：仍不满意"}
+    desk.post("agent", f"/api/work-orders/{order['id']}/return-visits", visit)
+    survey = _get(desk, order["id"])["return_visit_survey"]
+    assert survey == {"status": "completed", "reason": None, "csat": 2, "nps": 4}
+    r = desk.client.get(
+        "/api/work-orders", params={"recovery_of": order["id"]}, headers=desk.h("supervisor")
+    )
+    (recovery,) = r.json()
+    assert recovery["owner_id"] == desk.ids["agent"] and "电话回访" in recovery["description"]
+    bad = {"satisfied": True, "csat": 6}
+    r = desk.client.post(
+        f"/api/work-orders/{order['id']}/return-visits", json=bad, headers=desk.h("agent")
+    )
+    assert r.status_code == 422

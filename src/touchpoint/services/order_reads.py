@@ -14,7 +14,7 @@ from touchpoint.domain.sla import SlaReport
 from touchpoint.domain.work_orders import Priority, WorkOrderStatus
 from touchpoint.services.base import Actor
 from touchpoint.services.errors import NotFoundError
-from touchpoint.services.return_visits import ReturnVisitSurvey, return_visit_of
+from touchpoint.services.return_visit_reads import ReturnVisitSurvey, return_visit_of
 from touchpoint.services.sla_clock import load_timeline, sla_json, sla_report, sla_reports
 from touchpoint.storage.models import WorkOrder, WorkOrderEvent
 

@@ -31,7 +31,7 @@ from touchpoint.services.order_opening import WorkOrderDraft, add_new_order
 from touchpoint.services.order_write import published
 from touchpoint.services.snapshots import snapshot
 from touchpoint.storage.models import SlaCalendarRow, SlaPolicyRow, WorkOrder
-from touchpoint.storage.survey_models import Survey, SurveyInvitation, SurveyWave
+from touchpoint.storage.survey_models import Survey
 
 __all__ = [
     "RECOVERY_POLICY_NAME",
@@ -51,6 +51,7 @@ _DEFAULT_CALENDAR = {
 }
 _POLICIES = SlaPolicyRow.metadata.tables[SlaPolicyRow.__tablename__]
 _CALENDARS = SlaCalendarRow.metadata.tables[SlaCalendarRow.__tablename__]
+_SURVEYS = Survey.metadata.tables[Survey.__tablename__]
 
 
 def is_detractor(answers: Mapping[str, Any]) -> bool:
@@ -125,35 +126,30 @@ def recovery_policy_id(connection: Connection, surveyed_policy_id: int | None) -
     return int(made[0]) if made else 0
 
 
-def _owner_and_order(
-    session: Session, wave: SurveyWave, invitation: SurveyInvitation | None
-) -> tuple[int | None, WorkOrder | None]:
-    """Who owns the recovery, and the surveyed order (if the survey was for one)."""
-    if invitation is not None and invitation.work_order_id is not None:
-        order = session.get(WorkOrder, invitation.work_order_id)
-        if order is not None:
-            return order.owner_id, order
-    return wave.created_by, None
-
-
 def open_recovery(
     session: Session,
     unit: WriteUnit,
+    *,
     response_id: int,
-    wave: SurveyWave,
-    invitation: SurveyInvitation | None,
+    survey_id: int,
+    surveyed: WorkOrder | None,
+    wave_owner_id: int | None,
     customer_id: int | None,
     answers: Mapping[str, Any],
     now: datetime,
 ) -> WorkOrder | None:
     """The service-recovery order a detractor's answer opens (None when the answer is no
-    detractor's, the survey is of another kind, or there is no customer or owner)."""
+    detractor's, the survey is of another kind, or there is no customer or owner): owned
+    by the ``surveyed`` order's first-contact owner, else by the wave's maker."""
     if customer_id is None or not is_detractor(answers):
         return None
-    template = session.scalar(select(Survey.template).where(Survey.id == wave.survey_id))
+    connection = session.connection()
+    template = connection.execute(
+        select(_SURVEYS.c.template).where(_SURVEYS.c.id == survey_id)
+    ).scalar()
     if template not in RECOVERY_TEMPLATES:
         return None
-    owner_id, surveyed = _owner_and_order(session, wave, invitation)
+    owner_id = surveyed.owner_id if surveyed is not None else wave_owner_id
     if owner_id is None:
         return None
     scores = ", ".join(f"{k} {answers[k]}" for k in ("CSAT", "NPS") if k in answers)
@@ -172,12 +168,15 @@ def open_recovery(
         team_id=surveyed.team_id if surveyed is not None else None,
         owner_id=owner_id,
         policy_id=recovery_policy_id(
-            session.connection(), surveyed.policy_id if surveyed is not None else None
+            connection, surveyed.policy_id if surveyed is not None else None
         ),
         recovery_of=surveyed.id if surveyed is not None else None,
         origin_response_id=response_id,
     )
-    order, _report = add_new_order(session, Actor.system(), draft, owner_id=owner_id, now=now)
+    # Autoflush off: a phone return visit opens the recovery inside the surveyed order's
+    # own write, whose changed order is saved by its single UPDATE, not by a flush.
+    with session.no_autoflush:
+        order, _report = add_new_order(session, Actor.system(), draft, owner_id=owner_id, now=now)
     payload = {"work_order": published(snapshot(order)), "response_id": response_id}
     unit.notify("work_order.opened", payload)
     unit.notify("work_order.recovery_opened", payload)

@@ -19,9 +19,8 @@ only write path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
@@ -29,9 +28,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind
+from touchpoint.domain.survey_answers import check_answers
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, write
+from touchpoint.services.recovery_loop import open_recovery
+from touchpoint.services.return_visit_reads import (
+    ReturnVisitStatus,
+    ReturnVisitSurvey,
+    return_visit_of,
+)
 from touchpoint.services.survey_invitations import Channel, queue_invitation_message
 from touchpoint.services.survey_links import SurveyLinks, new_nonce
 from touchpoint.services.surveys import InvitationStatus, WaveStatus, definition_for
@@ -51,6 +57,7 @@ __all__ = [
     "ReturnVisitSurvey",
     "cancel_return_visits",
     "issue_due_return_visits",
+    "record_phone_answer",
     "return_visit_of",
     "schedule_return_visit",
 ]
@@ -63,6 +70,7 @@ _INV = SurveyInvitation.metadata.tables[SurveyInvitation.__tablename__]
 _WAVES = SurveyWave.metadata.tables[SurveyWave.__tablename__]
 _SURVEYS = Survey.metadata.tables[Survey.__tablename__]
 _VERSIONS = SurveyVersion.metadata.tables[SurveyVersion.__tablename__]
+_RESPONSES = SurveyResponse.metadata.tables[SurveyResponse.__tablename__]
 
 
 def _insert_id(connection: Connection, table: Table, values: dict[str, Any]) -> int:
@@ -74,26 +82,6 @@ def _insert_id(connection: Connection, table: Table, values: dict[str, Any]) -> 
 
 
 _OPEN = [s.value for s in InvitationStatus if s.answerable] + ["scheduled"]
-
-
-class ReturnVisitStatus(StrEnum):
-    """An order's return visit as the order shows it."""
-
-    SCHEDULED = "scheduled"
-    SENT = "sent"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnVisitSurvey:
-    """``return_visit_survey`` of an order: status, skip reason and the answer's scores."""
-
-    status: ReturnVisitStatus
-    reason: str | None
-    csat: int | None
-    nps: int | None
 
 
 def _wave_id(connection: Connection, now: datetime) -> int:
@@ -340,36 +328,72 @@ def issue_due_return_visits(
     return len(due)
 
 
-def return_visit_of(session: Session, order_id: int) -> ReturnVisitSurvey | None:
-    """The order's latest return visit (None before its first resolution)."""
-    row = session.execute(
-        select(SurveyInvitation.id, SurveyInvitation.status, SurveyInvitation.reason)
-        .join(SurveyWave, SurveyWave.id == SurveyInvitation.wave_id)
-        .where(
-            SurveyInvitation.work_order_id == order_id,
-            SurveyWave.return_visit_month.is_not(None),
-        )
-        .order_by(SurveyInvitation.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    invitation_id, status, reason = row
-    shown = {
-        "opened": ReturnVisitStatus.SENT,
-        "partial": ReturnVisitStatus.SENT,
-    }.get(status) or ReturnVisitStatus(status)
-    answers: dict[str, Any] = {}
-    if shown is ReturnVisitStatus.COMPLETED:
-        answers = (
-            session.scalar(
-                select(SurveyResponse.answers).where(SurveyResponse.invitation_id == invitation_id)
+def record_phone_answer(
+    session: Session,
+    unit: WriteUnit,
+    order: WorkOrder,
+    answers: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    """A return visit made by phone (回访 by call) stored as a response of the month's
+    return-visit wave, channel ``phone``, with the order's agent and team: it answers the
+    order's pending return-visit invitation, if any, and a detractor's answer opens its
+    recovery order as a mailed one does. Runs inside the order's own write; returns the
+    response's id."""
+    with session.no_autoflush:
+        connection = session.connection()
+        wave_id = _wave_id(connection, now)
+        survey_id, version, definition = connection.execute(
+            select(_WAVES.c.survey_id, _WAVES.c.survey_version, _VERSIONS.c.definition)
+            .join(
+                _VERSIONS,
+                (_VERSIONS.c.survey_id == _WAVES.c.survey_id)
+                & (_VERSIONS.c.version == _WAVES.c.survey_version),
             )
-            or {}
+            .where(_WAVES.c.id == wave_id)
+        ).one()
+        kept = check_answers(
+            definition_for(definition), dict(answers), {"order_type": order.type}, partial=True
         )
-    return ReturnVisitSurvey(
-        status=shown,
-        reason=reason or None,
-        csat=answers.get("CSAT"),
-        nps=answers.get("NPS"),
-    )
+        pending = connection.execute(
+            select(_INV.c.id)
+            .where(_INV.c.work_order_id == order.id, _INV.c.status.in_(_OPEN))
+            .order_by(_INV.c.id.desc())
+            .limit(1)
+        ).scalar()
+        response_id = _insert_id(
+            connection,
+            _RESPONSES,
+            {
+                "wave_id": wave_id,
+                "invitation_id": pending,
+                "survey_version": version,
+                "customer_id": order.customer_id,
+                "channel": Channel.PHONE.value,
+                "work_order_id": order.id,
+                "touchpoint": order.channel,
+                "agent_id": order.assignee_id or order.owner_id,
+                "team_id": order.team_id,
+                "answers": kept,
+                "segments": {},
+                "submitted_at": now,
+            },
+        )
+        if pending is not None:
+            connection.execute(
+                update(_INV)
+                .where(_INV.c.id == pending)
+                .values(status=InvitationStatus.COMPLETED.value, send_at=None, progress=None)
+            )
+        open_recovery(
+            session,
+            unit,
+            response_id=response_id,
+            survey_id=int(survey_id),
+            surveyed=order,
+            wave_owner_id=None,
+            customer_id=order.customer_id,
+            answers=kept,
+            now=now,
+        )
+    return response_id

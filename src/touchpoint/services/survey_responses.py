@@ -217,7 +217,19 @@ def submit_response(
             link.invitation.progress = None
         session.flush()
         recovery = open_recovery(
-            session, unit, response.id, link.wave, link.invitation, response.customer_id, kept, now
+            session,
+            unit,
+            response_id=response.id,
+            survey_id=link.wave.survey_id,
+            surveyed=(
+                session.get(WorkOrder, response.work_order_id)
+                if response.work_order_id is not None
+                else None
+            ),
+            wave_owner_id=link.wave.created_by,
+            customer_id=response.customer_id,
+            answers=kept,
+            now=now,
         )
         audited = _audited(response)
         if recovery is not None:

@@ -390,10 +390,16 @@ def record_return_visit(
     close: bool = False,
     version: int | None = None,
     after_commit: AfterCommit | None = None,
+    csat: int | None = None,
+    nps: int | None = None,
 ) -> WorkOrderDetail:
     """Record the return visit (回访) of a resolved order, optionally closing it.
 
-    Complaints need the perceived-justice scores (outcome, process, treatment).
+    Complaints need the perceived-justice scores (outcome, process, treatment). The visit
+    is also stored as a phone answer of the return-visit survey (``csat`` 1–5 and ``nps``
+    0–10 where the customer gave them, the justice scores, the note), so that the board
+    counts called and mailed return visits alike and a detractor's call opens its
+    recovery order (``services.return_visits.record_phone_answer``).
     """
     require(actor, actor.role.can_handle_orders, "record return visits")
     if actor.user_id is None:
@@ -417,6 +423,10 @@ def record_return_visit(
             )
         _apply_state(order, state_of(order).with_return_visit())
         visit = _return_visit(session, actor.user_id, order, satisfied, justice, note, now)
+        phone = {"CSAT": csat, "NPS": nps, "COMMENT": note}
+        if justice is not None:
+            phone.update(J_DIST=justice.outcome, J_PROC=justice.process, J_INTER=justice.treatment)
+        return_visits.record_phone_answer(session, u, order, phone, now)
         add_event(
             session,
             order,

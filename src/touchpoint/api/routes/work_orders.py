@@ -215,6 +215,8 @@ async def record_return_visit(
         close=body.close,
         version=body.version,
         after_commit=d.after_commit,
+        csat=body.csat,
+        nps=body.nps,
     )
     return work_order_public(detail)
 

@@ -99,13 +99,17 @@ class JusticeCreate(BaseModel):
 
 
 class ReturnVisitCreate(BaseModel):
-    """A return visit (回访); complaints need ``justice``."""
+    """A return visit (回访) by phone; complaints need ``justice``. ``csat`` (1–5) and
+    ``nps`` (0–10), where the customer gave them, are stored as the phone answer of the
+    return-visit survey."""
 
     satisfied: bool
     justice: JusticeCreate | None = None
     note: Text = ""
     close: bool = Field(default=False, description="Close the order in the same step")
     version: Version | None = None
+    csat: Annotated[int, Field(ge=1, le=5)] | None = None
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
 
 
 class CauseCreate(BaseModel):

@@ -1,0 +1,71 @@
+"""An order's return-visit survey as the order shows it (``return_visit_survey``): read
+apart from :mod:`touchpoint.services.return_visits`, which writes them, so that the
+order reads need nothing of the writing side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, SurveyWave
+
+__all__ = ["ReturnVisitStatus", "ReturnVisitSurvey", "return_visit_of"]
+
+
+class ReturnVisitStatus(StrEnum):
+    """An order's return visit as the order shows it."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnVisitSurvey:
+    """``return_visit_survey`` of an order: status, skip reason and the answer's scores."""
+
+    status: ReturnVisitStatus
+    reason: str | None
+    csat: int | None
+    nps: int | None
+
+
+def return_visit_of(session: Session, order_id: int) -> ReturnVisitSurvey | None:
+    """The order's latest return visit (None before its first resolution)."""
+    row = session.execute(
+        select(SurveyInvitation.id, SurveyInvitation.status, SurveyInvitation.reason)
+        .join(SurveyWave, SurveyWave.id == SurveyInvitation.wave_id)
+        .where(
+            SurveyInvitation.work_order_id == order_id,
+            SurveyWave.return_visit_month.is_not(None),
+        )
+        .order_by(SurveyInvitation.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    invitation_id, status, reason = row
+    shown = {
+        "opened": ReturnVisitStatus.SENT,
+        "partial": ReturnVisitStatus.SENT,
+    }.get(status) or ReturnVisitStatus(status)
+    answers: dict[str, Any] = {}
+    if shown is ReturnVisitStatus.COMPLETED:
+        answers = (
+            session.scalar(
+                select(SurveyResponse.answers).where(SurveyResponse.invitation_id == invitation_id)
+            )
+            or {}
+        )
+    return ReturnVisitSurvey(
+        status=shown,
+        reason=reason or None,
+        csat=answers.get("CSAT"),
+        nps=answers.get("NPS"),
+    )
