@@ -80,8 +80,10 @@ def search_merge_candidates(
 
     Only customers sharing a blocking key are compared. With ``customer_id`` the
     customer's own blocks are read (a few indexed reads, at most ``block_cap`` members
-    each); without it every block is streamed in key order and the best ``limit``
-    candidates kept, so memory stays bounded whatever the number of customers.
+    each); without it the blocks that can make candidates (``_pairable_blocks``: only
+    identity blocks above what a name alone can reach) are streamed in key order and
+    the best ``limit`` candidates kept, so memory stays bounded whatever the number of
+    customers.
     """
     require(actor, actor.role.can_handle_orders, "look for duplicate customers")
     if customer_id is not None:
