@@ -28,8 +28,9 @@ def _codes_in_sources() -> set[str]:
     found: set[str] = set()
     for path in SRC.rglob("*.py"):
         found.update(_CODE.findall(path.read_text(encoding="utf-8")))
-    # MergeReason.same_identity builds its code from the identity kind.
+    # MergeReason.same_identity and different_identity build their codes from the kind.
     found.update(f"same_{kind.value}" for kind in IdentityKind)
+    found.update(f"different_{kind.value}" for kind in IdentityKind)
     return found
 
 

@@ -19,6 +19,7 @@ from touchpoint.api.schemas import (
     TransactionPublic,
     WorkOrderPublic,
 )
+from touchpoint.api.schemas.customers import SurveyCardPublic
 from touchpoint.api.schemas.work_orders import ReturnVisitSurveyPublic
 from touchpoint.services.customers import Customer360, CustomerView
 from touchpoint.services.incidents import IncidentView
@@ -130,6 +131,7 @@ def customer_360_public(v: Customer360) -> Customer360Public:
         open_orders=[work_order_public(d) for d in v.open_orders],
         recent_orders=[work_order_public(d) for d in v.recent_orders],
         hostile_contacts=v.hostile_contacts,
+        surveys=[SurveyCardPublic.model_validate(e, from_attributes=True) for e in v.surveys],
     )
 
 

@@ -32,6 +32,7 @@ from touchpoint.services.customer_search import search_customers
 from touchpoint.services.customer_view import CustomerView, IdentityView, customer_view
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.order_write import load_order, refresh_order
+from touchpoint.services.survey_card import SurveyCardEntry, survey_card
 from touchpoint.services.work_orders import (
     WorkOrderDetail,
     add_event,
@@ -434,10 +435,12 @@ class Customer360:
     open_orders: list[WorkOrderDetail]
     recent_orders: list[WorkOrderDetail]
     hostile_contacts: int
+    surveys: list[SurveyCardEntry] = field(default_factory=list)
 
 
 def customer_360(session: Session, actor: Actor, customer_id: int, *, now: datetime) -> Customer360:
-    """Customer 360: identities, guest history, contact and transaction cards, orders."""
+    """Customer 360: identities, guest history, contact, transaction and survey cards,
+    orders."""
     view = get_customer(session, actor, customer_id)
     contacts = list_contacts(session, customer_id, limit=50)
     orders = list_work_orders(session, actor, now=now, customer_id=customer_id, limit=50)
@@ -455,4 +458,5 @@ def customer_360(session: Session, actor: Actor, customer_id: int, *, now: datet
         open_orders=open_orders,
         recent_orders=orders,
         hostile_contacts=int(hostile or 0),
+        surveys=survey_card(session, customer_id),
     )

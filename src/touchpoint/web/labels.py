@@ -276,6 +276,8 @@ INVITATION_STATUS: dict[str, str] = {
     InvitationStatus.PARTIAL: "Partly answered",
     InvitationStatus.COMPLETED: "Completed",
     InvitationStatus.CANCELLED: "Cancelled",
+    "scheduled": "Scheduled",
+    "skipped": "Skipped",
 }
 SURVEY_CHANNEL: dict[str, str] = {
     SurveyChannel.LINK: "Link",
@@ -291,6 +293,9 @@ SKIP_REASON: dict[str, str] = {
     SkipReason.ALREADY_INVITED: "Already invited to this wave",
     SkipReason.UNKNOWN_CUSTOMER: "No such customer",
     SkipReason.QUOTA_FULL: "Quota of the customer's segment is full",
+    "mass_incident": "Covered by the mass incident's notice",
+    "no_customer_message": "Praise or consultation without a customer message",
+    "reopened": "The order was reopened",
 }
 QUOTA_SEGMENT: dict[str, str] = {
     "customer_class": "Customer class",

@@ -90,6 +90,10 @@ MESSAGES: dict[str, str] = {
     "same_account": "Same account number (%(value)s)",
     "same_social": "Same social / app id (%(value)s)",
     "similar_names": "Similar names (%(score).0f)",
+    "different_phone": "Different phones",
+    "different_email": "Different e-mail addresses",
+    "different_account": "Different account numbers",
+    "different_social": "Different social / app ids",
     # Work orders (domain.work_orders) and service recovery (domain.recovery).
     "already_in_status": "The order is already “%(status)s”.",
     "invalid_transition": "An order cannot move from “%(from_status)s” to “%(to_status)s”.",

@@ -78,6 +78,7 @@ def _order_context(session: SessionDep, page: Page, now: datetime, order_id: int
         "events": list(reversed(detail.events)),
         "moves": list(state.allowed_moves()),
         "visits": return_visits(session, o.id),
+        "return_visit": detail.return_visit,
         "recovery": recovery_svc.get_recovery(session, actor, o.id) if complaint else None,
         "can_work": actor.role.can_handle_orders,
         "is_complaint": complaint,

@@ -152,6 +152,23 @@ class TransactionPublic(BaseModel):
     description: str
 
 
+class SurveyCardPublic(BaseModel):
+    """An invitation (status only: no link or token) or an answer on the survey card."""
+
+    at: datetime
+    survey: str
+    wave: str
+    status: str
+    reason: str | None
+    channel: str
+    work_order_id: int | None
+    response_id: int | None
+    submitted_at: datetime | None
+    csat: int | None
+    nps: int | None
+    comment: str | None
+
+
 class Customer360Public(BaseModel):
     """The customer view: cards, guest history, orders."""
 
@@ -162,6 +179,7 @@ class Customer360Public(BaseModel):
     open_orders: list[WorkOrderPublic]
     recent_orders: list[WorkOrderPublic]
     hostile_contacts: int
+    surveys: list[SurveyCardPublic] = []
 
 
 class MergeCandidatePublic(BaseModel):

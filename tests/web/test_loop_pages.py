@@ -1,0 +1,108 @@
+"""The closed loop on the pages (issue 23): the order page shows its return-visit survey
+and, for a recovery order, the answer that opened it and the original order; the
+customer page's survey card lists the invitation's status (never its link) and the
+answer."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from tests.storage.support import Clock
+from tests.web.support import Site, csrf_of, migrated_seeded
+from touchpoint.settings import Settings
+from touchpoint.storage.models import OutboxMessage
+from touchpoint.web import create_site
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # as in tests/web/support.py
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp: Path = tmp_path_factory.mktemp("loop-pages")
+    clock = Clock()
+    url = migrated_seeded(tmp / "desk.sqlite", clock)
+    settings = Settings(
+        data_dir=tmp,
+        database_url=url,
+        secret_key="web-test-secret",  # noqa: S106 (test key)
+        return_visit_delay_minutes=0,
+    )
+    app = create_site(settings, clock=clock, dispatch=False)
+    with TestClient(app):
+        yield Site(app=app, clock=clock, url=url)
+
+
+def _api(c: Any, method: str, path: str, body: dict[str, Any]) -> Any:
+    token = csrf_of(c.get("/queue").text)
+    r = c.request(method, path, json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def _mailed_token(url: str, address: str) -> str:
+    engine = create_engine(url)
+    try:
+        with Session(engine) as s:
+            body = s.scalars(
+                select(OutboxMessage.payload["body"].as_string())
+                .where(OutboxMessage.target == address)
+                .order_by(OutboxMessage.id.desc())
+            ).first()
+    finally:
+        engine.dispose()
+    assert body is not None
+    found = re.search(r"/s/([^\s/]+)\s", body)
+    assert found is not None
+    return found.group(1)
+
+
+def test_order_and_customer_pages_show_the_loop(site: Site) -> None:
+    c = site.client("supervisor", lang="en")
+    address = "page.loop@example.com"
+    customer = _api(
+        c,
+        "POST",
+        "/api/customers",
+        {"name": "Loop Page", "identities": [{"kind": "email", "value": address}]},
+    )
+    order = _api(
+        c,
+        "POST",
+        "/api/work-orders",
+        {
+            "customer_id": customer["id"],
+            "type": "complaint",
+            "channel": "hotline",
+            "subject": "Meter reading wrong",
+        },
+    )
+    _api(
+        c,
+        "POST",
+        f"/api/work-orders/{order['id']}/transitions",
+        {"to": "resolved", "version": order["version"]},
+    )
+    token = _mailed_token(site.url, address)
+    answered = c.post(f"/s/{token}", json={"answers": {"CSAT": 1, "COMMENT": "still wrong"}})
+    assert answered.status_code == 201
+    page = c.get(f"/orders/{order['id']}").text
+    row = re.search(r'id="order-return-visit">(.*?)</td>', page, re.S)
+    assert row is not None and "Completed" in row.group(1) and "CSAT 1" in row.group(1)
+    (recovery,) = c.get("/api/work-orders", params={"recovery_of": order["id"]}).json()
+    recovery_page = c.get(f"/orders/{recovery['id']}").text
+    assert f'href="/orders/{order["id"]}"' in recovery_page and "still wrong" in recovery_page
+    card = c.get(f"/customers/{customer['id']}").text
+    section = card[card.index('id="survey-card"') :]
+    assert "CSAT 1" in section and "still wrong" in section and "/s/" not in section
+    zh = site.client("supervisor").get(f"/orders/{order['id']}").text
+    assert "回访调查" in zh
