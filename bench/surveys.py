@@ -9,8 +9,8 @@ database). The desk is seeded through the services: a supervisor, a survey from 
 template (``--template``, default ``csat``), one wave, customers (Core inserts) and one
 ``link`` invitation each (``survey_invitations.invite``); each invitation's url gives its
 token. Every request of a phase posts a token of its own (single-use): wrk threads (one
-connection each) take the tokens of a file in turn (the Lua script is written next to
-the database). After each respond phase the bench checks the database: the stored
+connection each) take the tokens of a file in turn (the Lua script and the token files go to a
+temporary directory). After each respond phase the bench checks the database: the stored
 responses grew by at least the 201s wrk counted (at most one more per connection: wrk
 drops the answers still in flight when it stops), and as many invitations are completed
 as responses are stored. ``--responses`` is the number of tokens per run (a thread that
