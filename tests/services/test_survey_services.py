@@ -17,11 +17,13 @@ from sqlalchemy import func, select
 from tests.services.conftest import Inbox
 from tests.services.support import customer, people
 from tests.storage.support import T0, Database
+from touchpoint.domain.roles import Role
 from touchpoint.engine.kano_report import kano
 from touchpoint.engine.zone_report import zone
+from touchpoint.services.base import Actor
 from touchpoint.services.desk_clock import escalate_as_desk
 from touchpoint.services.errors import ConflictError
-from touchpoint.services.notify import MailConfig, deliver_pending
+from touchpoint.services.notify import MailConfig, create_webhook, deliver_pending
 from touchpoint.services.survey_exports import ExportFormat, export_wave
 from touchpoint.services.survey_invitations import Channel, invite, send_reminders
 from touchpoint.services.survey_links import SurveyLinks
@@ -203,3 +205,23 @@ def test_zone_and_kano_exports_are_read_by_their_analyses(db: Database, tmp_path
     (feature,) = kano(str(_export(db, sup, wave_id, tmp_path / "kano.parquet"))).features
     assert feature.feature == "wifi"
     assert feature.to_dict()["counts"] == {"A": 0, "O": 2, "M": 1, "I": 0, "R": 0, "Q": 0}
+
+
+def test_a_completed_response_is_a_webhook_event(db: Database) -> None:
+    sup, wave_id = _wave(db, "csat")
+    with db.factory() as s:
+        admin = Actor(user_id=sup.user_id, username="admin", role=Role.ADMIN)
+        create_webhook(
+            s, admin, url="http://hooks.test/surveys", events=["survey.response.completed"], now=T0
+        )
+    (token,) = _tokens(db, sup, wave_id, 1)
+    with db.factory() as s:
+        response_id = submit_response(s, LINKS, token, {"CSAT": 5, "COMMENT": "好"}, now=T0)
+        payload = s.scalars(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.event == "survey.response.completed",
+                OutboxMessage.target == "http://hooks.test/surveys",
+            )
+        ).one()
+    assert payload["response_id"] == response_id and payload["wave_id"] == wave_id
+    assert payload["answers"] == {"CSAT": 5, "COMMENT": "好"}
