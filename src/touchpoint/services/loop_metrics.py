@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import numpy as np
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session, aliased
 
-from touchpoint.domain.calendar import BusinessCalendar
+from touchpoint.domain.calendar import BusinessCalendar, to_epoch_seconds
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.sla import NO_INSTANT
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
 from touchpoint.services.recovery_loop import is_detractor
-from touchpoint.services.sla_clock import sla_reports
+from touchpoint.services.sla_clock import replay_batches
 from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import SlaCalendarRow, SlaPolicyRow, WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
@@ -34,6 +36,8 @@ from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
 __all__ = ["LoopMetrics", "loop_metrics"]
 
 _DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
+#: A closed recovery order: id, policy, resolution, and when its answer was submitted.
+_Closed = tuple[int, int | None, datetime | None, datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,28 +81,72 @@ def _calendars(session: Session, policy_ids: set[int]) -> dict[int, BusinessCale
     return {pid: BusinessCalendar.from_json(definition) for pid, definition in rows}
 
 
-def _hours_to_close(session: Session, closed: list[tuple[WorkOrder, datetime]]) -> float | None:
-    calendars = _calendars(session, {o.policy_id for o, _ in closed if o.policy_id is not None})
-    hours = []
-    for order, answered_at in closed:
-        calendar = calendars.get(order.policy_id) if order.policy_id is not None else None
-        if calendar is None or order.resolved_at is None:
+def _epoch(at: datetime) -> int:
+    return to_epoch_seconds(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+
+def _hours_to_close(session: Session, closed: list[_Closed]) -> float | None:
+    """The median business hours from answer to resolution: one index per calendar over
+    the span of its orders, ``B(resolved) - B(answered)`` (``between``), 0 when the
+    resolution is not after the answer."""
+    by_policy: dict[int, list[tuple[int, int]]] = {}
+    for _oid, policy_id, resolved_at, answered_at in closed:
+        if policy_id is not None and resolved_at is not None:
+            by_policy.setdefault(policy_id, []).append((_epoch(answered_at), _epoch(resolved_at)))
+    calendars = _calendars(session, set(by_policy))
+    hours: list[float] = []
+    for policy_id, spans in by_policy.items():
+        calendar = calendars.get(policy_id)
+        if calendar is None:
             continue
-        hours.append(calendar.between(answered_at, order.resolved_at) / 3600)
+        check_deadline()
+        pairs = np.array(spans, dtype=np.int64)
+        a, b = pairs[:, 0], pairs[:, 1]
+        index = calendar.index(int(a.min()), int(b.max()))
+        seconds = np.where(b > a, index.business_seconds_at(b) - index.business_seconds_at(a), 0)
+        hours += (seconds / 3600).tolist()
     return statistics.median(hours) if hours else None
 
 
-def _resurveys(session: Session, order_ids: list[int]) -> list[dict[str, Any]]:
-    """The answers to the recovery orders' own return visits."""
-    answers: list[dict[str, Any]] = []
-    for part in range(0, len(order_ids), 1000):
-        check_deadline()
-        answers += session.scalars(
+def _within_target(session: Session, period: ColumnElement[bool], now: datetime) -> int:
+    """The closed recovery orders of the period whose SLA resolution target was met (met,
+    not breached), replayed together (``sla_reports``' batches) from their events."""
+    rows = session.execute(
+        select(WorkOrder.id, WorkOrder.policy_id)
+        .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
+        .where(period, WorkOrder.status.in_(_DONE), WorkOrder.policy_id.is_not(None))
+        .order_by(WorkOrder.id)
+    ).all()
+    if not rows:
+        return 0
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    pids = np.array([r[1] for r in rows], dtype=np.int64)
+    query = (
+        select(WorkOrder.id)
+        .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
+        .where(period, WorkOrder.status.in_(_DONE), WorkOrder.policy_id.is_not(None))
+    )
+    session.flush()  # as sla_reports: events added in this transaction count
+    within = 0
+    for batch in replay_batches(session, ids, pids, now=now, orders_query=query):
+        target = batch.report.resolution
+        if target is not None:
+            within += int(((target.met_at != NO_INSTANT) & ~target.breached).sum())
+    return within
+
+
+def _resurveys(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
+    """The answers to the return visits of the period's recovery orders."""
+    origin = aliased(SurveyResponse)
+    return list(
+        session.scalars(
             select(SurveyResponse.answers)
             .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
-            .where(SurveyInvitation.work_order_id.in_(order_ids[part : part + 1000]))
-        ).all()
-    return answers
+            .join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
+            .join(origin, origin.id == WorkOrder.origin_response_id)
+            .where(origin.submitted_at >= lo, origin.submitted_at < hi)
+        )
+    )
 
 
 def loop_metrics(
@@ -107,22 +155,22 @@ def loop_metrics(
     """The loop counts of the detractor answers submitted from ``start`` to ``end``."""
     require(actor, actor.role.can_read_reports, "read loop metrics")
     lo, hi = _bounds(start, end, tz)
+    period = and_(SurveyResponse.submitted_at >= lo, SurveyResponse.submitted_at < hi)
     rows = session.execute(
-        select(WorkOrder, SurveyResponse.submitted_at)
+        select(WorkOrder.id, WorkOrder.status, WorkOrder.policy_id, WorkOrder.resolved_at)
+        .add_columns(SurveyResponse.submitted_at)
         .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
-        .where(SurveyResponse.submitted_at >= lo, SurveyResponse.submitted_at < hi)
+        .where(period)
     ).all()
-    closed = [(order, at) for order, at in rows if order.status in _DONE]
-    reports = sla_reports(session, [order for order, _ in closed], now=now)
-    within = sum(
-        1
-        for order, _ in closed
-        if (report := reports.get(order.id)) is not None
-        and report.resolution is not None
-        and report.resolution.met_at is not None
-        and not report.resolution.breached
-    )
-    answers = _resurveys(session, [order.id for order, _ in rows])
+    closed: list[_Closed] = [
+        (oid, policy_id, resolved_at, at)
+        for oid, status, policy_id, resolved_at, at in rows
+        if status in _DONE
+    ]
+    check_deadline()
+    within = _within_target(session, period, now) if closed else 0
+    check_deadline()
+    answers = _resurveys(session, lo, hi) if rows else []
     return LoopMetrics(
         triggered=len(rows),
         closed=len(closed),
