@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tests.services.support import customer, order, people, policy
@@ -28,6 +28,7 @@ from touchpoint.services.work_orders import (
     reply,
     transition_work_order,
 )
+from touchpoint.storage.kpi_facts import BULK_READ_WORK_MEM, planned_for_bulk_read
 from touchpoint.storage.models import OrderKpiFacts, SlaCalendarRow, SlaPolicyRow, WorkOrder
 
 _POLICY: dict[str, object] = {
@@ -260,3 +261,16 @@ def test_the_desk_clock_brings_the_facts_up_to_date(db: Database) -> None:
         s.commit()
         escalate_as_desk(None)(s, desk.start + timedelta(days=2))
         assert _stored(s) == s.scalar(select(func.count()).select_from(WorkOrder))
+
+
+def test_the_bulk_read_settings_last_only_for_the_read(db: Database) -> None:
+    with db.factory() as s:
+        if db.engine.dialect.name != "postgresql":
+            with planned_for_bulk_read(s):
+                assert s.scalar(select(1)) == 1
+            return
+        setting = text("SELECT current_setting('jit') || ' ' || current_setting('work_mem')")
+        before = s.scalar(setting)
+        with planned_for_bulk_read(s):
+            assert s.scalar(setting) == f"off {BULK_READ_WORK_MEM}"
+        assert s.scalar(setting) == before

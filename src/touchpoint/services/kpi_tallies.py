@@ -9,8 +9,8 @@ On SQLite the columns come back as numpy arrays (``sla_clock.fetch_int_columns``
 are counted by group there: sums by ``bincount``, the minutes as histograms, from which
 means and medians are exact; a ``GROUP BY`` over a year of orders would sort a million
 rows, once per histogram. PostgreSQL counts them itself in the same one pass, with
-hash aggregates over three grouping sets (group and code; group and minutes to first
-response; group and minutes to resolution), and sends a few thousand rows.
+hash aggregates over three grouping sets (group; group and minutes to first response;
+group and minutes to resolution), and sends a few thousand rows.
 
 Orders without current facts (new or changed since the sweep, or under an edited
 policy or calendar) are then replayed ``chunk`` at a time, the request's deadline
@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.calendar import to_epoch_seconds
@@ -40,6 +40,7 @@ from touchpoint.services.kpi_facts import (
 )
 from touchpoint.services.sla_clock import fetch_int_columns, inline_constant
 from touchpoint.storage.deadline import check_deadline
+from touchpoint.storage.kpi_facts import planned_for_bulk_read
 from touchpoint.storage.models import OrderKpiFacts, WorkOrder
 
 __all__ = ["period_tallies"]
@@ -54,6 +55,11 @@ _NO_GROUP: Final = -1  # an order of no team / no assignee
 _NO_MINUTES: Final = -1
 # Constants are written into the SQL: SQLite reads a bound value again on every row.
 _ONE, _ZERO = inline_constant(1), inline_constant(0)
+_BREACH_COLUMNS: Final = (
+    _F.first_response_breach_at,
+    _F.next_update_breach_at,
+    _F.resolution_breach_at,
+)
 # Largest dense (group, minutes) table counted with one bincount; beyond it, np.unique.
 _DENSE_CELLS: Final = 1 << 22
 
@@ -73,10 +79,11 @@ def period_tallies(
     stamps = sla_stamps(session)
     at_s = to_epoch_seconds(at, "at")
     joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
-    group_key = func.coalesce(getattr(WorkOrder, group_by), inline_constant(_NO_GROUP))
+    column = getattr(WorkOrder, group_by)
+    group_key = func.coalesce(column, inline_constant(_NO_GROUP))
     current = current_facts(stamps)
     if session.get_bind().dialect.name == "postgresql":
-        tallies, stale = _grouped_tallies(session, joined, group_key, current, at_s)
+        tallies, stale = _grouped_tallies(session, joined, column, current, at_s)
     else:
         columns = fetch_int_columns(
             session,
@@ -104,14 +111,7 @@ def _code(at_s: int) -> ColumnElement[int]:
     """An order's current facts as one integer (see the bits above); the breaches are
     those of its history plus its breach instants before ``at_s``."""
     late = sum(
-        (
-            case((column < inline_constant(at_s), _ONE), else_=_ZERO)
-            for column in (
-                _F.first_response_breach_at,
-                _F.next_update_breach_at,
-                _F.resolution_breach_at,
-            )
-        ),
+        (case((column < inline_constant(at_s), _ONE), else_=_ZERO) for column in _BREACH_COLUMNS),
         start=_F.targets_breached,
     )
     return (
@@ -164,41 +164,62 @@ def _tallies(columns: Int64Array) -> tuple[dict[int | None, KpiTally], int]:
 def _grouped_tallies(
     session: Session,
     joined: Select[Any],
-    group_key: ColumnElement[Any],
+    group_column: ColumnElement[Any],
     current: ColumnElement[bool],
     at_s: int,
 ) -> tuple[dict[int | None, KpiTally], int]:
-    """:func:`_tallies` counted by the database: one row per group and code, per group
-    and minutes to first response, per group and minutes to resolution (grouping sets;
-    a column outside a row's set reads null)."""
-    code = case((current, _code(at_s)), else_=_ZERO)
-    no_minutes = inline_constant(_NO_MINUTES)
-    first_response = case(
-        (current, func.coalesce(_F.first_response_minutes, no_minutes)), else_=no_minutes
+    """:func:`_tallies` counted by the database in one pass: each order's group, code
+    and minutes (of orders with current facts) worked out once, then counted in three
+    grouping sets (group and code; group and minutes to first response; group and
+    minutes to resolution of resolved orders).
+
+    The rows are a materialised CTE: grouped by its columns, of which the planner knows
+    nothing, it expects few groups and hashes them in memory; grouped by the
+    expressions themselves it multiplies the distinct values of every column in them,
+    expects millions of groups and sorts a million rows instead."""
+    rows = (
+        joined.with_only_columns(
+            group_column.label("group_key"),
+            case((current, _code(at_s)), else_=_ZERO).label("code"),
+            case((current, _F.first_response_minutes)).label("first_response"),
+            case((and_(current, _F.resolved), _F.resolution_minutes)).label("resolution"),
+        )
+        .cte("period_orders")
+        .prefix_with("MATERIALIZED")
     )
-    resolution = case(
-        (and_(current, _F.resolved), func.coalesce(_F.resolution_minutes, no_minutes)),
-        else_=no_minutes,
-    )
-    stmt = joined.with_only_columns(group_key, code, first_response, resolution, func.count())
-    stmt = stmt.group_by(
+    c = rows.c
+    stmt = select(
+        c.group_key,
+        c.code,
+        c.first_response,
+        c.resolution,
+        func.grouping(c.code, c.first_response, c.resolution),
+        func.count(),
+    ).group_by(
         func.grouping_sets(
-            tuple_(group_key, code),
-            tuple_(group_key, first_response),
-            tuple_(group_key, resolution),
+            tuple_(c.group_key, c.code),
+            tuple_(c.group_key, c.first_response),
+            tuple_(c.group_key, c.resolution),
         )
     )
     tallies: dict[int | None, KpiTally] = {}
     stale = 0
-    for key, order_code, fr, rs, n in session.execute(stmt):
-        t = tallies.setdefault(None if key == _NO_GROUP else int(key), KpiTally())
-        if order_code is not None:
-            stale += _count_code(t, int(order_code), int(n))
-        elif fr is not None and fr >= 0:
+    with planned_for_bulk_read(session):
+        found = session.execute(stmt).all()
+    for key, code, fr, rs, sets, n in found:
+        t = tallies.setdefault(key, KpiTally())
+        if sets == _BY_CODE:
+            stale += _count_code(t, int(code), int(n))
+        elif sets == _BY_FIRST_RESPONSE and fr is not None:
             t.first_response_minutes[int(fr)] += int(n)
-        elif rs is not None and rs >= 0:
+        elif sets == _BY_RESOLUTION and rs is not None:
             t.resolution_minutes[int(rs)] += int(n)
     return {k: t for k, t in tallies.items() if t.orders}, stale
+
+
+# GROUPING(code, first response, resolution) of each grouping set's rows: a bit set for
+# each column the set does not group by.
+_BY_CODE, _BY_FIRST_RESPONSE, _BY_RESOLUTION = 0b011, 0b101, 0b110
 
 
 def _count_code(t: KpiTally, code: int, n: int) -> int:
