@@ -14,21 +14,27 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from touchpoint.domain.calendar import BusinessCalendar, to_epoch_seconds
+from touchpoint.domain.calendar import BusinessCalendar
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.sla import NO_INSTANT
+from touchpoint.domain.sla.vocabulary import Int64Array
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
 from touchpoint.services.recovery_loop import is_detractor
-from touchpoint.services.sla_clock import replay_batches
+from touchpoint.services.sla_clock import (
+    NULL_EPOCH,
+    epoch_seconds,
+    fetch_int_columns,
+    replay_batches,
+)
 from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import SlaCalendarRow, SlaPolicyRow, WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
@@ -36,8 +42,8 @@ from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
 __all__ = ["LoopMetrics", "loop_metrics"]
 
 _DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
-#: A closed recovery order: id, policy, resolution, and when its answer was submitted.
-_Closed = tuple[int, int | None, datetime | None, datetime]
+#: The columns of a recovery order's row (:func:`_recovery_orders`).
+_ID, _CLOSED, _POLICY, _RESOLVED, _ANSWERED = range(5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,46 +87,38 @@ def _calendars(session: Session, policy_ids: set[int]) -> dict[int, BusinessCale
     return {pid: BusinessCalendar.from_json(definition) for pid, definition in rows}
 
 
-def _epoch(at: datetime) -> int:
-    return to_epoch_seconds(at if at.tzinfo else at.replace(tzinfo=UTC))
-
-
-def _hours_to_close(session: Session, closed: list[_Closed]) -> float | None:
-    """The median business hours from answer to resolution: one index per calendar over
-    the span of its orders, ``B(resolved) - B(answered)`` (``between``), 0 when the
-    resolution is not after the answer."""
-    by_policy: dict[int, list[tuple[int, int]]] = {}
-    for _oid, policy_id, resolved_at, answered_at in closed:
-        if policy_id is not None and resolved_at is not None:
-            by_policy.setdefault(policy_id, []).append((_epoch(answered_at), _epoch(resolved_at)))
-    calendars = _calendars(session, set(by_policy))
+def _hours_to_close(session: Session, closed: Int64Array) -> float | None:
+    """The median business hours from answer to resolution of the ``closed`` rows
+    (:data:`_COLUMNS`): one index per calendar over the span of its orders,
+    ``B(resolved) - B(answered)`` as ``between`` counts it (0 when the resolution is not
+    after the answer); orders without a policy or a resolution instant are left out."""
+    closed = closed[(closed[:, _POLICY] >= 0) & (closed[:, _RESOLVED] != NULL_EPOCH)]
+    policies = np.unique(closed[:, _POLICY])
+    calendars = _calendars(session, {int(p) for p in policies})
     hours: list[float] = []
-    for policy_id, spans in by_policy.items():
+    for policy_id in policies.tolist():
         calendar = calendars.get(policy_id)
         if calendar is None:
             continue
         check_deadline()
-        pairs = np.array(spans, dtype=np.int64)
-        a, b = pairs[:, 0], pairs[:, 1]
+        mine = closed[closed[:, _POLICY] == policy_id]
+        a, b = mine[:, _ANSWERED], mine[:, _RESOLVED]
         index = calendar.index(int(a.min()), int(b.max()))
         seconds = np.where(b > a, index.business_seconds_at(b) - index.business_seconds_at(a), 0)
         hours += (seconds / 3600).tolist()
     return statistics.median(hours) if hours else None
 
 
-def _within_target(session: Session, period: ColumnElement[bool], now: datetime) -> int:
-    """The closed recovery orders of the period whose SLA resolution target was met (met,
-    not breached), replayed together (``sla_reports``' batches) from their events."""
-    rows = session.execute(
-        select(WorkOrder.id, WorkOrder.policy_id)
-        .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
-        .where(period, WorkOrder.status.in_(_DONE), WorkOrder.policy_id.is_not(None))
-        .order_by(WorkOrder.id)
-    ).all()
-    if not rows:
+def _within_target(
+    session: Session, closed: Int64Array, period: ColumnElement[bool], now: datetime
+) -> int:
+    """The ``closed`` orders whose SLA resolution target was met (met, not breached),
+    replayed together as ``sla_reports`` replays them: in policy batches, their events
+    selected by the period's query of closed recovery orders."""
+    tracked = closed[closed[:, _POLICY] >= 0]
+    if len(tracked) == 0:
         return 0
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    pids = np.array([r[1] for r in rows], dtype=np.int64)
+    tracked = tracked[np.argsort(tracked[:, _ID], kind="stable")]
     query = (
         select(WorkOrder.id)
         .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
@@ -128,7 +126,10 @@ def _within_target(session: Session, period: ColumnElement[bool], now: datetime)
     )
     session.flush()  # as sla_reports: events added in this transaction count
     within = 0
-    for batch in replay_batches(session, ids, pids, now=now, orders_query=query):
+    batches = replay_batches(
+        session, tracked[:, _ID], tracked[:, _POLICY], now=now, orders_query=query
+    )
+    for batch in batches:
         target = batch.report.resolution
         if target is not None:
             within += int(((target.met_at != NO_INSTANT) & ~target.breached).sum())
@@ -149,6 +150,24 @@ def _resurveys(session: Session, lo: datetime, hi: datetime) -> list[dict[str, A
     )
 
 
+def _recovery_orders(session: Session, period: ColumnElement[bool]) -> Int64Array:
+    """The period's recovery orders as integer rows (:data:`_COLUMNS`): id, closed (1 or
+    0), policy (-1 for none), resolution and answer instants (epoch seconds)."""
+    done = case((WorkOrder.status.in_(_DONE), 1), else_=0)
+    return fetch_int_columns(
+        session,
+        select(
+            WorkOrder.id,
+            done,
+            func.coalesce(WorkOrder.policy_id, -1),
+            epoch_seconds(session, WorkOrder.resolved_at),
+            epoch_seconds(session, SurveyResponse.submitted_at),
+        )
+        .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
+        .where(period),
+    )
+
+
 def loop_metrics(
     session: Session, actor: Actor, *, start: date, end: date, tz: str, now: datetime
 ) -> LoopMetrics:
@@ -156,21 +175,14 @@ def loop_metrics(
     require(actor, actor.role.can_read_reports, "read loop metrics")
     lo, hi = _bounds(start, end, tz)
     period = and_(SurveyResponse.submitted_at >= lo, SurveyResponse.submitted_at < hi)
-    rows = session.execute(
-        select(WorkOrder.id, WorkOrder.status, WorkOrder.policy_id, WorkOrder.resolved_at)
-        .add_columns(SurveyResponse.submitted_at)
-        .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
-        .where(period)
-    ).all()
-    closed: list[_Closed] = [
-        (oid, policy_id, resolved_at, at)
-        for oid, status, policy_id, resolved_at, at in rows
-        if status in _DONE
-    ]
+    rows = _recovery_orders(session, period)
+    if len(rows) == 0:
+        return LoopMetrics(0, 0, 0, None, 0, 0)
+    closed = rows[rows[:, _CLOSED] == 1]
     check_deadline()
-    within = _within_target(session, period, now) if closed else 0
+    within = _within_target(session, closed, period, now)
     check_deadline()
-    answers = _resurveys(session, lo, hi) if rows else []
+    answers = _resurveys(session, lo, hi)
     return LoopMetrics(
         triggered=len(rows),
         closed=len(closed),
