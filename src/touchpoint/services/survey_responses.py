@@ -253,10 +253,13 @@ def _response(
     customer_id = None if invitation is None or definition.anonymous else invitation.customer_id
     segments: dict[str, Any] = {}
     if customer_id is not None:
-        customer = session.get(Customer, customer_id)
-        if customer is not None:
-            segments["customer_class"] = customer.customer_class
-            region = (customer.preferences or {}).get("region")
+        # Two columns, not the customer (whose identities would be loaded with it).
+        found = session.execute(
+            select(Customer.customer_class, Customer.preferences).where(Customer.id == customer_id)
+        ).first()
+        if found is not None:
+            segments["customer_class"] = found[0]
+            region = (found[1] or {}).get("region")
             if region:
                 segments["region"] = str(region)
     if invitation is not None:
