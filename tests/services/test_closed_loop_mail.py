@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +23,7 @@ _TOKEN = re.compile(r"/s/([^\s/]+)\s")
 
 
 @pytest.fixture
-def desk(db: Database, tmp_path: Any) -> Iterator[Desk]:
+def desk(db: Database, tmp_path: Path) -> Iterator[Desk]:
     yield from open_desk(db, tmp_path, site=True, return_visit_delay_minutes=0)
 
 
