@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from touchpoint.quality.csi import (
@@ -223,3 +225,51 @@ def test_median_from_counts_matches_numpy() -> None:
         table = dict(zip(unique.tolist(), counts.tolist(), strict=True))
         assert median_from_counts(table) == float(np.median(values))
     assert median_from_counts({}) is None
+
+
+# ------------------------------------------------------------------ properties
+
+counts_0_10 = st.dictionaries(st.integers(0, 10).map(float), st.integers(1, 50), min_size=1)
+
+
+@given(st.integers(0, 200), st.integers(0, 200), st.integers(0, 200))
+def test_nps_counts_add_up_and_the_interval_holds_the_adjusted_centre(
+    promoters: int, passives: int, detractors: int
+) -> None:
+    score = nps_from_counts(promoters, passives, detractors)
+    assert score.n == promoters + passives + detractors
+    if score.n == 0:
+        return
+    assert score.nps is not None and -100 <= score.nps <= 100
+    assert score.ci95 is not None
+    centre = 100 * (promoters - detractors) / (score.n + 3)
+    assert score.ci95[0] <= centre <= score.ci95[1]
+
+
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_interval_holds_the_share_inside_0_1(pair: tuple[int, int]) -> None:
+    successes, n = pair
+    low, high = wilson_interval(successes, n)
+    assert -1e-12 <= low <= successes / n <= high <= 1 + 1e-12
+
+
+@given(counts_0_10)
+def test_loyalty_counts_sum_to_n_for_median_cuts(counts: dict[float, int]) -> None:
+    pairs = {(value, 10 - value): k for value, k in counts.items()}
+    cut = median_from_counts(counts)
+    assert cut is not None
+    shares = loyalty_from_pairs(pairs, cut, 10 - cut)
+    assert sum(shares.counts.values()) == shares.n == sum(counts.values())
+    assert shares.shares is not None
+    assert sum(shares.shares.values()) == pytest.approx(1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000))
+def test_relative_weights_sum_to_r2_and_rescaled_to_100(seed: int) -> None:
+    d = _data(seed, n=40)
+    if np.any(d.std(axis=0) == 0):
+        return
+    report = driver_report_from_sscp(["a", "b", "c"], 40, d.sum(0), d.T @ d)
+    assert sum(i.relative_weight for i in report.items) == pytest.approx(report.r_squared)
+    assert sum(i.rescaled_weight or 0 for i in report.items) == pytest.approx(100)

@@ -309,7 +309,10 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     centre = share + z2 / (2 * n)
     half = z * math.sqrt(share * (1 - share) / n + z2 / (4 * n * n))
     scale = 1 + z2 / n
-    return ((centre - half) / scale, (centre + half) / scale)
+    low, high = (centre - half) / scale, (centre + half) / scale
+    # The formula gives exactly 0 at no successes and 1 at all, which float
+    # arithmetic misses by an ulp; these are the exact ends, not a clip.
+    return (0.0 if successes == 0 else low, 1.0 if successes == n else high)
 
 
 @dataclass(frozen=True)
