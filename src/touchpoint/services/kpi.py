@@ -104,7 +104,9 @@ def kpi_board(
         raise DomainError(f"tz: {tz!r} is not a known time zone") from None
     period = visible_orders(actor).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
     column = "team_id" if group_by is GroupBy.TEAM else "assignee_id"
-    groups = period_tallies(session, period, column, at=min(end, now), chunk=CHUNK_ORDERS)
+    groups = period_tallies(
+        session, period, column, created=(start, end), at=min(end, now), chunk=CHUNK_ORDERS
+    )
     overall = KpiTally()
     for tally in groups.values():
         overall.add_tally(tally)

@@ -260,6 +260,7 @@ def _row(order: WorkOrder, standing: StandingFacts, stamps: dict[int, int]) -> d
         "work_order_id": order.id,
         "order_version": order.version,
         "sla_stamp": None if order.policy_id is None else stamps.get(order.policy_id),
+        "created_at": order.created_at,
         "is_complaint": f.is_complaint,
         "resolved": f.resolved,
         "reopened": f.reopened,

@@ -69,22 +69,32 @@ def period_tallies(
     period: Select[Any],
     group_by: str,
     *,
+    created: tuple[datetime, datetime],
     at: datetime,
     chunk: int = FACTS_CHUNK,
 ) -> dict[int | None, KpiTally]:
-    """The KPI tally of each group of the orders of ``period`` (a query of work orders),
-    their facts as they stand at ``at``; ``group_by`` names the order's column that
-    groups them (``team_id``, ``assignee_id``)."""
+    """The KPI tally of each group of the orders of ``period`` (a query of work orders
+    created in ``[created[0], created[1])``), their facts as they stand at ``at``;
+    ``group_by`` names the order's column that groups them (``team_id``,
+    ``assignee_id``)."""
     check_deadline()
     stamps = sla_stamps(session)
     at_s = to_epoch_seconds(at, "at")
-    joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
     column = getattr(WorkOrder, group_by)
     group_key = func.coalesce(column, inline_constant(_NO_GROUP))
     current = current_facts(stamps)
     if session.get_bind().dialect.name == "postgresql":
+        # The facts' own copy of the creation instant lets PostgreSQL read a short
+        # period's facts by their index instead of hashing every order's.
+        in_period = and_(
+            _F.work_order_id == WorkOrder.id,
+            _F.created_at >= created[0],
+            _F.created_at < created[1],
+        )
+        joined = period.outerjoin(_F, in_period)
         tallies, stale = _grouped_tallies(session, joined, column, current, at_s)
     else:
+        joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
         columns = fetch_int_columns(
             session,
             joined.with_only_columns(

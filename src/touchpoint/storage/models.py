@@ -316,6 +316,8 @@ class OrderKpiFacts(Base):
     )
     order_version: Mapped[int] = mapped_column(Integer)
     sla_stamp: Mapped[int | None] = mapped_column(BigInteger)
+    # The order's creation (which no write changes): a period's facts are found by it.
+    created_at: Mapped[datetime] = mapped_column(index=True)
     is_complaint: Mapped[bool] = mapped_column(Boolean)
     resolved: Mapped[bool] = mapped_column(Boolean)
     reopened: Mapped[bool] = mapped_column(Boolean)
