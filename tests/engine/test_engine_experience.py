@@ -252,3 +252,28 @@ def test_text_in_a_csv_cell(tmp_path: Path) -> None:
         str(info.value)
         == f"{path}: row 3, column REP: text 'often' in a numeric cell (whole numbers)"
     )
+
+
+def test_frames_hold_one_row_per_analysis(tmp_path: Path) -> None:
+    columns = _survey(60, seed=12)
+    path = materialise(columns, "parquet", tmp_path)
+    frame = nps(path, by="region").to_frame()
+    assert list(frame.columns) == [
+        "group",
+        "n",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "ci95_low",
+        "ci95_high",
+    ]
+    assert frame["group"].tolist()[1:] == ["east", "north", "west"]  # first: all rows
+    assert frame["n"].tolist()[0] == sum(frame["n"].tolist()[1:])
+    items = drivers(path, "OVERALL", ["A", "B", "C"]).to_frame()
+    assert items["item"].tolist() == ["A", "B", "C"] and "group" not in items.columns
+    quadrants = loyalty(path, "ATT", "REP").to_frame()
+    assert (
+        quadrants.loc[0, "counts_true"] + quadrants.loc[0, "counts_none"] <= quadrants.loc[0, "n"]
+    )
+    assert "shares_spurious" in quadrants.columns

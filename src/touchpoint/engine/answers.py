@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from touchpoint.engine._frames import json_value
+from touchpoint.engine._frames import json_value, records_frame
 from touchpoint.engine.cells import Scale, check_aggregates, clean_column, has_invalid, row_checks
 from touchpoint.engine.errors import InputError
 from touchpoint.engine.run import Progress, fetch_rows
@@ -32,6 +32,7 @@ __all__ = [
     "check_scale",
     "crossproducts",
     "grouped_dict",
+    "grouped_frame",
 ]
 
 #: Answers without a stated scale (loyalty, drivers): any whole number.
@@ -69,6 +70,32 @@ def grouped_dict(
     if by is not None:
         out["groups"] = [{"group": json_value(label), **document} for label, document in groups]
     return out
+
+
+def grouped_frame(document: Mapping[str, Any], by: str | None) -> Any:
+    """A pandas DataFrame of a grouped JSON document: one row per analysis (or per item).
+
+    Intervals become ``ci95_low``/``ci95_high``; nested counts and shares
+    become ``counts_true``, ``shares_true`` and so on; a ``drivers`` list gives
+    one row per item. With ``by``, a ``group`` column (``None`` for all rows)
+    leads.
+    """
+    analyses = [(None, document), *[(g["group"], g) for g in document.get("groups", [])]]
+    records: list[dict[str, Any]] = []
+    for label, analysis in analyses:
+        flat: dict[str, Any] = {} if by is None else {"group": label}
+        for key, value in analysis.items():
+            if key in ("group", "groups", "drivers"):
+                continue
+            if key == "ci95":
+                flat["ci95_low"], flat["ci95_high"] = value if value is not None else (None, None)
+            elif isinstance(value, Mapping):
+                flat.update({f"{key}_{k}": v for k, v in value.items()})
+            else:
+                flat[key] = value
+        items = analysis.get("drivers")
+        records.extend([{**flat, **item} for item in items] if items is not None else [flat])
+    return records_frame(records, list(records[0]))
 
 
 def check_scale(scale: tuple[float, float], option: str = "--scale") -> Scale:

@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from touchpoint.engine.answers import WHOLE_NUMBERS, Crossproducts, crossproducts, grouped_dict
+from touchpoint.engine.answers import (
+    WHOLE_NUMBERS,
+    Crossproducts,
+    crossproducts,
+    grouped_dict,
+    grouped_frame,
+)
 from touchpoint.engine.errors import InputError
 from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import SourceLike
@@ -84,6 +90,10 @@ class DriversReport:
         return grouped_dict(
             self.overall.to_dict(), self.by, [(g, a.to_dict()) for g, a in self.groups]
         )
+
+    def to_frame(self) -> Any:
+        """One row per analysis (per item for drivers), ``group`` first when grouped."""
+        return grouped_frame(self.to_dict(), self.by)
 
 
 def _problem(items: Sequence[str], outcome: str, stats: Crossproducts) -> str | None:

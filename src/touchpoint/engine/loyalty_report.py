@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from touchpoint.engine.answers import WHOLE_NUMBERS, AnswerCounts, answer_counts, grouped_dict
+from touchpoint.engine.answers import (
+    WHOLE_NUMBERS,
+    AnswerCounts,
+    answer_counts,
+    grouped_dict,
+    grouped_frame,
+)
 from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import SourceLike
 from touchpoint.quality.loyalty import (
@@ -60,6 +66,10 @@ class LoyaltyReport:
         return grouped_dict(
             self.overall.to_dict(), self.by, [(g, a.to_dict()) for g, a in self.groups]
         )
+
+    def to_frame(self) -> Any:
+        """One row per analysis (per item for drivers), ``group`` first when grouped."""
+        return grouped_frame(self.to_dict(), self.by)
 
 
 def _marginal(pairs: AnswerCounts, side: int) -> dict[float, int]:

@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from touchpoint.engine.answers import AnswerCounts, answer_counts, check_scale, grouped_dict
+from touchpoint.engine.answers import (
+    AnswerCounts,
+    answer_counts,
+    check_scale,
+    grouped_dict,
+    grouped_frame,
+)
 from touchpoint.engine.cells import Scale
 from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import SourceLike
@@ -87,6 +93,10 @@ class NpsReport:
             nps_dict(self.overall), self.by, [(g, nps_dict(s)) for g, s in self.groups]
         )
 
+    def to_frame(self) -> Any:
+        """One row per analysis (per item for drivers), ``group`` first when grouped."""
+        return grouped_frame(self.to_dict(), self.by)
+
 
 @dataclass(frozen=True)
 class CsatReport:
@@ -103,6 +113,10 @@ class CsatReport:
             csat_dict(self.overall), self.by, [(g, csat_dict(s)) for g, s in self.groups]
         )
 
+    def to_frame(self) -> Any:
+        """One row per analysis (per item for drivers), ``group`` first when grouped."""
+        return grouped_frame(self.to_dict(), self.by)
+
 
 @dataclass(frozen=True)
 class CesReport:
@@ -118,6 +132,10 @@ class CesReport:
         return grouped_dict(
             ces_dict(self.overall), self.by, [(g, ces_dict(s)) for g, s in self.groups]
         )
+
+    def to_frame(self) -> Any:
+        """One row per analysis (per item for drivers), ``group`` first when grouped."""
+        return grouped_frame(self.to_dict(), self.by)
 
 
 def _nps_score(counts: Mapping[float, int]) -> NpsScore:
