@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, StatementError
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.survey_answers import AnswerError
 from touchpoint.domain.survey_definition import DefinitionError
+from touchpoint.engine.errors import InputError
 from touchpoint.services.errors import (
     AuthenticationError,
     BusyError,
@@ -163,6 +164,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AnswerError)
     async def _answer(_r: Request, exc: AnswerError) -> JSONResponse:
         return _json(422, str(exc), question=exc.question_id, value=exc.value)
+
+    @app.exception_handler(InputError)
+    async def _input(_r: Request, exc: InputError) -> JSONResponse:
+        return _json(422, str(exc))
 
     @app.exception_handler(DefinitionError)
     async def _definition(_r: Request, exc: DefinitionError) -> JSONResponse:

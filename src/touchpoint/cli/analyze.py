@@ -93,22 +93,13 @@ def _resolve(output: OutputFormat | None) -> OutputFormat:
     return OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.JSON
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: any non-finite number becomes null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _emit(
     document: dict[str, Any], tables: Callable[[], Sequence[RenderableType]], fmt: Any
 ) -> None:
     if _resolve(fmt) is OutputFormat.JSON:
-        sys.stdout.write(json.dumps(_finite(document), ensure_ascii=False, indent=2) + "\n")
+        from touchpoint.engine.documents import finite
+
+        sys.stdout.write(json.dumps(finite(document), ensure_ascii=False, indent=2) + "\n")
         return
     from rich.console import Console
 

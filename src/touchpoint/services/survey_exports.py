@@ -30,7 +30,7 @@ from touchpoint.services.errors import NotFoundError
 from touchpoint.services.surveys import definition_for
 from touchpoint.storage.survey_models import SurveyResponse, SurveyVersion, SurveyWave
 
-__all__ = ["BATCH_ROWS", "ExportFormat", "export_columns", "export_wave"]
+__all__ = ["BATCH_ROWS", "ExportFormat", "export_columns", "export_wave", "write_wave"]
 
 #: Responses read and written at a time.
 BATCH_ROWS = 50_000
@@ -165,6 +165,16 @@ def export_wave(
     """Write the wave's responses to ``out`` in ``fmt``; returns the number of rows. The
     export is audited in the same call."""
     require(actor, actor.role.can_read_reports, "export survey responses")
+    rows = write_wave(session, wave_id, fmt, out)
+    session.rollback()  # the read's transaction; the audit is a write of its own
+    with write(session, actor, "survey.export", now=now) as unit:
+        unit.audit("survey_wave", wave_id, before=None, after={"format": fmt.value, "rows": rows})
+    return rows
+
+
+def write_wave(session: Session, wave_id: int, fmt: ExportFormat, out: IO[bytes]) -> int:
+    """Write the wave's responses to ``out`` in ``fmt`` (the export's file, unaudited: the
+    caller audits an export, an analysis reads its own snapshot); the number of rows."""
     wave = get_or_404(session, SurveyWave, wave_id)
     stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
     if stored is None:
@@ -173,15 +183,10 @@ def export_wave(
     schema = _schema(definition)
     batches = _batches(session, wave_id, definition, schema)
     if fmt is ExportFormat.PARQUET:
-        rows = _parquet(batches, schema, out)
-    elif fmt is ExportFormat.CSV:
-        rows = _csv(batches, schema, out)
-    else:
-        rows = _xlsx(batches, schema, out)
-    session.rollback()  # the read's transaction; the audit is a write of its own
-    with write(session, actor, "survey.export", now=now) as unit:
-        unit.audit("survey_wave", wave_id, before=None, after={"format": fmt.value, "rows": rows})
-    return rows
+        return _parquet(batches, schema, out)
+    if fmt is ExportFormat.CSV:
+        return _csv(batches, schema, out)
+    return _xlsx(batches, schema, out)
 
 
 def _parquet(batches: Iterator[pa.RecordBatch], schema: pa.Schema, out: IO[bytes]) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, File, Query, Response, UploadFile
@@ -28,9 +28,16 @@ from touchpoint.api.schemas.surveys import (
     WaveCreate,
     WavePublic,
 )
-from touchpoint.services import survey_exports, survey_imports, survey_invitations, surveys
+from touchpoint.services import (
+    survey_exports,
+    survey_imports,
+    survey_invitations,
+    surveys,
+    wave_analysis,
+)
 from touchpoint.services.survey_exports import ExportFormat
 from touchpoint.services.survey_invitations import Channel, InvitationView
+from touchpoint.services.wave_analysis import AnalysisOptions, Instrument
 
 __all__ = ["router"]
 
@@ -249,6 +256,40 @@ def import_responses(
         d.session, d.actor, wave_id, data, file.filename or "", now=d.now
     )
     return ImportPublic(rows=report.rows, created_ids=report.created_ids)
+
+
+@router.get("/waves/{wave_id}/analysis/{instrument}")
+def analyze_wave(
+    wave_id: IdPath,
+    instrument: Instrument,
+    d: ReporterDesk,
+    by: Annotated[str | None, Query(max_length=100)] = None,
+    column: Annotated[str | None, Query(max_length=100)] = None,
+    scale: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Annotated[str | None, Query(max_length=100)] = None,
+    items: Annotated[str | None, Query(max_length=4000)] = None,
+    weights: Annotated[str | None, Query(max_length=4000)] = None,
+    attitude: Annotated[str | None, Query(max_length=100)] = None,
+    repeat: Annotated[str | None, Query(max_length=100)] = None,
+    attitude_cut: float | None = None,
+    repeat_cut: float | None = None,
+) -> dict[str, Any]:
+    """The wave's responses analysed as ``touchpoint analyze INSTRUMENT`` analyses the
+    wave's ``responses.parquet`` export, with the command's options as query parameters;
+    422 names the column or cell the analysis cannot use."""
+    options = AnalysisOptions(
+        by=by,
+        column=column,
+        scale=scale,
+        outcome=outcome,
+        items=items,
+        weights=weights,
+        attitude=attitude,
+        repeat=repeat,
+        attitude_cut=attitude_cut,
+        repeat_cut=repeat_cut,
+    )
+    return wave_analysis.analyze_wave(d.session, d.actor, wave_id, instrument, options)
 
 
 @router.get("/waves/{wave_id}/kiosk.svg", response_class=Response)

@@ -1,0 +1,171 @@
+"""The analyses of a stored wave: the same JSON as ``touchpoint analyze`` on the wave's
+``responses.parquet`` export, computed by the same engine code.
+
+The wave is written to a Parquet snapshot (the export's file, in a temporary directory)
+and the engine reads it as it reads any file: one implementation for files and waves. An
+anonymous wave's snapshot has no customer column, so no analysis can expose customer ids.
+Options come as the command's (``by``, ``column``, ``scale`` as ``MIN-MAX``, ``outcome``,
+``items`` as ``A,B,C``, ``weights`` — SERVQUAL's JSON object of dimension points, CSI's
+``w1,w2,…`` —, ``attitude``, ``repeat``, ``attitude_cut``, ``repeat_cut``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from touchpoint.domain.errors import DomainError
+from touchpoint.engine.documents import finite
+from touchpoint.services.base import Actor, require
+from touchpoint.services.survey_exports import ExportFormat, write_wave
+
+__all__ = ["AnalysisOptions", "Instrument", "analyze_wave"]
+
+_SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+class Instrument(StrEnum):
+    """The analyses a wave can be read with (``touchpoint analyze``'s commands)."""
+
+    SERVQUAL = "servqual"
+    ZONE = "zone"
+    KANO = "kano"
+    CSI = "csi"
+    NPS = "nps"
+    CSAT = "csat"
+    CES = "ces"
+    DRIVERS = "drivers"
+    LOYALTY = "loyalty"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    """The command's options, as text (the API's query parameters)."""
+
+    by: str | None = None
+    column: str | None = None
+    scale: str | None = None
+    outcome: str | None = None
+    items: str | None = None
+    weights: str | None = None
+    attitude: str | None = None
+    repeat: str | None = None
+    attitude_cut: float | None = None
+    repeat_cut: float | None = None
+
+
+def _scale(raw: str | None, default: str, option: str = "scale") -> tuple[float, float]:
+    match = _SCALE.match(raw or default)
+    if match is None:
+        raise DomainError(f"{option}: expected MIN-MAX such as 1-5, got {raw!r}")
+    return float(match.group(1)), float(match.group(2))
+
+
+def _names(raw: str | None, option: str) -> list[str]:
+    names = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    if not names:
+        raise DomainError(f"{option}: name at least one column, e.g. A,B,C")
+    return names
+
+
+def _required(raw: str | None, option: str) -> str:
+    if not raw:
+        raise DomainError(f"{option}: required for this analysis")
+    return raw
+
+
+def _servqual_weights(raw: str | None) -> dict[str, float] | None:
+    if raw is None:
+        return None
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DomainError(f"weights: not valid JSON ({exc.msg})") from None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in parsed.values()
+    ):
+        raise DomainError("weights: expected a JSON object of the five dimensions' points")
+    return {str(k): float(v) for k, v in parsed.items()}
+
+
+def _csi_weights(raw: str | None) -> list[float] | None:
+    if raw is None:
+        return None
+    try:
+        return [float(part) for part in raw.split(",")]
+    except ValueError:
+        raise DomainError(f"weights: expected comma-separated numbers, got {raw!r}") from None
+
+
+def _runner(instrument: Instrument, o: AnalysisOptions) -> Callable[[str], Any]:
+    """The engine call of ``instrument`` with its options, on a file's path."""
+    from touchpoint.engine import drivers_report, loyalty_report, score_reports
+    from touchpoint.engine.csi_report import csi
+    from touchpoint.engine.kano_report import kano
+    from touchpoint.engine.servqual_report import servqual
+    from touchpoint.engine.zone_report import zone
+
+    match instrument:
+        case Instrument.SERVQUAL:
+            weights = _servqual_weights(o.weights)
+            return lambda path: servqual(path, by=o.by, weights=weights)
+        case Instrument.ZONE:
+            return lambda path: zone(path)
+        case Instrument.KANO:
+            return lambda path: kano(path)
+        case Instrument.CSI:
+            items, scale = _names(o.items, "items"), _scale(o.scale, "", "scale")
+            weights_csi = _csi_weights(o.weights)
+            return lambda path: csi(path, items, scale, weights_csi)
+        case Instrument.NPS:
+            return lambda path: score_reports.nps(path, o.column or "NPS", by=o.by)
+        case Instrument.CSAT:
+            bounds = _scale(o.scale, "1-5")
+            return lambda path: score_reports.csat(path, o.column or "CSAT", bounds, by=o.by)
+        case Instrument.CES:
+            bounds = _scale(o.scale, "1-7")
+            return lambda path: score_reports.ces(path, o.column or "CES", bounds, by=o.by)
+        case Instrument.DRIVERS:
+            outcome, items = _required(o.outcome, "outcome"), _names(o.items, "items")
+            return lambda path: drivers_report.drivers(path, outcome, items, by=o.by)
+        case Instrument.LOYALTY:
+            attitude, repeat = _required(o.attitude, "attitude"), _required(o.repeat, "repeat")
+            return lambda path: loyalty_report.loyalty(
+                path,
+                attitude,
+                repeat,
+                attitude_cut=o.attitude_cut,
+                repeat_cut=o.repeat_cut,
+                by=o.by,
+            )
+    raise DomainError(f"instrument: {instrument!r} is not an analysis")  # pragma: no cover
+
+
+def analyze_wave(
+    session: Session,
+    actor: Actor,
+    wave_id: int,
+    instrument: Instrument,
+    options: AnalysisOptions,
+) -> dict[str, Any]:
+    """The analysis of the wave's responses, as ``touchpoint analyze INSTRUMENT`` prints
+    it for the wave's Parquet export. ``engine.InputError`` names a column or cell the
+    analysis cannot use (the file named is the snapshot ``responses.parquet``)."""
+    require(actor, actor.role.can_read_reports, "analyse survey waves")
+    run = _runner(instrument, options)
+    with tempfile.TemporaryDirectory(prefix="touchpoint-wave-") as folder:
+        path = Path(folder) / "responses.parquet"
+        with path.open("wb") as out:
+            write_wave(session, wave_id, ExportFormat.PARQUET, out)
+        session.rollback()  # the snapshot is written: end the read before the analysis
+        report = run(str(path))
+    document: Mapping[str, Any] = report.to_dict()
+    return dict(finite(dict(document)))
