@@ -61,6 +61,7 @@ from touchpoint.storage.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from touchpoint.storage.writer_lock import writer_lock
 
 __all__ = [
     "FACTS_CHUNK",
@@ -220,7 +221,8 @@ def refresh_kpi_facts(session: Session, *, limit: int | None = None) -> int:
     how many were written.
 
     Each chunk is read and replayed in one transaction and written in a short one of its
-    own, so the database's writer is held only for the writes. The versions and digests
+    own, so the database's writer is held only for the writes (on SQLite under the
+    writer lock that order writes queue on). The versions and digests
     a row is stamped with are read before the inputs it is computed from: a change in
     between leaves the row behind (replayed again), never ahead.
     """
@@ -235,12 +237,26 @@ def refresh_kpi_facts(session: Session, *, limit: int | None = None) -> int:
         orders = load_orders(session, ids)
         rows = [_row(o, f, stamps) for o, f in with_standing_facts(session, orders)]
         session.commit()  # ends the read; the write below is short
-        session.execute(delete(_F).where(_F.work_order_id.in_(ids)))
-        session.execute(insert(_F), rows)
-        session.commit()
+        _store(session, ids, rows)
         written += len(rows)
         after = ids[-1]
     return written
+
+
+def _store(session: Session, ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
+    """Replace the facts rows of ``ids`` by ``rows`` and commit, queued with the order
+    writes for the database's writer (``storage.writer_lock``) as a write unit is."""
+    lock = writer_lock(session.get_bind().engine)
+    lock.acquire()
+    try:
+        session.execute(delete(_F).where(_F.work_order_id.in_(ids)))
+        session.execute(insert(_F), rows)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        lock.release()
 
 
 def with_standing_facts(
