@@ -55,6 +55,8 @@ def customer_public(view: CustomerView) -> CustomerPublic:
         preferences={str(k): str(v) for k, v in c.preferences.items()},
         notes=c.notes,
         hostage=c.hostage,
+        hostage_basis=c.hostage_basis,
+        hostage_note=c.hostage_note,
         merged_into_id=c.merged_into_id,
         identities=[
             IdentityPublic(id=i.id, kind=i.kind, value=i.value, masked=i.masked)

@@ -12,9 +12,11 @@ to date (``services.kpi_facts.refresh_kpi_facts``), at most :data:`FACTS_PER_SWE
 orders a round, so that a desk just upgraded catches up over a few rounds without
 holding up its escalations for long; the board is exact meanwhile, only slower.
 
-The same round issues the return visits scheduled after resolutions (``services.return_visits``)
-and sends the survey reminders that are due (one per unanswered e-mail or SMS
-invitation, ``reminder_days`` after it was issued: ``services.survey_invitations``).
+The same round issues the return visits scheduled after resolutions
+(``services.return_visits``), judges again by the hostage rule the customers with new
+survey answers (``services.hostage``) and sends the survey reminders that are due (one
+per unanswered e-mail or SMS invitation, ``reminder_days`` after it was issued:
+``services.survey_invitations``).
 
 The same kind of thread refreshes the stored merge-candidate list
 (:func:`refresh_as_desk`, ``services.merge_refresh``) on a timer of its own, under a
@@ -32,6 +34,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchpoint.services import (
+    hostage,
     kpi_facts,
     merge_refresh,
     return_visits,
@@ -103,6 +106,9 @@ def escalate_as_desk(
             )
             if issued:
                 _log.info("return visits issued or skipped: %d", issued)
+            judged = hostage.refresh_hostage_flags(session, now=now)
+            if judged:
+                _log.info("hostage rule: %d customers judged again", judged)
             reminded = survey_invitations.send_due_reminders(
                 session, links, now=now, after_commit=after_commit
             )

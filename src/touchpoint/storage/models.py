@@ -153,6 +153,11 @@ class Customer(Versioned, Base):
     preferences: Mapped[JsonDict] = mapped_column(default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
     hostage: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The hostage rule (``services.hostage``): its inputs when last read, a supervisor's
+    # note when clearing the flag, and the last survey response the rule has seen.
+    hostage_basis: Mapped[JsonDict | None]
+    hostage_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    hostage_checked_response_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -24,8 +24,9 @@ from touchpoint.api.schemas import (
     TransactionCreate,
     TransactionPublic,
 )
+from touchpoint.api.schemas.customers import HostageClearCreate
 from touchpoint.services import customers as svc
-from touchpoint.services import imports, merge, merge_refresh
+from touchpoint.services import hostage, imports, merge, merge_refresh
 
 __all__ = ["router"]
 
@@ -88,6 +89,16 @@ def update_customer(customer_id: IdPath, body: CustomerUpdate, d: WorkerDesk) ->
         d.session, d.actor, customer_id, changes, version=body.version, now=d.now
     )
     return customer_public(view)
+
+
+@router.post("/customers/{customer_id}/hostage/clear", response_model=CustomerPublic)
+def clear_hostage(
+    customer_id: IdPath, body: HostageClearCreate, d: SupervisorDesk
+) -> CustomerPublic:
+    """Clear the hostage flag the rule set, with a note (audited); a later survey answer
+    lets the rule judge the customer again."""
+    hostage.clear_hostage(d.session, d.actor, customer_id, note=body.note, now=d.now)
+    return customer_public(svc.get_customer(d.session, d.actor, customer_id))
 
 
 @router.get("/customers/{customer_id}/360", response_model=Customer360Public)

@@ -88,6 +88,8 @@ class CustomerPublic(BaseModel):
     preferences: dict[str, str]
     notes: str
     hostage: bool
+    hostage_basis: dict[str, Any] | None = None
+    hostage_note: str = ""
     merged_into_id: int | None
     identities: list[IdentityPublic]
     created_at: datetime
@@ -167,6 +169,12 @@ class SurveyCardPublic(BaseModel):
     csat: int | None
     nps: int | None
     comment: str | None
+
+
+class HostageClearCreate(BaseModel):
+    """Why a supervisor clears the hostage flag."""
+
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class Customer360Public(BaseModel):
