@@ -9,8 +9,8 @@ On SQLite the columns come back as numpy arrays (``sla_clock.fetch_int_columns``
 are counted by group there: sums by ``bincount``, the minutes as histograms, from which
 means and medians are exact; a ``GROUP BY`` over a year of orders would sort a million
 rows, once per histogram. PostgreSQL counts them itself in the same one pass, with
-hash aggregates over three grouping sets (group; group and minutes to first response;
-group and minutes to resolution), and sends a few thousand rows.
+hash aggregates over three grouping sets (group and code; group and minutes to first
+response; group and minutes to resolution), and sends a few thousand rows.
 
 Orders without current facts (new or changed since the sweep, or under an edited
 policy or calendar) are then replayed ``chunk`` at a time, the request's deadline
@@ -183,20 +183,30 @@ def _grouped_tallies(
     grouping sets (group and code; group and minutes to first response; group and
     minutes to resolution of resolved orders).
 
-    The rows are a materialised CTE: grouped by its columns, of which the planner knows
-    nothing, it expects few groups and hashes them in memory; grouped by the
-    expressions themselves it multiplies the distinct values of every column in them,
-    expects millions of groups and sorts a million rows instead."""
-    rows = (
+    The rows come from a subquery kept apart from the outer query (``OFFSET 0``):
+    grouped by its columns, of which the planner knows nothing, it expects few groups
+    and hashes them in memory; grouped by the expressions themselves it multiplies the
+    distinct values of every column in them, expects millions of groups and sorts a
+    million rows instead. (A materialised CTE does the same, copying every row once
+    more: 15% slower.)"""
+    orders = (
         joined.with_only_columns(
             group_column.label("group_key"),
             case((current, _code(at_s)), else_=_ZERO).label("code"),
-            case((current, _F.first_response_minutes)).label("first_response"),
-            case((and_(current, _F.resolved), _F.resolution_minutes)).label("resolution"),
+            _F.first_response_minutes,
+            _F.resolution_minutes,
         )
-        .cte("period_orders")
-        .prefix_with("MATERIALIZED")
+        .offset(0)
+        .subquery("period_orders")
     )
+    o = orders.c
+    resolved = o.code.op("&")(inline_constant(_RESOLVED)) > _ZERO
+    rows = select(
+        o.group_key,
+        o.code,
+        case((o.code > _ZERO, o.first_response_minutes)).label("first_response"),
+        case((resolved, o.resolution_minutes)).label("resolution"),
+    ).subquery("period_counts")
     c = rows.c
     stmt = select(
         c.group_key,
