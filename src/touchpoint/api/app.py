@@ -23,6 +23,7 @@ from touchpoint.api.routes import (
     customers,
     incidents,
     loop,
+    outer_loop,
     reports,
     sla,
     surveys,
@@ -243,7 +244,8 @@ def _include_routers(app: FastAPI) -> None:
     tries a request's path against the routes in the order they were included, so
     these are found soonest. No two routers' paths overlap, so the order decides only
     how soon a route is found, never which one answers."""
-    for module in (auth, work_orders, customers, sla, incidents, admin, reports, surveys, loop):
+    routers = (auth, work_orders, customers, sla, incidents, admin, reports, surveys, loop)
+    for module in (*routers, outer_loop):
         app.include_router(module.router)
 
 

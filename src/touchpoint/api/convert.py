@@ -169,6 +169,7 @@ def recovery_public(r: Recovery) -> RecoveryPublic:
         compensation_amount=_major(r.compensation_minor),
         updated_at=r.updated_at,
         version=r.version,
+        cause_id=r.cause_id,
     )
 
 

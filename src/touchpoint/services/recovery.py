@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind
-from touchpoint.domain.errors import RuleViolation
+from touchpoint.domain.errors import DomainError, RuleViolation, unknown_reference
 from touchpoint.domain.recovery import Cause5W1H, Compensation, RecoveryStep
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, check_version, require, snapshot
 from touchpoint.services.order_write import LoadedOrder, add_event, order_write, refresh_order
 from touchpoint.services.work_orders import load_visible
-from touchpoint.storage.models import Contact, CustomerIdentity, Recovery
+from touchpoint.storage.models import ComplaintCause, Contact, CustomerIdentity, Recovery
 
 __all__ = ["RecoveryDraft", "get_recovery", "record_recovery"]
 
@@ -30,6 +30,8 @@ class RecoveryDraft:
     remedy: str = ""
     compensation: Compensation | None = None
     notice: str = ""
+    # The coded cause (an active ``ComplaintCause``'s id), for the outer loop.
+    cause_id: int | None = None
 
 
 def record_recovery(
@@ -72,6 +74,8 @@ def record_recovery(
             session.add(rec)
         else:
             check_version("recovery", rec.id, rec.version, version)
+        if draft.cause_id is not None:
+            _check_cause(session, draft.cause_id)
         _apply_draft(rec, draft, now)
         if draft.notice.strip():
             _send_notice(session, unit, loaded, draft, now)
@@ -85,6 +89,8 @@ def record_recovery(
 def _apply_draft(rec: Recovery, draft: RecoveryDraft, now: datetime) -> None:
     """Set the recovery's step and what the draft gives (empty texts leave them)."""
     rec.step = draft.step.value
+    if draft.cause_id is not None:
+        rec.cause_id = draft.cause_id
     if draft.cause is not None:
         c = draft.cause
         rec.cause = {
@@ -103,6 +109,15 @@ def _apply_draft(rec: Recovery, draft: RecoveryDraft, now: datetime) -> None:
         rec.compensation_kind = draft.compensation.kind.value
         rec.compensation_minor = draft.compensation.amount_minor
     rec.updated_at = now
+
+
+def _check_cause(session: Session, cause_id: int) -> None:
+    """A recovery is coded with an active cause of the supervisors' list."""
+    active = session.scalar(select(ComplaintCause.active).where(ComplaintCause.id == cause_id))
+    if active is None:
+        raise unknown_reference("cause_id", "complaint_cause", cause_id, "complaint cause")
+    if not active:
+        raise DomainError(f"cause_id: complaint cause {cause_id} is retired")
 
 
 def _send_notice(

@@ -30,6 +30,7 @@ from touchpoint.storage.types import UtcDateTime
 __all__ = [
     "AuditEntry",
     "Base",
+    "ComplaintCause",
     "Contact",
     "Customer",
     "CustomerBlockingKey",
@@ -406,6 +407,21 @@ class Recovery(Versioned, Base):
     compensation_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     step: Mapped[str] = mapped_column(String(20), default="cool_down")
     updated_at: Mapped[datetime]
+    # The coded cause (``ComplaintCause``), beside the free 5W1H text.
+    cause_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class ComplaintCause(Versioned, Base):
+    """A cause of complaints, from the list supervisors keep (zh-CN and en), which codes
+    each recovery's cause for the outer loop (fix the cause, not only the customer)."""
+
+    __tablename__ = "complaint_causes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label_zh: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
 
 
 class Escalation(Base):

@@ -239,6 +239,7 @@ async def record_recovery(
             else None
         ),
         notice=body.notice,
+        cause_id=body.cause_id,
     )
     rec = await d.call(
         rec_svc.record_recovery,

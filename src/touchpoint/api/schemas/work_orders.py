@@ -140,6 +140,7 @@ class RecoveryCreate(BaseModel):
     compensation: CompensationCreate | None = None
     notice: Text = Field(default="", description="Progress notice sent to the customer")
     version: Version | None = Field(default=None, description="Recovery version when updating")
+    cause_id: Annotated[int, Field(ge=1, description="A coded complaint cause")] | None = None
 
 
 class RecoveryPublic(BaseModel):
@@ -155,6 +156,7 @@ class RecoveryPublic(BaseModel):
     compensation_amount: Decimal
     updated_at: datetime
     version: int
+    cause_id: int | None = None
 
 
 class EventPublic(OrmModel):
