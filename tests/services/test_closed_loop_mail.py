@@ -2,7 +2,8 @@
 SQLite and PostgreSQL: the return visit's mail leaves the outbox (``deliver_pending``)
 for a local aiosmtpd server, its link is answered as a detractor, the one recovery order
 is resolved, the re-survey's mail arrives and is answered as a promoter, and
-``/api/loop`` counts one recovered loop."""
+``/api/loop`` counts one recovered loop, the same before and after the KPI facts are
+stored."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from tests.api.support import Desk, open_desk
 from tests.services.conftest import Inbox
 from tests.storage.support import Database
+from touchpoint.services.kpi_facts import refresh_kpi_facts
 from touchpoint.services.notify import MailConfig, deliver_pending
 from touchpoint.services.recovery_loop import RECOVERY_POLICY_NAME
 from touchpoint.storage.models import SlaPolicyRow
@@ -79,3 +81,9 @@ def test_the_loop_through_smtp(desk: Desk, smtp: tuple[Inbox, MailConfig]) -> No
         "recovery_rate": 1.0,
     }
     assert loop["median_business_hours_to_close"] is not None
+    with desk.db.factory() as s:
+        assert refresh_kpi_facts(s) > 0  # now counted from the stored facts: the same
+    again = desk.client.get(
+        "/api/loop", params={"from": day, "to": day}, headers=desk.h("analyst")
+    ).json()
+    assert again == loop

@@ -28,22 +28,24 @@ from touchpoint.domain.sla import NO_INSTANT
 from touchpoint.domain.sla.vocabulary import Int64Array
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
+from touchpoint.services.kpi_facts import current_facts, sla_stamps
 from touchpoint.services.recovery_loop import is_detractor
 from touchpoint.services.sla_clock import (
     NULL_EPOCH,
+    compiled_policy,
     epoch_seconds,
     fetch_int_columns,
     replay_batches,
 )
 from touchpoint.storage.deadline import check_deadline
-from touchpoint.storage.models import SlaCalendarRow, SlaPolicyRow, WorkOrder
+from touchpoint.storage.models import OrderKpiFacts, SlaCalendarRow, SlaPolicyRow, WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
 
 __all__ = ["LoopMetrics", "loop_metrics"]
 
 _DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
 #: The columns of a recovery order's row (:func:`_recovery_orders`).
-_ID, _CLOSED, _POLICY, _RESOLVED, _ANSWERED = range(5)
+_ID, _CLOSED, _POLICY, _RESOLVED, _ANSWERED, _CURRENT, _RESOLUTION_MINUTES = range(7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,7 @@ def _calendars(session: Session, policy_ids: set[int]) -> dict[int, BusinessCale
 
 def _hours_to_close(session: Session, closed: Int64Array) -> float | None:
     """The median business hours from answer to resolution of the ``closed`` rows
-    (:data:`_COLUMNS`): one index per calendar over the span of its orders,
+    (:func:`_recovery_orders`): one index per calendar over the span of its orders,
     ``B(resolved) - B(answered)`` as ``between`` counts it (0 when the resolution is not
     after the answer); orders without a policy or a resolution instant are left out."""
     closed = closed[(closed[:, _POLICY] >= 0) & (closed[:, _RESOLVED] != NULL_EPOCH)]
@@ -109,31 +111,42 @@ def _hours_to_close(session: Session, closed: Int64Array) -> float | None:
     return statistics.median(hours) if hours else None
 
 
-def _within_target(
-    session: Session, closed: Int64Array, period: ColumnElement[bool], now: datetime
-) -> int:
-    """The ``closed`` orders whose SLA resolution target was met (met, not breached),
-    replayed together as ``sla_reports`` replays them: in policy batches, their events
-    selected by the period's query of closed recovery orders."""
-    tracked = closed[closed[:, _POLICY] >= 0]
-    if len(tracked) == 0:
+def _replayed_within(session: Session, rows: Int64Array, now: datetime) -> int:
+    """How many of ``rows`` (closed, with a policy) met their resolution target (met,
+    not breached), replayed together as ``sla_reports`` replays them."""
+    if len(rows) == 0:
         return 0
-    tracked = tracked[np.argsort(tracked[:, _ID], kind="stable")]
-    query = (
-        select(WorkOrder.id)
-        .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
-        .where(period, WorkOrder.status.in_(_DONE), WorkOrder.policy_id.is_not(None))
-    )
+    rows = rows[np.argsort(rows[:, _ID], kind="stable")]
     session.flush()  # as sla_reports: events added in this transaction count
     within = 0
-    batches = replay_batches(
-        session, tracked[:, _ID], tracked[:, _POLICY], now=now, orders_query=query
-    )
-    for batch in batches:
+    for batch in replay_batches(session, rows[:, _ID], rows[:, _POLICY], now=now):
         target = batch.report.resolution
         if target is not None:
             within += int(((target.met_at != NO_INSTANT) & ~target.breached).sum())
     return within
+
+
+def _within_target(session: Session, closed: Int64Array, now: datetime) -> int:
+    """The ``closed`` orders whose SLA resolution target was met (met, not breached).
+
+    An order with current stored KPI facts (``services.kpi_facts``) met it when its
+    stored resolution minutes (the replay's business minutes used, kept when the target
+    was met) are within its policy's resolution target: that is the replay's own test.
+    The others (facts missing or behind the order or its policy) are replayed."""
+    tracked = closed[closed[:, _POLICY] >= 0]
+    stored = tracked[tracked[:, _CURRENT] == 1]
+    targets = {
+        pid: compiled_policy(session, pid)[2].resolution_minutes
+        for pid in np.unique(stored[:, _POLICY]).tolist()
+    }
+    within = 0
+    for pid, minutes in targets.items():
+        if minutes is None:
+            continue
+        used = stored[stored[:, _POLICY] == pid, _RESOLUTION_MINUTES]
+        within += int(((used >= 0) & (used <= minutes)).sum())
+    check_deadline()
+    return within + _replayed_within(session, tracked[tracked[:, _CURRENT] == 0], now)
 
 
 def _resurveys(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
@@ -151,9 +164,11 @@ def _resurveys(session: Session, lo: datetime, hi: datetime) -> list[dict[str, A
 
 
 def _recovery_orders(session: Session, period: ColumnElement[bool]) -> Int64Array:
-    """The period's recovery orders as integer rows (:data:`_COLUMNS`): id, closed (1 or
-    0), policy (-1 for none), resolution and answer instants (epoch seconds)."""
+    """The period's recovery orders as integer rows: id, closed (1 or
+    0), policy (-1 for none), resolution and answer instants (epoch seconds), whether
+    its stored KPI facts are current (1 or 0) and their resolution minutes (-1: none)."""
     done = case((WorkOrder.status.in_(_DONE), 1), else_=0)
+    current = case((current_facts(sla_stamps(session)), 1), else_=0)
     return fetch_int_columns(
         session,
         select(
@@ -162,8 +177,11 @@ def _recovery_orders(session: Session, period: ColumnElement[bool]) -> Int64Arra
             func.coalesce(WorkOrder.policy_id, -1),
             epoch_seconds(session, WorkOrder.resolved_at),
             epoch_seconds(session, SurveyResponse.submitted_at),
+            current,
+            func.coalesce(OrderKpiFacts.resolution_minutes, -1),
         )
         .join(SurveyResponse, SurveyResponse.id == WorkOrder.origin_response_id)
+        .outerjoin(OrderKpiFacts, OrderKpiFacts.work_order_id == WorkOrder.id)
         .where(period),
     )
 
@@ -180,7 +198,7 @@ def loop_metrics(
         return LoopMetrics(0, 0, 0, None, 0, 0)
     closed = rows[rows[:, _CLOSED] == 1]
     check_deadline()
-    within = _within_target(session, closed, period, now)
+    within = _within_target(session, closed, now)
     check_deadline()
     answers = _resurveys(session, lo, hi)
     return LoopMetrics(
