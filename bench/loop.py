@@ -11,6 +11,9 @@ team, under the recovery SLA policy, with its timeline: created, assigned, a rep
 for 85% of them, a resolution within 2 hours to 10 days, half of those closed later),
 and half of the resolved recovery orders re-surveyed (65% of the re-surveys not
 detractors). The recovery orders are counted in ``--orders`` (default 1,000,000 in all).
+Last, the KPI board's stored facts of every order are written by the desk clock's own
+sweep (``services.kpi_facts.refresh_kpi_facts``, as ``bench/desk_scale_seed.py`` does;
+with ``--reuse``, those the kept desk lacks), as a server would have them.
 
 Then it times the service behind ``GET /api/loop`` in-process
 (``services.loop_metrics.loop_metrics`` in a fresh session each call, as the route calls
@@ -39,7 +42,13 @@ import numpy as np
 from sqlalchemy import Engine, insert, select, text
 
 from bench.desk_scale import _databases
-from bench.desk_scale_seed import SUPERVISOR, _desk, seed_customers, seed_orders
+from bench.desk_scale_seed import (
+    SUPERVISOR,
+    _desk,
+    fill_kpi_facts,
+    seed_customers,
+    seed_orders,
+)
 from touchpoint.domain.roles import Role
 from touchpoint.domain.sla import EventType, OrderStatus
 from touchpoint.services.base import Actor
@@ -348,8 +357,9 @@ def seed(engine: Engine, args: argparse.Namespace) -> str:
     with engine.begin() as conn:
         policy = recovery_policy_id(conn, desk["policies"][0])
     counts = seed_loop(engine, args, base + 1, policy, now)
-    _finish(engine)
     t3 = time.perf_counter()
+    fill_kpi_facts(engine)
+    _finish(engine)
     shown = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     return (
         f"{args.customers:,} customers ({t1 - t0:.0f} s), {base:,} orders and {n_events:,} "
@@ -399,7 +409,9 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
         upgrade(url)
     engine = make_engine(url)
     try:
-        if not args.reuse:
+        if args.reuse:
+            fill_kpi_facts(engine)  # those it lacks, as the desk clock would store them
+        else:
             seeded = seed(engine, args)
             print(f"  {seeded}", flush=True)
         if args.profile:
