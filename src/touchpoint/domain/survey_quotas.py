@@ -72,7 +72,7 @@ def full_quota(
     """The first quota whose cell this respondent (``cell``: segment → value) falls in
     and that is full, given the completed responses per (segment, value)."""
     for quota in quotas:
-        if cell.get(quota.segment) == quota.value:
-            if completed.get((quota.segment, quota.value), 0) >= quota.limit:
-                return quota
+        in_cell = cell.get(quota.segment) == quota.value
+        if in_cell and completed.get((quota.segment, quota.value), 0) >= quota.limit:
+            return quota
     return None
