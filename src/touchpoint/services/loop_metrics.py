@@ -12,6 +12,7 @@ that were no detractor's; ``recovery_rate`` = recovered / resurveyed.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -35,6 +36,7 @@ from touchpoint.services.sla_clock import (
     compiled_policy,
     epoch_seconds,
     fetch_int_columns,
+    fetch_rows,
     replay_batches,
 )
 from touchpoint.storage.deadline import check_deadline
@@ -149,18 +151,24 @@ def _within_target(session: Session, closed: Int64Array, now: datetime) -> int:
     return within + _replayed_within(session, tracked[tracked[:, _CURRENT] == 0], now)
 
 
+def _answers(raw: Any) -> Any:
+    """A stored answers value as the driver gives it: text (SQLite) or already decoded."""
+    return json.loads(raw) if isinstance(raw, str | bytes) else raw
+
+
 def _resurveys(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
-    """The answers to the return visits of the period's recovery orders."""
+    """The answers to the return visits of the period's recovery orders (the driver's
+    plain rows, decoded here: no result processing per row)."""
     origin = aliased(SurveyResponse)
-    return list(
-        session.scalars(
-            select(SurveyResponse.answers)
-            .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
-            .join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
-            .join(origin, origin.id == WorkOrder.origin_response_id)
-            .where(origin.submitted_at >= lo, origin.submitted_at < hi)
-        )
+    rows = fetch_rows(
+        session,
+        select(SurveyResponse.answers)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+        .join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
+        .join(origin, origin.id == WorkOrder.origin_response_id)
+        .where(origin.submitted_at >= lo, origin.submitted_at < hi),
     )
+    return [_answers(raw) for (raw,) in rows]
 
 
 def _recovery_orders(session: Session, period: ColumnElement[bool]) -> Int64Array:
