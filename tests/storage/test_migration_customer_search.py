@@ -68,13 +68,35 @@ def _customer(db: Database, session: Session, name: str, phone: str) -> int:
     return create_customer(session, agent, draft, now=T0).customer.id
 
 
+def _customer_at_0005(db: Database, name: str, phone: str) -> int:
+    """A customer written as revision 0005's tables had it (the models describe the
+    newest schema, whose later columns the downgraded tables lack)."""
+    with db.engine.begin() as conn:
+        cid = conn.execute(
+            text(
+                "INSERT INTO customers (kind, customer_class, name, organisation, preferences,"
+                " notes, hostage, created_at, updated_at, version) VALUES ('person', 'normal',"
+                " :name, '', '{}', '', false, :at, :at, 1) RETURNING id"
+            ),
+            {"name": name, "at": T0},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO customer_identities (customer_id, kind, value, normalised)"
+                " VALUES (:cid, 'phone', :phone, :phone)"
+            ),
+            {"cid": cid, "phone": phone},
+        )
+    return int(cid)
+
+
 def test_upgrade_fills_the_index_and_downgrade_removes_it(db: Database, session: Session) -> None:
     expected = SQLITE_OBJECTS if db.backend == "sqlite" else POSTGRESQL_OBJECTS
     assert _search_objects(db) == expected
     _downgrade(db, "0005")
     try:
         assert _search_objects(db) == set()
-        cid = _customer(db, session, "Backfill Bai", "13511112222")  # no index to keep yet
+        cid = _customer_at_0005(db, "Backfill Bai", "13511112222")  # no index to keep yet
     finally:
         upgrade(db.url)
     assert _search_objects(db) == expected
