@@ -47,6 +47,8 @@ __all__ = ["LoopMetrics", "loop_metrics"]
 
 _DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
 #: The columns of a recovery order's row (:func:`_recovery_orders`).
+#: Recovery orders per query of their re-survey answers (SQLite binds at most 32,766).
+_CHUNK = 10_000
 _ID, _CLOSED, _POLICY, _RESOLVED, _ANSWERED, _CURRENT, _RESOLUTION_MINUTES = range(7)
 
 
@@ -156,19 +158,33 @@ def _answers(raw: Any) -> Any:
     return json.loads(raw) if isinstance(raw, str | bytes) else raw
 
 
-def _resurveys(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
-    """The answers to the return visits of the period's recovery orders (the driver's
-    plain rows, decoded here: no result processing per row)."""
-    origin = aliased(SurveyResponse)
-    rows = fetch_rows(
-        session,
-        select(SurveyResponse.answers)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
-        .join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
-        .join(origin, origin.id == WorkOrder.origin_response_id)
-        .where(origin.submitted_at >= lo, origin.submitted_at < hi),
+def _resurveys(
+    session: Session, order_ids: Int64Array, lo: datetime, hi: datetime
+) -> list[dict[str, Any]]:
+    """The answers to the return visits of the period's recovery orders ``order_ids``,
+    by their invitations (the driver's plain rows, decoded here: no result processing
+    per row). SQLite is asked for the orders' invitations by id, in chunks (cheaper
+    than walking the period's responses again); PostgreSQL joins from the period's
+    answers (id lists of this size cost it more)."""
+    answers = select(SurveyResponse.answers).join(
+        SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id
     )
-    return [_answers(raw) for (raw,) in rows]
+    raws: list[Any] = []
+    if session.get_bind().dialect.name != "sqlite":
+        origin = aliased(SurveyResponse)
+        raws = fetch_rows(
+            session,
+            answers.join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
+            .join(origin, origin.id == WorkOrder.origin_response_id)
+            .where(origin.submitted_at >= lo, origin.submitted_at < hi),
+        )
+    else:
+        ids = sorted(order_ids.tolist())
+        for part in range(0, len(ids), _CHUNK):
+            check_deadline()
+            chunk = ids[part : part + _CHUNK]
+            raws += fetch_rows(session, answers.where(SurveyInvitation.work_order_id.in_(chunk)))
+    return [_answers(raw) for (raw,) in raws]
 
 
 def _recovery_orders(session: Session, period: ColumnElement[bool]) -> Int64Array:
@@ -208,7 +224,7 @@ def loop_metrics(
     check_deadline()
     within = _within_target(session, closed, now)
     check_deadline()
-    answers = _resurveys(session, lo, hi)
+    answers = _resurveys(session, rows[:, _ID], lo, hi)
     return LoopMetrics(
         triggered=len(rows),
         closed=len(closed),
