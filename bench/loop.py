@@ -19,7 +19,7 @@ Then it times the service behind ``GET /api/loop`` in-process
 (``services.loop_metrics.loop_metrics`` in a fresh session each call, as the route calls
 it, for the supervisor), after one warm-up call, ``--runs`` times each over the last 30
 days and the last 365, and prints the medians and the answers. Goal: <= 500 ms each.
-``--profile`` prints a cProfile of one 365-day call instead.
+``--profile`` prints a cProfile of one 365-day call (after a warm-up) instead.
 
     .venv/bin/python -m bench.loop --orders 50000 --customers 20000 --responses 15000
     TOUCHPOINT_TEST_PG_PORT=54475 bash scripts/with-services.sh \\
@@ -393,11 +393,14 @@ def measure(engine: Engine, runs: int, days: int) -> tuple[list[float], LoopMetr
 
 
 def profile(engine: Engine, days: int) -> None:
+    """A cProfile of one call over the last ``days`` days, after a warm-up call."""
     factory = make_session_factory(engine)
     actor = _actor(engine)
     end: date = datetime.now(ZoneInfo(TZ)).date()
+    start = end - timedelta(days=days - 1)
+    with factory() as session:
+        loop_metrics(session, actor, start=start, end=end, tz=TZ, now=datetime.now(UTC))
     with factory() as session, cProfile.Profile() as prof:
-        start = end - timedelta(days=days - 1)
         loop_metrics(session, actor, start=start, end=end, tz=TZ, now=datetime.now(UTC))
     pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
 
