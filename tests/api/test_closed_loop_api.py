@@ -227,3 +227,43 @@ def test_a_phone_return_visit_is_a_response_and_can_open_the_recovery(loop_desk:
         f"/api/work-orders/{order['id']}/return-visits", json=bad, headers=desk.h("agent")
     )
     assert r.status_code == 422
+
+
+def test_the_kpi_board_shows_return_visits_and_loops_per_team(
+    db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from touchpoint.quality.csi import nps_interval
+
+    for desk in open_desk(
+        db, tmp_path_factory.mktemp("board"), site=True, return_visit_delay_minutes=0
+    ):
+        start = desk.clock.now
+        answers = [(5, 10), (5, 9), (4, 9), (4, 7), (2, 3), (1, 0)]
+        orders = []
+        for csat, nps in answers:
+            email = f"{desk.db.unique('k')}@example.com"
+            order = desk.order(_customer(desk, email=email))
+            orders.append(_move(desk, order, "resolved"))
+            _answer(desk, _mailed_token(desk, email), {"CSAT": csat, "NPS": nps})
+        recoveries = desk.client.get(
+            "/api/work-orders", params={"recovery_of": orders[-1]["id"]}, headers=desk.h("agent")
+        ).json()
+        _move(desk, recoveries[0], "resolved")
+        desk.clock.advance(hours=1)
+        params = {
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=1)).isoformat(),
+            "group_by": "team",
+        }
+        board = desk.client.get("/api/kpi", params=params, headers=desk.h("analyst")).json()
+        (row,) = [r for r in board["rows"] if r["key"] == desk.teams["A"]]
+        surveys = row["surveys"]
+        # Seven invitations: the six orders' and the resolved recovery order's re-survey
+        # (a recovery order is an order of the team too), six of them answered.
+        assert (surveys["invitations"], surveys["responses"], surveys["enough"]) == (7, 6, True)
+        assert surveys["response_rate"] == pytest.approx(6 / 7)
+        assert surveys["csat"] == pytest.approx(4 / 6)
+        assert surveys["nps"] == pytest.approx(100 * (3 - 2) / 6)
+        assert surveys["nps_ci95"] == pytest.approx(list(nps_interval(3, 2, 6)))
+        assert (surveys["loops"], surveys["loops_closed"]) == (2, 1)
+        assert board["surveys"]["responses"] >= 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from touchpoint.api.schemas import (
     ContactPublic,
@@ -24,6 +25,7 @@ from touchpoint.api.schemas.work_orders import ReturnVisitSurveyPublic
 from touchpoint.services.customers import Customer360, CustomerView
 from touchpoint.services.incidents import IncidentView
 from touchpoint.services.kpi import KpiBoard
+from touchpoint.services.kpi_surveys import SurveyKpis
 from touchpoint.services.work_orders import WorkOrderDetail
 from touchpoint.storage.models import Recovery, Team, Transaction
 
@@ -185,6 +187,23 @@ def team_public(team: Team, members: list[int]) -> TeamPublic:
     )
 
 
+def survey_kpis_public(s: SurveyKpis) -> dict[str, Any]:
+    """A group's survey columns (scores null below the minimum of answers)."""
+    nps = s.nps if s.enough else None
+    return {
+        "invitations": s.invitations,
+        "responses": s.responses,
+        "enough": s.enough,
+        "response_rate": s.response_rate,
+        "csat": s.csat if s.enough else None,
+        "nps": nps[0] if nps is not None else None,
+        "nps_ci95": [nps[1], nps[2]] if nps is not None else None,
+        "loops": s.loops,
+        "loops_closed": s.loops_closed,
+        "median_hours_to_close": s.median_hours_to_close,
+    }
+
+
 def kpi_board_public(b: KpiBoard) -> KpiBoardPublic:
     """The KPI board."""
     return KpiBoardPublic.model_validate(
@@ -194,9 +213,15 @@ def kpi_board_public(b: KpiBoard) -> KpiBoardPublic:
             "group_by": b.group_by.value,
             "overall": KpiPublic.model_validate(b.overall),
             "rows": [
-                {"key": r.key, "label": r.label, "kpis": KpiPublic.model_validate(r.kpis)}
+                {
+                    "key": r.key,
+                    "label": r.label,
+                    "kpis": KpiPublic.model_validate(r.kpis),
+                    "surveys": survey_kpis_public(r.surveys),
+                }
                 for r in b.rows
             ],
+            "surveys": survey_kpis_public(b.surveys),
             "backlog_now": b.backlog_now,
             "breached_now": b.breached_now,
             "incidents_opened": b.incidents_opened,

@@ -20,7 +20,7 @@ only its time differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +32,7 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.domain.kpi import KpiSummary, KpiTally, Shift, shift_of
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
+from touchpoint.services.kpi_surveys import SurveyKpis, survey_kpis
 from touchpoint.services.kpi_tallies import period_tallies
 from touchpoint.services.work_orders import visible_orders
 from touchpoint.storage.models import Contact, Incident, Team, User, WorkOrder
@@ -53,6 +54,8 @@ class KpiRow:
     key: int | None
     label: str
     kpis: KpiSummary
+    # Return visits and loops of the group's orders (``services.kpi_surveys``).
+    surveys: SurveyKpis = field(default_factory=SurveyKpis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class KpiBoard:
     incidents_opened: int
     incidents_open: int
     hostile: list[HostileLoad]
+    surveys: SurveyKpis = field(default_factory=SurveyKpis)
 
 
 def kpi_board(
@@ -110,6 +114,10 @@ def kpi_board(
     overall = KpiTally()
     for tally in groups.values():
         overall.add_tally(tally)
+    survey_groups = survey_kpis(session, period, column)
+    surveys_overall = SurveyKpis()
+    for survey_group in survey_groups.values():
+        surveys_overall.add(survey_group)
     backlog, breached = _backlog_now(session, actor)
     opened, still_open = _incident_counts(session, start, end)
     return KpiBoard(
@@ -117,12 +125,13 @@ def kpi_board(
         end=end,
         group_by=group_by,
         overall=overall.summary(),
-        rows=_group_rows(session, groups, group_by),
+        rows=_group_rows(session, groups, group_by, survey_groups),
         backlog_now=backlog,
         breached_now=breached,
         incidents_opened=opened,
         incidents_open=still_open,
         hostile=_hostile_loads(session, start, end, zone),
+        surveys=surveys_overall,
     )
 
 
@@ -132,13 +141,21 @@ CHUNK_ORDERS = 5000
 
 
 def _group_rows(
-    session: Session, groups: dict[int | None, KpiTally], group_by: GroupBy
+    session: Session,
+    groups: dict[int | None, KpiTally],
+    group_by: GroupBy,
+    surveys: dict[int | None, SurveyKpis],
 ) -> list[KpiRow]:
     """One row per team or per current assignee, ordered by id with the orders of no
     team / no assignee last (labelled "—")."""
     labels = _labels(session, group_by)
     return [
-        KpiRow(k, labels.get(k, "—") if k is not None else "—", v.summary())
+        KpiRow(
+            k,
+            labels.get(k, "—") if k is not None else "—",
+            v.summary(),
+            surveys.get(k, SurveyKpis()),
+        )
         for k, v in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
     ]
 

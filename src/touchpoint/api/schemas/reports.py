@@ -39,12 +39,31 @@ class KpiPublic(BaseModel):
     sigma_level: float | None
 
 
+class SurveyKpisPublic(BaseModel):
+    """Return visits and loops of a group's orders: invitations issued, answers, response
+    rate, CSAT (share of 4–5) and NPS with its adjusted-Wald 95% interval — both null
+    while ``enough`` is false (fewer than 5 answers) —, recovery loops opened and closed,
+    and the median hours from the answer to the recovery's resolution."""
+
+    invitations: int
+    responses: int
+    enough: bool
+    response_rate: float | None
+    csat: float | None
+    nps: float | None
+    nps_ci95: list[float] | None
+    loops: int
+    loops_closed: int
+    median_hours_to_close: float | None
+
+
 class KpiRowPublic(BaseModel):
     """One team's or agent's KPIs."""
 
     key: int | None
     label: str
     kpis: KpiPublic
+    surveys: SurveyKpisPublic | None = None
 
 
 class HostileLoadPublic(BaseModel):
@@ -69,3 +88,4 @@ class KpiBoardPublic(BaseModel):
     incidents_opened: int
     incidents_open: int
     hostile: list[HostileLoadPublic]
+    surveys: SurveyKpisPublic | None = None
