@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from tests.storage.support import Database
 from touchpoint.storage.customer_search import is_search_index
+from touchpoint.storage.gap_models import ServiceStandard
 from touchpoint.storage.models import Base
 from touchpoint.storage.survey_models import Survey
 
@@ -17,6 +18,7 @@ def test_upgrade_creates_every_table(db: Database) -> None:
     names = set(inspect(db.engine).get_table_names())
     assert set(Base.metadata.tables) <= names
     assert Survey.__tablename__ in names  # the survey tables share the desk's metadata
+    assert ServiceStandard.__tablename__ in names  # so do the five-gap registers
     assert "alembic_version" in names
 
 

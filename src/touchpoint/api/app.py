@@ -21,6 +21,7 @@ from touchpoint.api.routes import (
     admin,
     auth,
     customers,
+    gaps,
     incidents,
     loop,
     outer_loop,
@@ -245,7 +246,7 @@ def _include_routers(app: FastAPI) -> None:
     these are found soonest. No two routers' paths overlap, so the order decides only
     how soon a route is found, never which one answers."""
     routers = (auth, work_orders, customers, sla, incidents, admin, reports, surveys, loop)
-    for module in (*routers, outer_loop):
+    for module in (*routers, outer_loop, gaps):
         app.include_router(module.router)
 
 

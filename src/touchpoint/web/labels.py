@@ -250,6 +250,8 @@ ENTITY: dict[str, str] = {
     "survey_response": "Survey response",
     "survey_opt_out": "Survey opt-out",
     "survey link": "Survey link",
+    "service_standard": "Service standard",
+    "service_pledge": "Service pledge",
 }
 
 # Surveys (issue 22): the builder's templates, question types, waves and invitations.
