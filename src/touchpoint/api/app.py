@@ -38,6 +38,7 @@ from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.services.survey_responses import KioskGate
+from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.settings import Settings
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.deadline import watch_statements
@@ -117,6 +118,7 @@ def create_app(
         login=_login_gate(settings),
         surveys=links,
         kiosk=KioskGate(settings.survey_kiosk_per_minute),
+        snapshots=WaveSnapshots(settings.data_dir / "wave-snapshots"),
     )
     app = FastAPI(
         title="touchpoint service desk",

@@ -34,6 +34,7 @@ from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.services.survey_responses import KioskGate
+from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.models import User
 
 __all__ = [
@@ -87,6 +88,9 @@ class DeskState:
     # desk built without them signs its links with a key of its own making.
     surveys: SurveyLinks = field(default_factory=lambda: SurveyLinks(secrets.token_urlsafe(32)))
     kiosk: KioskGate = field(default_factory=KioskGate)
+    # The waves' Parquet snapshots the analyses read (``services.wave_snapshots``); a desk
+    # built without a folder writes a temporary one per analysis.
+    snapshots: WaveSnapshots = field(default_factory=WaveSnapshots)
 
     @property
     def local_database(self) -> bool:

@@ -1,8 +1,10 @@
 """The analyses of a stored wave: the same JSON as ``touchpoint analyze`` on the wave's
 ``responses.parquet`` export, computed by the same engine code.
 
-The wave is written to a Parquet snapshot (the export's file, in a temporary directory)
-and the engine reads it as it reads any file: one implementation for files and waves. An
+The wave is written to a Parquet snapshot (the export's file; kept under the data
+directory by :class:`~touchpoint.services.wave_snapshots.WaveSnapshots` while the wave
+gets no new response) and the engine reads it as it reads any file: one implementation
+for files and waves. An
 anonymous wave's snapshot has no customer column, so no analysis can expose customer ids.
 Options come as the command's (``by``, ``column``, ``scale`` as ``MIN-MAX``, ``outcome``,
 ``items`` as ``A,B,C``, ``weights`` — SERVQUAL's JSON object of dimension points, CSI's
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.documents import finite
+from touchpoint.engine.errors import InputError
 from touchpoint.services.base import Actor, require
-from touchpoint.services.survey_exports import ExportFormat, write_wave
+from touchpoint.services.wave_snapshots import WaveSnapshots
 
 __all__ = ["AnalysisOptions", "Instrument", "analyze_wave"]
 
@@ -105,8 +107,11 @@ def _csi_weights(raw: str | None) -> list[float] | None:
         raise DomainError(f"weights: expected comma-separated numbers, got {raw!r}") from None
 
 
-def _runner(instrument: Instrument, o: AnalysisOptions) -> Callable[[str], Any]:
-    """The engine call of ``instrument`` with its options, on a file's path."""
+def _runner(
+    instrument: Instrument, o: AnalysisOptions, sql_cache: Path | None
+) -> Callable[[str], Any]:
+    """The engine call of ``instrument`` with its options, on a file's path (the
+    analyses that compile their SQL through the engine's cache keep it in ``sql_cache``)."""
     from touchpoint.engine import drivers_report, loyalty_report, score_reports
     from touchpoint.engine.csi_report import csi
     from touchpoint.engine.kano_report import kano
@@ -116,11 +121,11 @@ def _runner(instrument: Instrument, o: AnalysisOptions) -> Callable[[str], Any]:
     match instrument:
         case Instrument.SERVQUAL:
             weights = _servqual_weights(o.weights)
-            return lambda path: servqual(path, by=o.by, weights=weights)
+            return lambda path: servqual(path, by=o.by, weights=weights, sql_cache=sql_cache)
         case Instrument.ZONE:
             return lambda path: zone(path)
         case Instrument.KANO:
-            return lambda path: kano(path)
+            return lambda path: kano(path, sql_cache=sql_cache)
         case Instrument.CSI:
             items, scale = _names(o.items, "items"), _scale(o.scale, "", "scale")
             weights_csi = _csi_weights(o.weights)
@@ -155,17 +160,36 @@ def analyze_wave(
     wave_id: int,
     instrument: Instrument,
     options: AnalysisOptions,
+    *,
+    snapshots: WaveSnapshots | None = None,
 ) -> dict[str, Any]:
     """The analysis of the wave's responses, as ``touchpoint analyze INSTRUMENT`` prints
-    it for the wave's Parquet export. ``engine.InputError`` names a column or cell the
-    analysis cannot use (the file named is the snapshot ``responses.parquet``)."""
+    it for the wave's Parquet export. ``snapshots`` keeps that file between analyses
+    (none: a temporary one each time). ``engine.InputError`` names a column or cell the
+    analysis cannot use (the file named is the export's ``responses.parquet``)."""
     require(actor, actor.role.can_read_reports, "analyse survey waves")
-    run = _runner(instrument, options)
-    with tempfile.TemporaryDirectory(prefix="touchpoint-wave-") as folder:
-        path = Path(folder) / "responses.parquet"
-        with path.open("wb") as out:
-            write_wave(session, wave_id, ExportFormat.PARQUET, out)
-        session.rollback()  # the snapshot is written: end the read before the analysis
-        report = run(str(path))
+    kept = snapshots or WaveSnapshots()
+    run = _runner(instrument, options, kept.sql_cache)
+    for attempt in (1, 2):
+        with kept.snapshot(session, wave_id) as path:
+            try:
+                report = run(str(path))
+            except InputError as exc:
+                if attempt == 1 and not path.is_file():
+                    continue  # a newer snapshot replaced this one meanwhile: read that
+                raise _named(exc) from None
+            break
     document: Mapping[str, Any] = report.to_dict()
     return dict(finite(dict(document)))
+
+
+def _named(exc: InputError) -> InputError:
+    """The error naming the export's file rather than the snapshot's place on disk."""
+    return InputError(
+        "responses.parquet",
+        exc.problem,
+        row=exc.row,
+        column=exc.column,
+        value=exc.value,
+        line=exc.line,
+    )

@@ -289,7 +289,9 @@ def analyze_wave(
         attitude_cut=attitude_cut,
         repeat_cut=repeat_cut,
     )
-    return wave_analysis.analyze_wave(d.session, d.actor, wave_id, instrument, options)
+    return wave_analysis.analyze_wave(
+        d.session, d.actor, wave_id, instrument, options, snapshots=d.state.snapshots
+    )
 
 
 @router.get("/waves/{wave_id}/kiosk.svg", response_class=Response)

@@ -1,0 +1,117 @@
+"""Parquet snapshots of stored waves, kept on disk for the wave analyses.
+
+An analysis reads the wave's ``responses.parquet`` export (``survey_exports.write_wave``).
+Writing that file is most of an analysis's cost on a large wave (the database reads every
+response), while the engine's pass over the file is short. So the file is kept under the
+data directory and reused while the wave holds the same responses.
+
+Responses are only ever added to a wave (none is edited or deleted), so the wave's
+response count and largest response id name its content: a snapshot's file name holds
+both, and a wave that gained a response is written afresh. The snapshot's folder is named
+by the database (its URL without the password), the wave id, its survey version and its
+creation instant, so two databases sharing a data directory, or a database created again,
+never read each other's files. A new file is written beside the old one and renamed into
+place (a reader never sees half a file); older files of the wave are removed then.
+
+Without a folder (``WaveSnapshots()``) every analysis writes a temporary snapshot of its
+own, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from touchpoint.services.base import get_or_404
+from touchpoint.services.survey_exports import ExportFormat, write_wave
+from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
+
+__all__ = ["WaveSnapshots"]
+
+_SUFFIX = ".parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """What names a snapshot: its folder (database and wave) and file (content)."""
+
+    folder: str
+    count: int
+    last_id: int
+
+    @property
+    def file_name(self) -> str:
+        return f"responses-{self.count}-{self.last_id}{_SUFFIX}"
+
+
+@dataclass(frozen=True, slots=True)
+class WaveSnapshots:
+    """The folder of the waves' Parquet snapshots (``None``: a temporary file a time)."""
+
+    root: Path | None = None
+
+    @property
+    def sql_cache(self) -> Path | None:
+        """Where the engine keeps the SQL it compiles for the analyses (beside the
+        snapshots; ``None``, compiled every time, without a folder)."""
+        return None if self.root is None else self.root / "sql"
+
+    @contextlib.contextmanager
+    def snapshot(self, session: Session, wave_id: int) -> Iterator[Path]:
+        """The path of a Parquet file holding the wave's export as it stands, valid
+        inside the ``with`` block. The read's transaction is ended before the block
+        runs (the analysis that follows needs no database)."""
+        if self.root is None:
+            with tempfile.TemporaryDirectory(prefix="touchpoint-wave-") as folder:
+                path = Path(folder) / "responses.parquet"
+                with path.open("wb") as out:
+                    write_wave(session, wave_id, ExportFormat.PARQUET, out)
+                session.rollback()
+                yield path
+            return
+        path = _current(self.root, session, wave_id)
+        session.rollback()
+        yield path
+
+
+def _current(root: Path, session: Session, wave_id: int) -> Path:
+    """The wave's snapshot under ``root``, written first when the wave has changed since
+    the last one (or there is none)."""
+    key = _key(session, wave_id)
+    folder = root / key.folder
+    path = folder / key.file_name
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=".writing-", suffix=_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_wave(session, wave_id, ExportFormat.PARQUET, out)
+        Path(partial).replace(path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    for old in folder.glob(f"responses-*{_SUFFIX}"):
+        if old.name != path.name:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def _key(session: Session, wave_id: int) -> _Key:
+    """The wave's snapshot name: one aggregate over the wave's index."""
+    wave = get_or_404(session, SurveyWave, wave_id)
+    count, last_id = session.execute(
+        select(func.count(), func.max(SurveyResponse.id)).where(SurveyResponse.wave_id == wave_id)
+    ).one()
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    origin = f"{database}|{wave.id}|{wave.survey_id}|{wave.survey_version}|{wave.created_at}"
+    digest = hashlib.sha256(origin.encode()).hexdigest()[:16]
+    return _Key(f"wave-{wave_id}-{digest}", int(count or 0), int(last_id or 0))

@@ -1,0 +1,71 @@
+"""The waves' Parquet snapshots (issue 24, "Scale"): an analysis of a wave with no new
+response reads the snapshot kept under the data directory instead of exporting the wave
+again; a new response makes the next analysis write a fresh one (the old file removed);
+an error names the export's ``responses.parquet``, not the snapshot's place on disk."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.support import Desk, open_desk
+from tests.api.test_wave_analysis_api import _wave
+from tests.storage.support import Database
+
+
+@pytest.fixture(scope="module")
+def data_dir(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp(f"snapshots-{db.engine.dialect.name}")
+
+
+@pytest.fixture(scope="module")
+def site(db: Database, data_dir: Path) -> Iterator[Desk]:
+    yield from open_desk(db, data_dir, site=True)
+
+
+def _snapshots(data_dir: Path, wave_id: int) -> list[Path]:
+    return sorted((data_dir / "wave-snapshots").glob(f"wave-{wave_id}-*/responses-*.parquet"))
+
+
+def _answer_once_more(site: Desk, wave_id: int, score: int) -> None:
+    invited = site.post(
+        "supervisor",
+        f"/api/waves/{wave_id}/invitations",
+        {"customer_ids": [site.customer()["id"]], "channel": "link", "ignore_throttle": True},
+    )["invitations"]
+    token = invited[0]["url"].rsplit("/s/", 1)[1]
+    r = site.client.post(f"/s/{token}", json={"answers": {"NPS": score}})
+    assert r.status_code == 201, r.text
+
+
+def test_a_snapshot_is_kept_until_the_wave_gets_a_new_response(site: Desk, data_dir: Path) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 6)
+    url = f"/api/waves/{wave_id}/analysis/nps"
+    first = site.client.get(url, headers=site.h("analyst"))
+    assert first.status_code == 200 and first.json()["n"] == 6
+    [kept] = _snapshots(data_dir, wave_id)
+    stamp = kept.stat().st_mtime_ns, kept.stat().st_ino
+    again = site.client.get(url, params={"by": "channel"}, headers=site.h("analyst"))
+    assert again.status_code == 200 and again.json()["n"] == 6
+    assert _snapshots(data_dir, wave_id) == [kept]
+    assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == stamp
+
+    _answer_once_more(site, wave_id, random.Random(1).randint(0, 10))
+    fresh = site.client.get(url, headers=site.h("analyst"))
+    assert fresh.status_code == 200 and fresh.json()["n"] == 7
+    [renewed] = _snapshots(data_dir, wave_id)
+    assert renewed != kept and not kept.exists()
+
+
+def test_errors_name_the_export_not_the_data_directory(site: Desk, data_dir: Path) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 5)
+    r = site.client.get(
+        f"/api/waves/{wave_id}/analysis/nps", params={"column": "NOPE"}, headers=site.h("analyst")
+    )
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail.startswith("responses.parquet: ") and "NOPE" in detail
+    assert str(data_dir) not in detail
