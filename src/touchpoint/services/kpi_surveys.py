@@ -18,14 +18,14 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.quality.csi import nps_from_counts
+from touchpoint.services.sla_clock import NULL_EPOCH, epoch_seconds, fetch_int_columns
 from touchpoint.storage.models import WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, SurveyWave
 
@@ -35,6 +35,7 @@ __all__ = ["MIN_ANSWERS", "SurveyKpis", "survey_kpis"]
 MIN_ANSWERS = 5
 _DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
 _NOT_ISSUED = ("scheduled", "skipped")
+_NO_GROUP = -1  # an order of no team (or no assignee), as an integer column
 
 
 @dataclass
@@ -109,7 +110,9 @@ def _key(column: str) -> Any:
 def survey_kpis(session: Session, period: Select[Any], column: str) -> dict[int | None, SurveyKpis]:
     """The survey columns of the orders of ``period`` (a select of visible orders),
     grouped by ``column`` (``team_id`` or ``assignee_id``)."""
-    orders = period.with_only_columns(WorkOrder.id).scalar_subquery()
+    # The period's conditions on the joined order (not ``id IN (the period's orders)``,
+    # which reads the period twice).
+    orders = period.whereclause if period.whereclause is not None else true()
     key = _key(column)
     rv_wave = select(SurveyWave.id).where(SurveyWave.return_visit_month.is_not(None))
     groups: dict[int | None, SurveyKpis] = defaultdict(SurveyKpis)
@@ -119,7 +122,7 @@ def survey_kpis(session: Session, period: Select[Any], column: str) -> dict[int 
         .join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
         .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
         .where(
-            SurveyInvitation.work_order_id.in_(orders),
+            orders,
             SurveyInvitation.wave_id.in_(rv_wave),
             SurveyInvitation.status.not_in(_NOT_ISSUED),
         )
@@ -142,7 +145,7 @@ def _answers(
         select(key, csat, nps, func.count())
         .select_from(SurveyResponse)
         .join(WorkOrder, WorkOrder.id == SurveyResponse.work_order_id)
-        .where(SurveyResponse.work_order_id.in_(orders), SurveyResponse.wave_id.in_(rv_wave))
+        .where(orders, SurveyResponse.wave_id.in_(rv_wave))
         .group_by(key, csat, nps)
     )
     for group, csat_value, nps_value, n in rows:
@@ -155,19 +158,27 @@ def _answers(
 
 
 def _loops(session: Session, orders: Any, key: Any, groups: dict[int | None, SurveyKpis]) -> None:
-    """Recovery orders opened by answers about the group's orders."""
+    """Recovery orders opened by answers about the group's orders, read as integer
+    columns (no Python object per value: a year's loops are tens of thousands)."""
     recovery = aliased(WorkOrder)
-    rows = session.execute(
-        select(key, recovery.status, recovery.resolved_at, SurveyResponse.submitted_at)
+    done = case((recovery.status.in_(_DONE), 1), else_=0)
+    rows = fetch_int_columns(
+        session,
+        select(
+            func.coalesce(key, _NO_GROUP),
+            done,
+            epoch_seconds(session, recovery.resolved_at),
+            epoch_seconds(session, SurveyResponse.submitted_at),
+        )
         .select_from(recovery)
         .join(WorkOrder, WorkOrder.id == recovery.recovery_of)
         .join(SurveyResponse, SurveyResponse.id == recovery.origin_response_id)
-        .where(and_(recovery.recovery_of.in_(orders), recovery.origin_response_id.is_not(None)))
+        .where(orders, recovery.origin_response_id.is_not(None)),
     )
-    for group, status, resolved_at, answered_at in rows:
-        kpis = groups[group]
+    for group, closed, resolved_at, answered_at in rows.tolist():
+        kpis = groups[None if group == _NO_GROUP else group]
         kpis.loops += 1
-        if status in _DONE:
+        if closed:
             kpis.loops_closed += 1
-            if isinstance(resolved_at, datetime):
-                kpis.hours_to_close.append((resolved_at - answered_at).total_seconds() / 3600)
+            if resolved_at != NULL_EPOCH:
+                kpis.hours_to_close.append((resolved_at - answered_at) / 3600)
