@@ -29,7 +29,7 @@ from touchpoint.services.survey_invitations import Channel, invite, send_reminde
 from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.services.survey_responses import submit_response
 from touchpoint.services.surveys import create_survey, create_wave, get_wave
-from touchpoint.storage.models import OutboxMessage
+from touchpoint.storage.models import OutboxMessage, WorkOrder
 from touchpoint.storage.survey_models import SurveyResponse
 
 LINKS = SurveyLinks("survey-test-key", public_url="https://desk.example.com")
@@ -225,3 +225,23 @@ def test_a_completed_response_is_a_webhook_event(db: Database) -> None:
         ).one()
     assert payload["response_id"] == response_id and payload["wave_id"] == wave_id
     assert payload["answers"] == {"CSAT": 5, "COMMENT": "好"}
+
+
+def test_a_detractor_answer_sent_many_times_at_once_opens_one_recovery(db: Database) -> None:
+    sup, wave_id = _wave(db, "nps")
+    (token,) = _tokens(db, sup, wave_id, 1)
+    results = _at_once(db, [(token, {"NPS": 2}) for _ in range(6)])
+    assert sum(isinstance(r, int) for r in results) == 1
+    (response_id,) = [r for r in results if isinstance(r, int)]
+    with db.factory() as s:
+        opened = s.scalars(
+            select(WorkOrder.id).where(WorkOrder.origin_response_id == response_id)
+        ).all()
+        every = s.scalars(
+            select(WorkOrder.id).where(
+                WorkOrder.origin_response_id.in_(
+                    select(SurveyResponse.id).where(SurveyResponse.wave_id == wave_id)
+                )
+            )
+        ).all()
+    assert len(opened) == 1 and every == opened
