@@ -106,3 +106,41 @@ def test_order_and_customer_pages_show_the_loop(site: Site) -> None:
     assert "CSAT 1" in section and "still wrong" in section and "/s/" not in section
     zh = site.client("supervisor").get(f"/orders/{order['id']}").text
     assert "回访调查" in zh
+
+
+def test_the_board_shows_return_visits_loops_and_the_outer_loop(site: Site) -> None:
+    c = site.client("supervisor", lang="en")
+    address = "board.loop@example.com"
+    customer = _api(
+        c,
+        "POST",
+        "/api/customers",
+        {"name": "Board Loop", "identities": [{"kind": "email", "value": address}]},
+    )
+    order = _api(
+        c,
+        "POST",
+        "/api/work-orders",
+        {
+            "customer_id": customer["id"],
+            "type": "complaint",
+            "channel": "hotline",
+            "subject": "Bill too high",
+        },
+    )
+    _api(
+        c,
+        "POST",
+        f"/api/work-orders/{order['id']}/transitions",
+        {"to": "resolved", "version": order["version"]},
+    )
+    token = _mailed_token(site.url, address)
+    assert c.post(f"/s/{token}", json={"answers": {"CSAT": 2}}).status_code == 201
+    page = c.get("/board").text
+    surveys = page[page.index('id="survey-kpi-table"') :]
+    assert "Fewer than 5 answers" in surveys[: surveys.index("</table>")]
+    outer = page[page.index('id="outer-loop-table"') :]
+    outer = outer[: outer.index("</table>")]
+    assert "Not coded" in outer
+    zh = site.client("supervisor").get("/board").text
+    assert "按原因统计的投诉（外循环）" in zh

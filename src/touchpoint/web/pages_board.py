@@ -1,5 +1,7 @@
-"""The supervisor board: service KPIs per team or agent over a chosen period, backlog,
-breaches, incidents and hostile contacts per agent and shift, with ECharts charts."""
+"""The supervisor board: service KPIs per team or agent over a chosen period, return
+visits and recovery loops, complaints by coded cause, team and month (the outer loop),
+backlog, breaches, incidents and hostile contacts per agent and shift, with ECharts
+charts."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 from touchpoint.api.deps import NowDep, SessionDep
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.kpi import Shift
+from touchpoint.services.directory import load_directory
 from touchpoint.services.incidents import list_incidents
 from touchpoint.services.kpi import GroupBy, kpi_board
+from touchpoint.services.outer_loop import list_causes, outer_loop
 from touchpoint.web import labels
 from touchpoint.web.charts import hostile_chart, kpi_chart
 from touchpoint.web.forms import Refusal, render_form_page
@@ -68,6 +72,8 @@ def board_page(
         session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=BOARD_TZ
     )
     incidents = list_incidents(session, limit=20)
+    actor = page.principal.actor
+    causes = {c.code: c for c in list_causes(session)}
     return render_form_page(
         request,
         page.viewer,
@@ -78,6 +84,9 @@ def board_page(
         end=last.isoformat(),
         group_by=group_by.value,
         incidents=incidents,
+        outer=outer_loop(session, actor, start=first, end=last, tz=BOARD_TZ),
+        causes=causes,
+        team_names=load_directory(session).teams,
         kpi_option=kpi_chart(board.rows, _),
         hostile_option=hostile_chart(
             board.hostile, _, lambda s: _(labels.label(labels.SHIFT, Shift(s).value))
