@@ -144,3 +144,24 @@ def test_the_board_shows_return_visits_loops_and_the_outer_loop(site: Site) -> N
     assert "Not coded" in outer
     zh = site.client("supervisor").get("/board").text
     assert "按原因统计的投诉（外循环）" in zh
+
+
+def test_a_supervisor_clears_the_hostage_flag_on_the_customer_page(site: Site) -> None:
+    from tests.web.support import post_form
+
+    c = site.client("supervisor", lang="en")
+    customer = _api(c, "POST", "/api/customers", {"name": "Hostage Page"})
+    flagged = _api(
+        c,
+        "PATCH",
+        f"/api/customers/{customer['id']}",
+        {"hostage": True, "version": customer["version"]},
+    )
+    assert flagged["hostage"] is True
+    url = f"/customers/{customer['id']}"
+    assert 'id="hostage-form"' in c.get(url).text
+    assert 'id="hostage-form"' not in site.client("agent", lang="en").get(url).text
+    done = post_form(c, url, f"{url}/hostage/clear", {"note": "Apologised in person"})
+    assert done.status_code == 303, done.text
+    page = c.get(done.headers["location"]).text
+    assert "Hostage flag cleared." in page and "Apologised in person" in page

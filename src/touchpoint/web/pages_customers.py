@@ -15,6 +15,7 @@ from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
 from touchpoint.domain.customers import CustomerClass, IdentityKind
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import customers as customer_svc
+from touchpoint.services import hostage as hostage_svc
 from touchpoint.services import merge as merge_svc
 from touchpoint.services import merge_refresh
 from touchpoint.services.desk_reads import customer_views
@@ -43,9 +44,10 @@ _DONE = {
     "unmerged": "Merge undone: the customer and its records are back.",
     "identity": "Identity added.",
     "edited": "Customer saved.",
+    "hostage": "Hostage flag cleared.",
 }
 #: Fields whose typed text survives a refused write.
-_KEEP = ("name", "customer_class", "preferences", "kind", "value")
+_KEEP = ("name", "customer_class", "preferences", "kind", "value", "note")
 _PREF_LINE = re.compile(r"^([^:=：]+)[:=：](.*)$")
 
 
@@ -161,6 +163,25 @@ async def customer_add_identity(
         )
 
     return await _customer_write(request, page, session, now, customer_id, "identity", run)
+
+
+@router.post("/customers/{customer_id}/hostage/clear")
+async def customer_clear_hostage(
+    request: Request,
+    customer_id: int,
+    page: SupervisorPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Clear the hostage flag the rule set, with a note (supervisors; audited)."""
+
+    def run(form: FormReader) -> object:
+        return hostage_svc.clear_hostage(
+            session, page.principal.actor, customer_id, note=form.text("note"), now=now
+        )
+
+    return await _customer_write(request, page, session, now, customer_id, "hostage", run)
 
 
 @router.post("/customers/{customer_id}/edit")
