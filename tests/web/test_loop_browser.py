@@ -7,7 +7,7 @@ visit's mail arrives; its link is answered with CSAT 1 by clicking the page's ra
 the submit button; exactly one recovery order appears, owned by the first-contact owner,
 under the recovery policy; it is resolved; the re-survey's mail arrives and is answered
 as a promoter (CSAT 5, NPS 9); ``/api/loop`` shows one triggered, closed, resurveyed and
-recovered loop.
+recovered loop, and the KPI board one loop opened and closed.
 """
 
 from __future__ import annotations
@@ -261,3 +261,12 @@ def test_a_detractor_loop_closed_and_recovered_in_the_browser(
     assert loop["triggered"] == loop["closed"] == loop["resurveyed"] == loop["recovered"] == 1
     assert loop["closed_within_target"] == 1 and loop["recovery_rate"] == 1.0
     assert loop["median_business_hours_to_close"] is not None
+    # The board counts the same loop for the orders of the period (per team and overall).
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    window = {
+        "start": (now - timedelta(days=1)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+    }
+    board = api.get("analyst", "/api/kpi", **window)
+    assert (board["surveys"]["loops"], board["surveys"]["loops_closed"]) == (1, 1)
+    assert board["surveys"]["responses"] >= 2  # the demo seed's phone return visits too
