@@ -55,7 +55,7 @@ from touchpoint.services.base import Actor
 from touchpoint.services.kpi_surveys import survey_kpis
 from touchpoint.services.loop_metrics import LoopMetrics, loop_metrics
 from touchpoint.services.recovery_loop import recovery_policy_id
-from touchpoint.services.return_visits import _wave_id
+from touchpoint.services.return_visits import month_wave_id
 from touchpoint.services.work_orders import visible_orders
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
@@ -103,7 +103,7 @@ def _waves(engine: Engine, instants: np.ndarray) -> dict[str, int]:
     for at in np.unique(instants.astype("datetime64[s]").astype("datetime64[M]")):
         first = datetime.fromisoformat(f"{at}-01T00:00:00+00:00") + timedelta(days=1)
         with engine.begin() as conn:
-            months[str(at)] = _wave_id(conn, first)
+            months[str(at)] = month_wave_id(conn, first)
     return months
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "ReturnVisitSurvey",
     "cancel_return_visits",
     "issue_due_return_visits",
+    "month_wave_id",
     "record_phone_answer",
     "return_visit_of",
     "schedule_return_visit",
@@ -84,7 +85,7 @@ def _insert_id(connection: Connection, table: Table, values: dict[str, Any]) -> 
 _OPEN = [s.value for s in InvitationStatus if s.answerable] + ["scheduled"]
 
 
-def _wave_id(connection: Connection, now: datetime) -> int:
+def month_wave_id(connection: Connection, now: datetime) -> int:
     """The month's return-visit wave (made, with the survey, when first needed)."""
     month = now.strftime("%Y-%m")
     found = connection.execute(
@@ -187,7 +188,7 @@ def schedule_return_visit(
     send_at = now + timedelta(minutes=config.return_visit_delay_minutes)
     recovery = order.origin_response_id is not None
     row = {
-        "wave_id": _wave_id(connection, now),
+        "wave_id": month_wave_id(connection, now),
         "customer_id": order.customer_id,
         "channel": "",
         "address": "",
@@ -342,7 +343,7 @@ def record_phone_answer(
     response's id."""
     with session.no_autoflush:
         connection = session.connection()
-        wave_id = _wave_id(connection, now)
+        wave_id = month_wave_id(connection, now)
         survey_id, version, definition = connection.execute(
             select(_WAVES.c.survey_id, _WAVES.c.survey_version, _VERSIONS.c.definition)
             .join(
