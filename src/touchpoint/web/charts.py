@@ -12,7 +12,16 @@ from typing import Any
 from touchpoint.domain.kpi import Shift
 from touchpoint.services.kpi import HostileLoad, KpiRow
 
-__all__ = ["hostile_chart", "kpi_chart"]
+__all__ = [
+    "gap_bars",
+    "hostile_chart",
+    "ipa_matrix",
+    "kano_scatter",
+    "kpi_chart",
+    "loyalty_quadrants",
+    "score_interval",
+    "zone_band",
+]
 
 _COLOURS = ["#0b6e4f", "#3182ce", "#b7791f", "#c53030", "#6b46c1"]
 
@@ -71,3 +80,188 @@ def hostile_chart(
             for s in Shift
         ],
     }
+
+
+# Charts of a wave's analyses (``pages_analysis``): each takes the analysis's JSON (the
+# API's, ``services.wave_analysis``) and the page's gettext.
+
+
+def gap_bars(dimensions: list[dict[str, Any]], names: dict[str, str]) -> dict[str, Any]:
+    """SERVQUAL: the gap P − E of each dimension as a bar (below zero: short of
+    expectations)."""
+    return {
+        "color": [_COLOURS[3]],
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 48, "right": 16, "top": 24, "bottom": 40},
+        "xAxis": {
+            "type": "category",
+            "data": [names.get(d["dimension"], d["dimension"]) for d in dimensions],
+        },
+        "yAxis": {"type": "value"},
+        "series": [
+            {"name": "P − E", "type": "bar", "data": [_round(d["gap"]) for d in dimensions]}
+        ],
+    }
+
+
+def zone_band(
+    dimensions: list[dict[str, Any]], names: dict[str, str], _: Callable[[str], str]
+) -> dict[str, Any]:
+    """Zone of tolerance: per dimension the band from adequate to desired service (a
+    stacked bar on an invisible base) and the perceived service as a marker."""
+    labels = [names.get(d["dimension"], d["dimension"]) for d in dimensions]
+    return {
+        "color": [_COLOURS[1], _COLOURS[3]],
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "value"},
+        "series": [
+            {
+                "name": "base",
+                "type": "bar",
+                "stack": "zone",
+                "itemStyle": {"color": "transparent"},
+                "tooltip": {"show": False},
+                "data": [_round(d["adequate"]) for d in dimensions],
+            },
+            {
+                "name": _("Zone of tolerance"),
+                "type": "bar",
+                "stack": "zone",
+                "data": [_round(d["desired"] - d["adequate"]) for d in dimensions],
+            },
+            {
+                "name": _("Perception"),
+                "type": "scatter",
+                "symbolSize": 14,
+                "data": [_round(d["perception"]) for d in dimensions],
+            },
+        ],
+    }
+
+
+def kano_scatter(features: list[dict[str, Any]], _: Callable[[str], str]) -> dict[str, Any]:
+    """Kano: each feature at (|Worse|, Better); features whose category passes Fong's
+    test drawn as filled dots, the others hollow."""
+
+    def point(f: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": f["feature"],
+            "value": [_round(abs(f["worse"] or 0.0)), _round(f["better"] or 0.0)],
+            "itemStyle": {"opacity": 1.0 if f["significant"] else 0.35},
+        }
+
+    return {
+        "color": [_COLOURS[0]],
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 56, "right": 24, "top": 24, "bottom": 48},
+        "xAxis": {"type": "value", "min": 0, "max": 1, "name": "|Worse|"},
+        "yAxis": {"type": "value", "min": 0, "max": 1, "name": "Better"},
+        "series": [
+            {
+                "name": _("Features"),
+                "type": "scatter",
+                "symbolSize": 14,
+                "label": {"show": True, "position": "right", "formatter": "{b}"},
+                "data": [point(f) for f in features],
+                "markLine": {
+                    "silent": True,
+                    "symbol": "none",
+                    "data": [{"xAxis": 0.5}, {"yAxis": 0.5}],
+                },
+            }
+        ],
+    }
+
+
+def score_interval(label: str, value: float, ci95: list[float]) -> dict[str, Any]:
+    """A score (NPS, CSAT, CES) as a dot with its 95% interval as a line."""
+    lo, hi = ci95
+    return {
+        "color": [_COLOURS[1], _COLOURS[0]],
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 72, "right": 24, "top": 24, "bottom": 40},
+        "xAxis": {"type": "value", "scale": True},
+        "yAxis": {"type": "category", "data": [label]},
+        "series": [
+            {
+                "name": "95%",
+                "type": "line",
+                "symbol": "none",
+                "lineStyle": {"width": 4},
+                "data": [[_round(lo), label], [_round(hi), label]],
+            },
+            {
+                "name": label,
+                "type": "scatter",
+                "symbolSize": 16,
+                "data": [[_round(value), label]],
+            },
+        ],
+    }
+
+
+def ipa_matrix(drivers: list[dict[str, Any]], _: Callable[[str], str]) -> dict[str, Any]:
+    """Importance-performance: each item at (rescaled weight, mean), the cuts at the
+    means over the items as lines."""
+    if not drivers:
+        return {}
+    importance = sum(d["rescaled_weight"] for d in drivers) / len(drivers)
+    performance = sum(d["mean"] for d in drivers) / len(drivers)
+    return {
+        "color": [_COLOURS[2]],
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 56, "right": 24, "top": 24, "bottom": 48},
+        "xAxis": {"type": "value", "name": _("Importance"), "min": 0},
+        "yAxis": {"type": "value", "name": _("Performance"), "scale": True},
+        "series": [
+            {
+                "name": _("Items"),
+                "type": "scatter",
+                "symbolSize": 12,
+                "label": {"show": True, "position": "right", "formatter": "{b}"},
+                "data": [
+                    {"name": d["item"], "value": [_round(d["rescaled_weight"]), _round(d["mean"])]}
+                    for d in drivers
+                ],
+                "markLine": {
+                    "silent": True,
+                    "symbol": "none",
+                    "data": [{"xAxis": _round(importance)}, {"yAxis": _round(performance)}],
+                },
+            }
+        ],
+    }
+
+
+def loyalty_quadrants(shares: dict[str, float], names: dict[str, str]) -> dict[str, Any]:
+    """Dick & Basu: the four loyalty quadrants laid out as the matrix (attitude across,
+    repeat patronage up), each cell's share as the dot's size and label."""
+    cells = {"true": (1, 1), "latent": (1, 0), "spurious": (0, 1), "none": (0, 0)}
+    return {
+        "color": [_COLOURS[0]],
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 72, "right": 24, "top": 24, "bottom": 48},
+        "xAxis": {"type": "category", "data": [names["attitude_low"], names["attitude_high"]]},
+        "yAxis": {"type": "category", "data": [names["repeat_low"], names["repeat_high"]]},
+        "series": [
+            {
+                "type": "scatter",
+                "data": [
+                    {
+                        "name": names[key],
+                        "value": [x, y, _round(shares[key] * 100)],
+                        "symbolSize": 20 + 100 * shares[key],
+                    }
+                    for key, (x, y) in cells.items()
+                ],
+                "label": {"show": True, "formatter": "{b}"},
+            }
+        ],
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -10,6 +10,7 @@ from touchpoint.api.deps import desk_state
 from touchpoint.api.errors import too_late
 from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
+    pages_analysis,
     pages_board,
     pages_call,
     pages_customers,
@@ -50,6 +51,7 @@ def mount(app: FastAPI) -> None:
         pages_respond,
         pages_surveys,
         pages_waves,
+        pages_analysis,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,241 @@
+"""A wave's analysis page (issue 24): the analysis that fits the wave's survey (SERVQUAL
+gap bars, the zone of tolerance, the Kano scatter, NPS/CSAT/CES with their intervals),
+or the one asked for with its options (driver analysis as an IPA matrix, loyalty
+quadrants, CSI), each as a chart, a table and a CSV download of that table. Below
+:data:`MIN_N` answers the page says so instead of showing numbers. The numbers are the
+API's (``services.wave_analysis``, over the wave's kept snapshot); the page never
+queries the database itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from touchpoint.api.deps import IdPath, SessionDep, desk_state
+from touchpoint.domain.errors import DomainError
+from touchpoint.engine.errors import InputError
+from touchpoint.services import surveys as survey_svc
+from touchpoint.services.errors import NotFoundError
+from touchpoint.services.wave_analysis import AnalysisOptions, Instrument, analyze_wave
+from touchpoint.web import charts
+from touchpoint.web.forms import Refusal, render_form_page
+from touchpoint.web.i18n import translations
+from touchpoint.web.site import PageNotFound, ReporterPage
+from touchpoint.web.views import Failure, refused
+
+__all__ = ["MIN_N", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: Fewer answers than this: "not enough answers" instead of numbers.
+MIN_N = 5
+#: The analysis a survey made from a template is read with.
+_BY_TEMPLATE = {
+    "servqual": Instrument.SERVQUAL,
+    "servqual-zone": Instrument.ZONE,
+    "kano": Instrument.KANO,
+    "nps": Instrument.NPS,
+    "csat": Instrument.CSAT,
+    "ces": Instrument.CES,
+}
+Text = Annotated[str, Query(max_length=4000)]
+
+
+@dataclass
+class Shown:
+    """What the page shows of one analysis: the sample size, the chart and its table."""
+
+    n: int
+    chart: dict[str, Any]
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def _names(_: Callable[[str], str]) -> dict[str, str]:
+    return {
+        "tangibles": _("Tangibles"),
+        "reliability": _("Reliability"),
+        "responsiveness": _("Responsiveness"),
+        "assurance": _("Assurance"),
+        "empathy": _("Empathy"),
+        "true": _("True loyalty"),
+        "latent": _("Latent loyalty"),
+        "spurious": _("Spurious loyalty"),
+        "none": _("No loyalty"),
+        "attitude_low": _("Weaker attitude"),
+        "attitude_high": _("Stronger attitude"),
+        "repeat_low": _("Less repeat patronage"),
+        "repeat_high": _("More repeat patronage"),
+        "keep_up_the_good_work": _("Keep up the good work"),
+        "concentrate_here": _("Concentrate here"),
+        "low_priority": _("Low priority"),
+        "possible_overkill": _("Possible overkill"),
+    }
+
+
+def _servqual(r: dict[str, Any], _: Callable[[str], str], names: dict[str, str]) -> Shown:
+    dims = r["dimensions"]
+    rows = [[names[d["dimension"]], d["expectation"], d["perception"], d["gap"]] for d in dims]
+    columns = [_("Dimension"), "E", "P", "P − E"]
+    return Shown(r["n_respondents"], charts.gap_bars(dims, names), columns, rows)
+
+
+def _zone(r: dict[str, Any], _: Callable[[str], str], names: dict[str, str]) -> Shown:
+    dims = r["dimensions"]
+    columns = [_("Dimension"), _("Adequate"), _("Desired"), _("Perception"), "MSA", "MSS"]
+    keys = ("adequate", "desired", "perception", "msa", "mss")
+    rows = [[names[d["dimension"]], *(d[k] for k in keys)] for d in dims]
+    return Shown(r["n_respondents"], charts.zone_band(dims, names, _), columns, rows)
+
+
+def _kano(r: dict[str, Any], _: Callable[[str], str], _names: dict[str, str]) -> Shown:
+    features = r["features"]
+    columns = [_("Feature"), "n", _("Category"), "Better", "Worse", _("Significant")]
+    rows = [
+        [f["feature"], f["n"], f["category"], f["better"], f["worse"], f["significant"]]
+        for f in features
+    ]
+    n = min((f["n"] for f in features), default=0)
+    return Shown(n, charts.kano_scatter(features, _), columns, rows)
+
+
+def _score(label: str, value_key: str, extra: tuple[str, ...]) -> Callable[..., Shown]:
+    def shown(r: dict[str, Any], _: Callable[[str], str], _names: dict[str, str]) -> Shown:
+        lo, hi = r["ci95"]
+        columns = ["n", label, *extra, _("95% interval, low"), _("95% interval, high")]
+        row = [r["n"], r[value_key], *(r[k] for k in extra), lo, hi]
+        return Shown(r["n"], charts.score_interval(label, r[value_key], r["ci95"]), columns, [row])
+
+    return shown
+
+
+def _drivers(r: dict[str, Any], _: Callable[[str], str], names: dict[str, str]) -> Shown:
+    items = r["drivers"]
+    columns = [_("Item"), _("Mean"), "β", _("Importance"), _("Quadrant")]
+    rows = [
+        [d["item"], d["mean"], d["beta"], d["rescaled_weight"], names[d["quadrant"]]] for d in items
+    ]
+    return Shown(r["n"], charts.ipa_matrix(items, _), columns, rows)
+
+
+def _loyalty(r: dict[str, Any], _: Callable[[str], str], names: dict[str, str]) -> Shown:
+    keys = ("true", "latent", "spurious", "none")
+    rows = [[names[k], r["counts"][k], r["shares"][k]] for k in keys]
+    columns = [_("Quadrant"), _("Answers"), _("Share")]
+    return Shown(r["n"], charts.loyalty_quadrants(r["shares"], names), columns, rows)
+
+
+def _csi(r: dict[str, Any], _: Callable[[str], str], _names: dict[str, str]) -> Shown:
+    rows = [[item, weight] for item, weight in r["weights"].items()]
+    chart = charts.score_interval("CSI", r["csi"], [r["csi"], r["csi"]])
+    return Shown(r["n"], chart, [_("Item"), _("Weight")], [["CSI", r["csi"]], *rows])
+
+
+_SHOWN: dict[Instrument, Callable[..., Shown]] = {
+    Instrument.SERVQUAL: _servqual,
+    Instrument.ZONE: _zone,
+    Instrument.KANO: _kano,
+    Instrument.NPS: _score("NPS", "nps", ("promoters", "passives", "detractors")),
+    Instrument.CSAT: _score("CSAT", "csat", ("satisfied", "mean")),
+    Instrument.CES: _score("CES", "mean", ("sd", "easy")),
+    Instrument.DRIVERS: _drivers,
+    Instrument.LOYALTY: _loyalty,
+    Instrument.CSI: _csi,
+}
+
+
+def _csv(wave_id: int, instrument: Instrument, shown: Shown) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(shown.columns)
+    writer.writerows(shown.rows)
+    name = f"wave-{wave_id}-{instrument.value}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),  # the BOM: Excel then reads the Chinese labels as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/waves/{wave_id}/analysis", response_class=HTMLResponse)
+def analysis_page(
+    request: Request,
+    wave_id: IdPath,
+    page: ReporterPage,
+    session: SessionDep,
+    instrument: Annotated[str, Query(max_length=20)] = "",
+    column: Annotated[str, Query(max_length=100)] = "",
+    scale: Annotated[str, Query(max_length=40)] = "",
+    outcome: Annotated[str, Query(max_length=100)] = "",
+    items: Text = "",
+    attitude: Annotated[str, Query(max_length=100)] = "",
+    repeat: Annotated[str, Query(max_length=100)] = "",
+    download: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    """The wave's analysis (``download=csv``: its table as a CSV file)."""
+    _ = translations(page.viewer.locale).gettext
+    actor = page.principal.actor
+    try:
+        wave = survey_svc.get_wave(session, actor, wave_id)
+        survey = survey_svc.get_survey(session, actor, wave.survey_id)
+    except NotFoundError as exc:
+        raise PageNotFound(exc.code, exc.params) from None
+    form = {
+        "instrument": instrument,
+        "column": column,
+        "scale": scale,
+        "outcome": outcome,
+        "items": items,
+        "attitude": attitude,
+        "repeat": repeat,
+    }
+    chosen = _instrument(instrument, survey.template)
+    shown: Shown | None = None
+    failure: Failure | None = None
+    if chosen is not None:
+        options = AnalysisOptions(
+            column=column or None,
+            scale=scale or None,
+            outcome=outcome or None,
+            items=items or None,
+            attitude=attitude or None,
+            repeat=repeat or None,
+        )
+        try:
+            result = analyze_wave(
+                session, actor, wave_id, chosen, options, snapshots=desk_state(request).snapshots
+            )
+            shown = _SHOWN[chosen](result, _, _names(_))
+        except DomainError as exc:
+            failure = refused(400, "invalid", exc)
+        except InputError as exc:
+            failure = Failure(422, "invalid", str(exc))
+    if shown is not None and download == "csv" and shown.n >= MIN_N:
+        return _csv(wave_id, chosen or Instrument.NPS, shown)
+    return render_form_page(
+        request,
+        page.viewer,
+        "analysis.html",
+        refusal=None if failure is None else Refusal(failure),
+        wave=wave,
+        survey=survey,
+        instrument=None if chosen is None else chosen.value,
+        instruments=[i.value for i in Instrument],
+        shown=shown,
+        enough=shown is not None and shown.n >= MIN_N,
+        min_n=MIN_N,
+        form=form,
+    )
+
+
+def _instrument(raw: str, template: str | None) -> Instrument | None:
+    """The analysis asked for, else the one the survey's template is read with."""
+    if raw in {i.value for i in Instrument}:
+        return Instrument(raw)
+    return _BY_TEMPLATE.get(template or "")

@@ -1,0 +1,129 @@
+"""A wave's analysis page (issue 24): the analysis that fits the survey's template drawn
+as a chart with its table and CSV download, in zh-CN and en; other analyses with their
+options; "not enough answers" below five; agents 403. Both databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.support import PASSWORD, Desk, open_desk
+from tests.api.test_wave_analysis_api import _scale_items, _servqual, _wave
+from tests.storage.support import BACKENDS, Database, open_database
+from tests.web.support import csrf_of
+from touchpoint.storage.models import User
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    yield from open_database(request.param, tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="module")
+def site(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    yield from open_desk(db, tmp_path_factory.mktemp("analysis-pages"), site=True)
+
+
+def _browser(site: Desk, who: str, lang: str) -> TestClient:
+    """A browser logged in as ``who`` through the login form, reading ``lang``."""
+    c = TestClient(site.client.app)
+    c.cookies.set("touchpoint_lang", lang)
+    with site.db.factory() as s:
+        user = s.get(User, site.ids[who])
+        assert user is not None
+        username = user.username
+    page = c.get("/login")
+    r = c.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return c
+
+
+def _chart(html: str) -> dict[str, object]:
+    found = re.search(r"id=\"analysis-chart\" data-chart='([^']*)'", html)
+    assert found is not None, html
+    option: dict[str, object] = json.loads(found.group(1).replace("&#34;", '"'))
+    return option
+
+
+def test_servqual_gap_bars_table_and_csv_in_both_languages(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "servqual"}, _servqual, 6)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst"))
+    tangibles = api.json()["dimensions"][0]
+    for lang, word in (("zh-CN", "有形性"), ("en", "Tangibles")):
+        c = _browser(site, "analyst", lang)
+        r = c.get(f"/waves/{wave_id}/analysis")
+        assert r.status_code == 200, r.text
+        assert "analysis-table" in r.text and word in r.text
+        option = _chart(r.text)
+        series = option["series"]
+        assert isinstance(series, list)
+        assert series[0]["data"][0] == pytest.approx(tangibles["gap"], abs=1e-3)
+    download = c.get(f"/waves/{wave_id}/analysis", params={"download": "csv"})
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(download.text.removeprefix("\ufeff"))))
+    assert rows[0] == ["Dimension", "E", "P", "P − E"] and len(rows) == 6
+    assert float(rows[1][3]) == pytest.approx(tangibles["gap"], abs=1e-12)
+
+
+def test_drivers_and_loyalty_with_their_options(site: Desk) -> None:
+    ids = ["SAT", "A", "B", "ATT", "REP"]
+    wave_id = _wave(
+        site,
+        {"definition": _scale_items(ids, 0, 10)},
+        lambda r: {q: r.randint(0, 10) for q in ids},
+        8,
+    )
+    c = _browser(site, "supervisor", "en")
+    url = f"/waves/{wave_id}/analysis"
+    assert "choose-analysis" in c.get(url).text
+    drivers = c.get(url, params={"instrument": "drivers", "outcome": "SAT", "items": "A,B"})
+    assert drivers.status_code == 200 and "analysis-table" in drivers.text
+    assert _chart(drivers.text)["series"]
+    loyalty = c.get(url, params={"instrument": "loyalty", "attitude": "ATT", "repeat": "REP"})
+    assert "True loyalty" in loyalty.text
+    bad = c.get(url, params={"instrument": "drivers", "outcome": "NOPE", "items": "A"})
+    assert bad.status_code == 422 and "NOPE" in bad.text
+
+
+def test_below_five_answers_no_numbers(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 4)
+    c = _browser(site, "analyst", "zh-CN")
+    r = c.get(f"/waves/{wave_id}/analysis")
+    assert r.status_code == 200 and "not-enough" in r.text and "答卷不足" in r.text
+    assert "analysis-table" not in r.text and "analysis-chart" not in r.text
+    assert (
+        c.get(f"/waves/{wave_id}/analysis?download=csv")
+        .headers["content-type"]
+        .startswith("text/html")
+    )
+    agent = _browser(site, "agent", "en")
+    assert agent.get(f"/waves/{wave_id}/analysis").status_code == 403
+
+
+def test_nps_interval(site: Desk, tmp_path: Path) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 7)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/nps", headers=site.h("analyst"))
+    c = _browser(site, "analyst", "en")
+    option = _chart(c.get(f"/waves/{wave_id}/analysis").text)
+    series = option["series"]
+    assert isinstance(series, list)
+    lo, hi = api.json()["ci95"]
+    assert [p[0] for p in series[0]["data"]] == [round(lo, 3), round(hi, 3)]
