@@ -127,3 +127,26 @@ def test_nps_interval(site: Desk, tmp_path: Path) -> None:
     assert isinstance(series, list)
     lo, hi = api.json()["ci95"]
     assert [p[0] for p in series[0]["data"]] == [round(lo, 3), round(hi, 3)]
+
+
+def test_zone_band_and_kano_scatter(site: Desk) -> None:
+    from tests.api.test_wave_analysis_api import _zone
+
+    zone_wave = _wave(site, {"template": "servqual-zone"}, _zone, 5)
+    kano_wave = _wave(
+        site,
+        {
+            "template": "kano",
+            "features": [{"key": "wifi", "label": {"zh-CN": "网", "en": "Wi-Fi"}}],
+        },
+        lambda r: {"wifi_f": r.randint(1, 5), "wifi_d": r.randint(1, 5)},
+        6,
+    )
+    c = _browser(site, "analyst", "zh-CN")
+    zone = c.get(f"/waves/{zone_wave}/analysis")
+    assert zone.status_code == 200 and "容忍区" in zone.text
+    assert [s["type"] for s in _chart(zone.text)["series"]] == ["bar", "bar", "scatter"]  # type: ignore[attr-defined]
+    kano = c.get(f"/waves/{kano_wave}/analysis")
+    assert kano.status_code == 200 and "wifi" in kano.text
+    [point] = _chart(kano.text)["series"][0]["data"]  # type: ignore[index]
+    assert point["name"] == "wifi" and 0 <= point["value"][0] <= 1
