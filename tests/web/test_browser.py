@@ -10,10 +10,7 @@ getting the 409), and the zh-CN labels after a language switch.
 from __future__ import annotations
 
 import re
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.storage.support import Clock
+from tests.web.browser_support import chromium, serving
 from tests.web.support import LOGINS, migrated_seeded
 from touchpoint.settings import Settings
 from touchpoint.web import create_site
@@ -31,58 +29,22 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SHOTS = Path(tempfile.gettempdir())  # screenshots for a human look (the brief asks for /tmp)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
     tmp = tmp_path_factory.mktemp("browser")
     url = migrated_seeded(tmp / "desk.sqlite", Clock(datetime.now(UTC)))
     settings = Settings(data_dir=tmp, database_url=url, secret_key="browser-test-secret")  # noqa: S106
-    app = create_site(settings, dispatch=False)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_site(settings, dispatch=False)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser(base_url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(page: object, base_url: str, who: str) -> None:

@@ -13,9 +13,7 @@ recovered loop, and the KPI board one loop opened and closed.
 from __future__ import annotations
 
 import re
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from aiosmtpd.controller import Controller
 
 from tests.services.conftest import Inbox
 from tests.storage.support import Clock
+from tests.web.browser_support import chromium, free_port, serving
 from tests.web.support import LOGINS, migrated_seeded
 from touchpoint.api.deps import DeskState
 from touchpoint.services.notify import MailConfig
@@ -44,16 +43,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SHOTS = Path(tempfile.gettempdir())  # screenshots for a human look
 _LINK = re.compile(r"(http://127\.0\.0\.1:\d+/s/[^\s/\"<>]+)")
 
@@ -67,16 +56,10 @@ class Served:
     inbox: Inbox
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def smtp_inbox() -> Iterator[tuple[Inbox, MailConfig]]:
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     ctl = Controller(inbox, hostname="127.0.0.1", port=port)
     ctl.start()
     try:
@@ -89,45 +72,26 @@ def smtp_inbox() -> Iterator[tuple[Inbox, MailConfig]]:
 def served(
     tmp_path_factory: pytest.TempPathFactory, smtp_inbox: tuple[Inbox, MailConfig]
 ) -> Iterator[Served]:
-    import uvicorn
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
     inbox, mail = smtp_inbox
     tmp = tmp_path_factory.mktemp("loop-browser")
     url = migrated_seeded(tmp / "desk.sqlite", Clock(datetime.now(UTC)))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
     settings = Settings(
         data_dir=tmp,
         database_url=url,
         secret_key="loop-browser-secret",  # noqa: S106 (test key)
-        public_url=base,
+        public_url=f"http://127.0.0.1:{port}",
         return_visit_delay_minutes=0,
     )
     app = create_site(settings, mail=mail, dispatch=True)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Served(url=base, desk=app.state.desk, inbox=inbox)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port) as base:
+        yield Served(url=base, desk=app.state.desk, inbox=inbox)
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[pw.Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Api:

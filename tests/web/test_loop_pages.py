@@ -66,33 +66,21 @@ def _mailed_token(url: str, address: str) -> str:
     return found.group(1)
 
 
+def _resolved_complaint(site: Site, c: Any, address: str) -> tuple[Any, Any, str]:
+    """A customer with an e-mail, a complaint of theirs resolved, and the token of the
+    return-visit mail that the resolution sent."""
+    identities = [{"kind": "email", "value": address}]
+    customer = _api(c, "POST", "/api/customers", {"name": address, "identities": identities})
+    body = {"customer_id": customer["id"], "type": "complaint", "channel": "hotline"}
+    order = _api(c, "POST", "/api/work-orders", {**body, "subject": "Meter reading wrong"})
+    moved = {"to": "resolved", "version": order["version"]}
+    _api(c, "POST", f"/api/work-orders/{order['id']}/transitions", moved)
+    return customer, order, _mailed_token(site.url, address)
+
+
 def test_order_and_customer_pages_show_the_loop(site: Site) -> None:
     c = site.client("supervisor", lang="en")
-    address = "page.loop@example.com"
-    customer = _api(
-        c,
-        "POST",
-        "/api/customers",
-        {"name": "Loop Page", "identities": [{"kind": "email", "value": address}]},
-    )
-    order = _api(
-        c,
-        "POST",
-        "/api/work-orders",
-        {
-            "customer_id": customer["id"],
-            "type": "complaint",
-            "channel": "hotline",
-            "subject": "Meter reading wrong",
-        },
-    )
-    _api(
-        c,
-        "POST",
-        f"/api/work-orders/{order['id']}/transitions",
-        {"to": "resolved", "version": order["version"]},
-    )
-    token = _mailed_token(site.url, address)
+    customer, order, token = _resolved_complaint(site, c, "page.loop@example.com")
     answered = c.post(f"/s/{token}", json={"answers": {"CSAT": 1, "COMMENT": "still wrong"}})
     assert answered.status_code == 201
     page = c.get(f"/orders/{order['id']}").text
@@ -110,31 +98,7 @@ def test_order_and_customer_pages_show_the_loop(site: Site) -> None:
 
 def test_the_board_shows_return_visits_loops_and_the_outer_loop(site: Site) -> None:
     c = site.client("supervisor", lang="en")
-    address = "board.loop@example.com"
-    customer = _api(
-        c,
-        "POST",
-        "/api/customers",
-        {"name": "Board Loop", "identities": [{"kind": "email", "value": address}]},
-    )
-    order = _api(
-        c,
-        "POST",
-        "/api/work-orders",
-        {
-            "customer_id": customer["id"],
-            "type": "complaint",
-            "channel": "hotline",
-            "subject": "Bill too high",
-        },
-    )
-    _api(
-        c,
-        "POST",
-        f"/api/work-orders/{order['id']}/transitions",
-        {"to": "resolved", "version": order["version"]},
-    )
-    token = _mailed_token(site.url, address)
+    _customer, _order, token = _resolved_complaint(site, c, "board.loop@example.com")
     assert c.post(f"/s/{token}", json={"answers": {"CSAT": 2}}).status_code == 201
     page = c.get("/board").text
     surveys = page[page.index('id="survey-kpi-table"') :]

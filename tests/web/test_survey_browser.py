@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.storage.support import Clock
+from tests.web.browser_support import chromium, serving
 from tests.web.support import LOGINS, migrated_seeded
 from touchpoint.api.deps import DeskState
 from touchpoint.services import surveys as survey_svc
@@ -40,16 +38,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SHOTS = Path(tempfile.gettempdir())  # screenshots for a human look
 
 DEFINITION: dict[str, Any] = {
@@ -94,45 +82,20 @@ class Served:
     desk: DeskState
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    import uvicorn
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
     tmp = tmp_path_factory.mktemp("survey-browser")
     url = migrated_seeded(tmp / "desk.sqlite", Clock(datetime.now(UTC)))
     settings = Settings(data_dir=tmp, database_url=url, secret_key="survey-browser-secret")  # noqa: S106
     app = create_site(settings, dispatch=False)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Served(url=f"http://127.0.0.1:{port}", desk=app.state.desk)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield Served(url=base, desk=app.state.desk)
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[pw.Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @dataclass(frozen=True)

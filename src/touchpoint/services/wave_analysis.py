@@ -29,7 +29,7 @@ from touchpoint.engine.errors import InputError
 from touchpoint.services.base import Actor, require
 from touchpoint.services.wave_snapshots import WaveSnapshots
 
-__all__ = ["AnalysisOptions", "Instrument", "analyze_wave"]
+__all__ = ["AnalysisOptions", "Instrument", "analyze_wave", "dimension_weights"]
 
 _SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -84,7 +84,9 @@ def _required(raw: str | None, option: str) -> str:
     return raw
 
 
-def _servqual_weights(raw: str | None) -> dict[str, float] | None:
+def dimension_weights(raw: str | None) -> dict[str, float] | None:
+    """A JSON object of dimension weights (points or AHP weights) as given in a query,
+    checked; None when not given."""
     if raw is None:
         return None
     try:
@@ -94,7 +96,7 @@ def _servqual_weights(raw: str | None) -> dict[str, float] | None:
     if not isinstance(parsed, dict) or not all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in parsed.values()
     ):
-        raise DomainError("weights: expected a JSON object of the five dimensions' points")
+        raise DomainError("weights: expected a JSON object of the five dimensions' weights")
     return {str(k): float(v) for k, v in parsed.items()}
 
 
@@ -120,7 +122,7 @@ def _runner(
 
     match instrument:
         case Instrument.SERVQUAL:
-            weights = _servqual_weights(o.weights)
+            weights = dimension_weights(o.weights)
             return lambda path: servqual(path, by=o.by, weights=weights, sql_cache=sql_cache)
         case Instrument.ZONE:
             return lambda path: zone(path)

@@ -3,7 +3,6 @@ service pledges (supervisors and admins write; analysts, supervisors and admins 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.engine.documents import finite
 from touchpoint.services import gap_registers, gaps
 from touchpoint.services.snapshots import to_jsonable
+from touchpoint.services.wave_analysis import dimension_weights
 
 __all__ = ["router"]
 
@@ -58,20 +58,6 @@ def create_pledge(body: ServicePledgeCreate, d: SupervisorDesk) -> ServicePledge
     return ServicePledgePublic.model_validate(pledge)
 
 
-def _weights(raw: str | None) -> dict[str, float] | None:
-    if raw is None:
-        return None
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DomainError(f"weights: not valid JSON ({exc.msg})") from None
-    if not isinstance(parsed, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in parsed.values()
-    ):
-        raise DomainError("weights: expected a JSON object of dimension weights")
-    return {str(k): float(v) for k, v in parsed.items()}
-
-
 @router.get("/gaps")
 def gap_report(
     d: ReporterDesk,
@@ -97,7 +83,7 @@ def gap_report(
         customer_wave=customer_wave,
         manager_wave=manager_wave,
         period=period,
-        weights=_weights(weights),
+        weights=dimension_weights(weights),
         now=d.now,
     )
     return dict(finite(to_jsonable(report)))
