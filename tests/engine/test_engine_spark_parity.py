@@ -90,3 +90,38 @@ def test_text_cells_are_checked_on_spark_too(spark: Any, folder: Path) -> None:
 
     with pytest.raises(InputError, match=r"row 2, column wifi_f: text 'yes'"):
         kano(bad, backend=spark)
+
+
+def test_nps_csat_ces_drivers_loyalty(spark: Any, folder: Path) -> None:
+    from touchpoint.engine import ces, csat, drivers, loyalty, nps
+
+    rng = np.random.default_rng(24)
+    n = 300
+    outcome = rng.integers(1, 8, n).astype(float)
+    columns = {
+        "NPS": rng.integers(0, 11, n).astype(float),
+        "CSAT": rng.integers(1, 6, n).astype(float),
+        "CES": rng.integers(1, 8, n).astype(float),
+        "SAT": outcome,
+        "A": np.clip(outcome + rng.integers(-1, 2, n), 1, 7),
+        "B": rng.integers(1, 8, n).astype(float),
+        "C": np.clip(outcome + rng.integers(-2, 3, n), 1, 7),
+        "REP": rng.integers(0, 11, n).astype(float),
+        "region": np.array(["north", "south", "east"] * (n // 3), dtype=object),
+    }
+    columns["CSAT"][5] = np.nan  # a blank is left out of that measure only
+    scores_path = folder / "scores"
+    scores_path.mkdir()
+    path = materialise(columns, "parquet", scores_path)
+    pairs: list[tuple[Any, Any]] = [
+        (nps(path, by="region"), nps(path, by="region", backend=spark)),
+        (csat(path, by="region"), csat(path, by="region", backend=spark)),
+        (ces(path), ces(path, backend=spark)),
+        (
+            drivers(path, "SAT", ["A", "B", "C"]),
+            drivers(path, "SAT", ["A", "B", "C"], backend=spark),
+        ),
+        (loyalty(path, "B", "REP"), loyalty(path, "B", "REP", backend=spark)),
+    ]
+    for duck, sparked in pairs:
+        assert close(sparked.to_dict(), duck.to_dict(), TOLERANCE), duck
