@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.api.support import PASSWORD, Desk, open_desk
 from tests.api.test_wave_analysis_api import _scale_items, _servqual, _wave
@@ -127,6 +128,12 @@ def test_nps_interval(site: Desk, tmp_path: Path) -> None:
     assert isinstance(series, list)
     lo, hi = api.json()["ci95"]
     assert [p[0] for p in series[0]["data"]] == [round(lo, 3), round(hi, 3)]
+    xlsx = c.get(f"/waves/{wave_id}/analysis?download=xlsx")
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    header = next(book.worksheets[0].iter_rows(values_only=True))
+    text = c.get(f"/waves/{wave_id}/analysis?download=csv").content.decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == [str(v) for v in header]
 
 
 def test_zone_band_and_kano_scatter(site: Desk) -> None:

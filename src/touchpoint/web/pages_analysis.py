@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from openpyxl import Workbook
 
 from touchpoint.api.deps import IdPath, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
@@ -163,6 +164,22 @@ def _csv(wave_id: int, instrument: Instrument, shown: Shown) -> Response:
     )
 
 
+def _xlsx(wave_id: int, instrument: Instrument, shown: Shown) -> Response:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(instrument.value)
+    sheet.append(list(shown.columns))
+    for row in shown.rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    name = f"wave-{wave_id}-{instrument.value}.xlsx"
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/waves/{wave_id}/analysis", response_class=HTMLResponse)
 def analysis_page(
     request: Request,
@@ -178,7 +195,7 @@ def analysis_page(
     repeat: Annotated[str, Query(max_length=100)] = "",
     download: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    """The wave's analysis (``download=csv``: its table as a CSV file)."""
+    """The wave's analysis (``download=csv`` or ``xlsx``: its table as a file)."""
     _ = translations(page.viewer.locale).gettext
     actor = page.principal.actor
     try:
@@ -216,8 +233,9 @@ def analysis_page(
             failure = refused(400, "invalid", exc)
         except InputError as exc:
             failure = Failure(422, "invalid", str(exc))
-    if shown is not None and download == "csv" and shown.n >= MIN_N:
-        return _csv(wave_id, chosen or Instrument.NPS, shown)
+    if shown is not None and download in ("csv", "xlsx") and shown.n >= MIN_N:
+        write = _csv if download == "csv" else _xlsx
+        return write(wave_id, chosen or Instrument.NPS, shown)
     return render_form_page(
         request,
         page.viewer,
