@@ -355,3 +355,20 @@ def test_import_is_all_or_nothing_and_names_each_bad_cell(site: Desk) -> None:
     frame = pd.read_csv(io.BytesIO(export.content))
     assert frame["NPS"].tolist() == [9, 3] and frame["channel"].tolist() == ["phone", "phone"]
     assert frame["submitted_at"].tolist()[0] == "2026-11-30T08:00:00Z"
+
+
+def test_a_multiple_choice_exports_its_values_joined(site: Desk) -> None:
+    text = {"zh-CN": "题", "en": "Question"}
+    options = [{"value": v, "label": {"zh-CN": v, "en": v}} for v in ("app", "hotline", "counter")]
+    definition = {
+        "title": {"zh-CN": "渠道", "en": "Channels"},
+        "questions": [{"id": "USED", "type": "multi", "options": options, "text": text}],
+    }
+    wave = _wave(site, _survey(site, definition=definition)["id"])
+    people = [site.customer()["id"] for _ in range(2)]
+    invited = _invite(site, wave["id"], people)["invitations"]
+    assert _answer(site, _token(invited[0]["url"]), {"USED": ["app", "counter"]}).status_code == 201
+    assert _answer(site, _token(invited[1]["url"]), {}).status_code == 201
+    r = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("analyst"))
+    frame = pd.read_csv(io.BytesIO(r.content))
+    assert frame["USED"].tolist()[0] == "app;counter" and frame["USED"].isna().tolist()[1]

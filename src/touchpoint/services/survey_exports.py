@@ -11,6 +11,7 @@ as they come; the export is audited (who, which wave, how many rows).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
@@ -19,9 +20,10 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.survey_definition import Question, QuestionType, SurveyDefinition
@@ -91,23 +93,31 @@ def _schema(definition: SurveyDefinition) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _joined(value: Any) -> Any:
-    """A multiple choice's values joined by ``;`` (None when unanswered)."""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
-
-
-def _answer_column(question: Question) -> Any:
-    """A question's answer picked out of the stored JSON by the database (``json_extract``
-    on SQLite, ``->>`` on PostgreSQL), so that no row's JSON is decoded in Python: an
-    integer for a scale item, text otherwise; a multiple choice stays a JSON list."""
-    value = SurveyResponse.answers[question.id]
+def _answer_type(question: Question) -> pa.DataType:
+    """How an answer reads out of the stored JSON: an integer, text, or a list of texts."""
     if question.type.numeric:
-        return value.as_integer().label(question.id)
+        return pa.int64()
     if question.type is QuestionType.MULTI:
-        return value.label(question.id)
-    return value.as_string().label(question.id)
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+def _as_array(value: Any, kind: pa.DataType) -> pa.Array:
+    """A column of a batch as one array of the export's type."""
+    if isinstance(value, pa.ChunkedArray):
+        value = value.combine_chunks()
+    if isinstance(value, pa.Array):
+        return value.cast(kind)
+    return pa.array(value, kind)
+
+
+def _parsed(texts: tuple[str, ...], schema: pa.Schema) -> pa.Table:
+    """A batch's stored JSON documents (one per row) parsed by pyarrow's JSON reader into
+    the columns of ``schema`` (fields not in it ignored, missing ones null): no document
+    is decoded in Python, nor picked apart by the database."""
+    lines = "\n".join(texts).encode()
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    return pa_json.read_json(io.BytesIO(lines), parse_options=options)
 
 
 def _batches(
@@ -119,38 +129,45 @@ def _batches(
     query = (
         select(
             r.id,
-            *[_answer_column(q) for q in definition.questions],
+            cast(r.answers, Text),
             *who,
             r.channel,
             r.submitted_at,
             r.work_order_id,
             r.touchpoint,
-            *[r.segments[name].as_string() for name in _SEGMENTS],
+            cast(r.segments, Text),
         )
         .where(r.wave_id == wave_id)
         .order_by(r.id)
         .execution_options(yield_per=BATCH_ROWS)
     )
-    multi = {
-        index + 1 for index, q in enumerate(definition.questions) if q.type is QuestionType.MULTI
-    }
-    at = schema.get_field_index("submitted_at")
+    answers = pa.schema([pa.field(q.id, _answer_type(q)) for q in definition.questions])
+    segments = pa.schema([pa.field(name, pa.string()) for name in _SEGMENTS])
     for part in session.execute(query).partitions():
-        columns = list(zip(*part, strict=True))
-        arrays = []
-        for index, field in enumerate(schema):
-            values: Any = columns[index]
-            if index in multi:
-                values = [_joined(v) for v in values]
-            if index == at:
-                # Whole seconds (fractions dropped, as every instant the desk prints).
-                stamps = pa.array(values, pa.timestamp("us", tz="UTC")).cast(
-                    pa.timestamp("s", tz="UTC"), safe=False
-                )
-                arrays.append(pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ"))
-            else:
-                arrays.append(pa.array(values, field.type))
-        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        rid, texts, *rest = zip(*part, strict=True)
+        *who_values, channel, at, order_id, touchpoint, segment_texts = rest
+        parsed, kept = _parsed(texts, answers), _parsed(segment_texts, segments)
+        columns: dict[str, Any] = {"respondent": pa.array(rid, pa.int64())}
+        for question in definition.questions:
+            column = parsed.column(question.id)
+            if question.type is QuestionType.MULTI:
+                column = pc.binary_join(column, ";")
+            columns[question.id] = column
+        if who_values:
+            columns["customer_id"] = pa.array(who_values[0], pa.int64())
+        # Whole seconds (fractions dropped, as every instant the desk prints).
+        stamps = pa.array(at, pa.timestamp("us", tz="UTC")).cast(
+            pa.timestamp("s", tz="UTC"), safe=False
+        )
+        columns["submitted_at"] = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+        columns["channel"] = pa.array(channel, pa.string())
+        columns["work_order_id"] = pa.array(order_id, pa.int64())
+        columns["touchpoint"] = pa.array(touchpoint, pa.string())
+        for name in _SEGMENTS:
+            columns[name] = kept.column(name)
+        yield pa.RecordBatch.from_arrays(
+            [_as_array(columns[f.name], f.type) for f in schema], schema=schema
+        )
 
 
 def export_wave(
