@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from touchpoint.api.deps import ReporterDesk, SupervisorDesk
-from touchpoint.api.errors import ERROR_RESPONSES
+from touchpoint.api.errors import SURVEY_RESPONSES
 from touchpoint.api.schemas.gaps import (
     ServicePledgeCreate,
     ServicePledgePublic,
@@ -24,7 +24,7 @@ from touchpoint.services.wave_analysis import dimension_weights
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api", tags=["gaps"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api", tags=["gaps"], responses=SURVEY_RESPONSES)
 WaveId = Annotated[int, Query(ge=1, le=2_147_483_647)]
 
 
