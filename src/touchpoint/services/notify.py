@@ -132,11 +132,12 @@ def deliver_pending(
             if not rows:
                 return 0
             secrets = {h.url: h.secret for h in session.scalars(select(Webhook))}
+            texts = sms or LoggedSms()
             for msg in rows:
                 if msg.channel == "email" and mail is None:
                     continue
                 try:
-                    client = _deliver(msg, secrets, mail, sms or LoggedSms(), client)
+                    client = _deliver(msg, secrets, mail, texts, client)
                     msg.sent_at = clock()
                     sent += 1
                 except (httpx.HTTPError, OSError, smtplib.SMTPException) as exc:
