@@ -29,6 +29,7 @@ from touchpoint.storage.deadline import DeadlineExceeded
 __all__ = [
     "ERROR_RESPONSES",
     "LOGIN_RESPONSES",
+    "RETRY_LATE_SECONDS",
     "SURVEY_RESPONSES",
     "ErrorPublic",
     "ImportProblemPublic",
@@ -39,7 +40,7 @@ __all__ = [
 
 #: Seconds a client should wait before retrying a request that ran out of time: not at
 #: once, since whatever made it slow (a busy server, a large report) is likely still there.
-_RETRY_LATE_SECONDS = 5
+RETRY_LATE_SECONDS = 5
 
 
 class ImportProblemPublic(BaseModel):
@@ -124,7 +125,7 @@ def too_late(exc: DeadlineExceeded) -> JSONResponse:
     """The 503 of a request stopped at its time limit (``api.time_limit``): nothing was
     written; retry after ``Retry-After`` seconds."""
     resp = _json(503, str(exc))
-    resp.headers["Retry-After"] = str(_RETRY_LATE_SECONDS)
+    resp.headers["Retry-After"] = str(RETRY_LATE_SECONDS)
     return resp
 
 

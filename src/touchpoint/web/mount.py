@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from touchpoint.api.deps import desk_state
-from touchpoint.api.errors import too_late
+from touchpoint.api.errors import RETRY_LATE_SECONDS, too_late
 from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
     pages_analysis,
@@ -89,5 +89,5 @@ def mount(app: FastAPI) -> None:
         # The page reads who is looking, which the passed deadline would refuse.
         with no_deadline():
             response = error_page(request, "503.html", 503, "", None)
-        response.headers["Retry-After"] = too_late(exc).headers["Retry-After"]
+        response.headers["Retry-After"] = str(RETRY_LATE_SECONDS)
         return response
