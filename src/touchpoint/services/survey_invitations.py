@@ -171,9 +171,7 @@ def _reasons(
     addresses = _addresses(session, ids, channel)
     recent = _recently_contacted(session, ids, since) if since is not None else set()
     reasons: dict[int, SkipReason] = {}
-    for cid in ids:
-        if cid in reasons:
-            continue
+    for cid in ids:  # distinct: the caller drops repeats
         if cid not in live:
             reasons[cid] = SkipReason.UNKNOWN_CUSTOMER
         elif cid in invited:
@@ -239,7 +237,7 @@ def invite(
         session.add_all(rows)
         session.flush()
         views = [_view(links, row) for row in rows]
-        _send(unit, session, links, wave, rows, views)
+        _send(unit, session, links, wave, rows)
         unit.audit(
             "survey_wave",
             wave.id,
@@ -284,7 +282,6 @@ def _send(
     links: SurveyLinks,
     wave: SurveyWave,
     rows: Sequence[SurveyInvitation],
-    views: Sequence[InvitationView],
     *,
     reminder: bool = False,
 ) -> None:
@@ -294,7 +291,6 @@ def _send(
     title = _title(session.connection(), wave.id)
     for row in rows:
         _message(unit, links, title, row.id, row.nonce, row.channel, row.address, reminder)
-    del views  # the links are made again from the rows' nonces
 
 
 def _title(connection: Connection, wave_id: int) -> tuple[str, str]:
@@ -395,7 +391,7 @@ def send_reminders(
                 .values(reminded_at=now)
                 .execution_options(synchronize_session=False)
             )
-        _send(unit, session, links, wave, rows, [_view(links, r) for r in rows], reminder=True)
+        _send(unit, session, links, wave, rows, reminder=True)
         unit.audit("survey_wave", wave_id, before=None, after={"reminded": [r.id for r in rows]})
     return len(rows)
 
