@@ -53,10 +53,12 @@ __all__ = [
     "block_pairs",
     "blocking_keys",
     "compact_spellings",
+    "exact_name_key",
     "identity_keys",
     "mailbox",
     "name_keys",
     "spelled",
+    "spelling_keys",
 ]
 
 #: Blocks with more members than this are skipped (and reported), never paired.
@@ -130,6 +132,22 @@ def compact_spellings(name: str) -> tuple[str, ...]:
     return (written,)
 
 
+def exact_name_key(norm: str) -> str:
+    """The ``tok:`` key of a normalised name's tokens, sorted: its block size is the
+    name's count on the desk (``domain.match_weights``)."""
+    return "tok:" + " ".join(sorted(_WORD.findall(norm)))
+
+
+def spelling_keys(norm: str) -> frozenset[str]:
+    """The ``sp:`` keys of a normalised name's spellings without spaces (written, family
+    name last, sorted syllables): two names sharing one are spelled alike."""
+    syllables = spelled(norm).split()
+    keys = {"sp:" + c for c in compact_spellings(norm)}
+    if syllables:
+        keys.add("sp:" + "".join(sorted(syllables)))
+    return frozenset(keys)
+
+
 def mailbox(email: str) -> str:
     """The mailbox an address delivers to: ``Zhang.San+shop@gmail.com`` →
     ``zhangsan@gmail.com``; ``li+x@example.com`` → ``li@example.com``."""
@@ -169,9 +187,7 @@ def name_keys(name: str) -> set[str]:
     if not tokens:
         return set()
     spelling = spelled(norm).split()
-    keys = {"tok:" + " ".join(sorted(tokens)), "tok:" + " ".join(sorted(spelling))}
-    keys |= {"sp:" + "".join(sorted(spelling))}
-    keys |= {f"sp:{compact}" for compact in compact_spellings(norm)}
+    keys = {exact_name_key(norm), "tok:" + " ".join(sorted(spelling)), *spelling_keys(norm)}
     bigrams = _hanzi_bigrams(norm)
     if bigrams:
         return keys | bigrams

@@ -42,7 +42,6 @@ weights).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,7 +49,15 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from touchpoint.domain.blocking import PHONE_TAIL_DIGITS, compact_spellings, mailbox, spelled
+# The name keys are the blocking keys: a name's count on the desk is its block's size.
+from touchpoint.domain.blocking import (
+    PHONE_TAIL_DIGITS,
+    compact_spellings,
+    exact_name_key,
+    mailbox,
+    spelled,
+    spelling_keys,
+)
 from touchpoint.domain.customers import IdentityKind, normalise_name
 
 __all__ = [
@@ -79,8 +86,6 @@ __all__ = [
     "prior_weight",
     "spelling_keys",
 ]
-
-_WORD = re.compile(r"[^\W_]+")
 
 #: Expected second records per customer: the prior odds of a pair being one person.
 DUPLICATE_SHARE = 0.05
@@ -172,22 +177,6 @@ class DeskFrequencies:
         """Share of the desk holding the commonest of ``keys`` (at least 2 customers)."""
         count = max((self.name_counts.get(k, 2) for k in keys), default=2)
         return min(1.0, max(count, 2) / self.size)
-
-
-def exact_name_key(norm: str) -> str:
-    """The name-block key of a normalised name's tokens (``tok:`` of
-    ``domain.blocking``): its size is the name's count on the desk."""
-    return "tok:" + " ".join(sorted(_WORD.findall(norm)))
-
-
-def spelling_keys(norm: str) -> frozenset[str]:
-    """The ``sp:`` keys of a normalised name's spellings without spaces (written, family
-    name last, sorted syllables): two names sharing one are spelled alike."""
-    syllables = spelled(norm).split()
-    keys = {"sp:" + c for c in compact_spellings(norm)}
-    if syllables:
-        keys.add("sp:" + "".join(sorted(syllables)))
-    return frozenset(keys)
 
 
 @dataclass(frozen=True, slots=True)
