@@ -18,13 +18,13 @@ from touchpoint.domain.blocking import (
     spelled,
 )
 from touchpoint.domain.customers import IdentityKind
+from touchpoint.domain.match_weights import name_similarity
 from touchpoint.domain.merge import (
     CustomerProfile,
     MergeCandidate,
     TopCandidates,
     candidate_order,
     candidate_pairs,
-    name_score,
     search_candidates,
 )
 
@@ -102,7 +102,7 @@ def test_oversized_block_is_skipped_and_counted() -> None:
     ],
 )
 def test_scripts_and_orders_of_one_name_score_100(a: str, b: str) -> None:
-    assert name_score(a, b) == 100.0
+    assert name_similarity(a, b) == 100.0
     assert name_keys(a) & name_keys(b)
 
 

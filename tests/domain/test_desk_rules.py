@@ -31,7 +31,7 @@ from touchpoint.domain.merge import (
     CustomerProfile,
     apply_merge,
     apply_unmerge,
-    merge_candidates,
+    search_candidates,
 )
 from touchpoint.domain.recovery import Cause5W1H, Compensation, CompensationKind, JusticeScores
 from touchpoint.domain.roles import Role
@@ -185,7 +185,7 @@ def test_candidates_from_identities_and_names() -> None:
         CustomerProfile(4, "Li Si Hotel Guest", frozenset()),
         CustomerProfile(5, "li si  hotel guest", frozenset()),  # a name alone: too weak
     ]
-    found = {(m.a_id, m.b_id): m for m in merge_candidates(profiles)}
+    found = {(m.a_id, m.b_id): m for m in search_candidates(profiles).candidates}
     assert set(found) == {(1, 3)}
     assert found[(1, 3)].score >= 88
     same, similar = found[(1, 3)].reasons

@@ -28,7 +28,6 @@ from touchpoint.domain.match_weights import (
     identity_comparisons,
     match_probability,
     name_only_ceiling,
-    name_similarity,
     prior_weight,
 )
 
@@ -48,8 +47,6 @@ __all__ = [
     "candidate_pairs",
     "desk_blocks",
     "match_weight",
-    "merge_candidates",
-    "name_score",
     "score_pair",
     "score_pairs",
     "search_candidates",
@@ -135,11 +132,6 @@ class MergeCandidate:
     b_id: int
     score: float
     reasons: tuple[MergeReason, ...]
-
-
-def name_score(a: str, b: str, *, cutoff: float = 0.0) -> float:
-    """0–100 similarity of two names (``match_weights.name_similarity``)."""
-    return name_similarity(a, b, cutoff=cutoff)
 
 
 #: The frequencies of a desk nothing is known of: ``MIN_DESK_SIZE`` customers, every
@@ -341,19 +333,6 @@ def search_candidates(
     top = TopCandidates(limit)
     score_pairs(pairs, by_id, name_threshold=name_threshold, top=top, frequencies=frequencies)
     return CandidateSearch(top.best(), skipped)
-
-
-def merge_candidates(
-    profiles: Sequence[CustomerProfile],
-    *,
-    name_threshold: float = DEFAULT_NAME_THRESHOLD,
-    block_cap: int = DEFAULT_BLOCK_CAP,
-) -> list[MergeCandidate]:
-    """Likely duplicates, best first (``search_candidates`` without the count of
-    skipped blocks)."""
-    return search_candidates(
-        profiles, name_threshold=name_threshold, block_cap=block_cap
-    ).candidates
 
 
 @dataclass(frozen=True, slots=True)
