@@ -91,6 +91,9 @@ def test_a_detractor_loop_from_resolution_to_recovery(loop_desk: Desk) -> None:
     with desk.db.factory() as s:
         policy = s.get(SlaPolicyRow, recovery["policy_id"])
         assert policy is not None and policy.definition["first_response_minutes"] == 24 * 60
+        # Five business days of the longest weekday of the calendar the policy took, here
+        # a 09:00-18:00 day (9 h = 540 min): 5 x 540 = 2700.
+        assert policy.definition["resolution_minutes"] == 5 * 9 * 60
     desk.clock.advance(hours=2)
     _move(desk, _get(desk, recovery["id"]), "resolved")
     # The re-survey goes out although the customer answered a return visit minutes ago.

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
+from touchpoint.domain.calendar import BusinessCalendar
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.work_orders import Priority, WorkOrderType
 from touchpoint.services.base import Actor, WriteUnit
@@ -62,14 +63,8 @@ def is_detractor(answers: Mapping[str, Any]) -> bool:
 
 def _day_minutes(definition: Mapping[str, Any]) -> int:
     """The longest weekday of a calendar, in minutes (a business day's length)."""
-    longest = 0
-    for ranges in dict(definition.get("hours") or {}).values():
-        total = 0
-        for start, end in ranges:
-            h0, m0 = (int(x) for x in str(start).split(":"))
-            h1, m1 = (int(x) for x in str(end).split(":"))
-            total += (24 * 60 if (h1, m1) in ((24, 0), (23, 59)) else h1 * 60 + m1) - (h0 * 60 + m0)
-        longest = max(longest, total)
+    week = BusinessCalendar.from_json(definition).hours
+    longest = max(sum(r.end - r.start for r in ranges) for ranges in week) // 60
     return longest or 8 * 60
 
 
@@ -103,10 +98,10 @@ def recovery_policy_id(connection: Connection, surveyed_policy_id: int | None) -
     calendar_id = _calendar_id(connection, surveyed_policy_id)
     calendar = connection.execute(
         select(_CALENDARS.c.definition).where(_CALENDARS.c.id == calendar_id)
-    ).scalar()
+    ).scalar_one()
     definition = {
         "first_response_minutes": _FIRST_RESPONSE_MINUTES,
-        "resolution_minutes": _RESOLUTION_DAYS * _day_minutes(calendar or {}),
+        "resolution_minutes": _RESOLUTION_DAYS * _day_minutes(calendar),
     }
     made = connection.execute(
         insert(_POLICIES).values(
