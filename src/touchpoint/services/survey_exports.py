@@ -28,9 +28,8 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.survey_definition import Question, QuestionType, SurveyDefinition
 from touchpoint.services.base import Actor, get_or_404, require, write
-from touchpoint.services.errors import NotFoundError
-from touchpoint.services.surveys import definition_for
-from touchpoint.storage.survey_models import SurveyResponse, SurveyVersion, SurveyWave
+from touchpoint.services.surveys import wave_definition
+from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
 __all__ = ["BATCH_ROWS", "ExportFormat", "export_columns", "export_wave", "write_wave"]
 
@@ -193,10 +192,7 @@ def write_wave(session: Session, wave_id: int, fmt: ExportFormat, out: IO[bytes]
     """Write the wave's responses to ``out`` in ``fmt`` (the export's file, unaudited: the
     caller audits an export, an analysis reads its own snapshot); the number of rows."""
     wave = get_or_404(session, SurveyWave, wave_id)
-    stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
-    if stored is None:
-        raise NotFoundError("survey version", f"{wave.survey_id}/{wave.survey_version}")
-    definition = definition_for(stored.definition)
+    definition = wave_definition(session, wave)
     schema = _schema(definition)
     batches = _batches(session, wave_id, definition, schema)
     if fmt is ExportFormat.PARQUET:

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.survey_answers import AnswerError, check_answers
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
 from touchpoint.services.base import Actor, get_or_404, require, write
-from touchpoint.services.errors import ConflictError, ImportRejected, NotFoundError
+from touchpoint.services.errors import ConflictError, ImportRejected
 from touchpoint.services.imports import ImportReport, read_table
 from touchpoint.services.survey_invitations import Channel
-from touchpoint.services.surveys import WaveStatus, definition_for
+from touchpoint.services.surveys import WaveStatus, wave_definition
 from touchpoint.storage.models import Customer, WorkOrder
-from touchpoint.storage.survey_models import SurveyResponse, SurveyVersion, SurveyWave
+from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
 __all__ = ["import_responses"]
 
@@ -160,10 +160,7 @@ def import_responses(
     wave = get_or_404(session, SurveyWave, wave_id)
     if wave.status != WaveStatus.OPEN:
         raise ConflictError(f"wave {wave_id} is closed: it takes no more responses")
-    stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
-    if stored is None:
-        raise NotFoundError("survey version", f"{wave.survey_id}/{wave.survey_version}")
-    definition = definition_for(stored.definition)
+    definition = wave_definition(session, wave)
     table = read_table(content, filename, lower_case=False)
     if not table:
         raise ImportRejected([_problem(1, "", "", "file has no data rows")])

@@ -37,15 +37,14 @@ from touchpoint.services.surveys import (
     InvitationStatus,
     WaveStatus,
     completed_by_cell,
-    definition_for,
     quotas_of,
+    wave_definition,
 )
 from touchpoint.storage.models import Customer, WorkOrder
 from touchpoint.storage.survey_models import (
     SurveyInvitation,
     SurveyOptOut,
     SurveyResponse,
-    SurveyVersion,
     SurveyWave,
 )
 
@@ -138,13 +137,6 @@ def _resolve(session: Session, links: SurveyLinks, token: str, now: datetime) ->
     return _Link(wave, invitation, target)
 
 
-def _definition(session: Session, wave: SurveyWave) -> SurveyDefinition:
-    stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
-    if stored is None:
-        raise NotFoundError("survey version", f"{wave.survey_id}/{wave.survey_version}")
-    return definition_for(stored.definition)
-
-
 def _context(link: _Link) -> dict[str, str]:
     raw = link.invitation.context if link.invitation is not None else {}
     return {str(k): str(v) for k, v in raw.items()}
@@ -158,7 +150,7 @@ def open_survey(
     link = _resolve(session, links, token, now)
     page = RespondentSurvey(
         wave_id=link.wave.id,
-        definition=_definition(session, link.wave),
+        definition=wave_definition(session, link.wave),
         context=_context(link),
         progress=link.invitation.progress if link.invitation is not None else None,
         competitor=link.wave.competitor,
@@ -183,7 +175,9 @@ def save_progress(
         link = _resolve(session, links, token, now)
         if link.invitation is None:
             raise ConflictError("a kiosk survey is answered in one go", code="kiosk_no_progress")
-        kept = check_answers(_definition(session, link.wave), answers, _context(link), partial=True)
+        kept = check_answers(
+            wave_definition(session, link.wave), answers, _context(link), partial=True
+        )
         link.invitation.progress = kept
         link.invitation.status = InvitationStatus.PARTIAL.value
         link.invitation.opened_at = link.invitation.opened_at or now
@@ -205,7 +199,7 @@ def submit_response(
     answer; a second submission of a personal link is a conflict (409)."""
     with write(session, RESPONDENT, "survey.respond", now=now, after_commit=after_commit) as unit:
         link = _resolve(session, links, token, now)
-        definition = _definition(session, link.wave)
+        definition = wave_definition(session, link.wave)
         kept = check_answers(definition, answers, _context(link))
         if link.invitation is None and kiosk is not None:
             kiosk.admit(link.target.kiosk_key, client)

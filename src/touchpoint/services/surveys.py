@@ -28,7 +28,7 @@ from touchpoint.domain.survey_definition import (
 from touchpoint.domain.survey_quotas import Quota, parse_quotas
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
-from touchpoint.services.errors import ConflictError
+from touchpoint.services.errors import ConflictError, NotFoundError
 from touchpoint.services.survey_links import new_nonce
 from touchpoint.storage.survey_models import (
     Survey,
@@ -55,6 +55,7 @@ __all__ = [
     "list_waves",
     "quotas_of",
     "update_survey",
+    "wave_definition",
 ]
 
 
@@ -157,6 +158,14 @@ def _parsed(document: str) -> SurveyDefinition:
 def definition_for(stored: Mapping[str, Any]) -> SurveyDefinition:
     """The parsed definition of a stored definition document."""
     return _parsed(json.dumps(stored, sort_keys=True, ensure_ascii=False))
+
+
+def wave_definition(session: Session, wave: SurveyWave) -> SurveyDefinition:
+    """The definition of the survey version a wave was opened on."""
+    stored = session.get(SurveyVersion, (wave.survey_id, wave.survey_version))
+    if stored is None:
+        raise NotFoundError("survey version", f"{wave.survey_id}/{wave.survey_version}")
+    return definition_for(stored.definition)
 
 
 def _definition_from(
