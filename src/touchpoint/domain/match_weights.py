@@ -83,6 +83,7 @@ __all__ = [
     "name_forms",
     "name_only_ceiling",
     "name_similarity",
+    "names_alone_can_reach",
     "prior_weight",
     "spelling_keys",
 ]
@@ -353,3 +354,9 @@ def name_only_ceiling() -> float:
     freq = DeskFrequencies(0, {})
     m, _ = NAME_MU[NameLevel.EXACT]
     return match_probability(prior_weight(freq) + math.log2(m / freq.share(())))
+
+
+def names_alone_can_reach(threshold: float) -> bool:
+    """Whether a pair sharing no identity can score ``threshold`` (0–100): when not,
+    only identity blocks (``IDENTITY_KEY_PREFIXES``) need pairing."""
+    return threshold <= 100 * name_only_ceiling()

@@ -27,7 +27,7 @@ from touchpoint.domain.match_weights import (
     compare_names,
     identity_comparisons,
     match_probability,
-    name_only_ceiling,
+    names_alone_can_reach,
     prior_weight,
 )
 
@@ -322,9 +322,9 @@ def search_candidates(
     # As the background refresh: above what a name alone can reach, only identity
     # blocks can make candidates.
     pairable = (
-        {k: v for k, v in blocks.items() if k.startswith(IDENTITY_KEY_PREFIXES)}
-        if name_threshold > 100 * name_only_ceiling()
-        else blocks
+        blocks
+        if names_alone_can_reach(name_threshold)
+        else {k: v for k, v in blocks.items() if k.startswith(IDENTITY_KEY_PREFIXES)}
     )
     pairs, skipped = _pairs_of(pairable, block_cap)
     frequencies = DeskFrequencies(

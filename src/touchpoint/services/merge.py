@@ -18,7 +18,7 @@ from touchpoint.domain.match_weights import (
     IDENTITY_KEY_PREFIXES,
     DeskFrequencies,
     frequency_keys,
-    name_only_ceiling,
+    names_alone_can_reach,
 )
 from touchpoint.domain.merge import (
     DEFAULT_NAME_THRESHOLD,
@@ -152,11 +152,11 @@ def _pairable_blocks(session: Session, *, name_threshold: float, cap: int) -> It
     cannot reach ``match_weights.name_only_ceiling``, so above it only identity blocks
     are read (a few per customer, mostly of one member, none streamed to Python), and
     every block below it."""
-    if name_threshold > 100 * name_only_ceiling():
+    if names_alone_can_reach(name_threshold):
+        yield from blocking.blocks_in_key_order(session, cap=cap)
+    else:
         for prefix in IDENTITY_KEY_PREFIXES:
             yield from blocking.shared_blocks(session, prefix, cap=cap)
-    else:
-        yield from blocking.blocks_in_key_order(session, cap=cap)
 
 
 # While streaming blocks, pairs are scored once this many customers' profiles or this
