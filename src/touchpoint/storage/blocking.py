@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
@@ -36,11 +37,12 @@ __all__ = [
 # Ids per IN list: well under SQLite's 32,766 bound variables and PostgreSQL's 65,535.
 _CHUNK = 900
 _KEYS = CustomerBlockingKey
+_T = TypeVar("_T")
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
+def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
 
 
 def live_profiles(conn: Connection | Session, ids: Iterable[int]) -> dict[int, CustomerProfile]:
@@ -192,10 +194,8 @@ def block_sizes(session: Session, keys: Iterable[str]) -> dict[str, int]:
     """The number of customers holding each of ``keys`` (the names' frequencies of
     ``domain.match_weights``); keys nobody holds are left out. One grouped, indexed
     count per ``_CHUNK`` keys."""
-    wanted = sorted(set(keys))
     sizes: dict[str, int] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
+    for chunk in _chunks(sorted(set(keys))):
         for key, size in session.execute(
             select(_KEYS.key, func.count()).where(_KEYS.key.in_(chunk)).group_by(_KEYS.key)
         ):
