@@ -66,7 +66,6 @@ __all__ = [
 RETURN_VISIT_SURVEY_NAME = "回访 Return visit"
 #: How long a return visit's link stays valid.
 _EXPIRES_DAYS = 14
-_DEFAULT = SurveyLinks("")  # the defaults of the delay and recontact days only
 _INV = SurveyInvitation.metadata.tables[SurveyInvitation.__tablename__]
 _WAVES = SurveyWave.metadata.tables[SurveyWave.__tablename__]
 _SURVEYS = Survey.metadata.tables[Survey.__tablename__]
@@ -82,7 +81,8 @@ def _insert_id(connection: Connection, table: Table, values: dict[str, Any]) -> 
     return int(new_id)
 
 
-_OPEN = [s.value for s in InvitationStatus if s.answerable] + ["scheduled"]
+#: An invitation not yet answered nor cancelled: scheduled, or issued and answerable.
+_OPEN = [s.value for s in InvitationStatus if s.answerable] + [ReturnVisitStatus.SCHEDULED.value]
 
 
 def month_wave_id(connection: Connection, now: datetime) -> int:
@@ -182,10 +182,11 @@ def schedule_return_visit(
 ) -> None:
     """On resolution: the order's return-visit invitation, scheduled, skipped at once, or
     (delay 0, with ``links`` and the write ``unit``) issued in this commit."""
-    config = links or _DEFAULT
+    # Without the desk's settings, the settings' default delay.
+    delay = (links or SurveyLinks).return_visit_delay_minutes
     connection = session.connection()
     skip = _static_skip(order, connection)
-    send_at = now + timedelta(minutes=config.return_visit_delay_minutes)
+    send_at = now + timedelta(minutes=delay)
     recovery = order.origin_response_id is not None
     row = {
         "wave_id": month_wave_id(connection, now),
@@ -204,18 +205,17 @@ def schedule_return_visit(
         "expires_at": send_at + timedelta(days=_EXPIRES_DAYS),
     }
     invitation_id = _insert_id(connection, _INV, row)
-    if not skip and config.return_visit_delay_minutes == 0 and links and unit is not None:
+    if not skip and delay == 0 and links and unit is not None:
         _issue(unit, links, connection, invitation_id, now)
 
 
-def cancel_return_visits(session: Session, order_id: int, now: datetime) -> None:
+def cancel_return_visits(session: Session, order_id: int) -> None:
     """On reopening: the order's unanswered return visit is cancelled (410 on its link)."""
     session.connection().execute(
         update(_INV)
         .where(_INV.c.work_order_id == order_id, _INV.c.status.in_(_OPEN))
         .values(status=InvitationStatus.CANCELLED.value, reason="reopened", send_at=None)
     )
-    del now  # kept for symmetry with scheduling; cancelling has no instant of its own
 
 
 def _address(connection: Connection, customer_id: int) -> tuple[str, str]:
@@ -307,7 +307,10 @@ def issue_due_return_visits(
     due = list(
         session.scalars(
             select(SurveyInvitation.id)
-            .where(SurveyInvitation.status == "scheduled", SurveyInvitation.send_at <= now)
+            .where(
+                SurveyInvitation.status == ReturnVisitStatus.SCHEDULED.value,
+                SurveyInvitation.send_at <= now,
+            )
             .order_by(SurveyInvitation.send_at)
             .limit(limit)
         )
@@ -323,7 +326,7 @@ def issue_due_return_visits(
             still = connection.execute(
                 select(_INV.c.status).where(_INV.c.id == invitation_id)
             ).scalar()
-            if still == "scheduled":
+            if still == ReturnVisitStatus.SCHEDULED.value:
                 _issue(unit, links, connection, invitation_id, now)
         unit.audit("survey_invitation", "return_visits", before=None, after={"issued": due})
     return len(due)

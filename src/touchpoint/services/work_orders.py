@@ -259,7 +259,7 @@ def apply_transition(
     if to is WorkOrderStatus.RESOLVED:
         return_visits.schedule_return_visit(session, order, now, unit=unit, links=links)
     elif was_done and not to.is_done:
-        return_visits.cancel_return_visits(session, order.id, now)
+        return_visits.cancel_return_visits(session, order.id)
 
 
 def transition_work_order(
