@@ -206,7 +206,7 @@ def schedule_return_visit(
     }
     invitation_id = _insert_id(connection, _INV, row)
     if not skip and delay == 0 and links and unit is not None:
-        _issue(unit, links, connection, invitation_id, now)
+        _issue(unit, links, connection, {**row, "id": invitation_id}, now)
 
 
 def cancel_return_visits(session: Session, order_id: int) -> None:
@@ -252,10 +252,15 @@ def _answered_recently(connection: Connection, customer_id: int, since: datetime
 
 
 def _issue(
-    unit: WriteUnit, links: SurveyLinks, connection: Connection, invitation_id: int, now: datetime
+    unit: WriteUnit,
+    links: SurveyLinks,
+    connection: Connection,
+    inv: Mapping[str, Any],
+    now: datetime,
 ) -> None:
-    """Issue a scheduled return visit: skip it with a reason, or send it by e-mail or SMS."""
-    inv = connection.execute(select(_INV).where(_INV.c.id == invitation_id)).mappings().one()
+    """Issue the scheduled return visit ``inv`` (its row): skip it with a reason, or send
+    it by e-mail or SMS."""
+    invitation_id = int(inv["id"])
     customer_id = int(inv["customer_id"])
     channel, address = _address(connection, customer_id)
     reason = ""
@@ -322,12 +327,16 @@ def issue_due_return_visits(
         session, Actor.system(), "survey.return_visit.issue", now=now, after_commit=after_commit
     ) as unit:
         connection = session.connection()
+        # Those still scheduled (a reopening may have cancelled one since), in one read.
+        rows = connection.execute(
+            select(_INV).where(
+                _INV.c.id.in_(due), _INV.c.status == ReturnVisitStatus.SCHEDULED.value
+            )
+        ).mappings()
+        still = {int(inv["id"]): dict(inv) for inv in rows}
         for invitation_id in due:
-            still = connection.execute(
-                select(_INV.c.status).where(_INV.c.id == invitation_id)
-            ).scalar()
-            if still == ReturnVisitStatus.SCHEDULED.value:
-                _issue(unit, links, connection, invitation_id, now)
+            if invitation_id in still:
+                _issue(unit, links, connection, still[invitation_id], now)
         unit.audit("survey_invitation", "return_visits", before=None, after={"issued": due})
     return len(due)
 
