@@ -7,13 +7,12 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from touchpoint.api.deps import IdPath, ReaderDesk, ReporterDesk, SupervisorDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas.common import Version
 from touchpoint.services import outer_loop
-from touchpoint.storage.models import ComplaintCause
 
 __all__ = ["router"]
 
@@ -42,6 +41,8 @@ class ComplaintCauseUpdate(BaseModel):
 class ComplaintCausePublic(BaseModel):
     """A cause of the list."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     code: str
     label_zh: str
@@ -62,22 +63,11 @@ class OuterLoopRowPublic(BaseModel):
     repeat_complainants: int
 
 
-def _public(cause: ComplaintCause) -> ComplaintCausePublic:
-    return ComplaintCausePublic(
-        id=cause.id,
-        code=cause.code,
-        label_zh=cause.label_zh,
-        label_en=cause.label_en,
-        active=cause.active,
-        created_at=cause.created_at,
-        version=cause.version,
-    )
-
-
 @router.get("/complaint-causes", response_model=list[ComplaintCausePublic])
 def list_causes(d: ReaderDesk, active_only: bool = False) -> list[ComplaintCausePublic]:
     """The coded causes, by code."""
-    return [_public(c) for c in outer_loop.list_causes(d.session, active_only=active_only)]
+    causes = outer_loop.list_causes(d.session, active_only=active_only)
+    return [ComplaintCausePublic.model_validate(c) for c in causes]
 
 
 @router.post("/complaint-causes", response_model=ComplaintCausePublic, status_code=201)
@@ -91,7 +81,7 @@ def create_cause(body: ComplaintCauseCreate, d: SupervisorDesk) -> ComplaintCaus
         label_en=body.label_en,
         now=d.now,
     )
-    return _public(cause)
+    return ComplaintCausePublic.model_validate(cause)
 
 
 @router.patch("/complaint-causes/{cause_id}", response_model=ComplaintCausePublic)
@@ -109,7 +99,7 @@ def update_cause(
         version=body.version,
         now=d.now,
     )
-    return _public(cause)
+    return ComplaintCausePublic.model_validate(cause)
 
 
 @router.get("/complaints/outer-loop", response_model=list[OuterLoopRowPublic])
