@@ -120,17 +120,20 @@ def kpi_board(
         surveys_overall.add(survey_group)
     backlog, breached = _backlog_now(session, actor)
     opened, still_open = _incident_counts(session, start, end)
+    # The hostile loads name agents whatever the rows are: read the agents' names once.
+    agents = _labels(session, GroupBy.AGENT)
+    labels = agents if group_by is GroupBy.AGENT else _labels(session, GroupBy.TEAM)
     return KpiBoard(
         start=start,
         end=end,
         group_by=group_by,
         overall=overall.summary(),
-        rows=_group_rows(session, groups, group_by, survey_groups),
+        rows=_group_rows(groups, labels, survey_groups),
         backlog_now=backlog,
         breached_now=breached,
         incidents_opened=opened,
         incidents_open=still_open,
-        hostile=_hostile_loads(session, start, end, zone),
+        hostile=_hostile_loads(session, start, end, zone, agents),
         surveys=surveys_overall,
     )
 
@@ -141,14 +144,12 @@ CHUNK_ORDERS = 5000
 
 
 def _group_rows(
-    session: Session,
     groups: dict[int | None, KpiTally],
-    group_by: GroupBy,
+    labels: dict[int | None, str],
     surveys: dict[int | None, SurveyKpis],
 ) -> list[KpiRow]:
-    """One row per team or per current assignee, ordered by id with the orders of no
-    team / no assignee last (labelled "—")."""
-    labels = _labels(session, group_by)
+    """One row per team or per current assignee (``labels``: their names), ordered by
+    id with the orders of no team / no assignee last (labelled "—")."""
     return [
         KpiRow(
             k,
@@ -196,11 +197,15 @@ def _incident_counts(session: Session, start: datetime, end: datetime) -> tuple[
 
 
 def _hostile_loads(
-    session: Session, start: datetime, end: datetime, zone: ZoneInfo
+    session: Session,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    names: dict[int | None, str],
 ) -> list[HostileLoad]:
-    """Hostile contacts in ``[start, end)`` per agent and shift, the shift read on the
-    desk's local clock ``zone``: the emotional-labour load a supervisor spreads out.
-    Heaviest first, then by agent id."""
+    """Hostile contacts in ``[start, end)`` per agent (``names``: the agents' names) and
+    shift, the shift read on the desk's local clock ``zone``: the emotional-labour load
+    a supervisor spreads out. Heaviest first, then by agent id."""
     hostile: dict[tuple[int | None, Shift], int] = {}
     for agent_id, contact_at in session.execute(
         select(Contact.agent_id, Contact.at).where(
@@ -209,7 +214,6 @@ def _hostile_loads(
     ):
         hkey = (agent_id, shift_of(contact_at.astimezone(zone)))
         hostile[hkey] = hostile.get(hkey, 0) + 1
-    names = _labels(session, GroupBy.AGENT)
     return [
         HostileLoad(a, names.get(a, "—") if a is not None else "—", s, n)
         for (a, s), n in sorted(hostile.items(), key=lambda kv: (-kv[1], kv[0][0] or 0))
@@ -217,6 +221,8 @@ def _hostile_loads(
 
 
 def _labels(session: Session, group_by: GroupBy) -> dict[int | None, str]:
+    """Names by id of the teams or of the agents (their columns only, no entities)."""
     if group_by is GroupBy.TEAM:
-        return {t.id: t.name for t in session.scalars(select(Team))}
-    return {u.id: u.display_name or u.username for u in session.scalars(select(User))}
+        return {tid: name for tid, name in session.execute(select(Team.id, Team.name))}
+    users = session.execute(select(User.id, User.display_name, User.username))
+    return {uid: display or username for uid, display, username in users}
