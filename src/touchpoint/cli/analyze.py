@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -359,21 +358,17 @@ def csi_tables(report: CsiReport, title: str = "CSI") -> list[RenderableType]:
 
 
 def _parse_dimension_weights(raw: str) -> dict[str, float]:
+    from touchpoint.engine.options import dimension_weights
+
     text = raw
     if not raw.lstrip().startswith("{") and Path(raw).is_file():
         text = Path(raw).read_text(encoding="utf-8-sig")
     try:
-        value = json.loads(text)
+        return dimension_weights(text)
     except json.JSONDecodeError as exc:
         raise _fail(f"--weights: not valid JSON ({exc.msg})") from None
-    if not isinstance(value, dict):
-        raise _fail("--weights: expected a JSON object of the five dimensions")
-    weights: dict[str, float] = {}
-    for key, number in value.items():
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            raise _fail(f"--weights: weight of {key} must be a number, got {number!r}")
-        weights[str(key)] = float(number)
-    return weights
+    except ValueError as exc:
+        raise _fail(f"--weights: {exc}") from None
 
 
 @app.command("servqual")
@@ -447,7 +442,14 @@ def ahp_command(
     _emit(report.to_dict(), lambda: ahp_tables(report), output)
 
 
-_SCALE_PATTERN = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$")
+def _scale(raw: str) -> tuple[float, float]:
+    """The ``--scale MIN-MAX`` option's two numbers."""
+    from touchpoint.engine.options import scale_bounds
+
+    bounds = scale_bounds(raw)
+    if bounds is None:
+        raise _fail(f"--scale: expected MIN-MAX such as 1-5, got {raw!r}")
+    return bounds
 
 
 def _parse_numbers(raw: str, option: str) -> list[float]:
@@ -468,9 +470,7 @@ def csi_command(
     output: FormatOption = None,
 ) -> None:
     """Customer satisfaction index on 0–100."""
-    match = _SCALE_PATTERN.match(scale)
-    if match is None:
-        raise _fail(f"--scale: expected MIN-MAX such as 1-5, got {scale!r}")
+    bounds = _scale(scale)
     names = [part.strip() for part in items.split(",") if part.strip()]
     parsed = None if weights is None else _parse_numbers(weights, "--weights")
     from touchpoint.engine import InputError
@@ -481,7 +481,7 @@ def csi_command(
             report = csi(
                 file,
                 names,
-                (float(match.group(1)), float(match.group(2))),
+                bounds,
                 parsed,
                 progress=progress,
             )

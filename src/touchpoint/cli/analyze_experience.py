@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from touchpoint.cli.analyze import (
-    _SCALE_PATTERN,
     FileArgument,
     FormatOption,
     _emit,
     _fail,
     _progress_for,
     _round,
+    _scale,
     _share,
     _table,
     app,
@@ -42,13 +42,6 @@ __all__ = ["ces_tables", "csat_tables", "drivers_tables", "loyalty_tables", "nps
 ByOption = Annotated[
     str | None, typer.Option("--by", help="Also analyse each group of this column alone.")
 ]
-
-
-def _scale(raw: str) -> tuple[float, float]:
-    match = _SCALE_PATTERN.match(raw)
-    if match is None:
-        raise _fail(f"--scale: expected MIN-MAX such as 1-5, got {raw!r}")
-    return float(match.group(1)), float(match.group(2))
 
 
 def _names(raw: str) -> list[str]:

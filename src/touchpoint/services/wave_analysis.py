@@ -14,7 +14,6 @@ Options come as the command's (``by``, ``column``, ``scale`` as ``MIN-MAX``, ``o
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,12 +25,12 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.documents import finite
 from touchpoint.engine.errors import InputError
+from touchpoint.engine.options import dimension_weights as parse_dimension_weights
+from touchpoint.engine.options import scale_bounds
 from touchpoint.services.base import Actor, require
 from touchpoint.services.wave_snapshots import WaveSnapshots
 
 __all__ = ["AnalysisOptions", "Instrument", "analyze_wave", "dimension_weights"]
-
-_SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 class Instrument(StrEnum):
@@ -65,10 +64,10 @@ class AnalysisOptions:
 
 
 def _scale(raw: str | None, default: str, option: str = "scale") -> tuple[float, float]:
-    match = _SCALE.match(raw or default)
-    if match is None:
+    bounds = scale_bounds(raw or default)
+    if bounds is None:
         raise DomainError(f"{option}: expected MIN-MAX such as 1-5, got {raw!r}")
-    return float(match.group(1)), float(match.group(2))
+    return bounds
 
 
 def _names(raw: str | None, option: str) -> list[str]:
@@ -90,14 +89,13 @@ def dimension_weights(raw: str | None) -> dict[str, float] | None:
     if raw is None:
         return None
     try:
-        parsed = json.loads(raw)
+        return parse_dimension_weights(raw)
     except json.JSONDecodeError as exc:
         raise DomainError(f"weights: not valid JSON ({exc.msg})") from None
-    if not isinstance(parsed, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in parsed.values()
-    ):
-        raise DomainError("weights: expected a JSON object of the five dimensions' weights")
-    return {str(k): float(v) for k, v in parsed.items()}
+    except ValueError:
+        raise DomainError(
+            "weights: expected a JSON object of the five dimensions' weights"
+        ) from None
 
 
 def _csi_weights(raw: str | None) -> list[float] | None:
