@@ -43,12 +43,12 @@ from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import OrderKpiFacts, SlaCalendarRow, SlaPolicyRow, WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
 
-__all__ = ["LoopMetrics", "loop_metrics"]
+__all__ = ["LoopMetrics", "local_period", "loop_metrics"]
 
 _DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
-#: The columns of a recovery order's row (:func:`_recovery_orders`).
 #: Recovery orders per query of their re-survey answers (SQLite binds at most 32,766).
 _CHUNK = 10_000
+#: The columns of a recovery order's row (:func:`_recovery_orders`).
 _ID, _CLOSED, _POLICY, _RESOLVED, _ANSWERED, _CURRENT, _RESOLUTION_MINUTES = range(7)
 
 
@@ -69,7 +69,9 @@ class LoopMetrics:
         return self.recovered / self.resurveyed if self.resurveyed else None
 
 
-def _bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+def local_period(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+    """Local dates ``start`` to ``end`` of ``tz`` (both inclusive) as the instants
+    ``[lo, hi)``: local midnight to the midnight after ``end``, both in ``tz``."""
     if end < start:
         raise DomainError(f"to: {end.isoformat()} is before from {start.isoformat()}")
     try:
@@ -215,7 +217,7 @@ def loop_metrics(
 ) -> LoopMetrics:
     """The loop counts of the detractor answers submitted from ``start`` to ``end``."""
     require(actor, actor.role.can_read_reports, "read loop metrics")
-    lo, hi = _bounds(start, end, tz)
+    lo, hi = local_period(start, end, tz)
     period = and_(SurveyResponse.submitted_at >= lo, SurveyResponse.submitted_at < hi)
     rows = _recovery_orders(session, period)
     if len(rows) == 0:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.errors import DomainError, empty_field
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
+from touchpoint.services.loop_metrics import local_period
 from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import ComplaintCause, Recovery, WorkOrder
 
@@ -107,13 +107,6 @@ class OuterLoopRow:
     repeat_complainants: int
 
 
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(f"tz: {tz!r} is not a known time zone") from None
-
-
 def outer_loop(
     session: Session, actor: Actor, *, start: date, end: date, tz: str
 ) -> list[OuterLoopRow]:
@@ -121,11 +114,8 @@ def outer_loop(
     and month: how many, how many were detractor loops (opened by a survey answer), and
     how many came from a customer who had complained within the 90 days before."""
     require(actor, actor.role.can_read_reports, "read the outer loop")
-    if end < start:
-        raise DomainError(f"to: {end.isoformat()} is before from {start.isoformat()}")
-    zone = _zone(tz)
-    lo = datetime.combine(start, time(0), zone)
-    hi = datetime.combine(end + timedelta(days=1), time(0), zone)
+    lo, hi = local_period(start, end, tz)
+    zone = lo.tzinfo
     query = (
         select(
             WorkOrder.id,
