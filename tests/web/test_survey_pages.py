@@ -241,6 +241,31 @@ def test_wave_form_refusal_and_numbers_match_the_api(site: Site) -> None:
     assert 'id="kiosk"' not in seen and 'id="export-csv"' in seen
 
 
+def test_respondent_form_without_scripts_saves_refuses_and_submits(site: Site) -> None:
+    """The respondent page's form posted as a form (no respond.js): a part saved, a
+    refused answer shown on the page again with the part saved, then the thank-you."""
+    sup = site.client("supervisor")
+    survey_id = _create(sup, source="definition", definition=json.dumps(_LOGIC))
+    wave_id = _open_wave(sup, survey_id)
+    who = _api(sup, "POST", "/api/customers", {"name": "表单作答"})["id"]
+    links = _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {
+        "customer_ids": [who], "channel": "link", "ignore_throttle": True,
+    })  # fmt: skip
+    path = "/s/" + links["invitations"][0]["url"].rsplit("/s/", 1)[1]
+    saved = sup.post(f"{path}/progress", data={"q.SAT": "2", "q.WHY": "排队太久"})
+    assert saved.status_code == 200 and "已保存。" in saved.text
+    refused = sup.post(path, data={"q.SAT": "9", "q.WHY": "排队太久"})
+    assert refused.status_code == 422 and 'id="answer-error"' in refused.text
+    assert '<form method="post" action="' + path + '"' in refused.text
+    assert 'value="2" checked' in refused.text and ">排队太久</textarea>" in refused.text
+    done = sup.post(path, data={"q.SAT": "4"})
+    assert done.status_code == 201 and "感谢您的反馈！" in done.text
+    again = sup.post(path, data={"q.SAT": "4"})
+    assert again.status_code == 409 and "该调查链接已作答" in again.text
+    api = _api(sup, "GET", f"/api/waves/{wave_id}")
+    assert api["completed"] == 1 and api["responses"] == 1
+
+
 def test_reminders_close_and_paging(site: Site) -> None:
     sup = site.client("supervisor", lang="en")
     survey_id = _create(sup, source="template", template="csat")
