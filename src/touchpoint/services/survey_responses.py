@@ -54,6 +54,7 @@ __all__ = [
     "RespondentSurvey",
     "open_survey",
     "opt_out",
+    "read_survey",
     "save_progress",
     "submit_response",
 ]
@@ -142,13 +143,8 @@ def _context(link: _Link) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()}
 
 
-def open_survey(
-    session: Session, links: SurveyLinks, token: str, *, now: datetime
-) -> RespondentSurvey:
-    """The survey behind a link, for the respondent page. The first opening of a
-    personal link is recorded (the wave counts opened links)."""
-    link = _resolve(session, links, token, now)
-    page = RespondentSurvey(
+def _survey(session: Session, link: _Link) -> RespondentSurvey:
+    return RespondentSurvey(
         wave_id=link.wave.id,
         definition=wave_definition(session, link.wave),
         context=_context(link),
@@ -156,6 +152,26 @@ def open_survey(
         competitor=link.wave.competitor,
         kiosk=link.target.kiosk,
     )
+
+
+def read_survey(
+    session: Session, links: SurveyLinks, token: str, *, now: datetime
+) -> RespondentSurvey:
+    """The survey behind a link, read only (a posted form is read against it; the
+    opening was recorded when its page was shown). The read's transaction is ended, so
+    that the write which follows starts under the writer lock."""
+    page = _survey(session, _resolve(session, links, token, now))
+    session.rollback()
+    return page
+
+
+def open_survey(
+    session: Session, links: SurveyLinks, token: str, *, now: datetime
+) -> RespondentSurvey:
+    """The survey behind a link, for the respondent page. The first opening of a
+    personal link is recorded (the wave counts opened links)."""
+    link = _resolve(session, links, token, now)
+    page = _survey(session, link)
     if link.invitation is not None and link.invitation.status == InvitationStatus.SENT:
         with write(session, RESPONDENT, "survey.link.open", now=now) as unit:
             invitation = _resolve(session, links, token, now).invitation

@@ -131,9 +131,16 @@ def _form_answers(form: FormData, definition: SurveyDefinition) -> dict[str, Any
     return answers
 
 
-async def _answers(request: Request, token: str, session: SessionDep) -> tuple[Any, bool]:
-    """The posted answers and whether they came from the page's form (else JSON)."""
-    if request.headers.get("content-type", "").startswith("application/json"):
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+async def _answers(
+    request: Request, token: str, session: SessionDep
+) -> tuple[Any, svc.RespondentSurvey | None]:
+    """The posted answers, and the survey when they came from the page's form (its
+    questions' types read the fields; it shows again with a refused answer)."""
+    if _is_json(request):
         try:
             body = await request.json()
         except ValueError:
@@ -141,19 +148,19 @@ async def _answers(request: Request, token: str, session: SessionDep) -> tuple[A
         answers = body.get("answers") if isinstance(body, dict) else None
         if answers is None:
             raise AnswerError(None, 'send a JSON object {"answers": {question id: value}}')
-        return answers, False
+        return answers, None
     state = desk_state(request)
-    survey = svc.open_survey(session, state.surveys, token, now=state.clock())
-    return _form_answers(await request.form(), survey.definition), True
+    survey = svc.read_survey(session, state.surveys, token, now=state.clock())
+    return _form_answers(await request.form(), survey.definition), survey
 
 
 @router.post("/s/{token}")
 async def respond(request: Request, token: str, session: SessionDep) -> Response:
     """Submit the answers: 201 with the response id (JSON) or the thank-you page."""
     state = desk_state(request)
-    form = not request.headers.get("content-type", "").startswith("application/json")
+    survey = None
     try:
-        answers, form = await _answers(request, token, session)
+        answers, survey = await _answers(request, token, session)
         response_id = svc.submit_response(
             session,
             state.surveys,
@@ -165,8 +172,8 @@ async def respond(request: Request, token: str, session: SessionDep) -> Response
             after_commit=state.dispatcher.wake if state.dispatcher is not None else None,
         )
     except (NotFoundError, ConflictError, GoneError, AnswerError, RateLimited) as exc:
-        return _refused(request, token, session, exc, form=form)
-    if not form:
+        return _refused(request, token, survey, exc)
+    if survey is None:
         return JSONResponse({"response_id": response_id}, status_code=201)
     lang, _ = _lang(request)
     return render_public(
@@ -175,10 +182,12 @@ async def respond(request: Request, token: str, session: SessionDep) -> Response
 
 
 def _refused(
-    request: Request, token: str, session: SessionDep, exc: CodedError, *, form: bool
+    request: Request, token: str, survey: svc.RespondentSurvey | None, exc: CodedError
 ) -> Response:
+    """JSON for a JSON post; for the form, the survey again naming a refused answer, else
+    the notice why the link cannot be answered."""
     status = _status(exc)
-    if not form:
+    if _is_json(request):
         body: dict[str, Any] = {"detail": str(exc)}
         if isinstance(exc, AnswerError):
             body.update(question=exc.question_id, value=exc.value)
@@ -186,11 +195,8 @@ def _refused(
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    if not isinstance(exc, AnswerError):
+    if survey is None or not isinstance(exc, AnswerError):
         return _notice(request, exc, status)
-    state = desk_state(request)
-    session.rollback()
-    survey = svc.open_survey(session, state.surveys, token, now=state.clock())
     _, locale = _lang(request)
     message = (translate(exc.code, exc.params, locale) if exc.code else None) or str(exc)
     return _page(request, token, survey, error=message, status=422)
@@ -200,13 +206,13 @@ def _refused(
 async def save_progress(request: Request, token: str, session: SessionDep) -> Response:
     """Save the answers so far; the same link later shows them again."""
     state = desk_state(request)
-    form = not request.headers.get("content-type", "").startswith("application/json")
+    survey = None
     try:
-        answers, form = await _answers(request, token, session)
+        answers, survey = await _answers(request, token, session)
         svc.save_progress(session, state.surveys, token, answers, now=state.clock())
     except (NotFoundError, ConflictError, GoneError, AnswerError) as exc:
-        return _refused(request, token, session, exc, form=form)
-    if not form:
+        return _refused(request, token, survey, exc)
+    if survey is None:
         return JSONResponse({"saved": True}, status_code=200)
     lang, _ = _lang(request)
     return render_public(
