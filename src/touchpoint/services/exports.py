@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind
 from touchpoint.services.base import Actor, require, write
-from touchpoint.services.customers import customer_view
+from touchpoint.services.customer_view import customer_view
 from touchpoint.services.work_orders import visible_orders
 from touchpoint.storage.models import Customer, WorkOrder
 
