@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.quality.csi import nps_from_counts
+from touchpoint.services.return_visit_reads import ReturnVisitStatus
 from touchpoint.services.sla_clock import NULL_EPOCH, epoch_seconds, fetch_int_columns
 from touchpoint.storage.models import WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, SurveyWave
@@ -33,8 +34,8 @@ __all__ = ["MIN_ANSWERS", "SurveyKpis", "survey_kpis"]
 
 #: Below this many answers a group shows its count, not a score.
 MIN_ANSWERS = 5
-_DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
-_NOT_ISSUED = ("scheduled", "skipped")
+_DONE = [s.value for s in WorkOrderStatus if s.is_done]
+_NOT_ISSUED = [ReturnVisitStatus.SCHEDULED.value, ReturnVisitStatus.SKIPPED.value]
 _NO_GROUP = -1  # an order of no team (or no assignee), as an integer column
 
 

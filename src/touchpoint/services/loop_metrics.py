@@ -45,7 +45,7 @@ from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
 
 __all__ = ["LoopMetrics", "local_period", "loop_metrics"]
 
-_DONE = (WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value)
+_DONE = [s.value for s in WorkOrderStatus if s.is_done]
 #: Recovery orders per query of their re-survey answers (SQLite binds at most 32,766).
 _CHUNK = 10_000
 #: The columns of a recovery order's row (:func:`_recovery_orders`).
