@@ -28,6 +28,7 @@ __all__ = [
     "AnswerCounts",
     "Crossproducts",
     "Grouped",
+    "GroupedReport",
     "answer_counts",
     "check_scale",
     "crossproducts",
@@ -96,6 +97,23 @@ def grouped_frame(document: Mapping[str, Any], by: str | None) -> Any:
         items = analysis.get("drivers")
         records.extend([{**flat, **item} for item in items] if items is not None else [flat])
     return records_frame(records, list(records[0]))
+
+
+class GroupedReport:
+    """Base of the grouped reports (NPS, CSAT, CES, drivers, loyalty): their ``to_frame``.
+
+    A subclass is a frozen dataclass with a ``by`` field and its own ``to_dict``.
+    """
+
+    by: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's JSON contract."""
+        raise NotImplementedError
+
+    def to_frame(self) -> Any:
+        """One row per analysis (per item for drivers), ``group`` first when grouped."""
+        return grouped_frame(self.to_dict(), self.by)
 
 
 def check_scale(scale: tuple[float, float], option: str = "--scale") -> Scale:

@@ -17,9 +17,9 @@ import numpy as np
 from touchpoint.engine.answers import (
     WHOLE_NUMBERS,
     Crossproducts,
+    GroupedReport,
     crossproducts,
     grouped_dict,
-    grouped_frame,
 )
 from touchpoint.engine.errors import InputError
 from touchpoint.engine.run import Progress
@@ -77,7 +77,7 @@ class DriversGroup:
 
 
 @dataclass(frozen=True)
-class DriversReport:
+class DriversReport(GroupedReport):
     """Driver analysis of all complete rows and, grouped ``by`` a column, of each group."""
 
     outcome: str
@@ -90,10 +90,6 @@ class DriversReport:
         return grouped_dict(
             self.overall.to_dict(), self.by, [(g, a.to_dict()) for g, a in self.groups]
         )
-
-    def to_frame(self) -> Any:
-        """One row per analysis (per item for drivers), ``group`` first when grouped."""
-        return grouped_frame(self.to_dict(), self.by)
 
 
 def _problem(items: Sequence[str], outcome: str, stats: Crossproducts) -> str | None:

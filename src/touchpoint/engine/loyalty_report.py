@@ -14,9 +14,9 @@ from typing import Any
 from touchpoint.engine.answers import (
     WHOLE_NUMBERS,
     AnswerCounts,
+    GroupedReport,
     answer_counts,
     grouped_dict,
-    grouped_frame,
 )
 from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import SourceLike
@@ -54,7 +54,7 @@ class LoyaltyGroup:
 
 
 @dataclass(frozen=True)
-class LoyaltyReport:
+class LoyaltyReport(GroupedReport):
     """Loyalty quadrants of all answers and, grouped ``by`` a column, of each group."""
 
     overall: LoyaltyGroup
@@ -66,10 +66,6 @@ class LoyaltyReport:
         return grouped_dict(
             self.overall.to_dict(), self.by, [(g, a.to_dict()) for g, a in self.groups]
         )
-
-    def to_frame(self) -> Any:
-        """One row per analysis (per item for drivers), ``group`` first when grouped."""
-        return grouped_frame(self.to_dict(), self.by)
 
 
 def _marginal(pairs: AnswerCounts, side: int) -> dict[float, int]:

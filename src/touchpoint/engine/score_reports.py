@@ -13,10 +13,10 @@ from typing import Any
 
 from touchpoint.engine.answers import (
     AnswerCounts,
+    GroupedReport,
     answer_counts,
     check_scale,
     grouped_dict,
-    grouped_frame,
 )
 from touchpoint.engine.cells import Scale
 from touchpoint.engine.run import Progress
@@ -80,7 +80,7 @@ def ces_dict(score: CesScore) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class NpsReport:
+class NpsReport(GroupedReport):
     """NPS of all answers and, grouped ``by`` a column, of each group."""
 
     overall: NpsScore
@@ -93,13 +93,9 @@ class NpsReport:
             nps_dict(self.overall), self.by, [(g, nps_dict(s)) for g, s in self.groups]
         )
 
-    def to_frame(self) -> Any:
-        """One row per analysis (per item for drivers), ``group`` first when grouped."""
-        return grouped_frame(self.to_dict(), self.by)
-
 
 @dataclass(frozen=True)
-class CsatReport:
+class CsatReport(GroupedReport):
     """CSAT of all answers and, grouped ``by`` a column, of each group."""
 
     overall: CsatScore
@@ -113,13 +109,9 @@ class CsatReport:
             csat_dict(self.overall), self.by, [(g, csat_dict(s)) for g, s in self.groups]
         )
 
-    def to_frame(self) -> Any:
-        """One row per analysis (per item for drivers), ``group`` first when grouped."""
-        return grouped_frame(self.to_dict(), self.by)
-
 
 @dataclass(frozen=True)
-class CesReport:
+class CesReport(GroupedReport):
     """CES of all answers and, grouped ``by`` a column, of each group."""
 
     overall: CesScore
@@ -132,10 +124,6 @@ class CesReport:
         return grouped_dict(
             ces_dict(self.overall), self.by, [(g, ces_dict(s)) for g, s in self.groups]
         )
-
-    def to_frame(self) -> Any:
-        """One row per analysis (per item for drivers), ``group`` first when grouped."""
-        return grouped_frame(self.to_dict(), self.by)
 
 
 def _nps_score(counts: Mapping[float, int]) -> NpsScore:
