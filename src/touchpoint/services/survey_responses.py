@@ -172,13 +172,12 @@ def open_survey(
     personal link is recorded (the wave counts opened links)."""
     link = _resolve(session, links, token, now)
     page = _survey(session, link)
-    if link.invitation is not None and link.invitation.status == InvitationStatus.SENT:
+    invitation = link.invitation
+    if invitation is not None and invitation.status == InvitationStatus.SENT:
         with write(session, RESPONDENT, "survey.link.open", now=now) as unit:
-            invitation = _resolve(session, links, token, now).invitation
-            if invitation is not None:
-                invitation.status = InvitationStatus.OPENED.value
-                invitation.opened_at = now
-                unit.audit("survey_invitation", invitation.id, before=None, after={"opened": True})
+            invitation.status = InvitationStatus.OPENED.value
+            invitation.opened_at = now
+            unit.audit("survey_invitation", invitation.id, before=None, after={"opened": True})
     return page
 
 
