@@ -91,8 +91,8 @@ def test_a_detractor_loop_from_resolution_to_recovery(loop_desk: Desk) -> None:
     with desk.db.factory() as s:
         policy = s.get(SlaPolicyRow, recovery["policy_id"])
         assert policy is not None and policy.definition["first_response_minutes"] == 24 * 60
-        # Five business days of the longest weekday of the calendar the policy took, here
-        # a 09:00-18:00 day (9 h = 540 min): 5 x 540 = 2700.
+        # Five business days of the longest weekday of the policy's calendar: this desk
+        # has none, so the office hours the loop makes, 09:00-18:00 (540 min): 5 x 540.
         assert policy.definition["resolution_minutes"] == 5 * 9 * 60
     desk.clock.advance(hours=2)
     _move(desk, _get(desk, recovery["id"]), "resolved")
@@ -268,5 +268,6 @@ def test_the_kpi_board_shows_return_visits_and_loops_per_team(
         assert surveys["csat"] == pytest.approx(4 / 6)
         assert surveys["nps"] == pytest.approx(100 * (3 - 2) / 6)
         assert surveys["nps_ci95"] == pytest.approx(list(nps_interval(3, 2, 6)))
+        # The two detractors (CSAT 2 and 1) opened loops; the last one's was resolved.
         assert (surveys["loops"], surveys["loops_closed"]) == (2, 1)
         assert board["surveys"]["responses"] >= 6

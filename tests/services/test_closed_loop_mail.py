@@ -81,6 +81,9 @@ def test_the_loop_through_smtp(desk: Desk, smtp: tuple[Inbox, MailConfig]) -> No
         "recovery_rate": 1.0,
     }
     assert loop["median_business_hours_to_close"] is not None
+    # Answered at T0 (Monday 09:00 Shanghai), resolved three hours later: all inside the
+    # 09:00-18:00 office hours of the recovery policy (the desk has no calendar of its own).
+    assert loop["median_business_hours_to_close"] == pytest.approx(3.0)
     with desk.db.factory() as s:
         assert refresh_kpi_facts(s) > 0  # now counted from the stored facts: the same
     again = desk.client.get(
