@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import segno
 from fastapi import APIRouter, Query, Request
@@ -43,6 +43,7 @@ PAGE_SIZE = 50
 #: The channels a supervisor invites through (kiosk and phone answers need no invitation).
 INVITE_CHANNELS = (Channel.LINK, Channel.EMAIL, Channel.SMS)
 _IDS = re.compile(r"[\s,，;；]+")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,14 +197,16 @@ async def _wave_write(
     page: Page,
     session: SessionDep,
     wave_id: int,
-    done: str,
-    run: Callable[[FormReader], object],
+    run: Callable[[FormReader], T],
+    done: Callable[[T], str],
 ) -> Response:
+    """A wave form's write: back to the wave page, with ``done(result)``'s notice, or the
+    page again with the refusal."""
     return await form_write(
         request,
         run,
         redraw=lambda refusal: _wave_page(request, page, session, wave_id, refusal=refusal),
-        done=f"/waves/{wave_id}?done={done}",
+        done=lambda result: f"/waves/{wave_id}?done={done(result)}",
     )
 
 
@@ -221,7 +224,7 @@ async def wave_close(
     def run(_form: FormReader) -> object:
         return survey_svc.close_wave(session, page.principal.actor, wave_id, now=now)
 
-    return await _wave_write(request, page, session, wave_id, "closed", run)
+    return await _wave_write(request, page, session, wave_id, run, lambda _: "closed")
 
 
 @router.post("/waves/{wave_id}/reminders")
@@ -237,14 +240,9 @@ async def wave_remind(
     """Send the wave's one reminder to invitations unanswered after its reminder days."""
     links = desk_state(request).surveys
 
-    def run(_form: FormReader) -> object:
+    def run(_form: FormReader) -> int:
         return invitation_svc.send_reminders(
             session, page.principal.actor, links, wave_id, now=now, after_commit=after
         )
 
-    return await form_write(
-        request,
-        run,
-        redraw=lambda refusal: _wave_page(request, page, session, wave_id, refusal=refusal),
-        done=lambda sent: f"/waves/{wave_id}?done=reminded&n={sent}",
-    )
+    return await _wave_write(request, page, session, wave_id, run, lambda n: f"reminded&n={n}")
