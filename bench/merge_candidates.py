@@ -41,13 +41,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session
 
 from touchpoint.domain.blocking import DEFAULT_BLOCK_CAP, blocking_keys, spelled
 from touchpoint.domain.customers import IdentityKind, normalise_identity
 from touchpoint.domain.roles import Role
 from touchpoint.services.base import Actor
 from touchpoint.services.merge import search_merge_candidates
+from touchpoint.storage import blocking
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
 from touchpoint.storage.models import Customer, CustomerBlockingKey, CustomerIdentity
@@ -226,35 +228,20 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def _busiest_customer(engine: Engine, rng: random.Random, tries: int = 200) -> int:
+def _busiest_customer(session: Session, rng: random.Random, tries: int = 200) -> int:
     """Of ``tries`` random customers, the one whose blocks under the cap hold the most
-    members: the most work one call can meet."""
+    members: the most work one call can meet (the blocks it reads, as it reads them)."""
     best, best_size = 1, -1
-    total = _count(engine)
-    with engine.connect() as conn:
-        for _ in range(tries):
-            cid = rng.randrange(1, total + 1)
-            size = 0
-            for (key,) in conn.execute(
-                select(CustomerBlockingKey.key).where(CustomerBlockingKey.customer_id == cid)
-            ):
-                n = conn.scalar(
-                    select(func.count()).select_from(
-                        select(CustomerBlockingKey.customer_id)
-                        .where(CustomerBlockingKey.key == key)
-                        .limit(DEFAULT_BLOCK_CAP + 1)
-                        .subquery()
-                    )
-                )
-                size += int(n or 0) if (n or 0) <= DEFAULT_BLOCK_CAP else 0
-            if size > best_size:
-                best, best_size = cid, size
+    total = blocking.desk_size(session)
+    for _ in range(tries):
+        cid = rng.randrange(1, total + 1)
+        size = 0
+        for key in blocking.customer_keys(session, cid):
+            members = blocking.block_members(session, key, cap=DEFAULT_BLOCK_CAP)
+            size += len(members) if members is not None else 0
+        if size > best_size:
+            best, best_size = cid, size
     return best
-
-
-def _count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.scalar(select(func.max(Customer.id))) or 0)
 
 
 def measure(url: str, samples: int, seed_value: int) -> dict[str, Any]:
@@ -263,8 +250,9 @@ def measure(url: str, samples: int, seed_value: int) -> dict[str, Any]:
     factory = make_session_factory(engine)
     actor = Actor(user_id=None, username="bench", role=Role.SUPERVISOR)
     rng = random.Random(seed_value + 1)
-    total = _count(engine)
-    busiest = _busiest_customer(engine, rng)
+    with factory() as s:
+        total = blocking.desk_size(s)
+        busiest = _busiest_customer(s, rng)
     targets = [rng.randrange(1, total + 1) for _ in range(samples)] + [busiest]
     with factory() as s:  # warm-up: imports, pinyin tables, connection, caches
         search_merge_candidates(s, actor, customer_id=rng.randrange(1, total + 1))
