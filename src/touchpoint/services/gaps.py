@@ -37,6 +37,7 @@ from touchpoint.services.base import Actor, require
 from touchpoint.services.gap_desk import desk_delivery
 from touchpoint.services.gap_registers import SLA_METRICS, list_pledges, list_standards
 from touchpoint.services.wave_analysis import AnalysisOptions, Instrument, analyze_wave
+from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.gap_models import ServicePledge, ServiceStandard
 
 __all__ = ["NORMALISATION", "GapPeriod", "gap_report"]
@@ -69,8 +70,12 @@ class GapPeriod:
         return lo, datetime.combine(self.end + timedelta(days=1), time(0), zone)
 
 
-def _servqual(session: Session, actor: Actor, wave_id: int) -> dict[str, Any]:
-    return analyze_wave(session, actor, wave_id, Instrument.SERVQUAL, AnalysisOptions())
+def _servqual(
+    session: Session, actor: Actor, wave_id: int, snapshots: WaveSnapshots | None
+) -> dict[str, Any]:
+    return analyze_wave(
+        session, actor, wave_id, Instrument.SERVQUAL, AnalysisOptions(), snapshots=snapshots
+    )
 
 
 def _by_dimension(report: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -318,13 +323,16 @@ def gap_report(
     period: GapPeriod | None = None,
     weights: Mapping[str, float] | None = None,
     now: datetime,
+    snapshots: WaveSnapshots | None = None,
 ) -> dict[str, Any]:
     """The five-gap report (see the module's docstring); ``engine.InputError`` when a
-    wave's responses are not a SERVQUAL wave's."""
+    wave's responses are not a SERVQUAL wave's. ``snapshots`` keeps the waves' Parquet
+    files and compiled SQL between reports, as for
+    :func:`~touchpoint.services.wave_analysis.analyze_wave` (none: written afresh)."""
     require(actor, actor.role.can_read_reports, "read the five-gap report")
     bounds = None if period is None else period.instants()
-    customers = _servqual(session, actor, customer_wave)
-    managers = None if manager_wave is None else _servqual(session, actor, manager_wave)
+    customers = _servqual(session, actor, customer_wave, snapshots)
+    managers = None if manager_wave is None else _servqual(session, actor, manager_wave, snapshots)
     standards, pledges = list_standards(session, actor), list_pledges(session, actor)
     importance = _importance(customers, weights)
     report: dict[str, Any] = {

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.api.deps import NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services.errors import ForbiddenError, NotFoundError
@@ -87,6 +87,7 @@ def gaps_page(
                 manager_wave=managers,
                 period=period,
                 now=now,
+                snapshots=desk_state(request).snapshots,
             )
     except NotFoundError as exc:
         failure = refused(404, "missing", exc)

@@ -85,5 +85,6 @@ def gap_report(
         period=period,
         weights=dimension_weights(weights),
         now=d.now,
+        snapshots=d.state.snapshots,
     )
     return dict(finite(to_jsonable(report)))
