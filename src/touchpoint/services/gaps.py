@@ -249,6 +249,25 @@ def _gap4(pledges: list[ServicePledge], delivered: Mapping[int, list[int]]) -> d
     return {"pledges": rows}
 
 
+def _candidate(
+    gap: int,
+    shortfall: float,
+    dimension: str | None,
+    items: list[int],
+    *,
+    standards: tuple[int, ...] = (),
+    pledges: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    return {
+        "gap": gap,
+        "shortfall": shortfall,
+        "dimension": dimension,
+        "items": items,
+        "standards": list(standards),
+        "pledges": list(pledges),
+    }
+
+
 def _candidates(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every measured gap with its shortfall, dimension and what lies behind it."""
     out: list[dict[str, Any]] = []
@@ -256,51 +275,19 @@ def _candidates(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         part = report[f"gap{gap}"]
         for d in [] if part is None else part["dimensions"]:
             if d["shortfall"] is not None:
-                out.append(
-                    {
-                        "gap": gap,
-                        "shortfall": d["shortfall"],
-                        "dimension": d["dimension"],
-                        "items": d["items"],
-                        "standards": [],
-                        "pledges": [],
-                    }
-                )
+                out.append(_candidate(gap, d["shortfall"], d["dimension"], d["items"]))
     g2 = report["gap2"]
     if g2["shortfall"] is not None:
-        out.append(
-            {
-                "gap": 2,
-                "shortfall": g2["shortfall"],
-                "dimension": None,
-                "items": g2["uncovered_items"],
-                "standards": [],
-                "pledges": [],
-            }
-        )
+        out.append(_candidate(2, g2["shortfall"], None, g2["uncovered_items"]))
     for s in [] if report["gap3"] is None else report["gap3"]["standards"]:
         if s["shortfall"] is not None:
             out.append(
-                {
-                    "gap": 3,
-                    "shortfall": s["shortfall"],
-                    "dimension": s["dimension"],
-                    "items": s["items"],
-                    "standards": [s["id"]],
-                    "pledges": [],
-                }
+                _candidate(3, s["shortfall"], s["dimension"], s["items"], standards=(s["id"],))
             )
     for p in [] if report["gap4"] is None else report["gap4"]["pledges"]:
         if p["shortfall"] is not None:
             out.append(
-                {
-                    "gap": 4,
-                    "shortfall": p["shortfall"],
-                    "dimension": p["dimension"],
-                    "items": p["items"],
-                    "standards": [],
-                    "pledges": [p["id"]],
-                }
+                _candidate(4, p["shortfall"], p["dimension"], p["items"], pledges=(p["id"],))
             )
     return out
 
