@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -29,7 +29,7 @@ __all__ = [
 
 _ROW = StoredMergeCandidate
 # The Core table: its upsert is a plain executemany, not an ORM bulk insert.
-_TABLE: Table = StoredMergeCandidate.__table__  # type: ignore[assignment]
+_TABLE = StoredMergeCandidate.metadata.tables[StoredMergeCandidate.__tablename__]
 # Parameter sets per executemany call.
 _ROWS_PER_INSERT = 2000
 
