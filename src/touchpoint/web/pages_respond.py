@@ -27,19 +27,17 @@ from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
 from touchpoint.services import survey_responses as svc
 from touchpoint.services.errors import ConflictError, GoneError, NotFoundError, RateLimited
 from touchpoint.web.messages import translate
-from touchpoint.web.respond_texts import RESPONDENT_TEXTS, question_blocks
+from touchpoint.web.respond_texts import RESPONDENT_TEXTS, respondent_language, survey_form
 from touchpoint.web.site import render_public
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-_LANGS = {"en": ("en", "en"), "zh-CN": ("zh-CN", "zh_CN")}
-
 
 def _lang(request: Request) -> tuple[str, str]:
     """(definition language, catalogue locale): zh-CN unless ``?lang=en``."""
-    return _LANGS.get(request.query_params.get("lang", ""), _LANGS["zh-CN"])
+    return respondent_language(request.query_params.get("lang"))
 
 
 def _status(exc: Exception) -> int:
@@ -72,28 +70,16 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     lang, _ = _lang(request)
-    definition = survey.definition
     return render_public(
         "respond.html",
         status,
-        lang=lang,
-        t=RESPONDENT_TEXTS[lang],
+        **survey_form(survey.definition, lang, survey.competitor),
         token=token,
-        title=definition.title[lang],
-        intro=definition.intro[lang] if definition.intro else "",
-        blocks=question_blocks(definition, lang, survey.competitor),
-        logic=_logic(definition),
         context=dict(survey.context),
         answers=dict(answers if answers is not None else survey.progress or {}),
         kiosk=survey.kiosk,
         error=error,
-        query=("?lang=en" if lang == "en" else ""),
     )
-
-
-def _logic(definition: SurveyDefinition) -> dict[str, Any]:
-    """Display logic for ``respond.js``: question id → its ``show_if``."""
-    return {q.id: q.show_if.as_json() for q in definition.questions if q.show_if is not None}
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)

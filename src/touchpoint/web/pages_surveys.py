@@ -20,7 +20,7 @@ from touchpoint.domain.survey_templates import TEMPLATE_NAMES
 from touchpoint.services import surveys as survey_svc
 from touchpoint.services.errors import NotFoundError
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
-from touchpoint.web.respond_texts import RESPONDENT_TEXTS, question_blocks
+from touchpoint.web.respond_texts import respondent_language, survey_form
 from touchpoint.web.site import CsrfDep, Page, PageNotFound, ReporterPage, render_public
 
 __all__ = ["router"]
@@ -36,7 +36,6 @@ _WAVE_KEEP = ("wave_name", "expires_in_days", "reminder_days", "competitor", "qu
 #: Surveys the list shows, newest first.
 _SHOWN = 200
 _QUESTION = re.compile(r"^question (\S+): (.+)$", re.DOTALL)
-_PREVIEW_LANGS = {"en": ("en", "en"), "zh-CN": ("zh-CN", "zh_CN")}
 
 
 def _refusal_of(exc: DomainError) -> DomainError:
@@ -218,24 +217,16 @@ def survey_preview(
 ) -> Response:
     """The survey as the respondent page draws it (same template, blocks and display
     logic), in a form that does not submit."""
-    language, _ = _PREVIEW_LANGS.get(lang, _PREVIEW_LANGS["zh-CN"])
-    definition = _survey(session, page, survey_id).definition
-    logic = {q.id: q.show_if.as_json() for q in definition.questions if q.show_if is not None}
+    language, _ = respondent_language(lang)
     return render_public(
         "respond.html",
-        lang=language,
-        t=RESPONDENT_TEXTS[language],
+        **survey_form(_survey(session, page, survey_id).definition, language, ""),
         token="",
         preview=f"/surveys/{survey_id}/preview",
-        title=definition.title[language],
-        intro=definition.intro[language] if definition.intro else "",
-        blocks=question_blocks(definition, language, ""),
-        logic=logic,
         context={},
         answers={},
         kiosk=False,
         error="",
-        query=("?lang=en" if language == "en" else ""),
     )
 
 

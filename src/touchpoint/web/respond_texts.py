@@ -1,5 +1,7 @@
 """What the respondent page says around a survey's own wording (zh-CN and en), and the
-survey's questions arranged for it: consecutive items of one matrix become one grid."""
+survey's questions arranged for it: consecutive items of one matrix become one grid. The
+respondent page and the desk's preview draw a survey with the same values
+(:func:`survey_form`)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,17 @@ from typing import Any
 
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
 
-__all__ = ["RESPONDENT_TEXTS", "Block", "PageQuestion", "question_blocks"]
+__all__ = [
+    "RESPONDENT_TEXTS",
+    "Block",
+    "PageQuestion",
+    "question_blocks",
+    "respondent_language",
+    "survey_form",
+]
 
 COMPETITOR = "{competitor}"
+_LANGS = {"en": ("en", "en"), "zh-CN": ("zh-CN", "zh_CN")}
 
 RESPONDENT_TEXTS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -114,3 +124,23 @@ def question_blocks(definition: SurveyDefinition, lang: str, competitor: str) ->
         else:
             blocks.append(Block(heading=heading, questions=[item], matrix=bool(key)))
     return blocks
+
+
+def respondent_language(value: str | None) -> tuple[str, str]:
+    """(definition language, catalogue locale) of a ``?lang=`` value: zh-CN unless ``en``."""
+    return _LANGS.get(value or "", _LANGS["zh-CN"])
+
+
+def survey_form(definition: SurveyDefinition, lang: str, competitor: str) -> dict[str, Any]:
+    """What ``respond.html`` draws of a survey in ``lang``: the page's texts, the title and
+    intro, the question blocks, the display logic for ``respond.js`` (question id → its
+    ``show_if``; the server checks it again) and the language kept in the form's action."""
+    return {
+        "lang": lang,
+        "t": RESPONDENT_TEXTS[lang],
+        "title": definition.title[lang],
+        "intro": definition.intro[lang] if definition.intro else "",
+        "blocks": question_blocks(definition, lang, competitor),
+        "logic": {q.id: q.show_if.as_json() for q in definition.questions if q.show_if is not None},
+        "query": "?lang=en" if lang == "en" else "",
+    }
