@@ -192,6 +192,8 @@ def test_published_values_through_the_command(tmp_path: Path) -> None:
         "--repeat-cut",
         "3",
     )
+    # Cuts 5 and 3, at a cut is high (Dick & Basu 1994): (7,4) and (5,3) true, (6,1)
+    # latent, (2,3) and (1,5) spurious, (1,0) none; the pair with a blank is left out.
     assert quadrants["counts"] == {"true": 2, "latent": 1, "spurious": 2, "none": 1}
     assert (quadrants["attitude_cut"], quadrants["repeat_cut"]) == (5, 3)
 

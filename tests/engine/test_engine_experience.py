@@ -177,7 +177,9 @@ def test_loyalty_medians_cuts_and_blanks(tmp_path: Path) -> None:
     assert report["counts"] == {"true": 1, "latent": 1, "spurious": 1, "none": 2}
     assert report["shares"]["none"] == pytest.approx(0.4)
     group_a, group_b = report["groups"]
-    assert (group_a["attitude_cut"], group_a["repeat_cut"]) == (4.0, 2.5)  # its own medians
+    # Each group's own medians: a ATT 1 3 5 7 -> (3 + 5)/2 = 4, REP 0 1 4 4 -> (1 + 4)/2
+    # = 2.5; b ATT 2 6 -> 4, REP 2 9 -> 5.5, its one complete pair (2,2) below both: none.
+    assert (group_a["attitude_cut"], group_a["repeat_cut"]) == (4.0, 2.5)
     assert (group_b["attitude_cut"], group_b["repeat_cut"]) == (4.0, 5.5)
     assert group_b["n"] == 1 and group_b["counts"]["none"] == 1
     fixed = loyalty(path, "ATT", "REP", attitude_cut=5, repeat_cut=4).to_dict()

@@ -23,10 +23,12 @@ def test_hand_worked_values() -> None:
     importance = {i: 4.5 for i in range(1, 5)} | {i: 6.5 for i in range(5, 14)}
     importance |= {i: 5.5 for i in range(14, 23)}
     assert gaps.high_importance(importance) == list(range(5, 14))
+    # Of the nine high items 5-13, standards cover 5 and 10-13: 6, 7, 8, 9 uncovered.
     assert gaps.standards_shortfall(list(range(5, 14)), {5, 10, 11, 12, 13}) == pytest.approx(4 / 9)
+    # max(0, target - compliance): 0.9 - 0.5; compliance above its target is no shortfall.
     assert gaps.delivery_shortfall(0.9, 0.5) == pytest.approx(0.4)
     assert gaps.delivery_shortfall(0.5, 0.9) == 0.0
-    assert gaps.share_within([40, 50, 90], 45) == pytest.approx(1 / 3)
+    assert gaps.share_within([40, 50, 90], 45) == pytest.approx(1 / 3)  # only 40 <= 45
     assert gaps.median([]) is None and gaps.share_within([], 45) is None
     with pytest.raises(ValueError, match="gap"):
         gaps.customer_shortfall(float("nan"))
