@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import empty_field
@@ -20,6 +20,16 @@ from touchpoint.storage.survey_models import SurveyResponse
 __all__ = ["clear_hostage", "refresh_hostage_flags"]
 
 _CUSTOMERS = Customer.metadata.tables[Customer.__tablename__]
+#: A customer judged again: the flag, the rule's inputs and the last response it saw.
+_JUDGED = (
+    update(_CUSTOMERS)
+    .where(_CUSTOMERS.c.id == bindparam("cid"))
+    .values(
+        hostage=bindparam("flag"),
+        hostage_basis=bindparam("basis", type_=_CUSTOMERS.c.hostage_basis.type),
+        hostage_checked_response_id=bindparam("last"),
+    )
+)
 
 
 def _patronage(session: Session, since: datetime, customer_ids: list[int] | None) -> dict[int, int]:
@@ -82,22 +92,16 @@ def refresh_hostage_flags(session: Session, *, now: datetime, limit: int = 1000)
     scores = _latest_scores(session, pending)
     session.rollback()  # the reads' transaction; the flags are one write
     flagged = []
+    judged = []
+    for cid in pending:
+        nps, csat, last = scores[cid]
+        basis = HostageBasis(counts.get(cid, 0), median, nps, csat, now)
+        if basis.hostage:
+            flagged.append(cid)
+        judged.append({"cid": cid, "flag": basis.hostage, "basis": basis.as_json(), "last": last})
     with write(session, Actor.system(), "customer.hostage_rule", now=now) as unit:
-        connection = session.connection()
-        for cid in pending:
-            nps, csat, last = scores[cid]
-            basis = HostageBasis(counts.get(cid, 0), median, nps, csat, now)
-            if basis.hostage:
-                flagged.append(cid)
-            connection.execute(
-                update(_CUSTOMERS)
-                .where(_CUSTOMERS.c.id == cid)
-                .values(
-                    hostage=basis.hostage,
-                    hostage_basis=basis.as_json(),
-                    hostage_checked_response_id=last,
-                )
-            )
+        # One statement for the round, its rows sent together (executemany).
+        session.connection().execute(_JUDGED, judged)
         unit.audit(
             "customer",
             "hostage_rule",
