@@ -132,6 +132,7 @@ def test_ten_failures_lock_the_user_even_for_the_right_password(gate: Gate) -> N
     locked = gate.audit("auth.login_locked", user.id)
     assert len(locked) == 3
     assert all(row.actor_id is None and row.entity == "user" for row in failed + locked)
+    # 900 s: the 15 minutes of LoginPolicy's lock, counted from the tenth failure.
     assert locked[0].after is not None and locked[0].after["retry_after"] == 900
     assert locked[0].after["address"] == "10.0.1.1"
 
@@ -290,6 +291,7 @@ def test_the_login_page_is_throttled_as_the_api(db: Database, tmp_path: Path) ->
         for _ in range(10):
             assert page_login(WRONG).status_code == 401
         r = page_login(PASSWORD)
+        # 900 s: LoginPolicy's 15-minute lock, the clock not moved since the tenth failure.
         assert r.status_code == 429 and r.headers["Retry-After"] == "900"
         assert "15 分钟后重试" in r.text and "touchpoint_session" not in r.cookies
         clock.advance(minutes=15)

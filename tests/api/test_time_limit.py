@@ -103,7 +103,7 @@ def desk(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lim
 def _assert_stopped(r: Any, started: float) -> None:
     took = time.monotonic() - started
     assert r.status_code == 503, r.text
-    assert r.headers["Retry-After"] == "5"
+    assert r.headers["Retry-After"] == "5"  # api.errors.RETRY_LATE_SECONDS
     assert took < LIMIT + 3  # stopped at the limit, not after the statement's many seconds
 
 
@@ -209,6 +209,7 @@ def test_what_no_statement_holds_is_cancelled_on_the_loop() -> None:
     with TestClient(app) as client:
         started = time.monotonic()
         r = client.get("/sleepy")
+        # Retry-After: api.errors.RETRY_LATE_SECONDS
         assert r.status_code == 503 and r.headers["Retry-After"] == "5"
         assert time.monotonic() - started < 2
         assert client.get("/quick").json() == {"status": "ok"}
