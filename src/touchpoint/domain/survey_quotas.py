@@ -13,10 +13,19 @@ from typing import Any
 
 from touchpoint.domain.errors import DomainError
 
-__all__ = ["SEGMENTS", "Quota", "full_quota", "parse_quotas"]
+__all__ = [
+    "CUSTOMER_SEGMENTS",
+    "SEGMENTS",
+    "Quota",
+    "customer_segments",
+    "full_quota",
+    "parse_quotas",
+]
 
 #: The segments a quota may cut a wave by.
 SEGMENTS = ("customer_class", "region", "channel")
+#: The segments a response keeps of its customer (the channel is the response's own).
+CUSTOMER_SEGMENTS = ("customer_class", "region")
 _MAX_QUOTAS = 200
 
 
@@ -62,6 +71,15 @@ def parse_quotas(raw: object) -> tuple[Quota, ...]:
             raise DomainError(f"{where}: {quota.segment} {quota.value!r} has a quota already")
         quotas.append(quota)
     return tuple(quotas)
+
+
+def customer_segments(customer_class: str, preferences: Mapping[str, Any] | None) -> dict[str, str]:
+    """A customer's cells: their class, and the region of their preferences if any."""
+    segments = {"customer_class": customer_class}
+    region = (preferences or {}).get("region")
+    if region:
+        segments["region"] = str(region)
+    return segments
 
 
 def full_quota(

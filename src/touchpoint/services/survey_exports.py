@@ -27,6 +27,7 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.survey_definition import Question, QuestionType, SurveyDefinition
+from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.surveys import wave_definition
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
@@ -57,9 +58,6 @@ class ExportFormat(StrEnum):
         }[self]
 
 
-_SEGMENTS = ("customer_class", "region")
-
-
 def export_columns(definition: SurveyDefinition) -> list[str]:
     """The export's columns, in order."""
     who = [] if definition.anonymous else ["customer_id"]
@@ -71,7 +69,7 @@ def export_columns(definition: SurveyDefinition) -> list[str]:
         "submitted_at",
         "work_order_id",
         "touchpoint",
-        *_SEGMENTS,
+        *CUSTOMER_SEGMENTS,
     ]
 
 
@@ -88,7 +86,7 @@ def _schema(definition: SurveyDefinition) -> pa.Schema:
         pa.field("work_order_id", pa.int64()),
         pa.field("touchpoint", pa.string()),
     ]
-    fields += [pa.field(name, pa.string()) for name in _SEGMENTS]
+    fields += [pa.field(name, pa.string()) for name in CUSTOMER_SEGMENTS]
     return pa.schema(fields)
 
 
@@ -141,7 +139,7 @@ def _batches(
         .execution_options(yield_per=BATCH_ROWS)
     )
     answers = pa.schema([pa.field(q.id, _answer_type(q)) for q in definition.questions])
-    segments = pa.schema([pa.field(name, pa.string()) for name in _SEGMENTS])
+    segments = pa.schema([pa.field(name, pa.string()) for name in CUSTOMER_SEGMENTS])
     for part in session.execute(query).partitions():
         rid, texts, *rest = zip(*part, strict=True)
         *who_values, channel, at, order_id, touchpoint, segment_texts = rest
@@ -162,7 +160,7 @@ def _batches(
         columns["channel"] = pa.array(channel, pa.string())
         columns["work_order_id"] = pa.array(order_id, pa.int64())
         columns["touchpoint"] = pa.array(touchpoint, pa.string())
-        for name in _SEGMENTS:
+        for name in CUSTOMER_SEGMENTS:
             columns[name] = kept.column(name)
         yield pa.RecordBatch.from_arrays(
             [_as_array(columns[f.name], f.type) for f in schema], schema=schema

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.survey_answers import AnswerError, check_answers
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
+from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.errors import ConflictError, ImportRejected
 from touchpoint.services.imports import ImportReport, read_table
@@ -32,7 +33,6 @@ from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 __all__ = ["import_responses"]
 
 _META = ("respondent", "customer_id", "channel", "submitted_at", "work_order_id", "touchpoint")
-_SEGMENTS = ("customer_class", "region")
 
 
 @dataclass
@@ -125,7 +125,7 @@ def _check_row(
         answers=answers,
         channel=channel,
         touchpoint=row.get("touchpoint", "")[:100],
-        segments={k: row[k] for k in _SEGMENTS if row.get(k)},
+        segments={k: row[k] for k in CUSTOMER_SEGMENTS if row.get(k)},
         **fields,
     )
 
@@ -164,7 +164,7 @@ def import_responses(
     table = read_table(content, filename, lower_case=False)
     if not table:
         raise ImportRejected([_problem(1, "", "", "file has no data rows")])
-    allowed = {*definition.question_ids, *_META, *_SEGMENTS}
+    allowed = {*definition.question_ids, *_META, *CUSTOMER_SEGMENTS}
     problems = [
         _problem(1, column, column, "is neither a question of the survey nor a known column")
         for column in table[0]

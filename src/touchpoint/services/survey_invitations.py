@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind, mask_identity
 from touchpoint.domain.errors import DomainError
-from touchpoint.domain.survey_quotas import full_quota
+from touchpoint.domain.survey_quotas import customer_segments, full_quota
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, get_or_404, require, write
 from touchpoint.services.errors import ConflictError
 from touchpoint.services.survey_links import SurveyLinks, new_nonce
@@ -149,7 +149,7 @@ def _reasons(
 ) -> tuple[dict[int, SkipReason], dict[int, str]]:
     """Why each customer of ``ids`` is skipped (if they are), and the addresses."""
     live = {
-        cid: {"customer_class": cls, "region": (prefs or {}).get("region"), "channel": channel}
+        cid: {**customer_segments(cls, prefs), "channel": channel}
         for cid, cls, prefs in session.execute(
             select(Customer.id, Customer.customer_class, Customer.preferences).where(
                 Customer.id.in_(ids), Customer.merged_into_id.is_(None)

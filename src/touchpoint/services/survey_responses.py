@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.roles import Role
 from touchpoint.domain.survey_answers import Answers, check_answers
 from touchpoint.domain.survey_definition import SurveyDefinition
-from touchpoint.domain.survey_quotas import full_quota
+from touchpoint.domain.survey_quotas import customer_segments, full_quota
 from touchpoint.services.base import Actor, AfterCommit, write
 from touchpoint.services.errors import ConflictError, GoneError, NotFoundError, RateLimited
 from touchpoint.services.recovery_loop import open_recovery
@@ -267,10 +267,7 @@ def _response(
             select(Customer.customer_class, Customer.preferences).where(Customer.id == customer_id)
         ).first()
         if found is not None:
-            segments["customer_class"] = found[0]
-            region = (found[1] or {}).get("region")
-            if region:
-                segments["region"] = str(region)
+            segments.update(customer_segments(*found))
     if invitation is not None:
         segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
     surveyed = (
