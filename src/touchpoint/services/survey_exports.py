@@ -32,7 +32,7 @@ from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.surveys import wave_definition
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
-__all__ = ["BATCH_ROWS", "ExportFormat", "export_columns", "export_wave", "write_wave"]
+__all__ = ["BATCH_ROWS", "ExportFormat", "export_wave", "write_wave"]
 
 #: Responses read and written at a time.
 BATCH_ROWS = 50_000
@@ -58,22 +58,8 @@ class ExportFormat(StrEnum):
         }[self]
 
 
-def export_columns(definition: SurveyDefinition) -> list[str]:
-    """The export's columns, in order."""
-    who = [] if definition.anonymous else ["customer_id"]
-    return [
-        "respondent",
-        *definition.question_ids,
-        *who,
-        "channel",
-        "submitted_at",
-        "work_order_id",
-        "touchpoint",
-        *CUSTOMER_SEGMENTS,
-    ]
-
-
 def _schema(definition: SurveyDefinition) -> pa.Schema:
+    """The export's columns, in order, and their types."""
     fields = [pa.field("respondent", pa.int64())]
     fields += [
         pa.field(q.id, pa.int64() if q.type.numeric else pa.string()) for q in definition.questions
