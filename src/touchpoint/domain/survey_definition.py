@@ -173,10 +173,6 @@ class SurveyDefinition:
     anonymous: bool = False
     matrices: Mapping[str, Text] | None = None
 
-    def question(self, question_id: str) -> Question | None:
-        """The question with this id, if any."""
-        return next((q for q in self.questions if q.id == question_id), None)
-
     @property
     def question_ids(self) -> list[str]:
         """The answerable items' ids, in the export's column order."""
