@@ -157,3 +157,25 @@ def test_zone_band_and_kano_scatter(site: Desk) -> None:
     assert kano.status_code == 200 and "wifi" in kano.text
     [point] = _chart(kano.text)["series"][0]["data"]  # type: ignore[index]
     assert point["name"] == "wifi" and 0 <= point["value"][0] <= 1
+
+
+def test_one_answer_without_an_interval_is_not_enough(site: Desk) -> None:
+    # One CES answer: no sd, so no t interval (ci95 null in the API) - the page still says
+    # "not enough answers" rather than failing on the missing interval.
+    wave_id = _wave(site, {"template": "ces"}, lambda r: {"CES": r.randint(1, 7)}, 1)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/ces", headers=site.h("analyst"))
+    assert api.status_code == 200 and api.json()["ci95"] is None
+    r = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/analysis")
+    assert r.status_code == 200 and "not-enough" in r.text
+    assert "analysis-table" not in r.text
+
+
+def test_loyalty_chart_without_complete_pairs() -> None:
+    # No answer pairs both columns: the shares are null (n = 0), the dots plain.
+    from touchpoint.web.charts import loyalty_quadrants
+
+    keys = ("true", "latent", "spurious", "none")
+    names = {k: k for k in (*keys, "attitude_low", "attitude_high", "repeat_low", "repeat_high")}
+    option = loyalty_quadrants(dict.fromkeys(keys), names)
+    points = option["series"][0]["data"]
+    assert [(p["value"][2], p["symbolSize"]) for p in points] == [(None, 20.0)] * 4

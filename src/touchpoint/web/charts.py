@@ -6,7 +6,7 @@ ECharts; no chart logic lives in JavaScript.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from touchpoint.domain.kpi import Shift
@@ -176,8 +176,9 @@ def kano_scatter(features: list[dict[str, Any]], _: Callable[[str], str]) -> dic
     }
 
 
-def score_interval(label: str, value: float, ci95: list[float]) -> dict[str, Any]:
-    """A score (NPS, CSAT, CES) as a dot with its 95% interval as a line."""
+def score_interval(label: str, value: float | None, ci95: Sequence[float | None]) -> dict[str, Any]:
+    """A score (NPS, CSAT, CES) as a dot with its 95% interval as a line (None: not
+    defined, e.g. the interval of a single CES answer)."""
     lo, hi = ci95
     return {
         "color": [_COLOURS[1], _COLOURS[0]],
@@ -236,9 +237,10 @@ def ipa_matrix(drivers: list[dict[str, Any]], _: Callable[[str], str]) -> dict[s
     }
 
 
-def loyalty_quadrants(shares: dict[str, float], names: dict[str, str]) -> dict[str, Any]:
+def loyalty_quadrants(shares: Mapping[str, float | None], names: dict[str, str]) -> dict[str, Any]:
     """Dick & Basu: the four loyalty quadrants laid out as the matrix (attitude across,
-    repeat patronage up), each cell's share as the dot's size and label."""
+    repeat patronage up), each cell's share as the dot's size and label (shares are None
+    when no answer pairs both columns)."""
     cells = {"true": (1, 1), "latent": (1, 0), "spurious": (0, 1), "none": (0, 0)}
     return {
         "color": [_COLOURS[0]],
@@ -252,8 +254,8 @@ def loyalty_quadrants(shares: dict[str, float], names: dict[str, str]) -> dict[s
                 "data": [
                     {
                         "name": names[key],
-                        "value": [x, y, _round(shares[key] * 100)],
-                        "symbolSize": 20 + 100 * shares[key],
+                        "value": [x, y, _round(_percent(shares[key]))],
+                        "symbolSize": 20 + 100 * (shares[key] or 0.0),
                     }
                     for key, (x, y) in cells.items()
                 ],
@@ -261,6 +263,10 @@ def loyalty_quadrants(shares: dict[str, float], names: dict[str, str]) -> dict[s
             }
         ],
     }
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
 
 
 def _round(value: float | None) -> float | None:

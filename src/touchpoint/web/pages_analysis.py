@@ -108,10 +108,10 @@ def _kano(r: dict[str, Any], _: Callable[[str], str], _names: dict[str, str]) ->
 
 def _score(label: str, value_key: str, extra: tuple[str, ...]) -> Callable[..., Shown]:
     def shown(r: dict[str, Any], _: Callable[[str], str], _names: dict[str, str]) -> Shown:
-        lo, hi = r["ci95"]
+        lo, hi = r["ci95"] or (None, None)  # none: no answer (CES: fewer than two)
         columns = ["n", label, *extra, _("95% interval, low"), _("95% interval, high")]
         row = [r["n"], r[value_key], *(r[k] for k in extra), lo, hi]
-        return Shown(r["n"], charts.score_interval(label, r[value_key], r["ci95"]), columns, [row])
+        return Shown(r["n"], charts.score_interval(label, r[value_key], (lo, hi)), columns, [row])
 
     return shown
 
