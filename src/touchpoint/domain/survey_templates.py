@@ -54,6 +54,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.survey_definition import LANGUAGES
 from touchpoint.domain.survey_texts import (
     AGREE_5,
     AGREE_7,
@@ -85,9 +86,6 @@ TEMPLATE_NAMES: tuple[str, ...] = (
     "five-element",
 )
 """The built-in templates, in the order the builder offers them."""
-
-LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
-"""The languages every text of a definition carries."""
 
 COMPETITOR_PLACEHOLDER = "{competitor}"
 """Stands for the competitor's name in the five-element ``COMP`` items' text."""
