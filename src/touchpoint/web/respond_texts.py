@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
+from touchpoint.domain.survey_templates import COMPETITOR_PLACEHOLDER
 
 __all__ = [
     "RESPONDENT_TEXTS",
@@ -19,7 +20,6 @@ __all__ = [
     "survey_form",
 ]
 
-COMPETITOR = "{competitor}"
 _LANGS = {"en": ("en", "en"), "zh-CN": ("zh-CN", "zh_CN")}
 
 RESPONDENT_TEXTS: dict[str, dict[str, str]] = {
@@ -102,7 +102,7 @@ def question_blocks(definition: SurveyDefinition, lang: str, competitor: str) ->
     other = competitor or RESPONDENT_TEXTS[lang]["competitor"]
 
     def say(text: str) -> str:
-        return text.replace(COMPETITOR, other)
+        return text.replace(COMPETITOR_PLACEHOLDER, other)
 
     blocks: list[Block] = []
     for question in definition.questions:
