@@ -18,8 +18,6 @@ __all__ = [
     "LoopPublic",
     "QuotaCreate",
     "QuotaPublic",
-    "ResponseCreate",
-    "ResponsePublic",
     "SkippedPublic",
     "SurveyCreate",
     "SurveyPublic",
@@ -173,18 +171,6 @@ class InvitationResultPublic(BaseModel):
 
     invitations: list[InvitationPublic]
     skipped: list[SkippedPublic]
-
-
-class ResponseCreate(BaseModel):
-    """A respondent's answers: question id → value."""
-
-    answers: dict[str, Any]
-
-
-class ResponsePublic(BaseModel):
-    """The stored response."""
-
-    response_id: int
 
 
 class LoopPublic(BaseModel):
