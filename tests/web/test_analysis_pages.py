@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 
@@ -179,3 +180,24 @@ def test_loyalty_chart_without_complete_pairs() -> None:
     option = loyalty_quadrants(dict.fromkeys(keys), names)
     points = option["series"][0]["data"]
     assert [(p["value"][2], p["symbolSize"]) for p in points] == [(None, 20.0)] * 4
+
+
+def test_drivers_chart_and_table_when_r2_is_0() -> None:
+    # A = 1 2 3 1 2 3 and Y = 1 2 1 2 1 2 do not covary (sum of (a - 2)(y - 1.5) = 0):
+    # R² = 0, no weight can be rescaled and no item has a quadrant.
+    from touchpoint.quality.drivers import driver_report_from_sscp
+    from touchpoint.web.pages_analysis import _drivers
+
+    d = np.array([[1, 1], [2, 2], [3, 1], [1, 2], [2, 1], [3, 2]], dtype=float)
+    report = driver_report_from_sscp(["A"], 6, d.sum(0), d.T @ d)
+    assert report.r_squared == 0
+    item = report.items[0]
+    r = {
+        "n": 6,
+        "drivers": [
+            {"item": "A", "mean": item.mean, "beta": item.beta, "rescaled_weight": None,
+             "quadrant": None}
+        ],
+    }  # fmt: skip
+    shown = _drivers(r, str, {})
+    assert shown.chart == {} and shown.rows == [["A", 2.0, item.beta, None, None]]

@@ -206,8 +206,9 @@ def score_interval(label: str, value: float | None, ci95: Sequence[float | None]
 
 def ipa_matrix(drivers: list[dict[str, Any]], _: Callable[[str], str]) -> dict[str, Any]:
     """Importance-performance: each item at (rescaled weight, mean), the cuts at the
-    means over the items as lines."""
-    if not drivers:
+    means over the items as lines. No chart when there is no item or R² is 0 (the weights
+    cannot be rescaled: ``rescaled_weight`` is None)."""
+    if not drivers or any(d["rescaled_weight"] is None for d in drivers):
         return {}
     importance = sum(d["rescaled_weight"] for d in drivers) / len(drivers)
     performance = sum(d["mean"] for d in drivers) / len(drivers)

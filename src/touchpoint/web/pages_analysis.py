@@ -120,7 +120,8 @@ def _drivers(r: dict[str, Any], _: Callable[[str], str], names: dict[str, str]) 
     items = r["drivers"]
     columns = [_("Item"), _("Mean"), "β", _("Importance"), _("Quadrant")]
     rows = [
-        [d["item"], d["mean"], d["beta"], d["rescaled_weight"], names[d["quadrant"]]] for d in items
+        [d["item"], d["mean"], d["beta"], d["rescaled_weight"], names.get(d["quadrant"] or "")]
+        for d in items  # no quadrant when R² is 0
     ]
     return Shown(r["n"], charts.ipa_matrix(items, _), columns, rows)
 
