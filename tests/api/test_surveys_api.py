@@ -328,7 +328,10 @@ def test_a_full_quota_stops_invitations_and_answers_in_its_cell(site: Desk) -> N
 def test_import_is_all_or_nothing_and_names_each_bad_cell(site: Desk) -> None:
     wave = _wave(site, _survey(site, template="nps")["id"])
     known = site.customer()["id"]
-    bad = f"NPS,COMMENT,customer_id,channel\n9,好,{known},phone\n11,,,\n7.5,,,fax\n4,,999999,\n"
+    bad = (
+        f"NPS,COMMENT,customer_id,channel\n9,好,{known},phone\n11,,,\n7.5,,,fax\n4,,999999,\n"
+        f"5,,{2**64},\n"  # no database integer holds it
+    )
     r = site.client.post(
         f"/api/waves/{wave['id']}/responses/import",
         files={"file": ("old.csv", bad.encode(), "text/csv")},
@@ -341,6 +344,7 @@ def test_import_is_all_or_nothing_and_names_each_bad_cell(site: Desk) -> None:
         (4, "NPS", "7.5"),
         (4, "channel", "fax"),
         (5, "customer_id", "999999"),
+        (6, "customer_id", str(2**64)),
     }
     counts = site.client.get(f"/api/waves/{wave['id']}", headers=site.h("supervisor")).json()
     assert counts["responses"] == 0

@@ -32,6 +32,7 @@ from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
 __all__ = ["import_responses"]
 
+_MAX_ID = 2**63 - 1
 _META = ("respondent", "customer_id", "channel", "submitted_at", "work_order_id", "touchpoint")
 
 
@@ -50,7 +51,10 @@ class _Row:
 
 def _whole(text: str) -> int:
     """A whole number written in a cell (``9`` or ``9.0``)."""
-    number = float(text)
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
     if not number.is_integer():
         raise ValueError(text)
     return int(number)
@@ -81,7 +85,13 @@ def _problem(row: int, column: str, value: str, message: str) -> dict[str, Any]:
 
 
 def _optional_id(text: str) -> int | None:
-    return _whole(text) if text else None
+    """A record's number, if given: one a database integer (64 bits) can hold."""
+    if not text:
+        return None
+    number = _whole(text)
+    if abs(number) > _MAX_ID:
+        raise ValueError(text)
+    return number
 
 
 def _instant(text: str) -> datetime | None:
