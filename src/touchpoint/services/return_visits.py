@@ -19,7 +19,8 @@ only write path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -206,7 +207,9 @@ def schedule_return_visit(
     }
     invitation_id = _insert_id(connection, _INV, row)
     if not skip and delay == 0 and links and unit is not None:
-        _issue(unit, links, connection, {**row, "id": invitation_id}, now)
+        since = now - timedelta(days=links.return_visit_recontact_days)
+        recipients = _recipients(connection, [order.customer_id], since)
+        _issue(unit, links, connection, {**row, "id": invitation_id}, recipients, now)
 
 
 def cancel_return_visits(session: Session, order_id: int) -> None:
@@ -218,36 +221,52 @@ def cancel_return_visits(session: Session, order_id: int) -> None:
     )
 
 
-def _address(connection: Connection, customer_id: int) -> tuple[str, str]:
-    """(channel, address): the first e-mail identity, else the first phone, else none."""
-    rows = connection.execute(
-        select(CustomerIdentity.kind, CustomerIdentity.value)
+@dataclass(frozen=True, slots=True)
+class _Recipients:
+    """What issuing needs to know of the customers of a round's invitations, read once:
+    each one's (channel, address), who opted out, who answered a return visit lately."""
+
+    addresses: dict[int, tuple[str, str]]
+    opted_out: frozenset[int]
+    answered_since: frozenset[int]
+
+
+def _recipients(
+    connection: Connection, customer_ids: Iterable[int], since: datetime
+) -> _Recipients:
+    """The customers' first e-mail identity, else their first phone (by SMS); those who
+    opted out; those who answered a return visit (any month's wave) since ``since``."""
+    ids = sorted(set(customer_ids))
+    identities = connection.execute(
+        select(CustomerIdentity.customer_id, CustomerIdentity.kind, CustomerIdentity.value)
         .where(
-            CustomerIdentity.customer_id == customer_id,
+            CustomerIdentity.customer_id.in_(ids),
             CustomerIdentity.kind.in_([IdentityKind.EMAIL.value, IdentityKind.PHONE.value]),
         )
         .order_by(CustomerIdentity.id)
     ).all()
+    addresses: dict[int, tuple[str, str]] = {}
     for kind, channel in ((IdentityKind.EMAIL, Channel.EMAIL), (IdentityKind.PHONE, Channel.SMS)):
-        for found_kind, value in rows:
+        for customer_id, found_kind, value in identities:
             if found_kind == kind.value:
-                return channel.value, value
-    return "", ""
-
-
-def _answered_recently(connection: Connection, customer_id: int, since: datetime) -> bool:
-    """Whether the customer answered a return visit (any month's wave) since ``since``."""
-    return bool(
-        connection.execute(
-            select(func.count())
-            .select_from(SurveyResponse)
-            .join(_WAVES, _WAVES.c.id == SurveyResponse.wave_id)
-            .where(
-                SurveyResponse.customer_id == customer_id,
-                SurveyResponse.submitted_at >= since,
-                _WAVES.c.return_visit_month.is_not(None),
-            )
-        ).scalar()
+                addresses.setdefault(int(customer_id), (channel.value, value))
+    opted_out = connection.scalars(
+        select(SurveyOptOut.customer_id).where(SurveyOptOut.customer_id.in_(ids))
+    )
+    answered = connection.scalars(
+        select(SurveyResponse.customer_id)
+        .join(_WAVES, _WAVES.c.id == SurveyResponse.wave_id)
+        .where(
+            SurveyResponse.customer_id.in_(ids),
+            SurveyResponse.submitted_at >= since,
+            _WAVES.c.return_visit_month.is_not(None),
+        )
+        .distinct()
+    )
+    return _Recipients(
+        addresses=addresses,
+        opted_out=frozenset(int(c) for c in opted_out),
+        answered_since=frozenset(c for c in answered if c is not None),
     )
 
 
@@ -256,21 +275,18 @@ def _issue(
     links: SurveyLinks,
     connection: Connection,
     inv: Mapping[str, Any],
+    recipients: _Recipients,
     now: datetime,
 ) -> None:
     """Issue the scheduled return visit ``inv`` (its row): skip it with a reason, or send
     it by e-mail or SMS."""
     invitation_id = int(inv["id"])
     customer_id = int(inv["customer_id"])
-    channel, address = _address(connection, customer_id)
+    channel, address = recipients.addresses.get(customer_id, ("", ""))
     reason = ""
-    opted = connection.execute(
-        select(SurveyOptOut.customer_id).where(SurveyOptOut.customer_id == customer_id)
-    ).first()
-    since = now - timedelta(days=links.return_visit_recontact_days)
-    if opted is not None:
+    if customer_id in recipients.opted_out:
         reason = "opted_out"
-    elif not inv["context"].get("recovery") and _answered_recently(connection, customer_id, since):
+    elif not inv["context"].get("recovery") and customer_id in recipients.answered_since:
         reason = "throttled"
     elif not channel:
         reason = "no_address"
@@ -334,9 +350,11 @@ def issue_due_return_visits(
             )
         ).mappings()
         still = {int(inv["id"]): dict(inv) for inv in rows}
+        since = now - timedelta(days=links.return_visit_recontact_days)
+        recipients = _recipients(connection, (inv["customer_id"] for inv in still.values()), since)
         for invitation_id in due:
             if invitation_id in still:
-                _issue(unit, links, connection, still[invitation_id], now)
+                _issue(unit, links, connection, still[invitation_id], recipients, now)
         unit.audit("survey_invitation", "return_visits", before=None, after={"issued": due})
     return len(due)
 
