@@ -218,7 +218,9 @@ def submit_response(
         kept = check_answers(definition, answers, _context(link))
         if link.invitation is None and kiosk is not None:
             kiosk.admit(link.target.kiosk_key, client)
-        response = _response(session, link, definition, kept, now)
+        order_id = link.invitation.work_order_id if link.invitation is not None else None
+        surveyed = session.get(WorkOrder, order_id) if order_id is not None else None
+        response = _response(session, link, definition, kept, surveyed, now)
         _check_quota(session, link.wave, response)
         session.add(response)
         if link.invitation is not None:
@@ -230,11 +232,7 @@ def submit_response(
             unit,
             response_id=response.id,
             survey_id=link.wave.survey_id,
-            surveyed=(
-                session.get(WorkOrder, response.work_order_id)
-                if response.work_order_id is not None
-                else None
-            ),
+            surveyed=surveyed,
             wave_owner_id=link.wave.created_by,
             customer_id=response.customer_id,
             answers=kept,
@@ -256,8 +254,10 @@ def _response(
     link: _Link,
     definition: SurveyDefinition,
     answers: Answers,
+    surveyed: WorkOrder | None,
     now: datetime,
 ) -> SurveyResponse:
+    """The response row; ``surveyed`` is the order the invitation asked about, if any."""
     invitation = link.invitation
     customer_id = None if invitation is None or definition.anonymous else invitation.customer_id
     segments: dict[str, Any] = {}
@@ -270,11 +270,6 @@ def _response(
             segments.update(customer_segments(*found))
     if invitation is not None:
         segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
-    surveyed = (
-        session.get(WorkOrder, invitation.work_order_id)
-        if invitation is not None and invitation.work_order_id is not None
-        else None
-    )
     return SurveyResponse(
         wave_id=link.wave.id,
         invitation_id=invitation.id if invitation is not None else None,
