@@ -71,6 +71,9 @@ def test_the_rule_flags_loyal_detractors_and_a_supervisor_clears_with_a_note(
     basis = flagged["hostage_basis"]
     assert basis["repeat_purchases"] == 6 and basis["latest_nps"] == 2
     assert basis["base_median"] <= 6 and basis["window_days"] == 365
+    # The six patrons' purchase counts, 6, 1, 6, 2, 3 and 4 (all within the 365 days:
+    # the oldest is 30 x 5 + 1 = 151 days back): sorted 1 2 3 4 6 6, median (3 + 4) / 2.
+    assert basis["base_median"] == 3.5
     assert _customer(desk, unhappy_newcomer)["hostage"] is False  # one purchase: no repeat
     assert _customer(desk, happy_regular)["hostage"] is False  # a promoter
     url = f"/api/customers/{hostage}/hostage/clear"
