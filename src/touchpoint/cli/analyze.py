@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 
@@ -147,6 +147,31 @@ def _progress_for(path: str) -> Iterator[Callable[[float], None] | None]:
     with bar:
         task = bar.add_task(f"reading {Path(path).name}", total=1.0)
         yield lambda done: bar.update(task, completed=done)
+
+
+class _Report(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Report)
+
+
+def _report(
+    file: str,
+    analyse: Callable[[Callable[[float], None] | None], R],
+    tables: Callable[[R], Sequence[RenderableType]],
+    output: OutputFormat | None,
+) -> None:
+    """Run ``analyse`` on ``file`` (with a progress bar when large) and print its report;
+    bad input exits 2 with the engine's one message."""
+    from touchpoint.engine import InputError
+
+    try:
+        with _progress_for(file) as progress:
+            report = analyse(progress)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    _emit(report.to_dict(), lambda: tables(report), output)
 
 
 def _round(value: float | None, digits: int = 3) -> str:
@@ -385,45 +410,37 @@ def servqual_command(
 ) -> None:
     """SERVQUAL gaps (P − E) per item and dimension, alpha, weighted score."""
     parsed = None if weights is None else _parse_dimension_weights(weights)
-    from touchpoint.engine import InputError
     from touchpoint.engine.servqual_report import servqual
 
-    try:
-        with _progress_for(file) as progress:
-            report = servqual(
-                file, by=by, weights=parsed, progress=progress, sql_cache=_sql_cache_dir()
-            )
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: servqual_tables(report), output)
+    _report(
+        file,
+        lambda progress: servqual(
+            file, by=by, weights=parsed, progress=progress, sql_cache=_sql_cache_dir()
+        ),
+        servqual_tables,
+        output,
+    )
 
 
 @app.command("zone")
 def zone_command(file: FileArgument, output: FormatOption = None) -> None:
     """Zone of tolerance: MSA, MSS and shares below / within / above per item."""
-    from touchpoint.engine import InputError
     from touchpoint.engine.zone_report import zone
 
-    try:
-        with _progress_for(file) as progress:
-            report = zone(file, progress=progress)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: zone_tables(report), output)
+    _report(file, lambda progress: zone(file, progress=progress), zone_tables, output)
 
 
 @app.command("kano")
 def kano_command(file: FileArgument, output: FormatOption = None) -> None:
     """Kano category, Better/Worse and Fong's test for every NAME_f/NAME_d pair."""
-    from touchpoint.engine import InputError
     from touchpoint.engine.kano_report import kano
 
-    try:
-        with _progress_for(file) as progress:
-            report = kano(file, progress=progress, sql_cache=_sql_cache_dir())
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: kano_tables(report), output)
+    _report(
+        file,
+        lambda progress: kano(file, progress=progress, sql_cache=_sql_cache_dir()),
+        kano_tables,
+        output,
+    )
 
 
 @app.command("ahp")
@@ -473,21 +490,14 @@ def csi_command(
     bounds = _scale(scale)
     names = [part.strip() for part in items.split(",") if part.strip()]
     parsed = None if weights is None else _parse_numbers(weights, "--weights")
-    from touchpoint.engine import InputError
     from touchpoint.engine.csi_report import csi
 
-    try:
-        with _progress_for(file) as progress:
-            report = csi(
-                file,
-                names,
-                bounds,
-                parsed,
-                progress=progress,
-            )
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: csi_tables(report), output)
+    _report(
+        file,
+        lambda progress: csi(file, names, bounds, parsed, progress=progress),
+        csi_tables,
+        output,
+    )
 
 
 def print_reports(console: Console, renderables: Sequence[RenderableType]) -> None:

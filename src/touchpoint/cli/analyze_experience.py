@@ -16,9 +16,7 @@ import typer
 from touchpoint.cli.analyze import (
     FileArgument,
     FormatOption,
-    _emit,
-    _fail,
-    _progress_for,
+    _report,
     _round,
     _scale,
     _share,
@@ -193,15 +191,9 @@ def nps_command(
     output: FormatOption = None,
 ) -> None:
     """Net Promoter Score with its adjusted-Wald 95% interval (Rocks 2016)."""
-    from touchpoint.engine import InputError
     from touchpoint.engine.score_reports import nps
 
-    try:
-        with _progress_for(file) as progress:
-            report = nps(file, column, by=by, progress=progress)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: nps_tables(report), output)
+    _report(file, lambda progress: nps(file, column, by=by, progress=progress), nps_tables, output)
 
 
 @app.command("csat")
@@ -214,15 +206,14 @@ def csat_command(
 ) -> None:
     """CSAT: share in the top two points with its Wilson 95% interval, and the mean."""
     bounds = _scale(scale)
-    from touchpoint.engine import InputError
     from touchpoint.engine.score_reports import csat
 
-    try:
-        with _progress_for(file) as progress:
-            report = csat(file, column, bounds, by=by, progress=progress)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: csat_tables(report), output)
+    _report(
+        file,
+        lambda progress: csat(file, column, bounds, by=by, progress=progress),
+        csat_tables,
+        output,
+    )
 
 
 @app.command("ces")
@@ -237,15 +228,14 @@ def ces_command(
 ) -> None:
     """Customer effort score: mean, sd, t 95% interval, share in the top three points."""
     bounds = _scale(scale)
-    from touchpoint.engine import InputError
     from touchpoint.engine.score_reports import ces
 
-    try:
-        with _progress_for(file) as progress:
-            report = ces(file, column, bounds, by=by, progress=progress)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: ces_tables(report), output)
+    _report(
+        file,
+        lambda progress: ces(file, column, bounds, by=by, progress=progress),
+        ces_tables,
+        output,
+    )
 
 
 @app.command("drivers")
@@ -257,15 +247,14 @@ def drivers_command(
     output: FormatOption = None,
 ) -> None:
     """Driver analysis: betas, Johnson's relative weights, importance–performance quadrants."""
-    from touchpoint.engine import InputError
     from touchpoint.engine.drivers_report import drivers
 
-    try:
-        with _progress_for(file) as progress:
-            report = drivers(file, outcome, _names(items), by=by, progress=progress)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: drivers_tables(report), output)
+    _report(
+        file,
+        lambda progress: drivers(file, outcome, _names(items), by=by, progress=progress),
+        drivers_tables,
+        output,
+    )
 
 
 @app.command("loyalty")
@@ -283,20 +272,19 @@ def loyalty_command(
     output: FormatOption = None,
 ) -> None:
     """Loyalty quadrants (Dick & Basu 1994): true, latent, spurious, none."""
-    from touchpoint.engine import InputError
     from touchpoint.engine.loyalty_report import loyalty
 
-    try:
-        with _progress_for(file) as progress:
-            report = loyalty(
-                file,
-                attitude,
-                repeat,
-                attitude_cut=attitude_cut,
-                repeat_cut=repeat_cut,
-                by=by,
-                progress=progress,
-            )
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _emit(report.to_dict(), lambda: loyalty_tables(report), output)
+    _report(
+        file,
+        lambda progress: loyalty(
+            file,
+            attitude,
+            repeat,
+            attitude_cut=attitude_cut,
+            repeat_cut=repeat_cut,
+            by=by,
+            progress=progress,
+        ),
+        loyalty_tables,
+        output,
+    )
