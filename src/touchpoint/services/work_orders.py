@@ -236,8 +236,9 @@ def apply_transition(
     order's return visit (issued in this commit with ``links`` and ``unit`` when the
     delay is 0); a reopening cancels the one not yet answered (``services.return_visits``)."""
     actor_id = actor.user_id if actor.user_id is not None else order.owner_id
-    was_done = WorkOrderStatus(order.status).is_done
-    new = state_of(order).transition(to, actor_id=actor_id)
+    old = state_of(order)
+    reopen = old.is_reopen(to)
+    new = old.transition(to, actor_id=actor_id)
     _apply_state(order, new)
     if to is WorkOrderStatus.RESOLVED:
         order.resolved_at = now
@@ -258,7 +259,7 @@ def apply_transition(
     )
     if to is WorkOrderStatus.RESOLVED:
         return_visits.schedule_return_visit(session, order, now, unit=unit, links=links)
-    elif was_done and not to.is_done:
+    elif reopen:
         return_visits.cancel_return_visits(session, order.id)
 
 
