@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import segno
@@ -46,26 +45,17 @@ _IDS = re.compile(r"[\s,，;；]+")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
-    """A wave's counts over all channels."""
-
-    invited: int
-    opened: int
-    partial: int
-    completed: int
-    reminded: int
-    response_rate: float | None
-
-
-def _totals(view: survey_svc.WaveView) -> Totals:
-    return Totals(
+def _totals(view: survey_svc.WaveView) -> survey_svc.ChannelCounts:
+    """The wave's counts over all channels: the table's "all" row and the tiles."""
+    channels = view.channels
+    return survey_svc.ChannelCounts(
+        channel="all",
         invited=view.invited,
-        opened=sum(c.opened for c in view.channels),
-        partial=sum(c.partial for c in view.channels),
+        opened=sum(c.opened for c in channels),
+        partial=sum(c.partial for c in channels),
         completed=view.completed,
-        reminded=sum(c.reminded for c in view.channels),
-        response_rate=view.response_rate,
+        cancelled=sum(c.cancelled for c in channels),
+        reminded=sum(c.reminded for c in channels),
     )
 
 
