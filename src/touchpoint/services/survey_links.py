@@ -77,6 +77,10 @@ class SurveyLinks:
         """The absolute URL of a link (``suffix`` e.g. ``/opt-out``)."""
         return f"{self.public_url.rstrip('/')}/s/{token}{suffix}"
 
+    def kiosk_url(self, kiosk_key: str) -> str:
+        """The absolute URL of a wave's kiosk link."""
+        return self.url(self.kiosk_token(kiosk_key))
+
     def read(self, token: str) -> LinkTarget:
         """What ``token`` points at; ``NotFoundError`` for an altered or unknown one."""
         try:

@@ -106,7 +106,7 @@ def _wave_page(
     )
     kiosk_url = ""
     if actor.role.can_supervise:
-        kiosk_url = links.url(links.kiosk_token(wave.kiosk_key))
+        kiosk_url = links.kiosk_url(wave.kiosk_key)
     return render_form_page(
         request,
         page.viewer,

@@ -59,8 +59,7 @@ def _survey_public(view: surveys.SurveyView) -> SurveyPublic:
 
 
 def _wave_public(view: surveys.WaveView, d: RequestDesk) -> WavePublic:
-    links = d.state.surveys
-    kiosk = links.url(links.kiosk_token(view.kiosk_key)) if d.actor.role.can_supervise else None
+    kiosk = d.state.surveys.kiosk_url(view.kiosk_key) if d.actor.role.can_supervise else None
     return WavePublic(
         id=view.id,
         survey_id=view.survey_id,
@@ -298,9 +297,8 @@ def analyze_wave(
 def kiosk_qr(wave_id: IdPath, d: SupervisorDesk) -> Response:
     """The wave's kiosk link as a printable QR code (SVG)."""
     view = surveys.get_wave(d.session, d.actor, wave_id)
-    links = d.state.surveys
     buffer = io.BytesIO()
-    segno.make(links.url(links.kiosk_token(view.kiosk_key)), error="m").save(
+    segno.make(d.state.surveys.kiosk_url(view.kiosk_key), error="m").save(
         buffer, kind="svg", scale=8, border=2
     )
     return Response(buffer.getvalue(), media_type="image/svg+xml")
