@@ -30,7 +30,7 @@ from touchpoint.services.errors import ImportRejected
 from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.models import Customer, CustomerIdentity, Transaction
 
-__all__ = ["ImportReport", "import_customers", "import_transactions", "read_table"]
+__all__ = ["ImportReport", "cell_instant", "import_customers", "import_transactions", "read_table"]
 
 CUSTOMER_COLUMNS = (
     "name",
@@ -192,7 +192,8 @@ def _amount_minor(text: str) -> int:
     return int(cents)
 
 
-def _instant(text: str) -> datetime:
+def cell_instant(text: str) -> datetime:
+    """An import cell's ISO 8601 instant (with an offset or ``Z``)."""
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -334,7 +335,7 @@ def _row_transaction(
         _problem(problems, i, "kind", kind, f"must be one of {_TRANSACTION_KINDS}")
     at: datetime | None = None
     try:
-        at = _instant(row.get("at", ""))
+        at = cell_instant(row.get("at", ""))
     except DomainError as exc:
         _problem(problems, i, "at", row.get("at", ""), str(exc))
     amount = 0

@@ -24,7 +24,7 @@ from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
 from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.errors import ConflictError, ImportRejected
-from touchpoint.services.imports import ImportReport, read_table
+from touchpoint.services.imports import ImportReport, cell_instant, read_table
 from touchpoint.services.survey_invitations import Channel
 from touchpoint.services.surveys import WaveStatus, wave_definition
 from touchpoint.storage.models import Customer, WorkOrder
@@ -95,12 +95,7 @@ def _optional_id(text: str) -> int | None:
 
 
 def _instant(text: str) -> datetime | None:
-    if not text:
-        return None
-    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if at.tzinfo is None:
-        raise ValueError("needs a time-zone offset or Z")
-    return at
+    return cell_instant(text) if text else None
 
 
 def _check_row(
