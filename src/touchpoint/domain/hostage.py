@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from touchpoint.domain.survey_answers import detractor
+
 __all__ = ["PATRONAGE_KINDS", "WINDOW_DAYS", "HostageBasis", "base_median"]
 
 #: Transaction kinds that count as patronage.
@@ -55,9 +57,7 @@ class HostageBasis:
         False
         """
         loyal = self.repeat_purchases >= 2 and self.repeat_purchases >= self.base_median
-        nps_low = self.latest_nps is not None and self.latest_nps <= 6
-        csat_low = self.latest_csat is not None and self.latest_csat <= 2
-        return loyal and (nps_low or csat_low)
+        return loyal and detractor(self.latest_csat, self.latest_nps)
 
     def as_json(self) -> dict[str, Any]:
         """The inputs as stored with the customer and shown on the customer page."""

@@ -22,7 +22,7 @@ from touchpoint.domain.survey_definition import (
     is_integer,
 )
 
-__all__ = ["AnswerError", "Answers", "check_answers"]
+__all__ = ["AnswerError", "Answers", "check_answers", "detractor"]
 
 #: Checked answers: question id → int (scale), str (choice, text) or list of str (multi).
 Answers = dict[str, Any]
@@ -113,3 +113,13 @@ def _scale_answer(question: Question, raw: object) -> int:
     if question.low is None or question.high is None or not question.low <= raw <= question.high:
         raise AnswerError(question.id, f"is outside the scale {question.low}..{question.high}", raw)
     return raw
+
+
+def detractor(csat: object, nps: object) -> bool:
+    """An unhappy answer: ``CSAT`` ≤ 2 (of 1–5) or ``NPS`` ≤ 6 (of 0–10), where given. It
+    opens a service recovery and counts towards a hostage customer.
+
+    >>> detractor(2, None), detractor(None, 7), detractor(4, 6)
+    (True, False, True)
+    """
+    return (isinstance(csat, int) and csat <= 2) or (isinstance(nps, int) and nps <= 6)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.calendar import BusinessCalendar
 from touchpoint.domain.contacts import Channel
+from touchpoint.domain.survey_answers import detractor
 from touchpoint.domain.work_orders import Priority, WorkOrderType
 from touchpoint.services.base import Actor, WriteUnit
 from touchpoint.services.order_opening import WorkOrderDraft, add_new_order
@@ -56,9 +57,8 @@ _SURVEYS = Survey.metadata.tables[Survey.__tablename__]
 
 
 def is_detractor(answers: Mapping[str, Any]) -> bool:
-    """``CSAT`` ≤ 2 or ``NPS`` ≤ 6, where given."""
-    csat, nps = answers.get("CSAT"), answers.get("NPS")
-    return (isinstance(csat, int) and csat <= 2) or (isinstance(nps, int) and nps <= 6)
+    """An answer whose ``CSAT`` or ``NPS`` is a detractor's (``domain.survey_answers``)."""
+    return detractor(answers.get("CSAT"), answers.get("NPS"))
 
 
 def _day_minutes(definition: Mapping[str, Any]) -> int:
