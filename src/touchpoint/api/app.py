@@ -99,7 +99,6 @@ def create_app(
         settings.effective_secret_key(),
         public_url=settings.public_url,
         recontact_days=settings.survey_recontact_days,
-        kiosk_per_minute=settings.survey_kiosk_per_minute,
         return_visit_delay_minutes=settings.return_visit_delay_minutes,
         return_visit_recontact_days=settings.return_visit_recontact_days,
     )

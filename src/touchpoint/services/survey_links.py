@@ -46,8 +46,7 @@ class SurveyLinks:
 
     ``public_url`` is where respondents reach this server (``TOUCHPOINT_PUBLIC_URL``);
     ``recontact_days`` how long after an invitation or an answer a customer is not
-    invited again (``TOUCHPOINT_SURVEY_RECONTACT_DAYS``); ``kiosk_per_minute`` how many
-    answers one client may send through a kiosk link per minute. A resolved order's
+    invited again (``TOUCHPOINT_SURVEY_RECONTACT_DAYS``). A resolved order's
     return visit is issued ``return_visit_delay_minutes`` after the resolution (0: in the
     resolving commit) and skipped as throttled when the customer answered another return
     visit within ``return_visit_recontact_days``.
@@ -56,7 +55,6 @@ class SurveyLinks:
     secret_key: str
     public_url: str = DEFAULT_PUBLIC_URL
     recontact_days: int = 30
-    kiosk_per_minute: int = 20
     return_visit_delay_minutes: int = 60
     return_visit_recontact_days: int = 7
     _serializer: URLSafeSerializer = field(init=False, repr=False)
