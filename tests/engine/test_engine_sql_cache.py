@@ -160,3 +160,39 @@ def test_a_warm_run_does_not_import_ibis(tmp_path: Path) -> None:
 
     assert run() == "40 True"  # cold: compiled with Ibis
     assert run() == "40 False"  # warm: the cached SQL ran on DuckDB directly
+
+
+def test_answer_count_and_regression_analyses_go_through_the_cache(tmp_path: Path) -> None:
+    """NPS, CSAT, CES, loyalty and drivers read through the cache too: a warm run equals a
+    cold one and an uncached one, one entry per shape, and a bad cell is still named."""
+    from touchpoint.engine.drivers_report import drivers
+    from touchpoint.engine.loyalty_report import loyalty
+    from touchpoint.engine.score_reports import ces, csat, nps
+
+    cache = tmp_path / "cache"
+    columns = random_servqual(200, seed=8)
+    path = materialise(columns, "parquet", tmp_path)
+    items = [f"P{i}" for i in range(2, 9)]
+    runs = {
+        "nps": lambda c: nps(path, "P1", by="region", sql_cache=c),
+        "csat": lambda c: csat(path, "P2", (1, 7), sql_cache=c),
+        "ces": lambda c: ces(path, "P3", (1, 7), sql_cache=c),
+        "loyalty": lambda c: loyalty(path, "P4", "E4", sql_cache=c),
+        "drivers": lambda c: drivers(path, "P1", items, by="region", sql_cache=c),
+    }
+    for name, run in runs.items():
+        plain = json.dumps(run(None).to_dict())
+        assert json.dumps(run(cache).to_dict()) == plain, name
+        assert json.dumps(run(cache).to_dict()) == plain, name
+    # CSAT and CES read one column on the same 1-7 scale: the same SQL, one entry for
+    # both (the column's name is not part of it); NPS (0-10, by region), loyalty and
+    # drivers one each.
+    assert len(_entries(cache)) == 4
+    columns["P1"][3] = 11.0  # off NPS's 0-10 scale, in a file of the same shape
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    bad_path = materialise(columns, "parquet", bad)
+    with pytest.raises(InputError) as caught:
+        nps(bad_path, "P1", by="region", sql_cache=cache)
+    assert len(_entries(cache)) == 4  # a hit
+    assert str(caught.value).startswith(f"{bad_path}: row 4, column P1: value 11")

@@ -20,6 +20,7 @@ from touchpoint.cli.analyze import (
     _round,
     _scale,
     _share,
+    _sql_cache_dir,
     _table,
     app,
 )
@@ -193,7 +194,12 @@ def nps_command(
     """Net Promoter Score with its adjusted-Wald 95% interval (Rocks 2016)."""
     from touchpoint.engine.score_reports import nps
 
-    _report(file, lambda progress: nps(file, column, by=by, progress=progress), nps_tables, output)
+    _report(
+        file,
+        lambda progress: nps(file, column, by=by, progress=progress, sql_cache=_sql_cache_dir()),
+        nps_tables,
+        output,
+    )
 
 
 @app.command("csat")
@@ -210,7 +216,9 @@ def csat_command(
 
     _report(
         file,
-        lambda progress: csat(file, column, bounds, by=by, progress=progress),
+        lambda progress: csat(
+            file, column, bounds, by=by, progress=progress, sql_cache=_sql_cache_dir()
+        ),
         csat_tables,
         output,
     )
@@ -232,7 +240,9 @@ def ces_command(
 
     _report(
         file,
-        lambda progress: ces(file, column, bounds, by=by, progress=progress),
+        lambda progress: ces(
+            file, column, bounds, by=by, progress=progress, sql_cache=_sql_cache_dir()
+        ),
         ces_tables,
         output,
     )
@@ -251,7 +261,9 @@ def drivers_command(
 
     _report(
         file,
-        lambda progress: drivers(file, outcome, _names(items), by=by, progress=progress),
+        lambda progress: drivers(
+            file, outcome, _names(items), by=by, progress=progress, sql_cache=_sql_cache_dir()
+        ),
         drivers_tables,
         output,
     )
@@ -284,6 +296,7 @@ def loyalty_command(
             repeat_cut=repeat_cut,
             by=by,
             progress=progress,
+            sql_cache=_sql_cache_dir(),
         ),
         loyalty_tables,
         output,

@@ -11,6 +11,7 @@ when a check fails is the source re-read to name the first bad cell.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -20,8 +21,9 @@ import numpy as np
 from touchpoint.engine._frames import json_value, records_frame
 from touchpoint.engine.cells import Scale, check_aggregates, clean_column, has_invalid, row_checks
 from touchpoint.engine.errors import InputError
-from touchpoint.engine.run import Progress, fetch_rows
+from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import Source, SourceLike, open_source
+from touchpoint.engine.sql_cache import fetch_cached
 
 __all__ = [
     "WHOLE_NUMBERS",
@@ -132,18 +134,32 @@ def _sort_key(label: Any) -> tuple[int, str, Any]:
     return (1, str(label), 0)
 
 
-def _open_checked(
+def _planned(
     source: SourceLike, backend: Any, columns: Sequence[tuple[str, Scale]], by: str | None
-) -> tuple[Source, Any]:
-    """Open the source and select the clean answers ``v0, v1, …``, flags and group label."""
+) -> tuple[Source, Source]:
+    """The source, and its answer columns read as ``c0, c1, …`` (the group as ``group__``),
+    so the SQL compiled over them depends on the file's shape only (``engine.sql_cache``)."""
     src = open_source(source, backend)
     src.require([c for c, _ in columns] + ([] if by is None else [by]))
-    t = src.table
-    stage1: dict[str, Any] = {} if by is None else {_GROUP: t[by]}
-    for k, (name, scale) in enumerate(columns):
-        stage1[f"v{k}"] = clean_column(t[name], src.kinds[name])
-        stage1.update(row_checks(f"v{k}", t[name], src.kinds[name], scale))
-    return src, t.select(**stage1)
+    read = [(name, f"c{k}") for k, (name, _) in enumerate(columns)]
+    return src, src.planned(read + ([] if by is None else [(by, _GROUP)]))
+
+
+def _checked(plan: Source, columns: Sequence[tuple[str, Scale]], by: str | None) -> Any:
+    """The clean answers ``v0, v1, …`` of ``plan``, their checks and the group label."""
+    t = plan.table
+    stage1: dict[str, Any] = {} if by is None else {_GROUP: t[_GROUP]}
+    for k, (_, scale) in enumerate(columns):
+        kind = plan.kinds[f"c{k}"]
+        stage1[f"v{k}"] = clean_column(t[f"c{k}"], kind)
+        stage1.update(row_checks(f"v{k}", t[f"c{k}"], kind, scale))
+    return t.select(**stage1)
+
+
+def _cache_options(columns: Sequence[tuple[str, Scale]], by: str | None) -> dict[str, Any]:
+    """What besides the file's shape decides the compiled SQL."""
+    scales = [[str(scale.low), str(scale.high), scale.integer] for _, scale in columns]
+    return {"by": by is not None, "scales": scales}
 
 
 def _raise_bad_cells(
@@ -170,10 +186,10 @@ def _raise_bad_cells(
         raise src.first_bad_cell(bad)
 
 
-def _checks(s1: Any, columns: Sequence[tuple[str, Scale]], src: Source) -> dict[str, Any]:
+def _checks(s1: Any, columns: Sequence[tuple[str, Scale]], plan: Source) -> dict[str, Any]:
     aggregates: dict[str, Any] = {}
-    for k, (name, _) in enumerate(columns):
-        aggregates.update(check_aggregates(f"v{k}", s1, src.kinds[name]))
+    for k in range(len(columns)):
+        aggregates.update(check_aggregates(f"v{k}", s1, plan.kinds[f"c{k}"]))
     return aggregates
 
 
@@ -197,18 +213,24 @@ def answer_counts(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> Grouped[AnswerCounts]:
     """How many rows hold each combination of answers in ``columns``, overall and per group.
 
     A blank cell counts as ``None``; any cell off its scale raises
-    :class:`InputError` naming the file, row, column and value.
+    :class:`InputError` naming the file, row, column and value. ``sql_cache`` is a
+    directory of compiled SQL (:mod:`touchpoint.engine.sql_cache`), ``None`` for none.
     """
-    src, s1 = _open_checked(source, backend, columns, by)
+    src, plan = _planned(source, backend, columns, by)
     keys = [f"v{k}" for k in range(len(columns))]
-    aggregates = {_COUNT: s1.count(), **_checks(s1, columns, src)}
-    expr = s1.group_by([*([] if by is None else [_GROUP]), *keys]).aggregate(**aggregates)
-    with src.reading():
-        rows = fetch_rows(src.backend, expr, src.label, progress)
+
+    def build() -> Any:
+        s1 = _checked(plan, columns, by)
+        aggregates = {_COUNT: s1.count(), **_checks(s1, columns, plan)}
+        return s1.group_by([*([] if by is None else [_GROUP]), *keys]).aggregate(**aggregates)
+
+    options = _cache_options(columns, by)
+    rows = fetch_cached(plan, "answer_counts", options, build, progress, sql_cache)
     _raise_bad_cells(src, rows, columns)
     per_group: dict[Any, AnswerCounts] = {}
     for row in rows:
@@ -227,6 +249,25 @@ def answer_counts(
     return Grouped(overall=overall, by=by, groups=groups, source=src.label)
 
 
+def _crossproducts_expression(
+    s1: Any, columns: Sequence[tuple[str, Scale]], plan: Source, by: str | None
+) -> Any:
+    """The one aggregation of a regression's sufficient statistics (per group)."""
+    p = len(columns)
+    total = s1["v0"]
+    for k in range(1, p):
+        total = total + s1[f"v{k}"]
+    # 0 on complete rows, null otherwise: adding it keeps only complete rows' values.
+    mask = total * 0
+    masked = [s1[f"v{k}"] + mask for k in range(p)]
+    aggregates: dict[str, Any] = {"n__": mask.count(), **_checks(s1, columns, plan)}
+    for a in range(p):
+        aggregates[f"s__{a}"] = masked[a].sum()
+        for b in range(a, p):
+            aggregates[f"x__{a}_{b}"] = (masked[a] * masked[b]).sum()
+    return (s1 if by is None else s1.group_by(_GROUP)).aggregate(**aggregates)
+
+
 @dataclass(frozen=True)
 class Crossproducts:
     """Count, sums and sum-of-products matrix of the rows complete in every column."""
@@ -243,24 +284,21 @@ def crossproducts(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> Grouped[Crossproducts]:
-    """Sufficient statistics of a regression over rows with no blank in ``columns``."""
-    src, s1 = _open_checked(source, backend, columns, by)
+    """Sufficient statistics of a regression over rows with no blank in ``columns``
+    (``sql_cache`` as for :func:`answer_counts`)."""
+    src, plan = _planned(source, backend, columns, by)
     p = len(columns)
-    total = s1["v0"]
-    for k in range(1, p):
-        total = total + s1[f"v{k}"]
-    # 0 on complete rows, null otherwise: adding it keeps only complete rows' values.
-    mask = total * 0
-    masked = [s1[f"v{k}"] + mask for k in range(p)]
-    aggregates: dict[str, Any] = {"n__": mask.count(), **_checks(s1, columns, src)}
-    for a in range(p):
-        aggregates[f"s__{a}"] = masked[a].sum()
-        for b in range(a, p):
-            aggregates[f"x__{a}_{b}"] = (masked[a] * masked[b]).sum()
-    expr = (s1 if by is None else s1.group_by(_GROUP)).aggregate(**aggregates)
-    with src.reading():
-        rows = fetch_rows(src.backend, expr, src.label, progress)
+    options = _cache_options(columns, by)
+    rows = fetch_cached(
+        plan,
+        "crossproducts",
+        options,
+        lambda: _crossproducts_expression(_checked(plan, columns, by), columns, plan, by),
+        progress,
+        sql_cache,
+    )
     _raise_bad_cells(src, rows, columns)
     per_group: dict[Any, Crossproducts] = {}
     for row in rows:

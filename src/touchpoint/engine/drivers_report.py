@@ -8,6 +8,7 @@ from those few numbers in :mod:`touchpoint.quality.drivers`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,7 @@ def drivers(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> DriversReport:
     """Standardised betas, Johnson's relative weights and IPA quadrants of ``items``.
 
@@ -143,7 +145,7 @@ def drivers(
         The attribute columns, in the order reported.
     by
         Optional column: each group's own analysis in ``groups``.
-    backend, progress
+    backend, progress, sql_cache
         As for :func:`touchpoint.engine.servqual`.
 
     Raises
@@ -161,7 +163,9 @@ def drivers(
     if outcome in names:
         raise InputError("--items", f"the outcome {outcome} cannot also be an item")
     columns = [(name, WHOLE_NUMBERS) for name in [*names, outcome]]
-    stats = crossproducts(source, columns, by=by, backend=backend, progress=progress)
+    stats = crossproducts(
+        source, columns, by=by, backend=backend, progress=progress, sql_cache=sql_cache
+    )
     overall = _analyse(names, outcome, stats.overall)
     if overall.problem is not None:
         raise InputError(stats.source, overall.problem)

@@ -8,6 +8,7 @@ pairs for any cut, finished by :mod:`touchpoint.quality.loyalty`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +102,7 @@ def loyalty(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> LoyaltyReport:
     """Dick & Basu's loyalty quadrants: true, latent, spurious and none.
 
@@ -118,7 +120,7 @@ def loyalty(
         Fixed cuts (for every group), or ``None`` for the medians.
     by
         Optional column: each group's own analysis in ``groups``.
-    backend, progress
+    backend, progress, sql_cache
         As for :func:`touchpoint.engine.servqual`.
 
     Raises
@@ -127,7 +129,9 @@ def loyalty(
         A missing column or a cell that is not a whole number.
     """
     columns = [(attitude, WHOLE_NUMBERS), (repeat, WHOLE_NUMBERS)]
-    counted = answer_counts(source, columns, by=by, backend=backend, progress=progress)
+    counted = answer_counts(
+        source, columns, by=by, backend=backend, progress=progress, sql_cache=sql_cache
+    )
     return LoyaltyReport(
         overall=_analyse(counted.overall, attitude_cut, repeat_cut),
         by=by,

@@ -7,6 +7,7 @@ then finished by :mod:`touchpoint.quality.csi`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +141,7 @@ def nps(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> NpsReport:
     """Net Promoter Score of ``column`` (whole numbers 0–10) with its adjusted-Wald interval.
 
@@ -151,7 +153,7 @@ def nps(
         The 0–10 answers; blank cells are left out.
     by
         Optional column: each group's own NPS in ``groups``.
-    backend, progress
+    backend, progress, sql_cache
         As for :func:`touchpoint.engine.servqual`.
 
     Raises
@@ -160,7 +162,12 @@ def nps(
         A missing column or a cell that is not a whole number on 0–10.
     """
     counted = answer_counts(
-        source, [(column, NPS_SCALE)], by=by, backend=backend, progress=progress
+        source,
+        [(column, NPS_SCALE)],
+        by=by,
+        backend=backend,
+        progress=progress,
+        sql_cache=sql_cache,
     )
     return NpsReport(
         overall=_nps_score(_values(counted.overall)),
@@ -177,6 +184,7 @@ def csat(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> CsatReport:
     """CSAT: the share of answers in the top two points of ``scale``, with a Wilson interval.
 
@@ -187,7 +195,9 @@ def csat(
         that is not a whole number on the scale.
     """
     rule = check_scale(scale)
-    counted = answer_counts(source, [(column, rule)], by=by, backend=backend, progress=progress)
+    counted = answer_counts(
+        source, [(column, rule)], by=by, backend=backend, progress=progress, sql_cache=sql_cache
+    )
     return CsatReport(
         overall=csat_from_counts(_values(counted.overall), rule.high),
         by=by,
@@ -204,6 +214,7 @@ def ces(
     by: str | None = None,
     backend: Any = None,
     progress: Progress | None = None,
+    sql_cache: str | os.PathLike[str] | None = None,
 ) -> CesReport:
     """Customer effort score: mean, sd, t interval and the share in the top three points.
 
@@ -216,7 +227,9 @@ def ces(
         that is not a whole number on the scale.
     """
     rule = check_scale(scale)
-    counted = answer_counts(source, [(column, rule)], by=by, backend=backend, progress=progress)
+    counted = answer_counts(
+        source, [(column, rule)], by=by, backend=backend, progress=progress, sql_cache=sql_cache
+    )
     return CesReport(
         overall=ces_from_counts(_values(counted.overall), rule.high),
         by=by,

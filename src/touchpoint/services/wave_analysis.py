@@ -131,16 +131,24 @@ def _runner(
             weights_csi = _csi_weights(o.weights)
             return lambda path: csi(path, items, scale, weights_csi)
         case Instrument.NPS:
-            return lambda path: score_reports.nps(path, o.column or "NPS", by=o.by)
+            return lambda path: score_reports.nps(
+                path, o.column or "NPS", by=o.by, sql_cache=sql_cache
+            )
         case Instrument.CSAT:
             bounds = _scale(o.scale, "1-5")
-            return lambda path: score_reports.csat(path, o.column or "CSAT", bounds, by=o.by)
+            return lambda path: score_reports.csat(
+                path, o.column or "CSAT", bounds, by=o.by, sql_cache=sql_cache
+            )
         case Instrument.CES:
             bounds = _scale(o.scale, "1-7")
-            return lambda path: score_reports.ces(path, o.column or "CES", bounds, by=o.by)
+            return lambda path: score_reports.ces(
+                path, o.column or "CES", bounds, by=o.by, sql_cache=sql_cache
+            )
         case Instrument.DRIVERS:
             outcome, items = _required(o.outcome, "outcome"), _names(o.items, "items")
-            return lambda path: drivers_report.drivers(path, outcome, items, by=o.by)
+            return lambda path: drivers_report.drivers(
+                path, outcome, items, by=o.by, sql_cache=sql_cache
+            )
         case Instrument.LOYALTY:
             attitude, repeat = _required(o.attitude, "attitude"), _required(o.repeat, "repeat")
             return lambda path: loyalty_report.loyalty(
@@ -150,6 +158,7 @@ def _runner(
                 attitude_cut=o.attitude_cut,
                 repeat_cut=o.repeat_cut,
                 by=o.by,
+                sql_cache=sql_cache,
             )
     raise DomainError(f"instrument: {instrument!r} is not an analysis")  # pragma: no cover
 
