@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -173,7 +174,7 @@ def test_answer_count_and_regression_analyses_go_through_the_cache(tmp_path: Pat
     columns = random_servqual(200, seed=8)
     path = materialise(columns, "parquet", tmp_path)
     items = [f"P{i}" for i in range(2, 9)]
-    runs = {
+    runs: dict[str, Callable[[Path | None], Any]] = {
         "nps": lambda c: nps(path, "P1", by="region", sql_cache=c),
         "csat": lambda c: csat(path, "P2", (1, 7), sql_cache=c),
         "ces": lambda c: ces(path, "P3", (1, 7), sql_cache=c),
