@@ -19,6 +19,7 @@ from touchpoint.api.deps import DeskState
 from touchpoint.api.errors import install_error_handlers
 from touchpoint.api.routes import (
     admin,
+    ahp,
     auth,
     customers,
     gaps,
@@ -247,7 +248,7 @@ def _include_routers(app: FastAPI) -> None:
     these are found soonest. No two routers' paths overlap, so the order decides only
     how soon a route is found, never which one answers."""
     routers = (auth, work_orders, customers, sla, incidents, admin, reports, surveys, loop)
-    for module in (*routers, outer_loop, gaps):
+    for module in (*routers, outer_loop, gaps, ahp):
         app.include_router(module.router)
 
 

@@ -10,6 +10,7 @@ from touchpoint.api.deps import desk_state
 from touchpoint.api.errors import RETRY_LATE_SECONDS, too_late
 from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
+    pages_ahp,
     pages_analysis,
     pages_board,
     pages_call,
@@ -52,6 +53,7 @@ def mount(app: FastAPI) -> None:
         pages_surveys,
         pages_waves,
         pages_analysis,
+        pages_ahp,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
