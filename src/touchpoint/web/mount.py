@@ -22,6 +22,7 @@ from touchpoint.web import (
     pages_queue,
     pages_respond,
     pages_surveys,
+    pages_wave_report,
     pages_waves,
 )
 from touchpoint.web.messages import translate
@@ -54,6 +55,7 @@ def mount(app: FastAPI) -> None:
         pages_waves,
         pages_analysis,
         pages_ahp,
+        pages_wave_report,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,132 @@
+"""A wave's one-page report (issue 24): the page shows the wave's counts and the numbers
+the API answers for the wave's analysis (gaps and α per dimension, NPS with its
+interval), the method notes, "not enough answers" below five, no customer id on an
+anonymous wave, 403 for an agent; the PDF is one page with the same numbers."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from html import unescape
+
+import pytest
+
+from tests.api.support import PASSWORD, Desk, open_desk
+from tests.api.test_wave_analysis_api import _scale_items, _servqual, _wave
+from tests.storage.support import Database, open_database
+from tests.web.support import csrf_of
+from touchpoint.storage.models import User
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    yield from open_database("sqlite", tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="module")
+def site(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    yield from open_desk(db, tmp_path_factory.mktemp("wave-report"), site=True)
+
+
+def _browser(site: Desk, who: str, lang: str) -> TestClient:
+    """A browser logged in as ``who`` through the login form, reading ``lang``."""
+    c = TestClient(site.client.app)
+    c.cookies.set("touchpoint_lang", lang)
+    with site.db.factory() as s:
+        user = s.get(User, site.ids[who])
+        assert user is not None
+        username = user.username
+    page = c.get("/login")
+    r = c.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return c
+
+
+def _table(html: str) -> list[list[tuple[str, float | None]]]:
+    """The report table's rows: each cell's text and its unrounded ``data-value``."""
+    body = re.search(r'id="report-table">.*?<tbody>(.*?)</tbody>', html, re.S)
+    assert body is not None, html
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S):
+        cells = re.findall(r'<td(?: class="num" data-value="([^"]*)")?>(.*?)</td>', row, re.S)
+        rows.append([(unescape(t), float(v) if v else None) for v, t in cells])
+    return rows
+
+
+def _facts(html: str) -> dict[str, str]:
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html)
+    return {unescape(k): unescape(v) for k, v in pairs}
+
+
+def test_servqual_report_shows_the_apis_gaps_and_alphas(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "servqual"}, _servqual, 6)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst"))
+    dims = api.json()["dimensions"]
+    for lang, word, notes in (("zh-CN", "有形性", "克朗巴赫"), ("en", "Tangibles", "Cronbach")):
+        r = _browser(site, "analyst", lang).get(f"/waves/{wave_id}/report")
+        assert r.status_code == 200, r.text
+        assert word in r.text and notes in r.text and "report-chart" in r.text
+        rows = _table(r.text)
+        assert len(rows) == 5
+        for row, d in zip(rows, dims, strict=True):
+            values = [v for _t, v in row[1:]]
+            expected = [d[k] for k in ("expectation", "perception", "gap")]
+            expected += [d["alpha_expectation"], d["alpha_perception"]]
+            assert values == pytest.approx(expected, abs=1e-9)
+        assert re.search(r'id="report-n">6<', r.text)
+    facts = _facts(r.text)
+    assert facts["Invited"] == "6" and facts["Completed"] == "6"
+    assert facts["Response rate (RR1)"] == "100.0%"
+    assert 'src="/static/vendor/echarts-6.1.0.min.js"' in r.text
+    assert 'href="/static/report.css"' in r.text
+
+
+def test_nps_report_shows_score_interval_and_its_definition(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 7)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/nps", headers=site.h("analyst")).json()
+    r = _browser(site, "supervisor", "en").get(f"/waves/{wave_id}/report")
+    assert r.status_code == 200
+    [row] = _table(r.text)
+    assert [v for _t, v in row] == pytest.approx(
+        [api["n"], api["nps"], api["promoters"], api["passives"], api["detractors"], *api["ci95"]],
+        abs=1e-9,
+    )
+    assert "adjusted Wald" in r.text and "z = 1.959964" in r.text
+    headline = re.search(r'id="report-headline">(.*?)</section>', r.text, re.S)
+    assert headline is not None and f"{api['nps']:.1f}" in headline.group(1)
+
+
+def test_below_five_answers_no_figures_and_agents_refused(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 4)
+    r = _browser(site, "analyst", "zh-CN").get(f"/waves/{wave_id}/report")
+    assert r.status_code == 200 and "not-enough" in r.text and "答卷不足" in r.text
+    assert "report-table" not in r.text and "report-chart" not in r.text
+    assert "report-headline" not in r.text and "report-notes" in r.text
+    agent = _browser(site, "agent", "en")
+    assert agent.get(f"/waves/{wave_id}/report").status_code == 403
+    assert _browser(site, "analyst", "en").get("/waves/999999/report").status_code == 404
+
+
+def test_anonymous_wave_report_names_no_customer(site: Desk) -> None:
+    definition = {**_scale_items(["NPS"], 0, 10), "anonymous": True}
+    wave_id = _wave(site, {"definition": definition}, lambda r: {"NPS": r.randint(0, 10)}, 6)
+    r = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/report")
+    assert r.status_code == 200 and "report-table" in r.text
+    assert _facts(r.text)["Anonymous"] == "Yes"
+    assert "customer_id" not in r.text and re.search(r"/customers/\d", r.text) is None
+
+
+def test_wave_and_analysis_pages_link_to_the_report(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "csat"}, lambda r: {"CSAT": r.randint(1, 5)}, 5)
+    c = _browser(site, "analyst", "en")
+    for page in (f"/waves/{wave_id}", f"/waves/{wave_id}/analysis"):
+        assert f'href="/waves/{wave_id}/report"' in c.get(page).text
