@@ -1,12 +1,16 @@
 """The five-gap report's page (服务质量差距模型): pick the customers' wave, the managers'
 wave and the desk's period, and see each gap by dimension, standard and pledge, with
-the largest gap named (``services.gaps``; the page never queries the database)."""
+the largest gap named (``services.gaps``; the page never queries the database). Three
+charts (``web.charts_gaps``), each with its table and a CSV/XLSX download of it: the five
+gaps side by side with the largest highlighted, gaps 5 and 1 per dimension, and the
+pledges' promises against what was delivered."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,9 +20,17 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services.errors import ForbiddenError, NotFoundError
 from touchpoint.services.gaps import GapPeriod, gap_report
+from touchpoint.web.charts_gaps import (
+    dimension_gaps_chart,
+    five_gaps_chart,
+    gap_headlines,
+    pledges_chart,
+)
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.site import ReporterPage
+from touchpoint.web.tables import DOWNLOADS, ChartTable
+from touchpoint.web.tables import download as download_table
 from touchpoint.web.views import Failure, refused
 
 __all__ = ["GAPS_TZ", "router"]
@@ -60,6 +72,70 @@ def _period(start: str, end: str) -> GapPeriod | None:
         raise DomainError("from, to: give both dates of the period as YYYY-MM-DD") from None
 
 
+def _five(report: dict[str, Any], names: dict[str, str], _: Callable[[str], str]) -> ChartTable:
+    """The five gaps side by side: each gap's largest shortfall and where it lies, the
+    report's largest gap marked (so the table says what the red bar says)."""
+    largest = report["largest"]
+    gap = None if largest is None else largest["gap"]
+    heads = gap_headlines(report, names)
+    rows = [[names[str(h.gap)], h.shortfall, h.where, "✔" if h.gap == gap else ""] for h in heads]
+    return ChartTable(
+        "five-gaps",
+        _("The five gaps"),
+        five_gaps_chart(heads, names, gap),
+        [_("Gap"), _("Largest shortfall"), _("Where"), _("Largest gap")],
+        rows,
+    )
+
+
+def _dimensions(
+    report: dict[str, Any], names: dict[str, str], _: Callable[[str], str]
+) -> ChartTable:
+    """Gap 5 (P - E) per dimension and, with a managers' wave, gap 1 beside it."""
+    gap1 = (
+        {} if report["gap1"] is None else {d["dimension"]: d for d in report["gap1"]["dimensions"]}
+    )
+    columns = [_("Dimension"), _("Gap 5 (P − E)")]
+    if gap1:
+        columns.append(_("Gap 1 (managers' E − customers' E)"))
+    rows = []
+    for d in report["gap5"]["dimensions"]:
+        row = [names[d["dimension"]], d["gap"]]
+        if gap1:
+            row.append(gap1[d["dimension"]]["gap"])
+        rows.append(row)
+    chart = dimension_gaps_chart(report, names, _)
+    return ChartTable("dimensions", _("Gaps by dimension"), chart, columns, rows)
+
+
+def _pledges(report: dict[str, Any], _: Callable[[str], str]) -> ChartTable:
+    """Gap 4: each pledge's promise beside the median delivered and the share kept."""
+    pledges = report["gap4"]["pledges"]
+    columns = [
+        _("Pledge"),
+        _("Promised (business min)"),
+        _("Median delivered"),
+        _("Within the promise"),
+        _("Orders"),
+    ]
+    rows = [
+        [p["name"], p["promised_value"], p["median"], p["share_within"], p["orders"]]
+        for p in pledges
+    ]
+    title = _("Pledges: promised and delivered")
+    return ChartTable("pledges", title, pledges_chart(pledges, _), columns, rows)
+
+
+def _figures(
+    report: dict[str, Any], names: dict[str, str], _: Callable[[str], str]
+) -> list[ChartTable]:
+    """The report's charts with their tables (the pledges' only with a period)."""
+    figures = [_five(report, names, _), _dimensions(report, names, _)]
+    if report["gap4"] is not None:
+        figures.append(_pledges(report, _))
+    return figures
+
+
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(
     request: Request,
@@ -70,8 +146,12 @@ def gaps_page(
     manager_wave: Annotated[str, Query(max_length=12)] = "",
     start: Annotated[str, Query(max_length=10)] = "",
     end: Annotated[str, Query(max_length=10)] = "",
+    download: Annotated[str, Query(max_length=10)] = "",
+    chart: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """The report for the waves and period asked for (none asked: the form alone)."""
+    """The report for the waves and period asked for (none asked: the form alone);
+    ``download=csv`` or ``xlsx`` with ``chart=five-gaps``, ``dimensions`` or ``pledges``:
+    that chart's table as a file."""
     _ = translations(page.viewer.locale).gettext
     report: dict[str, Any] | None = None
     failure: Failure | None = None
@@ -97,17 +177,25 @@ def gaps_page(
         failure = refused(400, "invalid", exc)
     except InputError as exc:  # not a SERVQUAL wave: its columns are not E1-E22, P1-P22
         failure = Failure(422, "invalid", str(exc))
+    form = {
+        "customer_wave": customer_wave,
+        "manager_wave": manager_wave,
+        "start": start,
+        "end": end,
+    }
+    names = _names(_)
+    figures = [] if report is None else _figures(report, names, _)
+    wanted = next((f for f in figures if f.key == chart), None)
+    if wanted is not None and download in DOWNLOADS:
+        return download_table(wanted, download, f"gaps-wave-{customer_wave}")
     return render_form_page(
         request,
         page.viewer,
         "gaps.html",
         refusal=None if failure is None else Refusal(failure),
         report=report,
-        names=_names(_),
-        form={
-            "customer_wave": customer_wave,
-            "manager_wave": manager_wave,
-            "start": start,
-            "end": end,
-        },
+        names=names,
+        figures=figures,
+        query=urlencode({k: v for k, v in form.items() if v}),
+        form=form,
     )
