@@ -29,6 +29,7 @@ from touchpoint.api.routes import (
     reports,
     sla,
     surveys,
+    trends,
     work_orders,
 )
 from touchpoint.api.time_limit import TimeLimit
@@ -248,7 +249,7 @@ def _include_routers(app: FastAPI) -> None:
     these are found soonest. No two routers' paths overlap, so the order decides only
     how soon a route is found, never which one answers."""
     routers = (auth, work_orders, customers, sla, incidents, admin, reports, surveys, loop)
-    for module in (*routers, outer_loop, gaps, ahp):
+    for module in (*routers, outer_loop, gaps, ahp, trends):
         app.include_router(module.router)
 
 
