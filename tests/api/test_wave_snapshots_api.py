@@ -5,10 +5,13 @@ an error names the export's ``responses.parquet``, not the snapshot's place on d
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.api.support import Desk, open_desk
@@ -69,3 +72,40 @@ def test_errors_name_the_export_not_the_data_directory(site: Desk, data_dir: Pat
     detail = r.json()["detail"]
     assert detail.startswith("responses.parquet: ") and "NOPE" in detail
     assert str(data_dir) not in detail
+
+
+def _table(data: bytes) -> pa.Table:
+    return pq.read_table(io.BytesIO(data))
+
+
+def test_a_wave_that_gained_answers_extends_its_snapshot_to_equal_the_export(
+    site: Desk, data_dir: Path
+) -> None:
+    """The renewed snapshot is the last one's rows plus the new responses: row for row
+    the wave's ``responses.parquet`` export."""
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 5)
+    url = f"/api/waves/{wave_id}/analysis/nps"
+    assert site.client.get(url, headers=site.h("analyst")).json()["n"] == 5
+    for score in (0, 10, 9):
+        _answer_once_more(site, wave_id, score)
+    after = site.client.get(url, headers=site.h("analyst")).json()
+    assert after["n"] == 8
+    [kept] = _snapshots(data_dir, wave_id)
+    export = site.client.get(f"/api/waves/{wave_id}/responses.parquet", headers=site.h("analyst"))
+    assert export.status_code == 200
+    assert pq.read_table(kept).equals(_table(export.content))
+
+
+def test_a_snapshot_not_matching_the_database_is_written_afresh(site: Desk, data_dir: Path) -> None:
+    """When the responses up to a snapshot's last id are not the ones it holds (on
+    PostgreSQL a response can commit after a later-numbered one), the next snapshot is
+    the whole export again, never the old rows plus an overlap."""
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 6)
+    url = f"/api/waves/{wave_id}/analysis/nps"
+    assert site.client.get(url, headers=site.h("analyst")).json()["n"] == 6
+    [kept] = _snapshots(data_dir, wave_id)
+    _, count, last = kept.name.removesuffix(".parquet").split("-")
+    # The file now claims to stop one response short of what it holds.
+    kept.rename(kept.with_name(f"responses-{count}-{int(last) - 1}.parquet"))
+    _answer_once_more(site, wave_id, 4)
+    assert site.client.get(url, headers=site.h("analyst")).json()["n"] == 7

@@ -23,7 +23,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 from openpyxl import Workbook
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, select, true
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.survey_definition import Question, QuestionType, SurveyDefinition
@@ -32,7 +32,7 @@ from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.surveys import wave_definition
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
-__all__ = ["BATCH_ROWS", "ExportFormat", "export_wave", "write_wave"]
+__all__ = ["BATCH_ROWS", "ExportFormat", "export_wave", "wave_rows", "write_wave"]
 
 #: Responses read and written at a time.
 BATCH_ROWS = 50_000
@@ -104,9 +104,15 @@ def _parsed(texts: tuple[str, ...], schema: pa.Schema) -> pa.Table:
 
 
 def _batches(
-    session: Session, wave_id: int, definition: SurveyDefinition, schema: pa.Schema
+    session: Session,
+    wave_id: int,
+    definition: SurveyDefinition,
+    schema: pa.Schema,
+    after_id: int = 0,
+    through_id: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The wave's rows, :data:`BATCH_ROWS` at a time, each batch built column by column."""
+    """The wave's rows (of responses numbered above ``after_id`` and up to ``through_id``),
+    :data:`BATCH_ROWS` at a time, each batch built column by column."""
     r = SurveyResponse
     who = [] if definition.anonymous else [r.customer_id]
     query = (
@@ -120,7 +126,8 @@ def _batches(
             r.touchpoint,
             cast(r.segments, Text),
         )
-        .where(r.wave_id == wave_id)
+        .where(r.wave_id == wave_id, r.id > after_id)
+        .where(true() if through_id is None else r.id <= through_id)
         .order_by(r.id)
         .execution_options(yield_per=BATCH_ROWS)
     )
@@ -172,13 +179,22 @@ def export_wave(
     return rows
 
 
-def write_wave(session: Session, wave_id: int, fmt: ExportFormat, out: IO[bytes]) -> int:
-    """Write the wave's responses to ``out`` in ``fmt`` (the export's file, unaudited: the
-    caller audits an export, an analysis reads its own snapshot); the number of rows."""
+def wave_rows(
+    session: Session, wave_id: int, *, after_id: int = 0, through_id: int | None = None
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The export's columns and its rows as Arrow batches, in response order, of the
+    responses numbered above ``after_id`` and up to ``through_id`` (all by default): what
+    a kept snapshot of the wave appends when the wave has gained responses."""
     wave = get_or_404(session, SurveyWave, wave_id)
     definition = wave_definition(session, wave)
     schema = _schema(definition)
-    batches = _batches(session, wave_id, definition, schema)
+    return schema, _batches(session, wave_id, definition, schema, after_id, through_id)
+
+
+def write_wave(session: Session, wave_id: int, fmt: ExportFormat, out: IO[bytes]) -> int:
+    """Write the wave's responses to ``out`` in ``fmt`` (the export's file, unaudited: the
+    caller audits an export, an analysis reads its own snapshot); the number of rows."""
+    schema, batches = wave_rows(session, wave_id)
     if fmt is ExportFormat.PARQUET:
         return _parquet(batches, schema, out)
     if fmt is ExportFormat.CSV:

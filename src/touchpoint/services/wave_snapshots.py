@@ -7,7 +7,11 @@ data directory and reused while the wave holds the same responses.
 
 Responses are only ever added to a wave (none is edited or deleted), so the wave's
 response count and largest response id name its content: a snapshot's file name holds
-both, and a wave that gained a response is written afresh. The snapshot's folder is named
+both. A wave that gained responses since its last snapshot gets a new file made of the
+last one's rows and the new responses read from the database (those numbered above its
+largest id), which costs a copy of the file rather than the whole export; when the rows
+up to that id are not exactly the ones the last file holds (a response that committed
+after a later-numbered one, on PostgreSQL), the file is written afresh. The folder is named
 by the database (its URL without the password), the wave id, its survey version and its
 creation instant, so two databases sharing a data directory, or a database created again,
 never read each other's files. A new file is written beside the old one and renamed into
@@ -26,12 +30,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from touchpoint.services.base import get_or_404
-from touchpoint.services.survey_exports import ExportFormat, write_wave
+from touchpoint.services.survey_exports import BATCH_ROWS, ExportFormat, wave_rows, write_wave
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
 __all__ = ["WaveSnapshots"]
@@ -83,18 +89,19 @@ class WaveSnapshots:
 
 
 def _current(root: Path, session: Session, wave_id: int) -> Path:
-    """The wave's snapshot under ``root``, written first when the wave has changed since
-    the last one (or there is none)."""
+    """The wave's snapshot under ``root``, made first when the wave has changed since the
+    last one (or there is none)."""
     key = _key(session, wave_id)
     folder = root / key.folder
     path = folder / key.file_name
     if path.is_file():
         return path
     folder.mkdir(parents=True, exist_ok=True)
+    base = _extendable(session, wave_id, folder, key)
     handle, partial = tempfile.mkstemp(prefix=".writing-", suffix=_SUFFIX, dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
-            write_wave(session, wave_id, ExportFormat.PARQUET, out)
+            _write(session, wave_id, key, base, out)
         Path(partial).replace(path)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
@@ -103,6 +110,53 @@ def _current(root: Path, session: Session, wave_id: int) -> Path:
         if old.name != path.name:
             old.unlink(missing_ok=True)
     return path
+
+
+def _extendable(session: Session, wave_id: int, folder: Path, key: _Key) -> _Kept | None:
+    """The folder's latest snapshot when it holds exactly the wave's responses up to its
+    largest id (so the responses above that id are all it lacks), else None."""
+    kept = [k for k in map(_kept, folder.glob(f"responses-*{_SUFFIX}")) if k is not None]
+    latest = max(kept, key=lambda k: k.last_id, default=None)
+    if latest is None or latest.last_id >= key.last_id:
+        return None
+    count = session.execute(
+        select(func.count()).where(
+            SurveyResponse.wave_id == wave_id, SurveyResponse.id <= latest.last_id
+        )
+    ).scalar_one()
+    return latest if count == latest.count else None
+
+
+def _write(session: Session, wave_id: int, key: _Key, base: _Kept | None, out: Any) -> None:
+    """The snapshot's rows: ``base``'s followed by the responses above its largest id (up
+    to the key's), or the wave's whole export without a usable ``base``."""
+    after = 0 if base is None else base.last_id
+    schema, batches = wave_rows(session, wave_id, after_id=after, through_id=key.last_id)
+    old = None if base is None else pq.ParquetFile(base.path)
+    if old is not None and not old.schema_arrow.equals(schema, check_metadata=False):
+        old, batches = None, wave_rows(session, wave_id, through_id=key.last_id)[1]
+    with pq.ParquetWriter(out, schema) as writer:
+        if old is not None:
+            for batch in old.iter_batches(batch_size=BATCH_ROWS):
+                writer.write_batch(batch)
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A snapshot on disk and the content its name states."""
+
+    path: Path
+    count: int
+    last_id: int
+
+
+def _kept(path: Path) -> _Kept | None:
+    parts = path.name.removesuffix(_SUFFIX).split("-")
+    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+        return None
+    return _Kept(path, int(parts[1]), int(parts[2]))
 
 
 def _key(session: Session, wave_id: int) -> _Key:
