@@ -17,6 +17,9 @@ wires them):
 - *first, snapshot kept*: a fresh process, the snapshot on disk: the first request after a
   restart;
 - *warm*: in this process, after one untimed call, the median of ``--runs`` calls;
+- *first, after new responses*: a fresh process, the snapshot on disk but the wave grown
+  by ``--new`` responses (default 1,000, added before the call and left in the file): the
+  snapshot is extended by the new responses, not written afresh;
 - *CLI*: ``touchpoint analyze`` on the wave's Parquet export (a subprocess, whole wall
   time), the median of ``--runs``; its JSON must equal the service's (1e-9), else the bench
   refuses to report.
@@ -226,6 +229,29 @@ def _first(url: str, data_dir: Path, wave_id: int, case: Case) -> float:
     return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
 
 
+def _grow(url: str, wave_id: int, template: str, n: int) -> None:
+    """Add ``n`` responses to the wave, as the seed writes them."""
+    from touchpoint.storage.db import make_engine
+    from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as c:
+            version = int(
+                c.scalar(select(SurveyWave.survey_version).where(SurveyWave.id == wave_id)) or 1
+            )
+            ids = c.scalars(select(SurveyResponse.customer_id).limit(100))
+            customers = [int(i) for i in ids if i is not None]
+            stored = int(
+                c.scalar(select(func.count()).where(SurveyResponse.wave_id == wave_id)) or 0
+            )
+            rows_of = _servqual_rows if template == "servqual" else _nps_rows
+            rows = list(rows_of(wave_id, version, customers, stored, n, _now()))
+            c.execute(insert(SurveyResponse), rows)
+    finally:
+        engine.dispose()
+
+
 def _step(url: str, data_dir: str, wave: str, raw: str) -> None:
     template, instrument, params = json.loads(raw)
     service = Service(url, Path(data_dir))
@@ -275,7 +301,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}"
 
 
-def measure(url: str, waves: dict[str, int], runs: int, tmp: Path) -> None:
+def measure(url: str, waves: dict[str, int], runs: int, tmp: Path, new: int) -> None:
     data_dir = tmp / "data"
     service = Service(url, data_dir)
     exports: dict[str, Path] = {}
@@ -305,6 +331,13 @@ def measure(url: str, waves: dict[str, int], runs: int, tmp: Path) -> None:
             f"| {_ms(statistics.median(cli_times))} |",
             flush=True,
         )
+    print(f"\n| wave | analysis | first, after {new:,} new responses (ms) |\n|---|---|---:|")
+    for template, wave_id in waves.items():
+        case = next(c for c in CASES if c.template == template)
+        _first(url, data_dir, wave_id, case)  # the snapshot of the wave as it stands
+        _grow(url, wave_id, template, new)
+        extended = _first(url, data_dir, wave_id, case)
+        print(f"| {template} | {case.label} | {_ms(extended)} |", flush=True)
     service.engine.dispose()
 
 
@@ -330,6 +363,7 @@ def main() -> None:
     ap.add_argument("--url", help="a database URL instead of --file")
     ap.add_argument("--responses", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--new", type=int, default=1_000, help="responses added before the last call")
     ap.add_argument("--profile", metavar="INSTRUMENT", help="instead: cProfile one analysis")
     ap.add_argument("--seed-only", action="store_true", help="seed the waves and stop")
     ap.add_argument("--step", nargs=4, help=argparse.SUPPRESS)
@@ -345,7 +379,7 @@ def main() -> None:
         if args.profile:
             profile(url, waves, args.profile, Path(tmp))
         else:
-            measure(url, waves, args.runs, Path(tmp))
+            measure(url, waves, args.runs, Path(tmp), args.new)
 
 
 if __name__ == "__main__":
