@@ -156,7 +156,7 @@ def ahp_page(
     wave_id: IdPath,
     page: ReporterPage,
     session: SessionDep,
-    servqual: Annotated[str, Query(max_length=1)] = "",
+    servqual: Annotated[str, Query(max_length=5)] = "",
     download: Annotated[str, Query(max_length=10)] = "",
     chart: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
@@ -170,7 +170,7 @@ def ahp_page(
         wave = survey_svc.get_wave(session, actor, wave_id)
     except NotFoundError as exc:
         raise PageNotFound(exc.code, exc.params) from None
-    given = {k: v[:40] for k, v in request.query_params.items() if k in _KEYS}
+    given = {k: v for k, v in request.query_params.items() if k in _KEYS}
     weighted: ServqualAhp | None = None
     shown: WeightedServqual | None = None
     failure: Failure | None = None
