@@ -50,6 +50,7 @@ __all__ = [
     "compare_segments",
     "scale_questions",
     "segment_columns",
+    "wave_choices",
 ]
 
 #: The export's columns that segment every wave (choice questions add their own).
@@ -182,6 +183,15 @@ def segment_columns(definition: SurveyDefinition) -> tuple[str, ...]:
 def scale_questions(definition: SurveyDefinition) -> tuple[str, ...]:
     """The questions a segment comparison can read (scale questions)."""
     return tuple(q.id for q in definition.questions if q.type is QuestionType.SCALE)
+
+
+def wave_choices(
+    session: Session, actor: Actor, wave_id: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The wave's segment columns and its scale questions (what a page offers)."""
+    require(actor, actor.role.can_read_reports, "analyse survey waves")
+    definition = wave_definition(session, get_or_404(session, SurveyWave, wave_id))
+    return segment_columns(definition), scale_questions(definition)
 
 
 def _checked(

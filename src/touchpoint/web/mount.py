@@ -22,6 +22,7 @@ from touchpoint.web import (
     pages_queue,
     pages_respond,
     pages_surveys,
+    pages_trends,
     pages_wave_report,
     pages_waves,
 )
@@ -56,6 +57,7 @@ def mount(app: FastAPI) -> None:
         pages_analysis,
         pages_ahp,
         pages_wave_report,
+        pages_trends,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
