@@ -201,3 +201,35 @@ def test_drivers_chart_and_table_when_r2_is_0() -> None:
     }  # fmt: skip
     shown = _drivers(r, str, {})
     assert shown.chart == {} and shown.rows == [["A", 2.0, item.beta, None, None]]
+
+
+def test_scores_and_gaps_by_segment(site: Desk) -> None:
+    """``by``: all answers first, then each segment under a segment column, charted side
+    by side; a segment below five answers says so instead of showing numbers."""
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 8)
+    api = site.client.get(
+        f"/api/waves/{wave_id}/analysis/nps", params={"by": "channel"}, headers=site.h("analyst")
+    ).json()
+    [link] = api["groups"]
+    c = _browser(site, "analyst", "en")
+    page = c.get(f"/waves/{wave_id}/analysis", params={"by": "channel"})
+    assert page.status_code == 200, page.text
+    series = _chart(page.text)["series"]
+    assert isinstance(series, list)
+    dots = series[1]["data"]
+    assert dots == [[round(api["nps"], 3), "All answers"], [round(link["nps"], 3), "link"]]
+    text = c.get(f"/waves/{wave_id}/analysis?by=channel&download=csv").content
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert rows[0][0] == "Segment" and [r[0] for r in rows[1:]] == ["All answers", "link"]
+
+    # Segments of one to three answers each: no figure, their count instead.
+    per_score = c.get(f"/waves/{wave_id}/analysis", params={"by": "NPS", "download": "csv"})
+    rows = list(csv.reader(io.StringIO(per_score.content.decode("utf-8-sig"))))
+    assert all(r[1].startswith("Not enough answers (n = ") for r in rows[2:]), rows
+
+    servqual = _wave(site, {"template": "servqual"}, _servqual, 6)
+    page = c.get(f"/waves/{servqual}/analysis", params={"by": "channel"})
+    bars = _chart(page.text)["series"]
+    assert isinstance(bars, list)
+    assert [s["name"] for s in bars] == ["All answers", "link"]
+    assert bars[0]["data"] == bars[1]["data"]  # every answer came by link

@@ -14,12 +14,14 @@ from touchpoint.services.kpi import HostileLoad, KpiRow
 
 __all__ = [
     "gap_bars",
+    "gap_bars_by_segment",
     "hostile_chart",
     "ipa_matrix",
     "kano_scatter",
     "kpi_chart",
     "loyalty_quadrants",
     "score_interval",
+    "score_intervals",
     "zone_band",
 ]
 
@@ -179,27 +181,60 @@ def kano_scatter(features: list[dict[str, Any]], _: Callable[[str], str]) -> dic
 def score_interval(label: str, value: float | None, ci95: Sequence[float | None]) -> dict[str, Any]:
     """A score (NPS, CSAT, CES) as a dot with its 95% interval as a line (None: not
     defined, e.g. the interval of a single CES answer)."""
-    lo, hi = ci95
+    return score_intervals(label, [(label, value, ci95)])
+
+
+def score_intervals(
+    label: str, rows: Sequence[tuple[str, float | None, Sequence[float | None]]]
+) -> dict[str, Any]:
+    """Scores side by side (all answers and each segment): one row per ``(name, score,
+    (low, high))``, the score as a dot on its 95% interval's line."""
+    names = [name for name, _, _ in rows]
+    lines: list[list[Any]] = []
+    for name, _, (lo, hi) in rows:
+        lines += [[None, name]] if lines else []  # no value: the line breaks between rows
+        lines += [[_round(lo), name], [_round(hi), name]]
     return {
         "color": [_COLOURS[1], _COLOURS[0]],
         "tooltip": {"trigger": "item"},
-        "grid": {"left": 72, "right": 24, "top": 24, "bottom": 40},
+        "grid": {"left": 96, "right": 24, "top": 24, "bottom": 40},
         "xAxis": {"type": "value", "scale": True},
-        "yAxis": {"type": "category", "data": [label]},
+        "yAxis": {"type": "category", "data": names, "inverse": True},
         "series": [
             {
                 "name": "95%",
                 "type": "line",
                 "symbol": "none",
+                "connectNulls": False,
                 "lineStyle": {"width": 4},
-                "data": [[_round(lo), label], [_round(hi), label]],
+                "data": lines,
             },
             {
                 "name": label,
                 "type": "scatter",
                 "symbolSize": 16,
-                "data": [[_round(value), label]],
+                "data": [[_round(value), name] for name, value, _ in rows],
             },
+        ],
+    }
+
+
+def gap_bars_by_segment(
+    segments: Sequence[tuple[str, list[dict[str, Any]]]], names: dict[str, str]
+) -> dict[str, Any]:
+    """SERVQUAL by segment: the gap P − E of each dimension, one bar series per segment
+    (all answers first)."""
+    dimensions = [d["dimension"] for d in segments[0][1]] if segments else []
+    return {
+        "color": _COLOURS,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": [names.get(d, d) for d in dimensions]},
+        "yAxis": {"type": "value"},
+        "series": [
+            {"name": label, "type": "bar", "data": [_round(d["gap"]) for d in dims]}
+            for label, dims in segments
         ],
     }
 

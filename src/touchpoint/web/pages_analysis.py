@@ -1,7 +1,8 @@
 """A wave's analysis page (issue 24): the analysis that fits the wave's survey (SERVQUAL
 gap bars, the zone of tolerance, the Kano scatter, NPS/CSAT/CES with their intervals),
 or the one asked for with its options (driver analysis as an IPA matrix, loyalty
-quadrants, CSI), each as a chart, a table and a CSV download of that table. Below
+quadrants, CSI), each as a chart, a table and a CSV download of that table; per segment
+(a column of the export such as ``customer_class`` or ``channel``) when asked. Below
 :data:`MIN_N` answers the page says so instead of showing numbers. The numbers are the
 API's (``services.wave_analysis``, over the wave's kept snapshot); the page never
 queries the database itself."""
@@ -46,6 +47,15 @@ _BY_TEMPLATE = {
     "ces": Instrument.CES,
 }
 Text = Annotated[str, Query(max_length=4000)]
+#: The analyses that can be read per segment (``by``).
+_SEGMENTED = {
+    Instrument.SERVQUAL,
+    Instrument.NPS,
+    Instrument.CSAT,
+    Instrument.CES,
+    Instrument.DRIVERS,
+    Instrument.LOYALTY,
+}
 
 
 @dataclass
@@ -152,6 +162,44 @@ _SHOWN: dict[Instrument, Callable[..., Shown]] = {
 }
 
 
+#: The key of each score instrument's headline figure (the dot of its interval chart).
+_SCORE_KEYS = {Instrument.NPS: "nps", Instrument.CSAT: "csat", Instrument.CES: "mean"}
+
+
+def _segmented(
+    instrument: Instrument, result: dict[str, Any], _: Callable[[str], str], names: dict[str, str]
+) -> Shown:
+    """The analysis with its segments (``by``): all answers first, then each segment's
+    rows under a leading segment column, a segment below :data:`MIN_N` answers saying so
+    instead of showing numbers; SERVQUAL's gaps and the scores' intervals charted per
+    segment."""
+    shown_of = _SHOWN[instrument]
+    overall = shown_of(result, _, names)
+    groups = result.get("groups")
+    if groups is None:
+        return overall
+    everyone = _("All answers")
+    rows = [[everyone, *row] for row in overall.rows]
+    charted: list[tuple[str, dict[str, Any]]] = [(everyone, result)]
+    for group in groups:
+        label = _("(blank)") if group["group"] is None else str(group["group"])
+        part = shown_of(group, _, names)
+        if part.n < MIN_N:
+            too_few = _("Not enough answers (n = %(n)s)") % {"n": part.n}
+            rows.append([label, too_few, *[None] * (len(overall.columns) - 1)])
+            continue
+        rows += [[label, *row] for row in part.rows]
+        charted.append((label, group))
+    chart = overall.chart
+    if instrument is Instrument.SERVQUAL:
+        chart = charts.gap_bars_by_segment([(k, g["dimensions"]) for k, g in charted], names)
+    elif instrument in _SCORE_KEYS:
+        key = _SCORE_KEYS[instrument]
+        scores = [(k, g[key], g["ci95"] or (None, None)) for k, g in charted]
+        chart = charts.score_intervals(instrument.value.upper(), scores)
+    return Shown(overall.n, chart, [_("Segment"), *overall.columns], rows)
+
+
 def _csv(wave_id: int, instrument: Instrument, shown: Shown) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -194,6 +242,7 @@ def analysis_page(
     items: Text = "",
     attitude: Annotated[str, Query(max_length=100)] = "",
     repeat: Annotated[str, Query(max_length=100)] = "",
+    by: Annotated[str, Query(max_length=100)] = "",
     download: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """The wave's analysis (``download=csv`` or ``xlsx``: its table as a file)."""
@@ -212,12 +261,14 @@ def analysis_page(
         "items": items,
         "attitude": attitude,
         "repeat": repeat,
+        "by": by,
     }
     chosen = _instrument(instrument, survey.template)
     shown: Shown | None = None
     failure: Failure | None = None
     if chosen is not None:
         options = AnalysisOptions(
+            by=by or None if chosen in _SEGMENTED else None,
             column=column or None,
             scale=scale or None,
             outcome=outcome or None,
@@ -229,7 +280,7 @@ def analysis_page(
             result = analyze_wave(
                 session, actor, wave_id, chosen, options, snapshots=desk_state(request).snapshots
             )
-            shown = _SHOWN[chosen](result, _, _names(_))
+            shown = _segmented(chosen, result, _, _names(_))
         except DomainError as exc:
             failure = refused(400, "invalid", exc)
         except InputError as exc:
