@@ -129,6 +129,17 @@ def test_bad_options_and_roles(site: Desk) -> None:
     off = c.get(f"/surveys/{survey_id}/trends", params={"measure": "csat", "scale": "2-5"})
     assert off.status_code == 422 and "value 1 is outside the scale 2–5" in off.text
     assert "choose-trend" in c.get(f"/surveys/{survey_id}/trends?measure=csi").text
+    # A survey of one's own: nothing is computed until a measure is chosen.
+    text = {"zh-CN": "题", "en": "Item"}
+    definition = {
+        "title": text,
+        "questions": [{"id": "C1", "type": "scale", "min": 1, "max": 7, "text": text}],
+    }
+    own = site.post(
+        "supervisor", "/api/surveys", {"name": site.db.unique("o "), "definition": definition}
+    )
+    first = c.get(f"/surveys/{own['id']}/trends")
+    assert first.status_code == 200 and "choose-trend" in first.text
     agent = _browser(site, "agent", "en")
     assert agent.get(f"/surveys/{survey_id}/trends").status_code == 403
     assert agent.get(f"/waves/{wave_id}/segments").status_code == 403

@@ -129,11 +129,16 @@ def trends_page(
     except NotFoundError as exc:
         raise PageNotFound(exc.code, exc.params) from None
     chosen = _measure(measure, survey.template)
-    form = {"measure": chosen.value, "column": column, "items": items, "scale": scale}
+    form = {
+        "measure": "" if chosen is None else chosen.value,
+        "column": column,
+        "items": items,
+        "scale": scale,
+    }
     form["weights"] = weights
     table: Table | None = None
     failure: Failure | None = None
-    if chosen is not TrendMeasure.CSI or items:
+    if chosen is not None and (chosen is not TrendMeasure.CSI or items):
         options = TrendOptions(column or None, items or None, scale or None, weights or None)
         try:
             trend = survey_trend(
@@ -144,7 +149,7 @@ def trends_page(
             failure = refused(400, "invalid", exc)
         except InputError as exc:
             failure = Failure(422, "invalid", str(exc))
-    if table is not None and download in ("csv", "xlsx"):
+    if chosen is not None and table is not None and download in ("csv", "xlsx"):
         return _download(f"survey-{survey_id}-{chosen.value}-trend", table, download)
     return render_form_page(
         request,
@@ -159,11 +164,20 @@ def trends_page(
     )
 
 
-def _measure(raw: str, template: str | None) -> TrendMeasure:
-    """The measure asked for, else the one the survey's template asks (NPS otherwise)."""
+#: The measure a survey made from a template is followed by when none is asked for.
+_BY_TEMPLATE = {
+    "nps": TrendMeasure.NPS,
+    "csat": TrendMeasure.CSAT,
+    "return-visit": TrendMeasure.CSAT,
+}
+
+
+def _measure(raw: str, template: str | None) -> TrendMeasure | None:
+    """The measure asked for, else the one the survey's template asks (None: the user
+    chooses first)."""
     if raw in {m.value for m in TrendMeasure}:
         return TrendMeasure(raw)
-    return TrendMeasure.CSAT if template == "csat" else TrendMeasure.NPS
+    return _BY_TEMPLATE.get(template or "")
 
 
 def _segment_names(comparison: SegmentComparison, _: Callable[[str], str]) -> list[str]:
