@@ -5,18 +5,22 @@ anonymous wave, 403 for an agent; the PDF is one page with the same numbers."""
 
 from __future__ import annotations
 
+import base64
 import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from html import unescape
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.support import PASSWORD, Desk, open_desk
 from tests.api.test_wave_analysis_api import _scale_items, _servqual, _wave
 from tests.storage.support import Database, open_database
 from tests.web.support import csrf_of
-from touchpoint.storage.models import User
+from touchpoint.storage.models import AuditEntry, User
+from touchpoint.web.i18n import Formatter
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -113,6 +117,7 @@ def test_below_five_answers_no_figures_and_agents_refused(site: Desk) -> None:
     assert "report-headline" not in r.text and "report-notes" in r.text
     agent = _browser(site, "agent", "en")
     assert agent.get(f"/waves/{wave_id}/report").status_code == 403
+    assert agent.get(f"/waves/{wave_id}/report.pdf").status_code == 403
     assert _browser(site, "analyst", "en").get("/waves/999999/report").status_code == 404
 
 
@@ -123,6 +128,8 @@ def test_anonymous_wave_report_names_no_customer(site: Desk) -> None:
     assert r.status_code == 200 and "report-table" in r.text
     assert _facts(r.text)["Anonymous"] == "Yes"
     assert "customer_id" not in r.text and re.search(r"/customers/\d", r.text) is None
+    pdf = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/report.pdf")
+    assert pdf.status_code == 200 and "customer" not in _pdf_text(pdf.content).lower()
 
 
 def test_wave_and_analysis_pages_link_to_the_report(site: Desk) -> None:
@@ -130,3 +137,63 @@ def test_wave_and_analysis_pages_link_to_the_report(site: Desk) -> None:
     c = _browser(site, "analyst", "en")
     for page in (f"/waves/{wave_id}", f"/waves/{wave_id}/analysis"):
         assert f'href="/waves/{wave_id}/report"' in c.get(page).text
+
+
+def _pdf_text(data: bytes) -> str:
+    """The PDF's content streams as text, undone from reportlab's ASCII85 and Flate
+    filters (Latin text is set in Helvetica, so its words and numbers read plainly)."""
+    assert data.startswith(b"%PDF-")
+    texts = []
+    for head, body in re.findall(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", data, re.S):
+        if b"/ASCII85Decode" in head:
+            body = base64.a85decode(body.strip(), adobe=True)
+        if b"/FlateDecode" in head:
+            body = zlib.decompress(body)
+        texts.append(body.decode("latin-1"))
+    return "\n".join(texts)
+
+
+def _pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type /Page[^s]", data))
+
+
+def test_pdf_is_one_page_with_the_apis_numbers_and_is_audited(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 9)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/nps", headers=site.h("analyst")).json()
+    for lang, locale in (("zh-CN", "zh_CN"), ("en", "en")):
+        r = _browser(site, "analyst", lang).get(f"/waves/{wave_id}/report.pdf")
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        assert f'filename="wave-{wave_id}-report.pdf"' in r.headers["content-disposition"]
+        assert _pages(r.content) == 1
+        text = _pdf_text(r.content)
+        for value in (api["nps"], *api["ci95"]):
+            assert f"({Formatter(locale).number(value, 1)}" in text
+        assert "z = 1.959964" in text and "n = 9" in text
+    assert b"/STSong-Light" in r.content  # the Chinese CID font, no font file embedded
+    with site.db.factory() as s:
+        audits = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "survey.report", AuditEntry.entity_id == str(wave_id)
+            )
+        ).all()
+    assert [a.after for a in audits] == [{"format": "pdf", "instrument": "nps", "n": 9}] * 2
+
+
+def test_servqual_pdf_carries_gaps_and_alphas(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "servqual"}, _servqual, 7)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst"))
+    r = _browser(site, "supervisor", "zh-CN").get(f"/waves/{wave_id}/report.pdf")
+    assert r.status_code == 200 and _pages(r.content) == 1
+    text = _pdf_text(r.content)
+    fmt = Formatter("zh_CN")
+    for d in api.json()["dimensions"]:
+        for key in ("gap", "alpha_expectation", "alpha_perception"):
+            assert f"({fmt.number(d[key], 2)})" in text, key
+
+
+def test_pdf_below_five_answers_says_so(site: Desk) -> None:
+    wave_id = _wave(site, {"template": "ces"}, lambda r: {"CES": r.randint(1, 7)}, 3)
+    r = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/report.pdf")
+    assert r.status_code == 200 and _pages(r.content) == 1
+    text = _pdf_text(r.content)
+    assert "Not enough answers: 3" in text and "(CES)" not in text

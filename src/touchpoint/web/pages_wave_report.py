@@ -26,6 +26,7 @@ from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.pages_analysis import MIN_N
 from touchpoint.web.report_layout import ReportLayout, layout
+from touchpoint.web.report_pdf import report_pdf
 from touchpoint.web.site import Page, PageNotFound, ReporterPage
 from touchpoint.web.views import Failure, refused
 
@@ -94,4 +95,25 @@ def wave_report_page(
         report=found,
         shown=shown,
         chart=chart_option(found, shown, translations(page.viewer.locale).gettext),
+    )
+
+
+@router.get("/waves/{wave_id}/report.pdf", response_class=Response)
+def wave_report_pdf(
+    request: Request, wave_id: IdPath, page: ReporterPage, session: SessionDep, now: NowDep
+) -> Response:
+    """The same report as a one-page A4 PDF, drawn on the server; the download is
+    audited as the responses' exports are."""
+    found = _report(request, page, session, wave_id, now)
+    if isinstance(found, Failure):
+        return render_form_page(
+            request, page.viewer, "wave_report.html", refusal=Refusal(found), report=None
+        )
+    pdf = report_pdf(found, layout(found, page.viewer.locale, MIN_N))
+    report_svc.record_report_export(session, page.principal.actor, found, "pdf", now=now)
+    name = f"wave-{wave_id}-report.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -41,6 +41,7 @@ class ReportLayout:
     enough: bool
     not_enough: str
     chart_title: str
+    notes_title: str
     names: dict[str, str] = field(default_factory=dict)
 
 
@@ -70,9 +71,11 @@ class _Writer:
         self.names = dimension_names(self.gettext)
 
     def number(self, value: float | None, digits: int = 2) -> Cell:
+        """A number's cell: rounded to ``digits`` for the eye, the value kept."""
         return Cell(self.fmt.number(value, digits), value)
 
     def name(self, key: str | None) -> str:
+        """A dimension's or Kano category's name ("—" for none, the key if unknown)."""
         return "—" if key is None else self.names.get(key, key)
 
     def score(self, label: str, value: float | None) -> str:
@@ -104,6 +107,7 @@ def layout(report: WaveReport, locale: str, min_n: int) -> ReportLayout:
         enough=enough,
         not_enough=not_enough,
         chart_title=_chart_title(report, w),
+        notes_title=_("Method notes"),
         names=w.names,
     )
 
