@@ -197,3 +197,38 @@ def test_pdf_below_five_answers_says_so(site: Desk) -> None:
     assert r.status_code == 200 and _pages(r.content) == 1
     text = _pdf_text(r.content)
     assert "Not enough answers: 3" in text and "(CES)" not in text
+
+
+def test_zone_and_kano_reports_in_html_and_pdf(site: Desk) -> None:
+    from tests.api.test_wave_analysis_api import _zone
+
+    zone_wave = _wave(site, {"template": "servqual-zone"}, _zone, 5)
+    kano_wave = _wave(
+        site,
+        {
+            "template": "kano",
+            "features": [{"key": "wifi", "label": {"zh-CN": "网", "en": "Wi-Fi"}}],
+        },
+        lambda r: {"wifi_f": r.randint(1, 5), "wifi_d": r.randint(1, 5)},
+        6,
+    )
+    c = _browser(site, "analyst", "en")
+    zone = site.client.get(f"/api/waves/{zone_wave}/analysis/zone", headers=site.h("analyst"))
+    rows = _table(c.get(f"/waves/{zone_wave}/report").text)
+    assert [v for _t, v in rows[0][1:]] == pytest.approx(
+        [
+            zone.json()["dimensions"][0][k]
+            for k in ("adequate", "desired", "perception", "msa", "mss")
+        ],
+        abs=1e-9,
+    )
+    kano = site.client.get(f"/api/waves/{kano_wave}/analysis/kano", headers=site.h("analyst"))
+    [feature] = kano.json()["features"]
+    [row] = _table(c.get(f"/waves/{kano_wave}/report").text)
+    assert row[0][0] == "wifi" and [row[3][1], row[4][1]] == pytest.approx(
+        [feature["better"], feature["worse"]], abs=1e-9
+    )
+    for wave_id in (zone_wave, kano_wave):
+        pdf = c.get(f"/waves/{wave_id}/report.pdf")
+        assert pdf.status_code == 200 and _pages(pdf.content) == 1
+    assert "(wifi)" in _pdf_text(pdf.content)
