@@ -271,3 +271,48 @@ def test_the_kpi_board_shows_return_visits_and_loops_per_team(
         # The two detractors (CSAT 2 and 1) opened loops; the last one's was resolved.
         assert (surveys["loops"], surveys["loops_closed"]) == (2, 1)
         assert board["surveys"]["responses"] >= 6
+
+
+def _team_answers(desk: Desk, params: dict[str, str]) -> tuple[int, int, int]:
+    """Answers of teams A and B on the board, and its loops."""
+    board = desk.client.get("/api/kpi", params=params, headers=desk.h("analyst")).json()
+    rows = {row["key"]: row["surveys"]["responses"] for row in board["rows"]}
+    teams = (rows.get(desk.teams["A"], 0), rows.get(desk.teams["B"], 0))
+    return (*teams, board["surveys"]["loops"])
+
+
+def test_the_board_keeps_an_answer_with_the_team_it_was_given_for(
+    db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The board's survey columns count the answers given in the period under the team
+    the answer recorded: moving the order to another team afterwards moves nothing, and
+    an answer given after the period is not in it. (Other tests' desks share the
+    database and clock: the board is compared before and after.)"""
+    for desk in open_desk(
+        db, tmp_path_factory.mktemp("board-team"), site=True, return_visit_delay_minutes=0
+    ):
+        start = desk.clock.now
+        params = {
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=1)).isoformat(),
+            "group_by": "team",
+        }
+
+        before = _team_answers(desk, params)
+        email = f"{desk.db.unique('t')}@example.com"
+        order = _move(desk, desk.order(_customer(desk, email=email)), "resolved")
+        _answer(desk, _mailed_token(desk, email), {"CSAT": 5, "NPS": 10})
+        order = _get(desk, order["id"])
+        body = {"version": order["version"], "assignee_id": desk.ids["agent2"]}
+        desk.post(
+            "supervisor",
+            f"/api/work-orders/{order['id']}/assignment",
+            {**body, "team_id": desk.teams["B"]},
+            200,
+        )
+        desk.clock.advance(hours=2)
+        late = f"{desk.db.unique('t')}@example.com"
+        _move(desk, desk.order(_customer(desk, email=late)), "resolved")
+        _answer(desk, _mailed_token(desk, late), {"CSAT": 1, "NPS": 0})
+        after = _team_answers(desk, params)
+        assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 0, 0)

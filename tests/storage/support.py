@@ -58,11 +58,12 @@ class Database:
         return f"{prefix}{self.counter[0]}"
 
 
-def open_database(backend: str, tmp: Path) -> Iterator[Database]:
-    """Create, migrate, yield and drop a fresh database (schema on PostgreSQL)."""
+def open_database(backend: str, tmp: Path, revision: str = "head") -> Iterator[Database]:
+    """Create, migrate (to ``revision``), yield and drop a fresh database (schema on
+    PostgreSQL)."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'desk.sqlite3'}"
-        upgrade(url)
+        upgrade(url, revision)
         engine = make_engine(url)
         try:
             yield Database(backend, url, engine, make_session_factory(engine))
@@ -79,7 +80,7 @@ def open_database(backend: str, tmp: Path) -> Iterator[Database]:
     sep = "&" if "?" in base else "?"
     url = f"{base}{sep}options=-csearch_path%3D{schema}"
     try:
-        upgrade(url)
+        upgrade(url, revision)
         engine = make_engine(url, pool_size=5, max_overflow=5)
         try:
             yield Database(backend, url, engine, make_session_factory(engine))

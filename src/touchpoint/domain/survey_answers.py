@@ -22,7 +22,18 @@ from touchpoint.domain.survey_definition import (
     is_integer,
 )
 
-__all__ = ["AnswerError", "Answers", "check_answers", "detractor"]
+__all__ = [
+    "DETRACTOR_CSAT",
+    "DETRACTOR_NPS",
+    "AnswerError",
+    "Answers",
+    "check_answers",
+    "detractor",
+    "headline_scores",
+]
+
+#: The highest CSAT (of 1–5) and NPS (of 0–10) of an unhappy answer (:func:`detractor`).
+DETRACTOR_CSAT, DETRACTOR_NPS = 2, 6
 
 #: Checked answers: question id → int (scale), str (choice, text) or list of str (multi).
 Answers = dict[str, Any]
@@ -115,6 +126,20 @@ def _scale_answer(question: Question, raw: object) -> int:
     return raw
 
 
+def headline_scores(answers: Mapping[str, object]) -> tuple[int | None, int | None]:
+    """The answers' ``CSAT`` and ``NPS`` when given as whole numbers (else None), as the
+    survey rows keep them beside the answers.
+
+    >>> headline_scores({"CSAT": 4, "NPS": "9"}), headline_scores({"NPS": True})
+    ((4, None), (None, None))
+    """
+
+    def whole(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return whole(answers.get("CSAT")), whole(answers.get("NPS"))
+
+
 def detractor(csat: object, nps: object) -> bool:
     """An unhappy answer: ``CSAT`` ≤ 2 (of 1–5) or ``NPS`` ≤ 6 (of 0–10), where given. It
     opens a service recovery and counts towards a hostage customer.
@@ -122,4 +147,6 @@ def detractor(csat: object, nps: object) -> bool:
     >>> detractor(2, None), detractor(None, 7), detractor(4, 6)
     (True, False, True)
     """
-    return (isinstance(csat, int) and csat <= 2) or (isinstance(nps, int) and nps <= 6)
+    return (isinstance(csat, int) and csat <= DETRACTOR_CSAT) or (
+        isinstance(nps, int) and nps <= DETRACTOR_NPS
+    )

@@ -114,7 +114,7 @@ def kpi_board(
     overall = KpiTally()
     for tally in groups.values():
         overall.add_tally(tally)
-    survey_groups = survey_kpis(session, period, column)
+    survey_groups = survey_kpis(session, start, end, column)
     surveys_overall = SurveyKpis()
     for survey_group in survey_groups.values():
         surveys_overall.add(survey_group)
@@ -149,15 +149,17 @@ def _group_rows(
     surveys: dict[int | None, SurveyKpis],
 ) -> list[KpiRow]:
     """One row per team or per current assignee (``labels``: their names), ordered by
-    id with the orders of no team / no assignee last (labelled "—")."""
+    id with the orders of no team / no assignee last (labelled "—"); a team or agent with
+    return visits in the period but no order of it has a row too (no order counted)."""
+    keys = sorted(groups.keys() | surveys.keys(), key=lambda k: (k is None, k or 0))
     return [
         KpiRow(
             k,
             labels.get(k, "—") if k is not None else "—",
-            v.summary(),
+            groups.get(k, KpiTally()).summary(),
             surveys.get(k, SurveyKpis()),
         )
-        for k, v in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+        for k in keys
     ]
 
 

@@ -1,16 +1,22 @@
 """The KPI board's survey columns (issue 23): per team or agent, the return visits of the
-period's orders and the loops they opened.
+period and the loops they opened.
 
-For the orders created in the period (grouped as the board groups them: by team or by
-current assignee): ``invitations`` counts their issued return-visit invitations (not the
-scheduled or skipped ones), ``responses`` the return-visit answers about them (mailed or
-by phone), ``response_rate`` = answers to invitations / invitations; ``csat`` is the share
-of 4–5 among the answers giving a CSAT; ``nps`` the Net Promoter Score of those giving an
-NPS, with its adjusted-Wald 95% interval (Rocks 2016). A group with fewer than
-:data:`MIN_ANSWERS` answers shows their count and no score. ``loops`` counts the recovery
-orders opened by answers about the group's orders, ``loops_closed`` those resolved or
-closed, ``median_hours_to_close`` the median hours from the answer to the recovery
-order's resolution.
+Each survey row keeps what the board needs of its order: an answer the order's agent and
+team when it was given (issue 23: "the answer records the order's agent, team…") and its
+whole-number CSAT and NPS, an invitation the order's team and agent when it was issued.
+So the columns are counted from the survey rows alone, grouped by the team or agent they
+recorded (an order transferred later keeps its answers where they were earned), over the
+period's survey events, as ``GET /api/loop`` counts its loops by the answers' dates:
+
+``invitations`` counts the return-visit invitations issued in the period (not the
+scheduled or skipped ones), ``response_rate`` = those answered / ``invitations``;
+``responses`` the return-visit answers given in the period (mailed or by phone); ``csat``
+is the share of 4–5 among the answers giving a CSAT; ``nps`` the Net Promoter Score of
+those giving an NPS, with its adjusted-Wald 95% interval (Rocks 2016). A group with fewer
+than :data:`MIN_ANSWERS` answers shows their count and no score. ``loops`` counts the
+recovery orders opened by those answers, ``loops_closed`` those resolved or closed,
+``median_hours_to_close`` the median hours from the answer to the recovery order's
+resolution.
 """
 
 from __future__ import annotations
@@ -18,15 +24,18 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, true
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from touchpoint.domain.survey_answers import DETRACTOR_CSAT, DETRACTOR_NPS
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.quality.csi import nps_from_counts
 from touchpoint.services.return_visit_reads import ReturnVisitStatus
 from touchpoint.services.sla_clock import NULL_EPOCH, epoch_seconds, fetch_int_columns
+from touchpoint.services.surveys import InvitationStatus
 from touchpoint.storage.models import WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, SurveyWave
 
@@ -104,52 +113,48 @@ class SurveyKpis:
         self.hours_to_close += other.hours_to_close
 
 
-def _key(column: str) -> Any:
-    return WorkOrder.team_id if column == "team_id" else WorkOrder.assignee_id
+def survey_kpis(
+    session: Session, start: datetime, end: datetime, column: str
+) -> dict[int | None, SurveyKpis]:
+    """The survey columns of ``[start, end)``, grouped by ``column`` (``team_id`` or
+    ``assignee_id``: the team or the agent the survey rows recorded).
 
-
-def survey_kpis(session: Session, period: Select[Any], column: str) -> dict[int | None, SurveyKpis]:
-    """The survey columns of the orders of ``period`` (a select of visible orders),
-    grouped by ``column`` (``team_id`` or ``assignee_id``)."""
-    # The period's conditions on the joined order (not ``id IN (the period's orders)``,
-    # which reads the period twice).
-    orders = period.whereclause if period.whereclause is not None else true()
-    key = _key(column)
+    Each read groups by wave too, so that it walks one covering index of the survey rows
+    (wave, team or agent, …) in order rather than sorting them; the waves are added up
+    here."""
+    by_team = column == "team_id"
     rv_wave = select(SurveyWave.id).where(SurveyWave.return_visit_month.is_not(None))
     groups: dict[int | None, SurveyKpis] = defaultdict(SurveyKpis)
+    inv = SurveyInvitation
+    key = inv.team_id if by_team else inv.agent_id
     invited = session.execute(
-        select(key, func.count(), func.count(SurveyResponse.id))
-        .select_from(SurveyInvitation)
-        .join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
-        .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
-        .where(
-            orders,
-            SurveyInvitation.wave_id.in_(rv_wave),
-            SurveyInvitation.status.not_in(_NOT_ISSUED),
-        )
-        .group_by(key)
+        select(inv.wave_id, key, inv.status, func.count())
+        .where(inv.wave_id.in_(rv_wave), inv.created_at >= start, inv.created_at < end)
+        .group_by(inv.wave_id, key, inv.status)
     )
-    for group, n, answered in invited:
-        groups[group].invitations, groups[group].answered_invitations = int(n), int(answered)
-    _answers(session, orders, rv_wave, key, groups)
-    _loops(session, orders, key, groups)
+    for _, group, status, n in invited:
+        if status not in _NOT_ISSUED:
+            groups[group].invitations += int(n)
+            if status == InvitationStatus.COMPLETED:
+                groups[group].answered_invitations += int(n)
+    r = SurveyResponse
+    answers = (r.wave_id.in_(rv_wave), r.submitted_at >= start, r.submitted_at < end)
+    _answers(session, answers, r.team_id if by_team else r.agent_id, groups)
+    _loops(session, answers, r.team_id if by_team else r.agent_id, groups)
     return dict(groups)
 
 
 def _answers(
-    session: Session, orders: Any, rv_wave: Any, key: Any, groups: dict[int | None, SurveyKpis]
+    session: Session, answers: tuple[Any, ...], key: Any, groups: dict[int | None, SurveyKpis]
 ) -> None:
-    """Counts of each CSAT and NPS value per group (values picked out by the database)."""
-    csat = SurveyResponse.answers["CSAT"].as_integer()
-    nps = SurveyResponse.answers["NPS"].as_integer()
+    """Counts of each CSAT and NPS value per group."""
+    r = SurveyResponse
     rows = session.execute(
-        select(key, csat, nps, func.count())
-        .select_from(SurveyResponse)
-        .join(WorkOrder, WorkOrder.id == SurveyResponse.work_order_id)
-        .where(orders, SurveyResponse.wave_id.in_(rv_wave))
-        .group_by(key, csat, nps)
+        select(r.wave_id, key, r.csat, r.nps, func.count())
+        .where(*answers)
+        .group_by(r.wave_id, key, r.csat, r.nps)
     )
-    for group, csat_value, nps_value, n in rows:
+    for _, group, csat_value, nps_value, n in rows:
         kpis = groups[group]
         kpis.responses += int(n)
         if csat_value is not None:
@@ -158,9 +163,11 @@ def _answers(
             kpis.nps_counts[int(nps_value)] = kpis.nps_counts.get(int(nps_value), 0) + int(n)
 
 
-def _loops(session: Session, orders: Any, key: Any, groups: dict[int | None, SurveyKpis]) -> None:
-    """Recovery orders opened by answers about the group's orders, read as integer
-    columns (no Python object per value: a year's loops are tens of thousands)."""
+def _loops(
+    session: Session, answers: tuple[Any, ...], key: Any, groups: dict[int | None, SurveyKpis]
+) -> None:
+    """Recovery orders opened by the period's answers, read as integer columns (no Python
+    object per value: a year's loops are tens of thousands)."""
     recovery = aliased(WorkOrder)
     done = case((recovery.status.in_(_DONE), 1), else_=0)
     rows = fetch_int_columns(
@@ -171,10 +178,16 @@ def _loops(session: Session, orders: Any, key: Any, groups: dict[int | None, Sur
             epoch_seconds(session, recovery.resolved_at),
             epoch_seconds(session, SurveyResponse.submitted_at),
         )
-        .select_from(recovery)
-        .join(WorkOrder, WorkOrder.id == recovery.recovery_of)
-        .join(SurveyResponse, SurveyResponse.id == recovery.origin_response_id)
-        .where(orders, recovery.origin_response_id.is_not(None)),
+        .select_from(SurveyResponse)
+        .join(recovery, recovery.origin_response_id == SurveyResponse.id)
+        # Only a detractor's answer opens a loop: looking up the others' is wasted.
+        .where(
+            *answers,
+            or_(
+                SurveyResponse.csat <= DETRACTOR_CSAT,
+                SurveyResponse.nps <= DETRACTOR_NPS,
+            ),
+        ),
     )
     for group, closed, resolved_at, answered_at in rows.tolist():
         kpis = groups[None if group == _NO_GROUP else group]

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind
-from touchpoint.domain.survey_answers import check_answers
+from touchpoint.domain.survey_answers import check_answers, headline_scores
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, write
@@ -198,6 +198,8 @@ def schedule_return_visit(
         "status": ReturnVisitStatus.SKIPPED.value if skip else ReturnVisitStatus.SCHEDULED.value,
         "reason": skip,
         "work_order_id": order.id,
+        "team_id": order.team_id,
+        "agent_id": order.assignee_id or order.owner_id,
         "touchpoint": order.channel,
         "context": {"order_type": order.type, "recovery": "1" if recovery else ""},
         "progress": None,
@@ -406,6 +408,8 @@ def record_phone_answer(
                 "agent_id": order.assignee_id or order.owner_id,
                 "team_id": order.team_id,
                 "answers": kept,
+                "csat": headline_scores(kept)[0],
+                "nps": headline_scores(kept)[1],
                 "segments": {},
                 "submitted_at": now,
             },

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.survey_answers import AnswerError, check_answers
+from touchpoint.domain.survey_answers import AnswerError, check_answers, headline_scores
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
 from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
@@ -205,6 +205,8 @@ def _store(
                 work_order_id=row.work_order_id,
                 touchpoint=row.touchpoint,
                 answers=row.answers,
+                csat=headline_scores(row.answers)[0],
+                nps=headline_scores(row.answers)[1],
                 segments=row.segments,
                 submitted_at=row.submitted_at or now,
             )

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.roles import Role
-from touchpoint.domain.survey_answers import Answers, check_answers
+from touchpoint.domain.survey_answers import Answers, check_answers, headline_scores
 from touchpoint.domain.survey_definition import SurveyDefinition
 from touchpoint.domain.survey_quotas import customer_segments, full_quota
 from touchpoint.services.base import Actor, AfterCommit, write
@@ -270,6 +270,7 @@ def _response(
             segments.update(customer_segments(*found))
     if invitation is not None:
         segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
+    csat, nps = headline_scores(answers)
     return SurveyResponse(
         wave_id=link.wave.id,
         invitation_id=invitation.id if invitation is not None else None,
@@ -281,6 +282,8 @@ def _response(
         agent_id=(surveyed.assignee_id or surveyed.owner_id) if surveyed is not None else None,
         team_id=surveyed.team_id if surveyed is not None else None,
         answers=answers,
+        csat=csat,
+        nps=nps,
         segments=segments,
         submitted_at=now,
     )

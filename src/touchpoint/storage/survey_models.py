@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from touchpoint.storage.models import Base, JsonDict, Versioned
@@ -98,6 +98,9 @@ class SurveyInvitation(Base):
             postgresql_where=text("work_order_id IS NULL"),
         ),
         Index("ix_survey_invitations_customer_created", "customer_id", "created_at"),
+        # The KPI board's return visits per team and per agent (``services.kpi_surveys``).
+        Index("ix_survey_invitations_team_issued", "wave_id", "team_id", "status", "created_at"),
+        Index("ix_survey_invitations_agent_issued", "wave_id", "agent_id", "status", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id"), index=True)
@@ -107,6 +110,9 @@ class SurveyInvitation(Base):
     nonce: Mapped[str] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="sent")
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    # The surveyed order's team and agent when the return visit was issued (the board's).
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    agent_id: Mapped[int | None] = mapped_column(Integer)
     touchpoint: Mapped[str] = mapped_column(String(100), default="")
     context: Mapped[JsonDict] = mapped_column(default=dict)
     progress: Mapped[JsonDict | None]
@@ -130,6 +136,13 @@ class SurveyResponse(Base):
         Index("ix_survey_responses_wave_id", "wave_id", "id"),
         Index("ix_survey_responses_customer_submitted", "customer_id", "submitted_at"),
         Index("ix_survey_responses_submitted_at", "submitted_at"),
+        # The KPI board's scores per team and per agent (``services.kpi_surveys``).
+        Index(
+            "ix_survey_responses_team_scores", "wave_id", "team_id", "csat", "nps", "submitted_at"
+        ),
+        Index(
+            "ix_survey_responses_agent_scores", "wave_id", "agent_id", "csat", "nps", "submitted_at"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id"))
@@ -145,6 +158,10 @@ class SurveyResponse(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     answers: Mapped[JsonDict]
+    # The answers' whole-number CSAT and NPS (``survey_answers.headline_scores``), kept
+    # beside them so the board counts scores without parsing every answer.
+    csat: Mapped[int | None] = mapped_column(SmallInteger)
+    nps: Mapped[int | None] = mapped_column(SmallInteger)
     segments: Mapped[JsonDict] = mapped_column(default=dict)
     submitted_at: Mapped[datetime]
 
