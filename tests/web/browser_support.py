@@ -16,7 +16,7 @@ import pytest
 if TYPE_CHECKING:
     from playwright import sync_api as pw
 
-__all__ = ["ARGS", "CHROMIUM", "chromium", "free_port", "serving"]
+__all__ = ["ARGS", "CHROMIUM", "chromium", "free_port", "log_in", "page_in", "serving"]
 
 CHROMIUM = "/usr/bin/chromium"
 #: Without the background-networking flags Chromium keeps calling out of this closed
@@ -76,3 +76,24 @@ def chromium() -> Iterator[pw.Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def log_in(page: pw.Page, base_url: str, who: str) -> None:
+    """Log ``who`` in through the login form (the seeded desk's password)."""
+    from tests.web.support import LOGINS
+
+    page.goto(f"{base_url}/login")
+    page.fill("#username", who)
+    page.fill("#password", LOGINS[who])
+    page.click("#login-submit")
+    page.wait_for_url(f"{base_url}/queue")
+
+
+def page_in(browser: pw.Browser, base_url: str, who: str, lang: str) -> pw.Page:
+    """A new page of a fresh context reading ``lang`` (the language cookie), logged in as
+    ``who``; close it with ``page.context.close()``."""
+    context = browser.new_context()
+    context.add_cookies([{"name": "touchpoint_lang", "value": lang, "url": base_url}])
+    page = context.new_page()
+    log_in(page, base_url, who)
+    return page

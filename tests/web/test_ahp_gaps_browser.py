@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.storage.support import Clock
-from tests.web.browser_support import chromium, serving
-from tests.web.support import LOGINS, migrated_seeded
+from tests.web.browser_support import chromium, page_in, serving
+from tests.web.support import migrated_seeded
 from tests.web.test_analysis_browser import KINDS, _answered_wave
 from touchpoint.settings import Settings
 from touchpoint.storage.models import Customer
@@ -59,14 +59,8 @@ def browser(served: Served) -> Iterator[pw.Browser]:
 def test_ahp_weights_then_weighted_servqual_and_the_gap_charts(
     browser: pw.Browser, served: Served, lang: str
 ) -> None:
-    context = browser.new_context()
-    context.add_cookies([{"name": "touchpoint_lang", "value": lang, "url": served.url}])
-    page = context.new_page()
-    page.goto(f"{served.url}/login")
-    page.fill("#username", "analyst")
-    page.fill("#password", LOGINS["analyst"])
-    page.click("#login-submit")
-    page.wait_for_url(f"{served.url}/queue")
+    page = page_in(browser, served.url, "analyst", lang)
+    context = page.context
     page.goto(f"{served.url}/waves/{served.wave}/analysis?instrument=servqual")
     page.click("#ahp-link")
     page.select_option("#j-tangibles-reliability", "3")

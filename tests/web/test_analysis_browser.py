@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.storage.support import Clock
-from tests.web.browser_support import chromium, serving
-from tests.web.support import LOGINS, migrated_seeded
+from tests.web.browser_support import chromium, page_in, serving
+from tests.web.support import migrated_seeded
 from touchpoint.services import surveys as survey_svc
 from touchpoint.services.base import Actor
 from touchpoint.services.survey_invitations import Channel, invite
@@ -97,14 +97,8 @@ def browser(served: Served) -> Iterator[pw.Browser]:
 def test_every_kind_of_analysis_is_drawn_in_both_languages(
     browser: pw.Browser, served: Served, lang: str
 ) -> None:
-    context = browser.new_context()
-    context.add_cookies([{"name": "touchpoint_lang", "value": lang, "url": served.url}])
-    page = context.new_page()
-    page.goto(f"{served.url}/login")
-    page.fill("#username", "analyst")
-    page.fill("#password", LOGINS["analyst"])
-    page.click("#login-submit")
-    page.wait_for_url(f"{served.url}/queue")
+    page = page_in(browser, served.url, "analyst", lang)
+    context = page.context
     heading = "分析" if lang == "zh_CN" else "Analysis"
     for kind, path in served.pages.items():
         page.goto(served.url + path)

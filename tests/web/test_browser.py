@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.storage.support import Clock
-from tests.web.browser_support import chromium, serving
-from tests.web.support import LOGINS, migrated_seeded
+from tests.web.browser_support import chromium, log_in, serving
+from tests.web.support import migrated_seeded
 from touchpoint.settings import Settings
 from touchpoint.web import create_site
 
@@ -47,20 +47,12 @@ def browser(base_url: str) -> Iterator[object]:
         yield b
 
 
-def _login(page: object, base_url: str, who: str) -> None:
-    page.goto(f"{base_url}/login")  # type: ignore[attr-defined]
-    page.fill("#username", who)  # type: ignore[attr-defined]
-    page.fill("#password", LOGINS[who])  # type: ignore[attr-defined]
-    page.click("#login-submit")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{base_url}/queue")  # type: ignore[attr-defined]
-
-
 def test_agent_takes_a_call_and_closes_the_order(browser: object, base_url: str) -> None:
     from playwright.sync_api import Page, expect
 
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
     page: Page = ctx.new_page()
-    _login(page, base_url, "agent")
+    log_in(page, base_url, "agent")
     expect(page.locator("h1")).to_have_text("我的班组队列")
     page.screenshot(path=str(SHOTS / "touchpoint-queue.png"), full_page=True)
 
@@ -110,7 +102,7 @@ def test_supervisor_board_draws_its_charts(browser: object, base_url: str) -> No
 
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
     page: Page = ctx.new_page()
-    _login(page, base_url, "supervisor")
+    log_in(page, base_url, "supervisor")
     page.goto(f"{base_url}/board")
     expect(page.locator("h1")).to_have_text("班长看板")
     chart = page.locator("#kpi-chart")
@@ -148,7 +140,7 @@ def test_transfer_to_another_agent_and_team_moves_up_a_tier(
 
     ctx = _context(browser)
     page = ctx.new_page()
-    _login(page, base_url, "agent")
+    log_in(page, base_url, "agent")
     oid = _open_order_from_call(page, base_url, 6, "表计烧坏，需二线处理")
     expect(page.locator("#order-tier")).to_have_text("一线")
     expect(page.locator("#order-assignee")).to_have_text("Agent")
@@ -188,7 +180,7 @@ def test_incident_open_link_and_resolve(browser: pw.Browser, base_url: str) -> N
 
     ctx = _context(browser)
     page = ctx.new_page()
-    _login(page, base_url, "supervisor")
+    log_in(page, base_url, "supervisor")
     oid = _open_order_from_call(page, base_url, 8, "小区停电 browser incident")
 
     # open an incident with the announcement agents read out
@@ -211,7 +203,7 @@ def test_incident_open_link_and_resolve(browser: pw.Browser, base_url: str) -> N
     # agents see the announcement when they take a call
     agent_ctx = _context(browser)
     agent_page = agent_ctx.new_page()
-    _login(agent_page, base_url, "agent")
+    log_in(agent_page, base_url, "agent")
     agent_page.click("#nav-call")
     expect(agent_page.locator("main")).to_contain_text(announcement)
     agent_ctx.close()
@@ -247,7 +239,7 @@ def test_customer_edit_and_identity_with_a_stale_form(browser: pw.Browser, base_
 
     ctx = _context(browser)
     page = ctx.new_page()
-    _login(page, base_url, "agent")
+    log_in(page, base_url, "agent")
     url = f"{base_url}/customers/10"
     page.goto(url)
     stale = ctx.new_page()
@@ -303,7 +295,7 @@ def test_switching_language_shows_chinese_labels_on_the_incident_page(
 
     ctx = _context(browser, locale="en-US")
     page = ctx.new_page()
-    _login(page, base_url, "supervisor")
+    log_in(page, base_url, "supervisor")
     page.goto(f"{base_url}/incidents")
     expect(page.locator("h1")).to_have_text("Incidents")
     expect(page.locator("#open-incident h2")).to_have_text("Open an incident")

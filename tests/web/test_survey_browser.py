@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.storage.support import Clock
-from tests.web.browser_support import chromium, serving
-from tests.web.support import LOGINS, migrated_seeded
+from tests.web.browser_support import chromium, log_in, serving
+from tests.web.support import migrated_seeded
 from touchpoint.api.deps import DeskState
 from touchpoint.services import surveys as survey_svc
 from touchpoint.services.base import Actor
@@ -190,14 +190,6 @@ def test_answer_in_english_where_a_high_rating_hides_the_follow_up(
     ctx.close()
 
 
-def _login(page: pw.Page, base_url: str, who: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#username", who)
-    page.fill("#password", LOGINS[who])
-    page.click("#login-submit")
-    page.wait_for_url(f"{base_url}/queue")
-
-
 def test_wave_page_counts_and_export_holds_the_answers(
     browser: pw.Browser, served: Served, wave: Wave
 ) -> None:
@@ -205,7 +197,7 @@ def test_wave_page_counts_and_export_holds_the_answers(
 
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = ctx.new_page()
-    _login(page, served.url, "supervisor")
+    log_in(page, served.url, "supervisor")
     page.click("#nav-surveys")
     page.click(f"#survey-{wave.survey_id} a >> nth=1")
     preview = page.frame_locator("#survey-preview")

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.storage.support import Clock
-from tests.web.browser_support import chromium, serving
-from tests.web.support import LOGINS, migrated_seeded
+from tests.web.browser_support import chromium, page_in, serving
+from tests.web.support import migrated_seeded
 from touchpoint.services import surveys as survey_svc
 from touchpoint.services.base import Actor
 from touchpoint.services.survey_imports import import_responses
@@ -80,14 +80,8 @@ def browser(served: Served) -> Iterator[pw.Browser]:
 def test_trend_and_segments_are_drawn_in_both_languages(
     browser: pw.Browser, served: Served, lang: str
 ) -> None:
-    context = browser.new_context()
-    context.add_cookies([{"name": "touchpoint_lang", "value": lang, "url": served.url}])
-    page = context.new_page()
-    page.goto(f"{served.url}/login")
-    page.fill("#username", "analyst")
-    page.fill("#password", LOGINS["analyst"])
-    page.click("#login-submit")
-    page.wait_for_url(f"{served.url}/queue")
+    page = page_in(browser, served.url, "analyst", lang)
+    context = page.context
     page.goto(served.url + served.trends)
     page.wait_for_selector('#trend-chart[data-drawn="true"] svg', timeout=10_000)
     assert ("月度趋势" if lang == "zh_CN" else "Trends per month") in page.inner_text("h1")

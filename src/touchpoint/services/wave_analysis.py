@@ -30,7 +30,13 @@ from touchpoint.engine.options import scale_bounds
 from touchpoint.services.base import Actor, require
 from touchpoint.services.wave_snapshots import WaveSnapshots
 
-__all__ = ["AnalysisOptions", "Instrument", "analyze_wave", "dimension_weights"]
+__all__ = [
+    "INSTRUMENT_BY_TEMPLATE",
+    "AnalysisOptions",
+    "Instrument",
+    "analyze_wave",
+    "dimension_weights",
+]
 
 
 class Instrument(StrEnum):
@@ -45,6 +51,17 @@ class Instrument(StrEnum):
     CES = "ces"
     DRIVERS = "drivers"
     LOYALTY = "loyalty"
+
+
+#: The analysis a survey made from a template is read with.
+INSTRUMENT_BY_TEMPLATE: Mapping[str, Instrument] = {
+    "servqual": Instrument.SERVQUAL,
+    "servqual-zone": Instrument.ZONE,
+    "kano": Instrument.KANO,
+    "nps": Instrument.NPS,
+    "csat": Instrument.CSAT,
+    "ces": Instrument.CES,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,16 @@ from sqlalchemy.orm import Session
 
 from touchpoint.services import surveys as survey_svc
 from touchpoint.services.base import Actor, get_or_404, require, write
-from touchpoint.services.wave_analysis import AnalysisOptions, Instrument, analyze_wave
+from touchpoint.services.wave_analysis import (
+    INSTRUMENT_BY_TEMPLATE,
+    AnalysisOptions,
+    Instrument,
+    analyze_wave,
+)
 from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.survey_models import SurveyWave
 
 __all__ = [
-    "INSTRUMENT_BY_TEMPLATE",
     "Z_95",
     "GapFigure",
     "Headline",
@@ -37,15 +41,6 @@ __all__ = [
     "wave_report",
 ]
 
-#: The analysis a survey made from a template is read with (as the analysis page's).
-INSTRUMENT_BY_TEMPLATE: Mapping[str, Instrument] = {
-    "servqual": Instrument.SERVQUAL,
-    "servqual-zone": Instrument.ZONE,
-    "kano": Instrument.KANO,
-    "nps": Instrument.NPS,
-    "csat": Instrument.CSAT,
-    "ces": Instrument.CES,
-}
 #: The normal quantile the NPS and CSAT intervals use (the contract's, not a library's).
 Z_95 = 1.959964
 

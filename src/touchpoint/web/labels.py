@@ -23,6 +23,7 @@ __all__ = [
     "COMPENSATION",
     "CONTACT_OUTCOME",
     "CUSTOMER_CLASS",
+    "DIMENSION",
     "DIRECTION",
     "ENTITY",
     "EVENT",
@@ -50,6 +51,14 @@ __all__ = [
     "status_badge",
 ]
 
+#: SERVQUAL's five dimensions (Parasuraman, Zeithaml & Berry 1988), as the analyses name them.
+DIMENSION: dict[str, str] = {
+    "tangibles": "Tangibles",
+    "reliability": "Reliability",
+    "responsiveness": "Responsiveness",
+    "assurance": "Assurance",
+    "empathy": "Empathy",
+}
 STATUS: dict[str, str] = {
     WorkOrderStatus.NEW: "New",
     WorkOrderStatus.ASSIGNED: "Assigned",

@@ -39,6 +39,7 @@ from touchpoint.web import charts
 from touchpoint.web.charts_ahp import ahp_weights_chart
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
+from touchpoint.web.labels import DIMENSION
 from touchpoint.web.pages_analysis import MIN_N
 from touchpoint.web.site import PageNotFound, ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
@@ -78,11 +79,7 @@ class WeightedServqual:
 
 def _names(_: Callable[[str], str]) -> dict[str, str]:
     return {
-        "tangibles": _("Tangibles"),
-        "reliability": _("Reliability"),
-        "responsiveness": _("Responsiveness"),
-        "assurance": _("Assurance"),
-        "empathy": _("Empathy"),
+        **{key: _(name) for key, name in DIMENSION.items()},
     }
 
 

@@ -9,26 +9,30 @@ queries the database itself."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from openpyxl import Workbook
 
 from touchpoint.api.deps import IdPath, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services import surveys as survey_svc
 from touchpoint.services.errors import NotFoundError
-from touchpoint.services.wave_analysis import AnalysisOptions, Instrument, analyze_wave
-from touchpoint.web import charts
+from touchpoint.services.wave_analysis import (
+    INSTRUMENT_BY_TEMPLATE,
+    AnalysisOptions,
+    Instrument,
+    analyze_wave,
+)
+from touchpoint.web import charts, tables
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
+from touchpoint.web.labels import DIMENSION
 from touchpoint.web.site import PageNotFound, ReporterPage
+from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.views import Failure, refused
 
 __all__ = ["MIN_N", "router"]
@@ -37,15 +41,6 @@ router = APIRouter(include_in_schema=False)
 
 #: Fewer answers than this: "not enough answers" instead of numbers.
 MIN_N = 5
-#: The analysis a survey made from a template is read with.
-_BY_TEMPLATE = {
-    "servqual": Instrument.SERVQUAL,
-    "servqual-zone": Instrument.ZONE,
-    "kano": Instrument.KANO,
-    "nps": Instrument.NPS,
-    "csat": Instrument.CSAT,
-    "ces": Instrument.CES,
-}
 Text = Annotated[str, Query(max_length=4000)]
 #: The analyses that can be read per segment (``by``).
 _SEGMENTED = {
@@ -70,11 +65,7 @@ class Shown:
 
 def _names(_: Callable[[str], str]) -> dict[str, str]:
     return {
-        "tangibles": _("Tangibles"),
-        "reliability": _("Reliability"),
-        "responsiveness": _("Responsiveness"),
-        "assurance": _("Assurance"),
-        "empathy": _("Empathy"),
+        **{key: _(name) for key, name in DIMENSION.items()},
         "true": _("True loyalty"),
         "latent": _("Latent loyalty"),
         "spurious": _("Spurious loyalty"),
@@ -200,35 +191,6 @@ def _segmented(
     return Shown(overall.n, chart, [_("Segment"), *overall.columns], rows)
 
 
-def _csv(wave_id: int, instrument: Instrument, shown: Shown) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(shown.columns)
-    writer.writerows(shown.rows)
-    name = f"wave-{wave_id}-{instrument.value}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),  # the BOM: Excel then reads the Chinese labels as UTF-8
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _xlsx(wave_id: int, instrument: Instrument, shown: Shown) -> Response:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(instrument.value)
-    sheet.append(list(shown.columns))
-    for row in shown.rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    name = f"wave-{wave_id}-{instrument.value}.xlsx"
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @router.get("/waves/{wave_id}/analysis", response_class=HTMLResponse)
 def analysis_page(
     request: Request,
@@ -285,9 +247,10 @@ def analysis_page(
             failure = refused(400, "invalid", exc)
         except InputError as exc:
             failure = Failure(422, "invalid", str(exc))
-    if shown is not None and download in ("csv", "xlsx") and shown.n >= MIN_N:
-        write = _csv if download == "csv" else _xlsx
-        return write(wave_id, chosen or Instrument.NPS, shown)
+    if shown is not None and download in DOWNLOADS and shown.n >= MIN_N:
+        key = (chosen or Instrument.NPS).value
+        table = ChartTable(key, key, shown.chart, shown.columns, shown.rows)
+        return tables.download(table, download, f"wave-{wave_id}")
     return render_form_page(
         request,
         page.viewer,
@@ -308,4 +271,4 @@ def _instrument(raw: str, template: str | None) -> Instrument | None:
     """The analysis asked for, else the one the survey's template is read with."""
     if raw in {i.value for i in Instrument}:
         return Instrument(raw)
-    return _BY_TEMPLATE.get(template or "")
+    return INSTRUMENT_BY_TEMPLATE.get(template or "")

@@ -28,6 +28,7 @@ from touchpoint.web.charts_gaps import (
 )
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
+from touchpoint.web.labels import DIMENSION
 from touchpoint.web.site import ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.tables import download as download_table
@@ -42,11 +43,7 @@ GAPS_TZ = "Asia/Shanghai"
 def _names(_: Callable[[str], str]) -> dict[str, str]:
     """The five SERVQUAL dimensions and the five gaps in the page's language."""
     return {
-        "tangibles": _("Tangibles"),
-        "reliability": _("Reliability"),
-        "responsiveness": _("Responsiveness"),
-        "assurance": _("Assurance"),
-        "empathy": _("Empathy"),
+        **{key: _(name) for key, name in DIMENSION.items()},
         "1": _("Gap 1: knowledge (managers' view of expectations)"),
         "2": _("Gap 2: standards (important items without a standard)"),
         "3": _("Gap 3: delivery (standards met by the desk)"),

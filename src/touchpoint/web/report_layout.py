@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from touchpoint.services.wave_analysis import Instrument
 from touchpoint.services.wave_report import Z_95, Headline, WaveReport
 from touchpoint.web.i18n import Formatter, translations
+from touchpoint.web.labels import DIMENSION
 
 __all__ = ["Cell", "ReportLayout", "dimension_names", "layout"]
 
@@ -48,11 +49,7 @@ class ReportLayout:
 def dimension_names(_: Callable[[str], str]) -> dict[str, str]:
     """The SERVQUAL dimensions' and Kano categories' names in the viewer's language."""
     return {
-        "tangibles": _("Tangibles"),
-        "reliability": _("Reliability"),
-        "responsiveness": _("Responsiveness"),
-        "assurance": _("Assurance"),
-        "empathy": _("Empathy"),
+        **{key: _(name) for key, name in DIMENSION.items()},
         "A": _("Attractive"),
         "O": _("One-dimensional"),
         "M": _("Must-be"),
