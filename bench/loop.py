@@ -461,7 +461,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
             med = statistics.median(times)
             verdict = "met" if med <= 500 else "**missed**"
             print(
-                f"| orders of the last {days} days ({answers:,} answers) | {med:.1f} "
+                f"| the last {days} days ({answers:,} answers) | {med:.1f} "
                 f"| {min(times):.1f} | {max(times):.1f} | {verdict} |",
                 flush=True,
             )
