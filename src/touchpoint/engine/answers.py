@@ -252,20 +252,26 @@ def answer_counts(
 def _crossproducts_expression(
     s1: Any, columns: Sequence[tuple[str, Scale]], plan: Source, by: str | None
 ) -> Any:
-    """The one aggregation of a regression's sufficient statistics (per group)."""
+    """The one aggregation of a regression's sufficient statistics (per group).
+
+    The answers of complete rows (``m0, m1, …``; null in a row with any blank) are
+    projected first, so that the sums of products read them rather than repeating the
+    row's completeness test in each of the p(p + 1)/2 products."""
     p = len(columns)
     total = s1["v0"]
     for k in range(1, p):
         total = total + s1[f"v{k}"]
     # 0 on complete rows, null otherwise: adding it keeps only complete rows' values.
-    mask = total * 0
-    masked = [s1[f"v{k}"] + mask for k in range(p)]
-    aggregates: dict[str, Any] = {"n__": mask.count(), **_checks(s1, columns, plan)}
+    masked = s1.select(*s1.columns, mask__=total * 0)
+    kept = [c for c in s1.columns if c.startswith(("raw__", "bad__")) or c == _GROUP]
+    mask = masked["mask__"]
+    s2 = masked.select(*kept, n__=mask, **{f"m{k}": masked[f"v{k}"] + mask for k in range(p)})
+    aggregates: dict[str, Any] = {"n__": s2["n__"].count(), **_checks(s2, columns, plan)}
     for a in range(p):
-        aggregates[f"s__{a}"] = masked[a].sum()
+        aggregates[f"s__{a}"] = s2[f"m{a}"].sum()
         for b in range(a, p):
-            aggregates[f"x__{a}_{b}"] = (masked[a] * masked[b]).sum()
-    return (s1 if by is None else s1.group_by(_GROUP)).aggregate(**aggregates)
+            aggregates[f"x__{a}_{b}"] = (s2[f"m{a}"] * s2[f"m{b}"]).sum()
+    return (s2 if by is None else s2.group_by(_GROUP)).aggregate(**aggregates)
 
 
 @dataclass(frozen=True)
