@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from touchpoint.quality._arrays import as_float_vector, ratio_or_none
+from touchpoint.quality.significance import t_interval
 
 __all__ = [
     "Z95",
@@ -390,8 +391,6 @@ def ces_from_counts(counts: Mapping[float, int], maximum: float) -> CesScore:
     >>> s.mean, round(s.sd, 4), s.easy
     (5.5, 1.9149, 0.75)
     """
-    from scipy import stats
-
     n = int(sum(counts.values()))
     if n == 0:
         return CesScore(0, None, None, None, None)
@@ -401,5 +400,4 @@ def ces_from_counts(counts: Mapping[float, int], maximum: float) -> CesScore:
         return CesScore(n, mean, None, None, easy)
     squares = float(sum(c * (v - mean) ** 2 for v, c in counts.items()))
     sd = math.sqrt(squares / (n - 1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return CesScore(n, mean, sd, (mean - half, mean + half), easy)
+    return CesScore(n, mean, sd, t_interval(mean, sd, n), easy)
