@@ -28,7 +28,7 @@ from touchpoint.services.survey_exports import ExportFormat, export_wave
 from touchpoint.services.survey_invitations import Channel, invite, send_reminders
 from touchpoint.services.survey_links import SurveyLinks
 from touchpoint.services.survey_responses import submit_response
-from touchpoint.services.surveys import create_survey, create_wave, get_wave
+from touchpoint.services.surveys import create_survey, create_wave, get_wave, update_survey
 from touchpoint.storage.models import OutboxMessage, WorkOrder
 from touchpoint.storage.survey_models import SurveyResponse
 
@@ -245,3 +245,24 @@ def test_a_detractor_answer_sent_many_times_at_once_opens_one_recovery(db: Datab
             )
         ).all()
     assert len(opened) == 1 and every == opened
+
+
+def test_a_mail_names_the_survey_as_the_wave_asks_it(db: Database) -> None:
+    """A wave opened before the survey was retitled mails the title its respondents see
+    (the wave's version), not the newer one."""
+    text = {"zh-CN": "满意吗？", "en": "Satisfied?"}
+    question = {"id": "SAT", "type": "scale", "min": 1, "max": 5, "text": text}
+
+    def definition(zh: str, en: str) -> dict[str, Any]:
+        return {"title": {"zh-CN": zh, "en": en}, "questions": [question]}
+
+    sup, wave_id = _wave(db, template=None, definition=definition("旧标题", "Old title"))  # type: ignore[arg-type]
+    with db.factory() as s:
+        survey_id = get_wave(s, sup, wave_id).survey_id
+        update_survey(s, sup, survey_id, definition=definition("新标题", "New title"), now=T0)
+        cid = customer(db, s, sup, email="qian.yu@example.com")
+        invite(s, sup, LINKS, wave_id, customer_ids=[cid], channel=Channel.EMAIL, now=T0)
+        (mail,) = s.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.target == "qian.yu@example.com")
+        ).all()
+    assert "旧标题" in mail["subject"] and "新标题" not in mail["subject"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.customers import IdentityKind, mask_identity
@@ -34,10 +34,10 @@ from touchpoint.services.surveys import (
 )
 from touchpoint.storage.models import Customer, CustomerIdentity
 from touchpoint.storage.survey_models import (
-    Survey,
     SurveyInvitation,
     SurveyOptOut,
     SurveyResponse,
+    SurveyVersion,
     SurveyWave,
 )
 
@@ -294,10 +294,18 @@ def _send(
 
 
 def _title(connection: Connection, wave_id: int) -> tuple[str, str]:
-    """The survey's title in zh-CN and English, for the mail's subject."""
+    """The survey's title in zh-CN and English, for the mail's subject: the title of the
+    version the wave was opened on, which the respondent's page shows (a later edit of
+    the survey changes neither)."""
     stored = connection.execute(
-        select(Survey.definition, SurveyWave.name)
-        .join(SurveyWave, SurveyWave.survey_id == Survey.id)
+        select(SurveyVersion.definition, SurveyWave.name)
+        .join(
+            SurveyWave,
+            and_(
+                SurveyWave.survey_id == SurveyVersion.survey_id,
+                SurveyWave.survey_version == SurveyVersion.version,
+            ),
+        )
         .where(SurveyWave.id == wave_id)
     ).first()
     if stored is None:
