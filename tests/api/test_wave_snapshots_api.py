@@ -109,3 +109,29 @@ def test_a_snapshot_not_matching_the_database_is_written_afresh(site: Desk, data
     kept.rename(kept.with_name(f"responses-{count}-{int(last) - 1}.parquet"))
     _answer_once_more(site, wave_id, 4)
     assert site.client.get(url, headers=site.h("analyst")).json()["n"] == 7
+
+
+def test_the_desk_clock_extends_a_kept_snapshot_before_the_next_request(
+    site: Desk, data_dir: Path
+) -> None:
+    """After new responses the desk clock's round extends the wave's kept snapshot, so
+    the next analysis reads it as it stands without writing; a wave never analysed gets
+    no snapshot from the clock."""
+    from touchpoint.services.desk_clock import escalate_as_desk
+
+    state = site.client.app.state.desk  # type: ignore[attr-defined]
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 5)
+    never = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 5)
+    url = f"/api/waves/{wave_id}/analysis/nps"
+    assert site.client.get(url, headers=site.h("analyst")).json()["n"] == 5
+    _answer_once_more(site, wave_id, 3)
+    sweep = escalate_as_desk(None, None, state.snapshots)
+    with site.db.factory() as s:
+        sweep(s, site.clock.now)
+    [fresh] = _snapshots(data_dir, wave_id)
+    assert fresh.name.startswith("responses-6-")
+    stamp = fresh.stat().st_mtime_ns, fresh.stat().st_ino
+    assert site.client.get(url, headers=site.h("analyst")).json()["n"] == 6
+    assert _snapshots(data_dir, wave_id) == [fresh]
+    assert (fresh.stat().st_mtime_ns, fresh.stat().st_ino) == stamp
+    assert _snapshots(data_dir, never) == []

@@ -104,8 +104,11 @@ def create_app(
         return_visit_delay_minutes=settings.return_visit_delay_minutes,
         return_visit_recontact_days=settings.return_visit_recontact_days,
     )
+    snapshots = WaveSnapshots(settings.data_dir / "wave-snapshots")
     sweeper = (
-        _escalation_sweeper(settings, factory, eng, clock, dispatcher, links) if sweep else None
+        _escalation_sweeper(settings, factory, eng, clock, dispatcher, (links, snapshots))
+        if sweep
+        else None
     )
     refresher = _merge_refresher(settings, factory, eng, clock)
     timed_refresher = refresher if sweep and settings.merge_refresh_seconds > 0 else None
@@ -119,7 +122,7 @@ def create_app(
         login=_login_gate(settings),
         surveys=links,
         kiosk=KioskGate(settings.survey_kiosk_per_minute),
-        snapshots=WaveSnapshots(settings.data_dir / "wave-snapshots"),
+        snapshots=snapshots,
     )
     app = FastAPI(
         title="touchpoint service desk",
@@ -159,12 +162,12 @@ def _escalation_sweeper(
     engine: Engine,
     clock: Callable[[], datetime],
     dispatcher: OutboxDispatcher | None,
-    links: SurveyLinks,
+    surveys: tuple[SurveyLinks, WaveSnapshots],
 ) -> EscalationSweeper | None:
-    """The sweep that escalates due orders (and sends due survey reminders) every
-    ``settings.sweep_seconds`` (``None`` when that is 0: no sweep). It takes the
-    database's sweep lock, so that one process at a time sweeps, and wakes the outbox
-    dispatcher when it queued notices."""
+    """The sweep that escalates due orders (and sends due survey reminders, keeps the
+    wave snapshots fresh) every ``settings.sweep_seconds`` (``None`` when that is 0: no
+    sweep). It takes the database's sweep lock, so that one process at a time sweeps,
+    and wakes the outbox dispatcher when it queued notices."""
     if settings.sweep_seconds <= 0:
         return None
     return EscalationSweeper(
@@ -172,7 +175,7 @@ def _escalation_sweeper(
         sweep_lock_for(engine),
         clock=clock,
         interval=settings.sweep_seconds,
-        sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None, links),
+        sweep=escalate_as_desk(dispatcher.wake if dispatcher is not None else None, *surveys),
     )
 
 

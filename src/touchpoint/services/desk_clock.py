@@ -14,9 +14,10 @@ holding up its escalations for long; the board is exact meanwhile, only slower.
 
 The same round issues the return visits scheduled after resolutions
 (``services.return_visits``), judges again by the hostage rule the customers with new
-survey answers (``services.hostage``) and sends the survey reminders that are due (one
+survey answers (``services.hostage``), sends the survey reminders that are due (one
 per unanswered e-mail or SMS invitation, ``reminder_days`` after it was issued:
-``services.survey_invitations``).
+``services.survey_invitations``) and extends the kept Parquet snapshots of the waves
+that gained responses (``services.wave_snapshots``).
 
 The same kind of thread refreshes the stored merge-candidate list
 (:func:`refresh_as_desk`, ``services.merge_refresh``) on a timer of its own, under a
@@ -43,6 +44,7 @@ from touchpoint.services import (
 )
 from touchpoint.services.base import Actor
 from touchpoint.services.survey_links import SurveyLinks
+from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.sweep_lock import SweepLock
 
 __all__ = [
@@ -77,12 +79,15 @@ class SweepOutcome(StrEnum):
 
 
 def escalate_as_desk(
-    after_commit: Callable[[], None] | None, links: SurveyLinks | None = None
+    after_commit: Callable[[], None] | None,
+    links: SurveyLinks | None = None,
+    snapshots: WaveSnapshots | None = None,
 ) -> Sweep:
     """The sweep the server runs: ``escalate_due`` as the desk itself, waking the outbox
     (``after_commit``) when it queued breach notices, then the KPI facts of up to
     :data:`FACTS_PER_SWEEP` orders brought up to date, then (given the survey ``links``)
-    the survey reminders that are due."""
+    the survey reminders that are due, then (given the wave ``snapshots``) the kept
+    snapshots of waves with new responses extended."""
 
     def sweep(session: Session, now: datetime) -> sla_admin.EscalationSummary:
         summary = sla_admin.escalate_due(
@@ -114,6 +119,10 @@ def escalate_as_desk(
             )
             if reminded:
                 _log.info("survey reminders sent: %d", reminded)
+        if snapshots is not None:
+            extended = snapshots.refresh_kept(session)
+            if extended:
+                _log.info("wave snapshots brought up to date: %d", extended)
         return summary
 
     return sweep

@@ -19,6 +19,11 @@ place (a reader never sees half a file); older files of the wave are removed the
 
 Without a folder (``WaveSnapshots()``) every analysis writes a temporary snapshot of its
 own, as before.
+
+The desk clock keeps the kept snapshots fresh as responses arrive
+(:meth:`WaveSnapshots.refresh_kept`, after each escalation sweep): a wave analysed once
+has its snapshot extended in the background, so that the next request finds it current.
+A wave never analysed gets none (its first analysis writes it).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from touchpoint.services.base import get_or_404
+from touchpoint.services.errors import NotFoundError
 from touchpoint.services.survey_exports import BATCH_ROWS, ExportFormat, wave_rows, write_wave
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
@@ -86,6 +92,35 @@ class WaveSnapshots:
         path = _current(self.root, session, wave_id)
         session.rollback()
         yield path
+
+    def refresh_kept(self, session: Session) -> int:
+        """Bring the kept snapshot of every wave analysed before up to date with its
+        responses (extended, as an analysis would); the number of snapshots written.
+        Folders of another database, or of a wave it no longer holds, are left alone."""
+        if self.root is None or not self.root.is_dir():
+            return 0
+        written = 0
+        for wave_id in _kept_wave_ids(self.root):
+            try:
+                key = _key(session, wave_id)
+            except NotFoundError:
+                continue
+            folder = self.root / key.folder
+            if folder.is_dir() and not (folder / key.file_name).is_file():
+                _current(self.root, session, wave_id)
+                written += 1
+            session.rollback()  # each wave's reads in a transaction of their own
+        return written
+
+
+def _kept_wave_ids(root: Path) -> list[int]:
+    """The waves with a snapshot folder under ``root`` (of any database)."""
+    ids = set()
+    for folder in root.glob("wave-*-*"):
+        number = folder.name.split("-")[1]
+        if folder.is_dir() and number.isdigit():
+            ids.add(int(number))
+    return sorted(ids)
 
 
 def _current(root: Path, session: Session, wave_id: int) -> Path:
