@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -68,6 +69,19 @@ class Settings(BaseSettings):
     # as throttled when the customer answered another return visit within the days.
     return_visit_delay_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
     return_visit_recontact_days: int = Field(default=7, ge=0, le=365)
+    # The desk's time zone (IANA name): the local dates of the board, the loop metrics,
+    # the outer loop and the five-gap report when a request names none, and the month
+    # whose return-visit wave a resolution's survey joins.
+    time_zone: str = "Asia/Shanghai"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known IANA time zone") from None
+        return value
 
     def effective_database_url(self) -> str:
         """The configured URL, else a SQLite file under ``data_dir``."""

@@ -10,7 +10,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 from tests.web.support import Site, post_form
-from touchpoint.web.pages_board import BOARD_TZ
+from touchpoint.services.survey_links import DESK_TIME_ZONE
 
 _MOVE = re.compile(r'id="to-([a-z_]+)"')
 
@@ -99,5 +99,5 @@ def test_a_bad_board_period_falls_back_to_the_last_seven_days(site: Site) -> Non
     assert "Please correct the form. (The end date must not be before the start date.)" in unescape(
         r.text
     )
-    today = site.clock.now.astimezone(ZoneInfo(BOARD_TZ)).date()
+    today = site.clock.now.astimezone(ZoneInfo(DESK_TIME_ZONE)).date()
     assert f'value="{(today - timedelta(days=6)).isoformat()}"' in r.text

@@ -103,6 +103,7 @@ def create_app(
         recontact_days=settings.survey_recontact_days,
         return_visit_delay_minutes=settings.return_visit_delay_minutes,
         return_visit_recontact_days=settings.return_visit_recontact_days,
+        time_zone=settings.time_zone,
     )
     snapshots = WaveSnapshots(settings.data_dir / "wave-snapshots")
     sweeper = (
@@ -123,6 +124,7 @@ def create_app(
         surveys=links,
         kiosk=KioskGate(settings.survey_kiosk_per_minute),
         snapshots=snapshots,
+        time_zone=settings.time_zone,
     )
     app = FastAPI(
         title="touchpoint service desk",

@@ -32,7 +32,7 @@ from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
 from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
-from touchpoint.services.survey_links import SurveyLinks
+from touchpoint.services.survey_links import DESK_TIME_ZONE, SurveyLinks
 from touchpoint.services.survey_responses import KioskGate
 from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.models import User
@@ -91,6 +91,9 @@ class DeskState:
     # The waves' Parquet snapshots the analyses read (``services.wave_snapshots``); a desk
     # built without a folder writes a temporary one per analysis.
     snapshots: WaveSnapshots = field(default_factory=WaveSnapshots)
+    # The desk's time zone (``TOUCHPOINT_TIME_ZONE``): local dates of the reports when a
+    # request names none, and the month of a return visit.
+    time_zone: str = DESK_TIME_ZONE
 
     @property
     def local_database(self) -> bool:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +41,7 @@ from touchpoint.services.return_visit_reads import (
     return_visit_of,
 )
 from touchpoint.services.survey_invitations import Channel, queue_invitation_message
-from touchpoint.services.survey_links import SurveyLinks, new_nonce
+from touchpoint.services.survey_links import DESK_TIME_ZONE, SurveyLinks, new_nonce
 from touchpoint.services.surveys import InvitationStatus, WaveStatus, definition_for
 from touchpoint.storage.models import CustomerIdentity, WorkOrder, WorkOrderEvent
 from touchpoint.storage.survey_models import (
@@ -86,9 +87,10 @@ def _insert_id(connection: Connection, table: Table, values: dict[str, Any]) -> 
 _OPEN = [s.value for s in InvitationStatus if s.answerable] + [ReturnVisitStatus.SCHEDULED.value]
 
 
-def month_wave_id(connection: Connection, now: datetime) -> int:
-    """The month's return-visit wave (made, with the survey, when first needed)."""
-    month = now.strftime("%Y-%m")
+def month_wave_id(connection: Connection, now: datetime, zone: str = DESK_TIME_ZONE) -> int:
+    """The return-visit wave of ``now``'s month on the desk's clock (``zone``): made, with
+    the survey, when first needed."""
+    month = now.astimezone(ZoneInfo(zone)).strftime("%Y-%m")
     found = connection.execute(
         select(_WAVES.c.id).where(_WAVES.c.return_visit_month == month)
     ).scalar()
@@ -190,7 +192,7 @@ def schedule_return_visit(
     send_at = now + timedelta(minutes=delay)
     recovery = order.origin_response_id is not None
     row = {
-        "wave_id": month_wave_id(connection, now),
+        "wave_id": month_wave_id(connection, now, (links or SurveyLinks).time_zone),
         "customer_id": order.customer_id,
         "channel": "",
         "address": "",
@@ -367,6 +369,7 @@ def record_phone_answer(
     order: WorkOrder,
     answers: Mapping[str, Any],
     now: datetime,
+    zone: str = DESK_TIME_ZONE,
 ) -> int:
     """A return visit made by phone (回访 by call) stored as a response of the month's
     return-visit wave, channel ``phone``, with the order's agent and team: it answers the
@@ -375,7 +378,7 @@ def record_phone_answer(
     response's id."""
     with session.no_autoflush:
         connection = session.connection()
-        wave_id = month_wave_id(connection, now)
+        wave_id = month_wave_id(connection, now, zone)
         survey_id, version, definition = connection.execute(
             select(_WAVES.c.survey_id, _WAVES.c.survey_version, _VERSIONS.c.definition)
             .join(

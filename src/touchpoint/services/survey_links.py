@@ -16,9 +16,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from touchpoint.services.errors import NotFoundError
 
-__all__ = ["DEFAULT_PUBLIC_URL", "LinkTarget", "SurveyLinks", "new_nonce"]
+__all__ = ["DEFAULT_PUBLIC_URL", "DESK_TIME_ZONE", "LinkTarget", "SurveyLinks", "new_nonce"]
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+#: The desk's time zone unless configured (``TOUCHPOINT_TIME_ZONE``).
+DESK_TIME_ZONE = "Asia/Shanghai"
 
 
 def new_nonce() -> str:
@@ -49,7 +51,8 @@ class SurveyLinks:
     invited again (``TOUCHPOINT_SURVEY_RECONTACT_DAYS``). A resolved order's
     return visit is issued ``return_visit_delay_minutes`` after the resolution (0: in the
     resolving commit) and skipped as throttled when the customer answered another return
-    visit within ``return_visit_recontact_days``.
+    visit within ``return_visit_recontact_days``; it joins the return-visit wave of its
+    month in the desk's ``time_zone`` (``TOUCHPOINT_TIME_ZONE``).
     """
 
     secret_key: str
@@ -57,6 +60,7 @@ class SurveyLinks:
     recontact_days: int = 30
     return_visit_delay_minutes: int = 60
     return_visit_recontact_days: int = 7
+    time_zone: str = DESK_TIME_ZONE
     _serializer: URLSafeSerializer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -45,7 +45,7 @@ from touchpoint.services.order_write import (
     order_write,
     refresh_order,
 )
-from touchpoint.services.survey_links import SurveyLinks
+from touchpoint.services.survey_links import DESK_TIME_ZONE, SurveyLinks
 from touchpoint.storage.models import (
     Contact,
     ReturnVisit,
@@ -393,6 +393,7 @@ def record_return_visit(
     after_commit: AfterCommit | None = None,
     csat: int | None = None,
     nps: int | None = None,
+    zone: str = DESK_TIME_ZONE,
 ) -> WorkOrderDetail:
     """Record the return visit (回访) of a resolved order, optionally closing it.
 
@@ -400,7 +401,8 @@ def record_return_visit(
     is also stored as a phone answer of the return-visit survey (``csat`` 1–5 and ``nps``
     0–10 where the customer gave them, the justice scores, the note), so that the board
     counts called and mailed return visits alike and a detractor's call opens its
-    recovery order (``services.return_visits.record_phone_answer``).
+    recovery order (``services.return_visits.record_phone_answer``), in the return-visit
+    wave of the month on the desk's clock (``zone``).
     """
     require(actor, actor.role.can_handle_orders, "record return visits")
     if actor.user_id is None:
@@ -427,7 +429,7 @@ def record_return_visit(
         phone = {"CSAT": csat, "NPS": nps, "COMMENT": note}
         if justice is not None:
             phone.update(J_DIST=justice.outcome, J_PROC=justice.process, J_INTER=justice.treatment)
-        return_visits.record_phone_answer(session, u, order, phone, now)
+        return_visits.record_phone_answer(session, u, order, phone, now, zone)
         add_event(
             session,
             order,

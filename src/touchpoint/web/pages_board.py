@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.api.deps import NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.kpi import Shift
 from touchpoint.services.directory import load_directory
@@ -26,10 +26,9 @@ from touchpoint.web.i18n import translations
 from touchpoint.web.site import ReporterPage
 from touchpoint.web.views import refused
 
-__all__ = ["BOARD_TZ", "router"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-BOARD_TZ = "Asia/Shanghai"
 
 
 def _day(raw: str, fallback: date) -> date:
@@ -53,8 +52,10 @@ def board_page(
     end: Annotated[str, Query(max_length=10)] = "",
     group_by: GroupBy = GroupBy.TEAM,
 ) -> Response:
-    """KPIs for ``[start, end]`` (local dates, end inclusive; default the last 7 days)."""
-    zone = ZoneInfo(BOARD_TZ)
+    """KPIs for ``[start, end]`` (local dates of the desk's time zone, end inclusive;
+    default the last 7 days)."""
+    tz = desk_state(request).time_zone
+    zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
     _ = translations(page.viewer.locale).gettext
     refusal = None
@@ -69,7 +70,7 @@ def board_page(
     t0 = datetime.combine(first, time(0), zone)
     t1 = datetime.combine(last + timedelta(days=1), time(0), zone)
     board = kpi_board(
-        session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=BOARD_TZ
+        session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=tz
     )
     incidents = list_incidents(session, limit=20)
     actor = page.principal.actor
@@ -84,7 +85,7 @@ def board_page(
         end=last.isoformat(),
         group_by=group_by.value,
         incidents=incidents,
-        outer=outer_loop(session, actor, start=first, end=last, tz=BOARD_TZ),
+        outer=outer_loop(session, actor, start=first, end=last, tz=tz),
         causes=causes,
         team_names=load_directory(session).teams,
         kpi_option=kpi_chart(board.rows, _),

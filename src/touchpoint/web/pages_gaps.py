@@ -34,10 +34,9 @@ from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.tables import download as download_table
 from touchpoint.web.views import Failure, refused
 
-__all__ = ["GAPS_TZ", "router"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-GAPS_TZ = "Asia/Shanghai"
 
 
 def _names(_: Callable[[str], str]) -> dict[str, str]:
@@ -60,11 +59,11 @@ def _id(raw: str, name: str) -> int | None:
     return int(raw)
 
 
-def _period(start: str, end: str) -> GapPeriod | None:
+def _period(start: str, end: str, tz: str) -> GapPeriod | None:
     if not start and not end:
         return None
     try:
-        return GapPeriod(date.fromisoformat(start), date.fromisoformat(end), GAPS_TZ)
+        return GapPeriod(date.fromisoformat(start), date.fromisoformat(end), tz)
     except ValueError:
         raise DomainError("from, to: give both dates of the period as YYYY-MM-DD") from None
 
@@ -155,7 +154,7 @@ def gaps_page(
     try:
         customers = _id(customer_wave, "customer_wave")
         managers = _id(manager_wave, "manager_wave")
-        period = _period(start, end)
+        period = _period(start, end, desk_state(request).time_zone)
         if customers is not None:
             report = gap_report(
                 session,

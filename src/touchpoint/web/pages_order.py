@@ -237,6 +237,7 @@ async def order_return_visit(
             close=form.flag("close"),
             version=form.required_int("version"),
             after_commit=after,
+            zone=desk_state(request).time_zone,
         )
 
     return await _order_write(request, page, session, now, order_id, "visit", run)

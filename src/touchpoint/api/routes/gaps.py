@@ -65,7 +65,10 @@ def gap_report(
     manager_wave: WaveId | None = None,
     start: Annotated[date | None, Query(alias="from", description="First date")] = None,
     end: Annotated[date | None, Query(alias="to", description="Last date, inclusive")] = None,
-    tz: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
+    tz: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA time zone; default the desk's"),
+    ] = None,
     weights: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> dict[str, Any]:
     """The five-gap report: gap 5 from the customer wave (SERVQUAL P - E), gap 1 from the
@@ -76,7 +79,11 @@ def gap_report(
     each pledge against the delivered minutes), with the largest gap named."""
     if (start is None) != (end is None):
         raise DomainError("from, to: give both dates of the period, or neither")
-    period = None if start is None or end is None else gaps.GapPeriod(start, end, tz)
+    period = (
+        None
+        if start is None or end is None
+        else gaps.GapPeriod(start, end, tz or d.state.time_zone)
+    )
     report = gaps.gap_report(
         d.session,
         d.actor,

@@ -24,12 +24,17 @@ def loop(
     d: ReporterDesk,
     start: Annotated[date, Query(alias="from", description="First date (YYYY-MM-DD)")],
     end: Annotated[date, Query(alias="to", description="Last date, inclusive")],
-    tz: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
+    tz: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA time zone; default the desk's"),
+    ] = None,
 ) -> LoopPublic:
     """Loops of the detractor answers submitted from ``from`` to ``to`` (local dates of
     ``tz``, both inclusive): triggered, closed, closed within the SLA resolution target,
     median business hours from the answer to the resolution, re-surveyed, recovered."""
-    metrics = loop_metrics.loop_metrics(d.session, d.actor, start=start, end=end, tz=tz, now=d.now)
+    metrics = loop_metrics.loop_metrics(
+        d.session, d.actor, start=start, end=end, tz=tz or d.state.time_zone, now=d.now
+    )
     return LoopPublic(
         triggered=metrics.triggered,
         closed=metrics.closed,

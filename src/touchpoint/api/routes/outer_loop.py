@@ -107,11 +107,16 @@ def outer_loop_report(
     d: ReporterDesk,
     start: Annotated[date, Query(alias="from", description="First date (YYYY-MM-DD)")],
     end: Annotated[date, Query(alias="to", description="Last date, inclusive")],
-    tz: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
+    tz: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA time zone; default the desk's"),
+    ] = None,
 ) -> list[OuterLoopRowPublic]:
     """Complaints opened in the period by month, coded cause and team: how many, how many
     were detractor loops, how many repeat complainants (within 90 days)."""
-    rows = outer_loop.outer_loop(d.session, d.actor, start=start, end=end, tz=tz)
+    rows = outer_loop.outer_loop(
+        d.session, d.actor, start=start, end=end, tz=tz or d.state.time_zone
+    )
     return [
         OuterLoopRowPublic(
             month=r.month,

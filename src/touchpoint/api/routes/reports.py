@@ -27,13 +27,22 @@ def kpi_board(
     start: datetime,
     end: datetime,
     group_by: kpi.GroupBy = kpi.GroupBy.TEAM,
-    tz: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
+    tz: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA time zone; default the desk's"),
+    ] = None,
 ) -> KpiBoardPublic:
     """KPIs per team or agent for orders created in ``[start, end)`` (ISO instants with
     offsets): business-minute times, FCR, resolution, reopen and complaint rates, SLA
     compliance and sigma, backlog, breaches, incidents, hostile contacts per shift."""
     board = kpi.kpi_board(
-        d.session, d.actor, start=start, end=end, now=d.now, group_by=group_by, tz=tz
+        d.session,
+        d.actor,
+        start=start,
+        end=end,
+        now=d.now,
+        group_by=group_by,
+        tz=tz or d.state.time_zone,
     )
     return kpi_board_public(board)
 

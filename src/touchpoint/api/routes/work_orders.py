@@ -217,6 +217,7 @@ async def record_return_visit(
         after_commit=d.after_commit,
         csat=body.csat,
         nps=body.nps,
+        zone=d.state.time_zone,
     )
     return work_order_public(detail)
 
