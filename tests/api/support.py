@@ -104,3 +104,22 @@ def open_desk(
                 )
                 desk.teams[team] = t.id
         yield desk
+
+
+def page_client(site: Desk, who: str, lang: str) -> TestClient:
+    """A browser-like client of ``site``'s pages, logged in as ``who`` through the login
+    form and reading ``lang``; redirects are not followed."""
+    from tests.web.support import csrf_of
+    from touchpoint.storage.models import User
+
+    with site.db.factory() as s:
+        username = s.get_one(User, site.ids[who]).username
+    c = TestClient(site.client.app, follow_redirects=False)
+    c.cookies.set("touchpoint_lang", lang)
+    page = c.get("/login")
+    r = c.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+    )
+    assert r.status_code == 303, r.text
+    return c

@@ -26,14 +26,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.api.support import PASSWORD, Desk, open_desk
+from tests.api.support import Desk, open_desk, page_client
 from tests.storage.support import T0, Database
-from tests.web.support import csrf_of
-from touchpoint.storage.models import AuditEntry, User
+from touchpoint.storage.models import AuditEntry
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # as in tests/api/support.py
-    from fastapi.testclient import TestClient
 
 _DIMENSIONS = {
     "tangibles": range(1, 5),
@@ -319,40 +317,25 @@ def test_gaps_roles_and_bad_input(site: Desk, waves: tuple[int, int]) -> None:
     assert half.status_code == 400 and "from" in half.json()["detail"]
 
 
-def _browser(site: Desk, who: str, lang: str) -> TestClient:
-    """A client logged in through the login form as ``who``, reading pages in ``lang``."""
-    with site.db.factory() as s:
-        username = s.get_one(User, site.ids[who]).username
-    c = TestClient(site.client.app, follow_redirects=False)
-    c.cookies.set("touchpoint_lang", lang)
-    page = c.get("/login")
-    r = c.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-    )
-    assert r.status_code == 303, r.text
-    return c
-
-
 def test_the_page_in_both_languages(site: Desk, waves: tuple[int, int]) -> None:
     # Runs after the desk's orders above: the period's report names gap 4 the largest.
     query = {"customer_wave": waves[0], "manager_wave": waves[1]}
     period = {**query, "start": "2026-11-23", "end": "2026-11-23"}
-    zh = _browser(site, "analyst", "zh_CN").get("/gaps", params=period)
+    zh = page_client(site, "analyst", "zh_CN").get("/gaps", params=period)
     assert zh.status_code == 200, zh.text
     assert (
         "最大差距" in zh.text
         and "差距 4：沟通差距" in zh.text
         and "城区 45 分钟到达现场" in zh.text
     )
-    en = _browser(site, "supervisor", "en").get("/gaps", params=query)
+    en = page_client(site, "supervisor", "en").get("/gaps", params=query)
     assert en.status_code == 200
     assert (
         "Largest gap" in en.text and "Gap 5: customer" in en.text and 'id="gap1-table"' in en.text
     )
     assert "Give a period to measure gaps 3 and 4" in en.text
-    form_only = _browser(site, "admin", "en").get("/gaps")
+    form_only = page_client(site, "admin", "en").get("/gaps")
     assert form_only.status_code == 200 and 'id="largest-gap"' not in form_only.text
-    missing = _browser(site, "analyst", "en").get("/gaps", params={"customer_wave": 999_999})
+    missing = page_client(site, "analyst", "en").get("/gaps", params={"customer_wave": 999_999})
     assert missing.status_code == 404
-    assert _browser(site, "agent", "en").get("/gaps").status_code == 403
+    assert page_client(site, "agent", "en").get("/gaps").status_code == 403

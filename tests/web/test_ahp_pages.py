@@ -21,15 +21,12 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.support import PASSWORD, Desk, open_desk
+from tests.api.support import Desk, open_desk, page_client
 from tests.api.test_wave_analysis_api import _servqual, _wave
 from tests.storage.support import BACKENDS, Database, open_database
-from tests.web.support import csrf_of
-from touchpoint.storage.models import User
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 #: w = (0.4, 0.2, 0.2, 0.1, 0.1): each judgement w_first / w_second.
 CONSISTENT = {
@@ -67,21 +64,6 @@ def wave(site: Desk) -> int:
     return _wave(site, {"template": "servqual"}, _servqual, 6)
 
 
-def _browser(site: Desk, who: str, lang: str) -> TestClient:
-    """A browser logged in as ``who`` through the login form, reading ``lang``."""
-    c = TestClient(site.client.app, follow_redirects=False)
-    c.cookies.set("touchpoint_lang", lang)
-    with site.db.factory() as s:
-        username = s.get_one(User, site.ids[who]).username
-    page = c.get("/login")
-    r = c.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-    )
-    assert r.status_code == 303, r.text
-    return c
-
-
 def _chart(html: str, key: str) -> dict[str, Any]:
     found = re.search(rf"id=\"chart-{key}\" data-chart='([^']*)'", html)
     assert found is not None, html
@@ -97,7 +79,7 @@ def _csv(response: Any) -> list[list[str]]:
 
 def test_consistent_judgements_give_the_weights_they_were_built_from(site: Desk, wave: int) -> None:
     for lang, word in (("en", "Tangibles"), ("zh_CN", "有形性")):
-        c = _browser(site, "analyst", lang)
+        c = page_client(site, "analyst", lang)
         r = c.get(f"/waves/{wave}/ahp", params=CONSISTENT)
         assert r.status_code == 200, r.text
         assert word in r.text and 'id="table-weights"' in r.text
@@ -130,7 +112,7 @@ def test_consistent_judgements_give_the_weights_they_were_built_from(site: Desk,
 
 
 def test_inconsistent_judgements_are_flagged(site: Desk, wave: int) -> None:
-    r = _browser(site, "analyst", "zh_CN").get(f"/waves/{wave}/ahp", params=CYCLE)
+    r = page_client(site, "analyst", "zh_CN").get(f"/waves/{wave}/ahp", params=CYCLE)
     assert r.status_code == 200, r.text
     assert 'id="cr-warning"' in r.text and "一致性比率" in r.text
     api = site.client.get(
@@ -148,7 +130,7 @@ def test_weighted_servqual_is_the_apis_with_those_weights(site: Desk, wave: int)
     # "tangibles:reliability" 2, so the matrix and the weights are the same.
     judgements = {k: v for k, v in CONSISTENT.items() if k != "tangibles:reliability"}
     judgements["reliability:tangibles"] = "1/2"
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     page = c.get(f"/waves/{wave}/ahp", params={**CONSISTENT, "servqual": "1"})
     assert page.status_code == 200, page.text
     assert 'id="weighted-servqual"' in page.text and 'id="table-servqual"' in page.text
@@ -187,11 +169,11 @@ def test_weighted_servqual_is_the_apis_with_those_weights(site: Desk, wave: int)
 
 def test_a_judgement_off_the_scale_is_refused_naming_the_pair(site: Desk, wave: int) -> None:
     bad = {**CONSISTENT, "reliability:empathy": "12"}
-    en = _browser(site, "analyst", "en").get(f"/waves/{wave}/ahp", params=bad)
+    en = page_client(site, "analyst", "en").get(f"/waves/{wave}/ahp", params=bad)
     assert en.status_code == 400
     assert "Reliability against Empathy: 12 is not on" in en.text and "1/9 to 9" in en.text
     assert 'id="table-weights"' not in en.text
-    zh = _browser(site, "analyst", "zh_CN").get(f"/waves/{wave}/ahp", params=bad)
+    zh = page_client(site, "analyst", "zh_CN").get(f"/waves/{wave}/ahp", params=bad)
     assert zh.status_code == 400 and "可靠性" in zh.text and "移情性" in zh.text and "12" in zh.text
     for judgements, words in (
         ({**CONSISTENT, "reliability:empathy": 12}, ["reliability:empathy", "12"]),
@@ -214,25 +196,25 @@ def test_a_judgement_off_the_scale_is_refused_naming_the_pair(site: Desk, wave: 
 
 
 def test_roles_and_the_link_from_the_analysis_page(site: Desk, wave: int) -> None:
-    agent = _browser(site, "agent", "en")
+    agent = page_client(site, "agent", "en")
     assert agent.get(f"/waves/{wave}/ahp").status_code == 403
     for url in ("/api/servqual-ahp", f"/api/waves/{wave}/servqual-ahp"):
         r = site.client.get(
             url, params={"judgements": json.dumps(CONSISTENT)}, headers=site.h("agent")
         )
         assert r.status_code == 403
-    supervisor = _browser(site, "supervisor", "en")
+    supervisor = page_client(site, "supervisor", "en")
     analysis = supervisor.get(f"/waves/{wave}/analysis")
     assert f'href="/waves/{wave}/ahp"' in analysis.text
     form = supervisor.get(f"/waves/{wave}/ahp")
     assert form.status_code == 200 and 'id="ahp-judgements"' in form.text
     assert form.text.count("<select") == 10 and 'id="table-weights"' not in form.text
-    assert _browser(site, "admin", "en").get("/waves/999999/ahp").status_code == 404
+    assert page_client(site, "admin", "en").get("/waves/999999/ahp").status_code == 404
 
 
 def test_too_few_answers_show_no_weighted_figures(site: Desk) -> None:
     small = _wave(site, {"template": "servqual"}, _servqual, 3)
-    r = _browser(site, "analyst", "en").get(
+    r = page_client(site, "analyst", "en").get(
         f"/waves/{small}/ahp", params={**CONSISTENT, "servqual": "1"}
     )
     assert r.status_code == 200 and 'id="not-enough"' in r.text

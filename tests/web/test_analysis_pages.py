@@ -16,15 +16,12 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.support import PASSWORD, Desk, open_desk
+from tests.api.support import Desk, open_desk, page_client
 from tests.api.test_wave_analysis_api import _scale_items, _servqual, _wave
 from tests.storage.support import BACKENDS, Database, open_database
-from tests.web.support import csrf_of
-from touchpoint.storage.models import User
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -39,24 +36,6 @@ def site(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Des
     yield from open_desk(db, tmp_path_factory.mktemp("analysis-pages"), site=True)
 
 
-def _browser(site: Desk, who: str, lang: str) -> TestClient:
-    """A browser logged in as ``who`` through the login form, reading ``lang``."""
-    c = TestClient(site.client.app)
-    c.cookies.set("touchpoint_lang", lang)
-    with site.db.factory() as s:
-        user = s.get(User, site.ids[who])
-        assert user is not None
-        username = user.username
-    page = c.get("/login")
-    r = c.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return c
-
-
 def _chart(html: str) -> dict[str, object]:
     found = re.search(r"id=\"analysis-chart\" data-chart='([^']*)'", html)
     assert found is not None, html
@@ -69,7 +48,7 @@ def test_servqual_gap_bars_table_and_csv_in_both_languages(site: Desk) -> None:
     api = site.client.get(f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst"))
     tangibles = api.json()["dimensions"][0]
     for lang, word in (("zh-CN", "有形性"), ("en", "Tangibles")):
-        c = _browser(site, "analyst", lang)
+        c = page_client(site, "analyst", lang)
         r = c.get(f"/waves/{wave_id}/analysis")
         assert r.status_code == 200, r.text
         assert "analysis-table" in r.text and word in r.text
@@ -93,7 +72,7 @@ def test_drivers_and_loyalty_with_their_options(site: Desk) -> None:
         lambda r: {q: r.randint(0, 10) for q in ids},
         8,
     )
-    c = _browser(site, "supervisor", "en")
+    c = page_client(site, "supervisor", "en")
     url = f"/waves/{wave_id}/analysis"
     assert "choose-analysis" in c.get(url).text
     drivers = c.get(url, params={"instrument": "drivers", "outcome": "SAT", "items": "A,B"})
@@ -107,7 +86,7 @@ def test_drivers_and_loyalty_with_their_options(site: Desk) -> None:
 
 def test_below_five_answers_no_numbers(site: Desk) -> None:
     wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 4)
-    c = _browser(site, "analyst", "zh-CN")
+    c = page_client(site, "analyst", "zh-CN")
     r = c.get(f"/waves/{wave_id}/analysis")
     assert r.status_code == 200 and "not-enough" in r.text and "答卷不足" in r.text
     assert "analysis-table" not in r.text and "analysis-chart" not in r.text
@@ -116,14 +95,14 @@ def test_below_five_answers_no_numbers(site: Desk) -> None:
         .headers["content-type"]
         .startswith("text/html")
     )
-    agent = _browser(site, "agent", "en")
+    agent = page_client(site, "agent", "en")
     assert agent.get(f"/waves/{wave_id}/analysis").status_code == 403
 
 
 def test_nps_interval(site: Desk, tmp_path: Path) -> None:
     wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 7)
     api = site.client.get(f"/api/waves/{wave_id}/analysis/nps", headers=site.h("analyst"))
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     option = _chart(c.get(f"/waves/{wave_id}/analysis").text)
     series = option["series"]
     assert isinstance(series, list)
@@ -150,7 +129,7 @@ def test_zone_band_and_kano_scatter(site: Desk) -> None:
         lambda r: {"wifi_f": r.randint(1, 5), "wifi_d": r.randint(1, 5)},
         6,
     )
-    c = _browser(site, "analyst", "zh-CN")
+    c = page_client(site, "analyst", "zh-CN")
     zone = c.get(f"/waves/{zone_wave}/analysis")
     assert zone.status_code == 200 and "容忍区" in zone.text
     assert [s["type"] for s in _chart(zone.text)["series"]] == ["bar", "bar", "scatter"]  # type: ignore[attr-defined]
@@ -166,7 +145,7 @@ def test_one_answer_without_an_interval_is_not_enough(site: Desk) -> None:
     wave_id = _wave(site, {"template": "ces"}, lambda r: {"CES": r.randint(1, 7)}, 1)
     api = site.client.get(f"/api/waves/{wave_id}/analysis/ces", headers=site.h("analyst"))
     assert api.status_code == 200 and api.json()["ci95"] is None
-    r = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/analysis")
+    r = page_client(site, "analyst", "en").get(f"/waves/{wave_id}/analysis")
     assert r.status_code == 200 and "not-enough" in r.text
     assert "analysis-table" not in r.text
 
@@ -211,7 +190,7 @@ def test_scores_and_gaps_by_segment(site: Desk) -> None:
         f"/api/waves/{wave_id}/analysis/nps", params={"by": "channel"}, headers=site.h("analyst")
     ).json()
     [link] = api["groups"]
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     page = c.get(f"/waves/{wave_id}/analysis", params={"by": "channel"})
     assert page.status_code == 200, page.text
     series = _chart(page.text)["series"]

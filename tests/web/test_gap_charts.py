@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.support import Desk, open_desk
-from tests.api.test_gaps_api import CUSTOMERS, MANAGERS, _act, _browser, _policy, _wave
+from tests.api.support import Desk, open_desk, page_client
+from tests.api.test_gaps_api import CUSTOMERS, MANAGERS, _act, _policy, _wave
 from tests.storage.support import BACKENDS, T0, Database, open_database
 
 DAY = "2026-11-23"
@@ -91,14 +91,14 @@ def _csv(response: Any) -> list[list[str]]:
 def test_the_five_gaps_side_by_side_with_the_largest_highlighted(
     site: Desk, query: dict[str, Any]
 ) -> None:
-    page = _browser(site, "analyst", "zh_CN").get("/gaps", params=query)
+    page = page_client(site, "analyst", "zh_CN").get("/gaps", params=query)
     assert page.status_code == 200, page.text
     assert "五个差距" in page.text and 'id="table-five-gaps"' in page.text
     bars = _chart(page.text, "five-gaps")["series"][0]["data"]
     assert [b["value"] for b in bars] == [25.0, 88.9, 40.0, 66.7, 50.0]
     red = [i for i, b in enumerate(bars) if b["itemStyle"]["color"] == "#c53030"]
     assert red == [1]  # gap 2, the report's largest
-    c = _browser(site, "supervisor", "en")
+    c = page_client(site, "supervisor", "en")
     rows = _csv(c.get("/gaps", params={**query, "chart": "five-gaps", "download": "csv"}))
     assert rows[0] == ["Gap", "Largest shortfall", "Where", "Largest gap"]
     assert [float(r[1]) for r in rows[1:]] == pytest.approx([0.25, 8 / 9, 0.4, 2 / 3, 0.5])
@@ -108,7 +108,7 @@ def test_the_five_gaps_side_by_side_with_the_largest_highlighted(
 
 
 def test_gaps_by_dimension_and_the_pledges(site: Desk, query: dict[str, Any]) -> None:
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     page = c.get("/gaps", params=query)
     option = _chart(page.text, "dimensions")
     assert option["xAxis"]["data"][1] == "Reliability"
@@ -126,7 +126,7 @@ def test_gaps_by_dimension_and_the_pledges(site: Desk, query: dict[str, Any]) ->
     assert header[:3] == ["Pledge", "Promised (business min)", "Median delivered"]
     assert row[:3] == ["城区 45 分钟到达现场", 45, 50] and row[3] == pytest.approx(1 / 3)
     zh = _csv(
-        _browser(site, "analyst", "zh_CN").get(
+        page_client(site, "analyst", "zh_CN").get(
             "/gaps", params={**query, "chart": "dimensions", "download": "csv"}
         )
     )
@@ -135,7 +135,7 @@ def test_gaps_by_dimension_and_the_pledges(site: Desk, query: dict[str, Any]) ->
 
 def test_without_a_period_or_a_managers_wave(site: Desk, query: dict[str, Any]) -> None:
     alone = {"customer_wave": query["customer_wave"]}
-    page = _browser(site, "analyst", "en").get("/gaps", params=alone)
+    page = page_client(site, "analyst", "en").get("/gaps", params=alone)
     assert page.status_code == 200
     bars = _chart(page.text, "five-gaps")["series"][0]["data"]
     # Gaps 1, 3 and 4 are not measured: no bar. Gap 2 is then the largest.
@@ -143,8 +143,8 @@ def test_without_a_period_or_a_managers_wave(site: Desk, query: dict[str, Any]) 
     assert [s["name"] for s in _chart(page.text, "dimensions")["series"]] == ["Gap 5 (P − E)"]
     assert 'id="chart-pledges"' not in page.text
     # A chart the page does not show is no download: the page itself.
-    r = _browser(site, "analyst", "en").get(
+    r = page_client(site, "analyst", "en").get(
         "/gaps", params={**alone, "chart": "pledges", "download": "csv"}
     )
     assert r.headers["content-type"].startswith("text/html")
-    assert _browser(site, "agent", "en").get("/gaps", params=alone).status_code == 403
+    assert page_client(site, "agent", "en").get("/gaps", params=alone).status_code == 403

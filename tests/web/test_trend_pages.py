@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.support import Desk, open_desk
+from tests.api.support import Desk, open_desk, page_client
 from tests.storage.support import BACKENDS, Database, open_database
-from tests.web.test_analysis_pages import _browser
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -66,7 +65,7 @@ def test_csat_trend_chart_table_and_downloads(site: Desk) -> None:
         ("zh-CN", ("月度趋势", "答卷不足")),
         ("en", ("Trends per month", "Not enough answers")),
     ):
-        c = _browser(site, "analyst", lang)
+        c = page_client(site, "analyst", lang)
         assert 'id="trends-link"' in c.get(f"/surveys/{survey_id}").text
         r = c.get(f"/surveys/{survey_id}/trends")  # a CSAT survey: CSAT by default
         assert r.status_code == 200, r.text
@@ -99,7 +98,7 @@ def test_segment_comparison_chart_table_and_downloads(site: Desk) -> None:
         ("zh-CN", ("细分群体比较", "电话")),
         ("en", ("Segment comparison", "Phone")),
     ):
-        c = _browser(site, "supervisor", lang)
+        c = page_client(site, "supervisor", lang)
         assert 'id="segments-link"' in c.get(f"/waves/{wave_id}").text
         assert "choose-segment" in c.get(f"/waves/{wave_id}/segments").text
         r = c.get(f"/waves/{wave_id}/segments", params=params)
@@ -123,7 +122,7 @@ def test_segment_comparison_chart_table_and_downloads(site: Desk) -> None:
 
 def test_bad_options_and_roles(site: Desk) -> None:
     survey_id, wave_id = _survey(site)
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     bad = c.get(f"/waves/{wave_id}/segments", params={"by": "customer_id"})
     assert bad.status_code == 400 and "customer_id" in bad.text
     off = c.get(f"/surveys/{survey_id}/trends", params={"measure": "csat", "scale": "2-5"})
@@ -140,6 +139,6 @@ def test_bad_options_and_roles(site: Desk) -> None:
     )
     first = c.get(f"/surveys/{own['id']}/trends")
     assert first.status_code == 200 and "choose-trend" in first.text
-    agent = _browser(site, "agent", "en")
+    agent = page_client(site, "agent", "en")
     assert agent.get(f"/surveys/{survey_id}/trends").status_code == 403
     assert agent.get(f"/waves/{wave_id}/segments").status_code == 403

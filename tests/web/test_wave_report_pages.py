@@ -15,16 +15,14 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from tests.api.support import PASSWORD, Desk, open_desk
+from tests.api.support import Desk, open_desk, page_client
 from tests.api.test_wave_analysis_api import _scale_items, _servqual, _wave
 from tests.storage.support import Database, open_database
-from tests.web.support import csrf_of
-from touchpoint.storage.models import AuditEntry, User
+from touchpoint.storage.models import AuditEntry
 from touchpoint.web.i18n import Formatter
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 
 @pytest.fixture(scope="module")
@@ -35,24 +33,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 @pytest.fixture(scope="module")
 def site(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     yield from open_desk(db, tmp_path_factory.mktemp("wave-report"), site=True)
-
-
-def _browser(site: Desk, who: str, lang: str) -> TestClient:
-    """A browser logged in as ``who`` through the login form, reading ``lang``."""
-    c = TestClient(site.client.app)
-    c.cookies.set("touchpoint_lang", lang)
-    with site.db.factory() as s:
-        user = s.get(User, site.ids[who])
-        assert user is not None
-        username = user.username
-    page = c.get("/login")
-    r = c.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return c
 
 
 def _table(html: str) -> list[list[tuple[str, float | None]]]:
@@ -76,7 +56,7 @@ def test_servqual_report_shows_the_apis_gaps_and_alphas(site: Desk) -> None:
     api = site.client.get(f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst"))
     dims = api.json()["dimensions"]
     for lang, word, notes in (("zh-CN", "有形性", "克朗巴赫"), ("en", "Tangibles", "Cronbach")):
-        r = _browser(site, "analyst", lang).get(f"/waves/{wave_id}/report")
+        r = page_client(site, "analyst", lang).get(f"/waves/{wave_id}/report")
         assert r.status_code == 200, r.text
         assert word in r.text and notes in r.text and "report-chart" in r.text
         rows = _table(r.text)
@@ -97,7 +77,7 @@ def test_servqual_report_shows_the_apis_gaps_and_alphas(site: Desk) -> None:
 def test_nps_report_shows_score_interval_and_its_definition(site: Desk) -> None:
     wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 7)
     api = site.client.get(f"/api/waves/{wave_id}/analysis/nps", headers=site.h("analyst")).json()
-    r = _browser(site, "supervisor", "en").get(f"/waves/{wave_id}/report")
+    r = page_client(site, "supervisor", "en").get(f"/waves/{wave_id}/report")
     assert r.status_code == 200
     [row] = _table(r.text)
     assert [v for _t, v in row] == pytest.approx(
@@ -111,30 +91,30 @@ def test_nps_report_shows_score_interval_and_its_definition(site: Desk) -> None:
 
 def test_below_five_answers_no_figures_and_agents_refused(site: Desk) -> None:
     wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 4)
-    r = _browser(site, "analyst", "zh-CN").get(f"/waves/{wave_id}/report")
+    r = page_client(site, "analyst", "zh-CN").get(f"/waves/{wave_id}/report")
     assert r.status_code == 200 and "not-enough" in r.text and "答卷不足" in r.text
     assert "report-table" not in r.text and "report-chart" not in r.text
     assert "report-headline" not in r.text and "report-notes" in r.text
-    agent = _browser(site, "agent", "en")
+    agent = page_client(site, "agent", "en")
     assert agent.get(f"/waves/{wave_id}/report").status_code == 403
     assert agent.get(f"/waves/{wave_id}/report.pdf").status_code == 403
-    assert _browser(site, "analyst", "en").get("/waves/999999/report").status_code == 404
+    assert page_client(site, "analyst", "en").get("/waves/999999/report").status_code == 404
 
 
 def test_anonymous_wave_report_names_no_customer(site: Desk) -> None:
     definition = {**_scale_items(["NPS"], 0, 10), "anonymous": True}
     wave_id = _wave(site, {"definition": definition}, lambda r: {"NPS": r.randint(0, 10)}, 6)
-    r = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/report")
+    r = page_client(site, "analyst", "en").get(f"/waves/{wave_id}/report")
     assert r.status_code == 200 and "report-table" in r.text
     assert _facts(r.text)["Anonymous"] == "Yes"
     assert "customer_id" not in r.text and re.search(r"/customers/\d", r.text) is None
-    pdf = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/report.pdf")
+    pdf = page_client(site, "analyst", "en").get(f"/waves/{wave_id}/report.pdf")
     assert pdf.status_code == 200 and "customer" not in _pdf_text(pdf.content).lower()
 
 
 def test_wave_and_analysis_pages_link_to_the_report(site: Desk) -> None:
     wave_id = _wave(site, {"template": "csat"}, lambda r: {"CSAT": r.randint(1, 5)}, 5)
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     for page in (f"/waves/{wave_id}", f"/waves/{wave_id}/analysis"):
         assert f'href="/waves/{wave_id}/report"' in c.get(page).text
 
@@ -161,7 +141,7 @@ def test_pdf_is_one_page_with_the_apis_numbers_and_is_audited(site: Desk) -> Non
     wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 9)
     api = site.client.get(f"/api/waves/{wave_id}/analysis/nps", headers=site.h("analyst")).json()
     for lang, locale in (("zh-CN", "zh_CN"), ("en", "en")):
-        r = _browser(site, "analyst", lang).get(f"/waves/{wave_id}/report.pdf")
+        r = page_client(site, "analyst", lang).get(f"/waves/{wave_id}/report.pdf")
         assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
         assert f'filename="wave-{wave_id}-report.pdf"' in r.headers["content-disposition"]
         assert _pages(r.content) == 1
@@ -182,7 +162,7 @@ def test_pdf_is_one_page_with_the_apis_numbers_and_is_audited(site: Desk) -> Non
 def test_servqual_pdf_carries_gaps_and_alphas(site: Desk) -> None:
     wave_id = _wave(site, {"template": "servqual"}, _servqual, 7)
     api = site.client.get(f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst"))
-    r = _browser(site, "supervisor", "zh-CN").get(f"/waves/{wave_id}/report.pdf")
+    r = page_client(site, "supervisor", "zh-CN").get(f"/waves/{wave_id}/report.pdf")
     assert r.status_code == 200 and _pages(r.content) == 1
     text = _pdf_text(r.content)
     fmt = Formatter("zh_CN")
@@ -193,7 +173,7 @@ def test_servqual_pdf_carries_gaps_and_alphas(site: Desk) -> None:
 
 def test_pdf_below_five_answers_says_so(site: Desk) -> None:
     wave_id = _wave(site, {"template": "ces"}, lambda r: {"CES": r.randint(1, 7)}, 3)
-    r = _browser(site, "analyst", "en").get(f"/waves/{wave_id}/report.pdf")
+    r = page_client(site, "analyst", "en").get(f"/waves/{wave_id}/report.pdf")
     assert r.status_code == 200 and _pages(r.content) == 1
     text = _pdf_text(r.content)
     assert "Not enough answers: 3" in text and "(CES)" not in text
@@ -212,7 +192,7 @@ def test_zone_and_kano_reports_in_html_and_pdf(site: Desk) -> None:
         lambda r: {"wifi_f": r.randint(1, 5), "wifi_d": r.randint(1, 5)},
         6,
     )
-    c = _browser(site, "analyst", "en")
+    c = page_client(site, "analyst", "en")
     zone = site.client.get(f"/api/waves/{zone_wave}/analysis/zone", headers=site.h("analyst"))
     rows = _table(c.get(f"/waves/{zone_wave}/report").text)
     assert [v for _t, v in rows[0][1:]] == pytest.approx(
