@@ -33,7 +33,7 @@ from touchpoint.web.i18n import translations
 from touchpoint.web.labels import DIMENSION
 from touchpoint.web.site import PageNotFound, ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
-from touchpoint.web.views import Failure, refused
+from touchpoint.web.views import Failure, analysis_failure
 
 __all__ = ["MIN_N", "router"]
 
@@ -243,10 +243,8 @@ def analysis_page(
                 session, actor, wave_id, chosen, options, snapshots=desk_state(request).snapshots
             )
             shown = _segmented(chosen, result, _, _names(_))
-        except DomainError as exc:
-            failure = refused(400, "invalid", exc)
-        except InputError as exc:
-            failure = Failure(422, "invalid", str(exc))
+        except (DomainError, InputError) as exc:
+            failure = analysis_failure(exc)
     if shown is not None and download in DOWNLOADS and shown.n >= MIN_N:
         key = (chosen or Instrument.NPS).value
         table = ChartTable(key, key, shown.chart, shown.columns, shown.rows)

@@ -14,15 +14,12 @@ API's; the pages never query the database themselves.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from openpyxl import Workbook
 
 from touchpoint.api.deps import IdPath, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
@@ -44,11 +41,13 @@ from touchpoint.services.segment_comparison import (
     wave_choices,
 )
 from touchpoint.web import labels as L
+from touchpoint.web import tables
 from touchpoint.web.charts_compare import segment_bars, trend_lines
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.site import PageNotFound, ReporterPage
-from touchpoint.web.views import Failure, refused
+from touchpoint.web.tables import DOWNLOADS, ChartTable
+from touchpoint.web.views import Failure, analysis_failure
 
 __all__ = ["router"]
 
@@ -66,32 +65,6 @@ class Table:
     chart: dict[str, Any]
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-
-
-def _download(name: str, table: Table, kind: str) -> Response:
-    """The table as a CSV (with a BOM, so that Excel reads the Chinese labels) or XLSX."""
-    if kind == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(table.columns)
-        writer.writerows(table.rows)
-        return Response(
-            "\ufeff" + out.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(name[:31])
-    sheet.append(list(table.columns))
-    for row in table.rows:
-        sheet.append(list(row))
-    data = io.BytesIO()
-    book.save(data)
-    return Response(
-        data.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
 
 
 def _trend_table(trend: SurveyTrend, _: Callable[[str], str]) -> Table:
@@ -145,12 +118,11 @@ def trends_page(
                 session, actor, survey_id, chosen, options, snapshots=desk_state(request).snapshots
             )
             table = _trend_table(trend, _)
-        except DomainError as exc:
-            failure = refused(400, "invalid", exc)
-        except InputError as exc:
-            failure = Failure(422, "invalid", str(exc))
-    if chosen is not None and table is not None and download in ("csv", "xlsx"):
-        return _download(f"survey-{survey_id}-{chosen.value}-trend", table, download)
+        except (DomainError, InputError) as exc:
+            failure = analysis_failure(exc)
+    if chosen is not None and table is not None and download in DOWNLOADS:
+        figure = ChartTable(f"{chosen.value}-trend", "", {}, table.columns, table.rows)
+        return tables.download(figure, download, f"survey-{survey_id}")
     return render_form_page(
         request,
         page.viewer,
@@ -242,12 +214,11 @@ def segments_page(
                 session, actor, wave_id, chosen, options, snapshots=desk_state(request).snapshots
             )
             table = _segment_table(comparison, _)
-        except DomainError as exc:
-            failure = refused(400, "invalid", exc)
-        except InputError as exc:
-            failure = Failure(422, "invalid", str(exc))
-    if table is not None and download in ("csv", "xlsx"):
-        return _download(f"wave-{wave_id}-segments-{by}", table, download)
+        except (DomainError, InputError) as exc:
+            failure = analysis_failure(exc)
+    if table is not None and download in DOWNLOADS:
+        figure = ChartTable(f"segments-{by}", "", {}, table.columns, table.rows)
+        return tables.download(figure, download, f"wave-{wave_id}")
     return render_form_page(
         request,
         page.viewer,

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from touchpoint.domain.errors import CodedError, DomainError
 from touchpoint.domain.sla import SlaReport, TargetReport
+from touchpoint.engine.errors import InputError
 from touchpoint.services.directory import Directory
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.work_orders import WorkOrderDetail
@@ -163,6 +164,14 @@ class Failure:
 def refused(status: int, kind: str, exc: CodedError, current_version: int | None = None) -> Failure:
     """The ``Failure`` that shows ``exc``: its English message, code and params."""
     return Failure(status, kind, str(exc), current_version, exc.code, dict(exc.params))
+
+
+def analysis_failure(exc: DomainError | InputError) -> Failure:
+    """An analysis refused: an option it cannot take (400, in the page's language when the
+    error has a code) or data it cannot read (422, naming the file, row and column)."""
+    if isinstance(exc, InputError):
+        return Failure(422, "invalid", str(exc))
+    return refused(400, "invalid", exc)
 
 
 def attempt(call: Callable[[], T]) -> T | Failure:
