@@ -25,6 +25,7 @@ from fastapi import APIRouter, Query
 
 from touchpoint.api.deps import IdPath, ReporterDesk
 from touchpoint.api.errors import SURVEY_RESPONSES
+from touchpoint.api.schemas.analytics import SegmentsPublic, TrendPublic
 from touchpoint.services.response_trends import TrendMeasure, TrendOptions, survey_trend
 from touchpoint.services.segment_comparison import (
     SegmentMeasure,
@@ -39,7 +40,7 @@ router = APIRouter(prefix="/api", tags=["surveys"], responses=SURVEY_RESPONSES)
 Name = Annotated[str | None, Query(max_length=100)]
 
 
-@router.get("/surveys/{survey_id}/trends")
+@router.get("/surveys/{survey_id}/trends", response_model=TrendPublic)
 def survey_trends(
     survey_id: IdPath,
     d: ReporterDesk,
@@ -58,7 +59,7 @@ def survey_trends(
     return trend.to_dict()
 
 
-@router.get("/waves/{wave_id}/segments")
+@router.get("/waves/{wave_id}/segments", response_model=SegmentsPublic)
 def wave_segments(
     wave_id: IdPath,
     d: ReporterDesk,
