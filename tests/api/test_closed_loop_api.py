@@ -316,3 +316,29 @@ def test_the_board_keeps_an_answer_with_the_team_it_was_given_for(
         _answer(desk, _mailed_token(desk, late), {"CSAT": 1, "NPS": 0})
         after = _team_answers(desk, params)
         assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 0, 0)
+
+
+def _triggered(desk: Desk, day: str) -> int:
+    r = desk.client.get("/api/loop", params={"from": day, "to": day}, headers=desk.h("analyst"))
+    assert r.status_code == 200, r.text
+    return int(r.json()["triggered"])
+
+
+def test_the_loop_reads_dates_on_the_desks_clock(
+    db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Without ``tz`` the loop's dates are the desk's (``TOUCHPOINT_TIME_ZONE``): on a desk
+    in Los Angeles an answer given at 01:00 UTC on 23 November counts on the 22nd."""
+    for desk in open_desk(
+        db,
+        tmp_path_factory.mktemp("loop-zone"),
+        site=True,
+        return_visit_delay_minutes=0,
+        time_zone="America/Los_Angeles",
+    ):
+        before = _triggered(desk, "2026-11-22"), _triggered(desk, "2026-11-23")
+        email = f"{desk.db.unique('la')}@example.com"
+        _move(desk, desk.order(_customer(desk, email=email)), "resolved")
+        _answer(desk, _mailed_token(desk, email), {"CSAT": 1, "NPS": 2})
+        after = _triggered(desk, "2026-11-22"), _triggered(desk, "2026-11-23")
+        assert (after[0] - before[0], after[1] - before[1]) == (1, 0)
