@@ -157,8 +157,7 @@ def _respond(
                     "agent_id": cols["owner"][i],
                     "team_id": cols["team"][i],
                     "answers": answers[i],
-                    "csat": headline_scores(answers[i])[0],
-                    "nps": headline_scores(answers[i])[1],
+                    **headline_scores(answers[i]),
                     "submitted_at": at,
                 }
             )

@@ -126,18 +126,18 @@ def _scale_answer(question: Question, raw: object) -> int:
     return raw
 
 
-def headline_scores(answers: Mapping[str, object]) -> tuple[int | None, int | None]:
-    """The answers' ``CSAT`` and ``NPS`` when given as whole numbers (else None), as the
-    survey rows keep them beside the answers.
+def headline_scores(answers: Mapping[str, object]) -> dict[str, int | None]:
+    """The answers' ``CSAT`` and ``NPS`` when given as whole numbers (else None), under
+    the names of the columns the survey rows keep them in (``csat``, ``nps``).
 
     >>> headline_scores({"CSAT": 4, "NPS": "9"}), headline_scores({"NPS": True})
-    ((4, None), (None, None))
+    ({'csat': 4, 'nps': None}, {'csat': None, 'nps': None})
     """
 
     def whole(value: object) -> int | None:
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
-    return whole(answers.get("CSAT")), whole(answers.get("NPS"))
+    return {"csat": whole(answers.get("CSAT")), "nps": whole(answers.get("NPS"))}
 
 
 def detractor(csat: object, nps: object) -> bool:

@@ -205,8 +205,7 @@ def _store(
                 work_order_id=row.work_order_id,
                 touchpoint=row.touchpoint,
                 answers=row.answers,
-                csat=headline_scores(row.answers)[0],
-                nps=headline_scores(row.answers)[1],
+                **headline_scores(row.answers),
                 segments=row.segments,
                 submitted_at=row.submitted_at or now,
             )

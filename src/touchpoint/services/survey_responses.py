@@ -270,7 +270,6 @@ def _response(
             segments.update(customer_segments(*found))
     if invitation is not None:
         segments.update({k: v for k, v in invitation.context.items() if k.startswith("seg_")})
-    csat, nps = headline_scores(answers)
     return SurveyResponse(
         wave_id=link.wave.id,
         invitation_id=invitation.id if invitation is not None else None,
@@ -282,8 +281,7 @@ def _response(
         agent_id=(surveyed.assignee_id or surveyed.owner_id) if surveyed is not None else None,
         team_id=surveyed.team_id if surveyed is not None else None,
         answers=answers,
-        csat=csat,
-        nps=nps,
+        **headline_scores(answers),
         segments=segments,
         submitted_at=now,
     )
