@@ -12,7 +12,6 @@ that were no detractor's; ``recovery_rate`` = recovered / resurveyed.
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,10 +26,10 @@ from touchpoint.domain.calendar import BusinessCalendar
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.sla import NO_INSTANT
 from touchpoint.domain.sla.vocabulary import Int64Array
+from touchpoint.domain.survey_answers import detractor
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
 from touchpoint.services.kpi_facts import current_facts, sla_stamps
-from touchpoint.services.recovery_loop import is_detractor
 from touchpoint.services.sla_clock import (
     NULL_EPOCH,
     compiled_policy,
@@ -155,28 +154,22 @@ def _within_target(session: Session, closed: Int64Array, now: datetime) -> int:
     return within + _replayed_within(session, tracked[tracked[:, _CURRENT] == 0], now)
 
 
-def _answers(raw: Any) -> Any:
-    """A stored answers value as the driver gives it: text (SQLite) or already decoded."""
-    return json.loads(raw) if isinstance(raw, str | bytes) else raw
-
-
 def _resurveys(
     session: Session, order_ids: Int64Array, lo: datetime, hi: datetime
-) -> list[dict[str, Any]]:
-    """The answers to the return visits of the period's recovery orders ``order_ids``,
-    by their invitations (the driver's plain rows, decoded here: no result processing
-    per row). SQLite is asked for the orders' invitations by id, in chunks (cheaper
-    than walking the period's responses again); PostgreSQL joins from the period's
-    answers (id lists of this size cost it more)."""
-    answers = select(SurveyResponse.answers).join(
+) -> list[tuple[Any, ...]]:
+    """The CSAT and NPS (as the answers keep them) of the return visits of the period's
+    recovery orders ``order_ids``, by their invitations. SQLite is asked for the orders'
+    invitations by id, in chunks (cheaper than walking the period's responses again);
+    PostgreSQL joins from the period's answers (id lists of this size cost it more)."""
+    scores = select(SurveyResponse.csat, SurveyResponse.nps).join(
         SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id
     )
-    raws: list[Any] = []
+    rows: list[tuple[Any, ...]] = []
     if session.get_bind().dialect.name != "sqlite":
         origin = aliased(SurveyResponse)
-        raws = fetch_rows(
+        rows = fetch_rows(
             session,
-            answers.join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
+            scores.join(WorkOrder, WorkOrder.id == SurveyInvitation.work_order_id)
             .join(origin, origin.id == WorkOrder.origin_response_id)
             .where(origin.submitted_at >= lo, origin.submitted_at < hi),
         )
@@ -185,8 +178,8 @@ def _resurveys(
         for part in range(0, len(ids), _CHUNK):
             check_deadline()
             chunk = ids[part : part + _CHUNK]
-            raws += fetch_rows(session, answers.where(SurveyInvitation.work_order_id.in_(chunk)))
-    return [_answers(raw) for (raw,) in raws]
+            rows += fetch_rows(session, scores.where(SurveyInvitation.work_order_id.in_(chunk)))
+    return rows
 
 
 def _recovery_orders(session: Session, period: ColumnElement[bool]) -> Int64Array:
@@ -226,12 +219,12 @@ def loop_metrics(
     check_deadline()
     within = _within_target(session, closed, now)
     check_deadline()
-    answers = _resurveys(session, rows[:, _ID], lo, hi)
+    resurveys = _resurveys(session, rows[:, _ID], lo, hi)
     return LoopMetrics(
         triggered=len(rows),
         closed=len(closed),
         closed_within_target=within,
         median_business_hours_to_close=_hours_to_close(session, closed),
-        resurveyed=len(answers),
-        recovered=sum(1 for a in answers if not is_detractor(a)),
+        resurveyed=len(resurveys),
+        recovered=sum(1 for csat, nps in resurveys if not detractor(csat, nps)),
     )

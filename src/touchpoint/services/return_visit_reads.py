@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,17 +54,12 @@ def return_visit_of(session: Session, order_id: int) -> ReturnVisitSurvey | None
         "opened": ReturnVisitStatus.SENT,
         "partial": ReturnVisitStatus.SENT,
     }.get(status) or ReturnVisitStatus(status)
-    answers: dict[str, Any] = {}
+    scores = None
     if shown is ReturnVisitStatus.COMPLETED:
-        answers = (
-            session.scalar(
-                select(SurveyResponse.answers).where(SurveyResponse.invitation_id == invitation_id)
+        scores = session.execute(
+            select(SurveyResponse.csat, SurveyResponse.nps).where(
+                SurveyResponse.invitation_id == invitation_id
             )
-            or {}
-        )
-    return ReturnVisitSurvey(
-        status=shown,
-        reason=reason or None,
-        csat=answers.get("CSAT"),
-        nps=answers.get("NPS"),
-    )
+        ).first()
+    csat, nps = scores if scores is not None else (None, None)
+    return ReturnVisitSurvey(status=shown, reason=reason or None, csat=csat, nps=nps)
