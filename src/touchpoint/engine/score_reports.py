@@ -8,12 +8,13 @@ then finished by :mod:`touchpoint.quality.csi`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from touchpoint.engine.answers import (
     AnswerCounts,
+    Grouped,
     GroupedReport,
     answer_counts,
     check_scale,
@@ -33,6 +34,8 @@ from touchpoint.quality.csi import (
 
 __all__ = ["CesReport", "CsatReport", "NpsReport", "ces", "csat", "nps"]
 
+T = TypeVar("T")
+
 #: The NPS question's scale ("how likely … 0–10").
 NPS_SCALE = Scale(0.0, 10.0, integer=True)
 
@@ -44,6 +47,14 @@ def _interval(ci: tuple[float, float] | None) -> list[float] | None:
 def _values(counts: AnswerCounts) -> dict[float, int]:
     """Counts of the one column's answers, blanks left out."""
     return {values[0]: n for values, n in counts.items() if values[0] is not None}
+
+
+def _scored(
+    counted: Grouped[AnswerCounts], score: Callable[[dict[float, int]], T]
+) -> tuple[T, tuple[tuple[Any, T], ...]]:
+    """``score`` of all the column's answers, and of each group's."""
+    groups = tuple((g, score(_values(c))) for g, c in counted.groups)
+    return score(_values(counted.overall)), groups
 
 
 def nps_dict(score: NpsScore) -> dict[str, Any]:
@@ -169,11 +180,8 @@ def nps(
         progress=progress,
         sql_cache=sql_cache,
     )
-    return NpsReport(
-        overall=_nps_score(_values(counted.overall)),
-        by=by,
-        groups=tuple((g, _nps_score(_values(c))) for g, c in counted.groups),
-    )
+    overall, groups = _scored(counted, _nps_score)
+    return NpsReport(overall=overall, by=by, groups=groups)
 
 
 def csat(
@@ -198,12 +206,8 @@ def csat(
     counted = answer_counts(
         source, [(column, rule)], by=by, backend=backend, progress=progress, sql_cache=sql_cache
     )
-    return CsatReport(
-        overall=csat_from_counts(_values(counted.overall), rule.high),
-        by=by,
-        groups=tuple((g, csat_from_counts(_values(c), rule.high)) for g, c in counted.groups),
-        scale=(rule.low, rule.high),
-    )
+    overall, groups = _scored(counted, lambda values: csat_from_counts(values, rule.high))
+    return CsatReport(overall=overall, by=by, groups=groups, scale=(rule.low, rule.high))
 
 
 def ces(
@@ -230,9 +234,5 @@ def ces(
     counted = answer_counts(
         source, [(column, rule)], by=by, backend=backend, progress=progress, sql_cache=sql_cache
     )
-    return CesReport(
-        overall=ces_from_counts(_values(counted.overall), rule.high),
-        by=by,
-        groups=tuple((g, ces_from_counts(_values(c), rule.high)) for g, c in counted.groups),
-        scale=(rule.low, rule.high),
-    )
+    overall, groups = _scored(counted, lambda values: ces_from_counts(values, rule.high))
+    return CesReport(overall=overall, by=by, groups=groups, scale=(rule.low, rule.high))
