@@ -96,17 +96,21 @@ class WaveSnapshots:
     def refresh_kept(self, session: Session) -> int:
         """Bring the kept snapshot of every wave analysed before up to date with its
         responses (extended, as an analysis would); the number of snapshots written.
-        Folders of another database, or of a wave it no longer holds, are left alone."""
+        A wave is looked at only when its largest response id passed its snapshot's (one
+        index seek a wave; an analysis still checks the count itself). Folders of another
+        database, or of a wave it no longer holds, are left alone."""
         if self.root is None or not self.root.is_dir():
             return 0
         written = 0
         for wave_id in _kept_wave_ids(self.root):
             try:
-                key = _key(session, wave_id)
+                kept = _latest(self.root / _folder_name(session, wave_id))
             except NotFoundError:
                 continue
-            folder = self.root / key.folder
-            if folder.is_dir() and not (folder / key.file_name).is_file():
+            newest = session.scalar(
+                select(func.max(SurveyResponse.id)).where(SurveyResponse.wave_id == wave_id)
+            )
+            if kept is not None and (newest or 0) > kept.last_id:
                 _current(self.root, session, wave_id)
                 written += 1
             session.rollback()  # each wave's reads in a transaction of their own
@@ -150,8 +154,7 @@ def _current(root: Path, session: Session, wave_id: int) -> Path:
 def _extendable(session: Session, wave_id: int, folder: Path, key: _Key) -> _Kept | None:
     """The folder's latest snapshot when it holds exactly the wave's responses up to its
     largest id (so the responses above that id are all it lacks), else None."""
-    kept = [k for k in map(_kept, folder.glob(f"responses-*{_SUFFIX}")) if k is not None]
-    latest = max(kept, key=lambda k: k.last_id, default=None)
+    latest = _latest(folder)
     if latest is None or latest.last_id >= key.last_id:
         return None
     count = session.execute(
@@ -187,6 +190,12 @@ class _Kept:
     last_id: int
 
 
+def _latest(folder: Path) -> _Kept | None:
+    """The folder's snapshot with the largest last id (None: no snapshot)."""
+    kept = [k for k in map(_kept, folder.glob(f"responses-*{_SUFFIX}")) if k is not None]
+    return max(kept, key=lambda k: k.last_id, default=None)
+
+
 def _kept(path: Path) -> _Kept | None:
     parts = path.name.removesuffix(_SUFFIX).split("-")
     if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
@@ -194,13 +203,19 @@ def _kept(path: Path) -> _Kept | None:
     return _Kept(path, int(parts[1]), int(parts[2]))
 
 
+def _folder_name(session: Session, wave_id: int) -> str:
+    """The wave's snapshot folder: named by the database (its URL without the password)
+    and the wave's id, survey version and creation instant."""
+    wave = get_or_404(session, SurveyWave, wave_id)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    origin = f"{database}|{wave.id}|{wave.survey_id}|{wave.survey_version}|{wave.created_at}"
+    return f"wave-{wave_id}-{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+
+
 def _key(session: Session, wave_id: int) -> _Key:
     """The wave's snapshot name: one aggregate over the wave's index."""
-    wave = get_or_404(session, SurveyWave, wave_id)
+    folder = _folder_name(session, wave_id)
     count, last_id = session.execute(
         select(func.count(), func.max(SurveyResponse.id)).where(SurveyResponse.wave_id == wave_id)
     ).one()
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    origin = f"{database}|{wave.id}|{wave.survey_id}|{wave.survey_version}|{wave.created_at}"
-    digest = hashlib.sha256(origin.encode()).hexdigest()[:16]
-    return _Key(f"wave-{wave_id}-{digest}", int(count or 0), int(last_id or 0))
+    return _Key(folder, int(count or 0), int(last_id or 0))
