@@ -212,6 +212,26 @@ def test_a_changed_order_gives_the_replays_board(db: Database) -> None:
         assert _boards(s, desk) == with_stale
 
 
+def test_an_order_written_by_a_plain_update_gives_the_replays_board(db: Database) -> None:
+    """Another process or a hand edit moves a team and a version without the services:
+    the database lists the orders, and the board replays them before any sweep."""
+    with db.factory() as s:
+        desk = _desk(db, s, 75)
+        refresh_kpi_facts(s)
+        moved, reopened = desk.orders[0], desk.orders[4]
+        s.execute(update(WorkOrder).where(WorkOrder.id == moved).values(team_id=desk.teams[1]))
+        s.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == reopened)
+            .values(reopen_count=WorkOrder.reopen_count + 1, version=WorkOrder.version + 1)
+        )
+        s.commit()
+        by_hand = _boards(s, desk)
+        assert by_hand == _replayed(s, desk)
+        refresh_kpi_facts(s)
+        assert _boards(s, desk) == by_hand
+
+
 def test_a_calendar_or_policy_change_gives_the_replays_board(db: Database) -> None:
     with db.factory() as s:
         desk = _desk(db, s, 72)

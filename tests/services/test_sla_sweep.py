@@ -168,6 +168,11 @@ def test_fetch_int_columns_equals_plain_rows(db: Database) -> None:
         assert np.array_equal(got, int_columns(fetch_rows(s, stmt), 2))
         empty = fetch_int_columns(s, stmt.where(WorkOrderEvent.id < 0))
         assert empty.shape == (0, 2)
+        # In any order: the same rows, each whole (columns kept aligned).
+        anyhow = fetch_int_columns(s, stmt, in_order=False)
+        assert sorted(map(tuple, anyhow.tolist())) == sorted(map(tuple, got.tolist()))
+        empty = fetch_int_columns(s, stmt.where(WorkOrderEvent.id < 0), in_order=False)
+        assert empty.shape == (0, 2)
 
 
 def test_events_recorded_out_of_time_order_replay_in_time_order(db: Database) -> None:

@@ -238,8 +238,9 @@ class KpiTally:
     """What :class:`KpiSummary` is computed from, for any number of orders: counts,
     and how many orders took each whole number of business minutes to a first response
     and (resolved orders) to resolution. Tallies of disjoint sets of orders add up
-    (:meth:`add_tally`), so a period may be counted in parts (in SQL, and in Python for
-    the orders replayed on the spot) and still give exact means and medians.
+    (:meth:`add_tally`) and a subset's can be taken back (:meth:`remove_tally`), so a
+    period may be counted in parts (in SQL, and in Python for the orders replayed on the
+    spot) and still give exact means and medians.
     """
 
     orders: int = 0
@@ -277,6 +278,23 @@ class KpiTally:
         self.sla_breaches += other.sla_breaches
         self.first_response_minutes.update(other.first_response_minutes)
         self.resolution_minutes.update(other.resolution_minutes)
+
+    def remove_tally(self, other: KpiTally) -> None:
+        """Stop counting the orders of another tally (a subset of those counted)."""
+        self.orders -= other.orders
+        self.resolved -= other.resolved
+        self.first_contact_resolutions -= other.first_contact_resolutions
+        self.reopened -= other.reopened
+        self.complaints -= other.complaints
+        self.sla_opportunities -= other.sla_opportunities
+        self.sla_breaches -= other.sla_breaches
+        for mine, theirs in (
+            (self.first_response_minutes, other.first_response_minutes),
+            (self.resolution_minutes, other.resolution_minutes),
+        ):
+            mine.subtract(theirs)
+            for minutes in [m for m, n in mine.items() if n <= 0]:
+                del mine[minutes]
 
     def summary(self) -> KpiSummary:
         """The KPIs of the counted orders."""

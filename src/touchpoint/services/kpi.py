@@ -8,14 +8,14 @@ by :func:`touchpoint.domain.kpi.was_transferred`. The current assignee says noth
 resolving a mass incident makes the supervisor the assignee of unassigned orders, and
 an order sent away and back ends with its owner again.
 
-Scale: each order's facts are stored as they stand (``services.kpi_facts``, kept
-current by the desk clock's sweep), so the board counts the orders of its period in one
-pass by team or agent (``services.kpi_tallies``: counts, sums and histograms of whole
-minutes, from which the means and medians are exact) and replays only the orders whose
-stored facts are missing or were computed for an older version of the order or of its
-SLA policy or calendar, :data:`CHUNK_ORDERS` at a time with the request's deadline
-checked between chunks. The board is the same whichever orders the sweep has reached;
-only its time differs.
+Scale: each order's facts are stored (``services.kpi_facts``, kept current by the desk
+clock's sweep), with its team and assignee, so the board counts the facts rows of its
+period from one index without reading the orders (``services.kpi_tallies``: counts,
+sums and histograms of whole minutes, from which the means and medians are exact), then
+takes back the rows of the orders the database lists as changed since (or computed
+under an outdated SLA policy or calendar) and replays those orders,
+:data:`CHUNK_ORDERS` at a time with the request's deadline checked between chunks. The
+board is the same whichever orders the sweep has reached; only its time differs.
 """
 
 from __future__ import annotations
@@ -106,10 +106,9 @@ def kpi_board(
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise DomainError(f"tz: {tz!r} is not a known time zone") from None
-    period = visible_orders(actor).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
     column = "team_id" if group_by is GroupBy.TEAM else "assignee_id"
     groups = period_tallies(
-        session, period, column, created=(start, end), at=min(end, now), chunk=CHUNK_ORDERS
+        session, actor, column, created=(start, end), at=min(end, now), chunk=CHUNK_ORDERS
     )
     overall = KpiTally()
     for tally in groups.values():

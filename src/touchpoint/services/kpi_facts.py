@@ -6,16 +6,20 @@ the order and for one digest of its SLA policy's and calendar's definitions. A w
 an order that changes anything moves its version (``storage.order_store.save_order``),
 and the events, assignments and status changes the facts are made of are written with
 such a save (``services.order_write.refresh_order`` stamps ``updated_at``), so a row at
-the order's version describes the order as it is. An edit of a policy or calendar,
-through the services or by a plain ``UPDATE``, changes the digest and so leaves every
-row of its orders behind at once without touching them (a definition put back makes
-them current again). Facts move with time only through rule 9, which the stored breach
-instants answer for any instant.
+the order's version describes the order as it is. Triggers on ``work_orders`` (revision
+0016) list every order created or written since its row was (``work_order_kpi_changes``,
+with the version written), whatever writes it; the sweep removes an order from the list
+once it stored facts for that very version. An edit of a policy or calendar, through
+the services or by a plain ``UPDATE``, changes the digest and so leaves every row of its
+orders behind at once without touching them (a definition put back makes them current
+again). Facts move with time only through rule 9, which the stored breach instants
+answer for any instant.
 
 Rows are written only by :func:`refresh_kpi_facts`, which the desk clock runs after each
-escalation sweep, never by an order's write: that stays as cheap as it was. The board
-(``services.kpi_tallies``) counts the current rows in one pass and replays, in chunks,
-the orders of its period without one, so it is exact whatever the sweep has
+escalation sweep, never by an order's write (which only lists the order, in the
+database). The board (``services.kpi_tallies``) counts the rows of its period from one
+index without reading the orders, takes back the rows of listed orders or outdated
+digests, and replays those orders in chunks, so it is exact whatever the sweep has
 caught up with; the sweep only makes it quick.
 
 One limit: a write at the very instant of the order's last save that adds an event and
@@ -36,17 +40,18 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     delete,
     func,
     insert,
     or_,
     select,
+    union,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from touchpoint.domain.kpi import (
     Assignment,
+    OrderFacts,
     StandingFacts,
     standing_facts,
     was_transferred,
@@ -55,6 +60,7 @@ from touchpoint.domain.work_orders import Tier, WorkOrderStatus, WorkOrderType
 from touchpoint.services.sla_clock import inline_constant, sla_reports
 from touchpoint.storage.models import (
     AuditEntry,
+    OrderKpiChange,
     OrderKpiFacts,
     SlaCalendarRow,
     SlaPolicyRow,
@@ -65,12 +71,15 @@ from touchpoint.storage.writer_lock import writer_lock
 
 __all__ = [
     "FACTS_CHUNK",
+    "TallyCode",
     "current_facts",
     "load_orders",
     "order_standing_facts",
+    "outdated_ids",
+    "outdated_sla",
     "refresh_kpi_facts",
     "sla_stamps",
-    "stale_ids",
+    "tally_code",
     "with_standing_facts",
 ]
 
@@ -82,6 +91,50 @@ FACTS_CHUNK: Final = 5000
 _BEFORE_ANY_DUE: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 _F = OrderKpiFacts
+_C = OrderKpiChange
+
+
+class TallyCode:
+    """The layout of ``tally_code``: an order's facts in one integer, so that the board
+    reads two columns per order. Bits 0-3 hold the yes/no facts, 4-6 the targets
+    tracked and 7-9 those its history breached (three targets at most), then the
+    minutes to first response plus one from bit 10 and to resolution plus one from
+    bit 36 (0: none); the whole stays a positive signed 64-bit integer."""
+
+    RESOLVED: Final = 1
+    FIRST_CONTACT: Final = 2
+    REOPENED: Final = 4
+    COMPLAINT: Final = 8
+    TRACKED_SHIFT: Final = 4
+    BREACHED_SHIFT: Final = 7
+    COUNT_MASK: Final = 0b111
+    FIRST_RESPONSE_SHIFT: Final = 10
+    RESOLUTION_SHIFT: Final = 36
+    FIRST_RESPONSE_MASK: Final = (1 << (RESOLUTION_SHIFT - FIRST_RESPONSE_SHIFT)) - 1
+    RESOLUTION_MASK: Final = (1 << (63 - RESOLUTION_SHIFT)) - 1
+
+
+def tally_code(facts: OrderFacts) -> int:
+    """The order's facts packed as :class:`TallyCode` lays them out."""
+    t = TallyCode
+    first_response = 0 if facts.first_response_minutes is None else facts.first_response_minutes + 1
+    resolution = 0 if facts.resolution_minutes is None else facts.resolution_minutes + 1
+    if not (
+        0 <= first_response <= t.FIRST_RESPONSE_MASK
+        and 0 <= resolution <= t.RESOLUTION_MASK
+        and 0 <= facts.targets_breached <= facts.targets_tracked <= t.COUNT_MASK
+    ):
+        raise ValueError(f"order {facts.order_id}: facts out of the tally code's range: {facts}")
+    return (
+        t.RESOLVED * facts.resolved
+        + t.FIRST_CONTACT * facts.first_contact_resolution
+        + t.REOPENED * facts.reopened
+        + t.COMPLAINT * facts.is_complaint
+        + (facts.targets_tracked << t.TRACKED_SHIFT)
+        + (facts.targets_breached << t.BREACHED_SHIFT)
+        + (first_response << t.FIRST_RESPONSE_SHIFT)
+        + (resolution << t.RESOLUTION_SHIFT)
+    )
 
 
 def _stamp(calendar: dict[str, Any], policy: dict[str, Any]) -> int:
@@ -117,6 +170,33 @@ def current_facts(stamps: dict[int, int]) -> ColumnElement[bool]:
         ),
     )
     return and_(_F.work_order_id.is_not(None), _F.order_version == WorkOrder.version, same_sla)
+
+
+def outdated_sla(stamps: dict[int, int]) -> ColumnElement[bool]:
+    """Whether a facts row's order is one of :func:`outdated_ids`."""
+    return _F.work_order_id.in_(outdated_ids(stamps))
+
+
+def outdated_ids(stamps: dict[int, int]) -> Select[int]:
+    """The orders of the facts rows computed under other definitions of their policy
+    and calendar than they have now (``stamps``: ``sla_stamps``), or under a policy
+    that is gone: a union of ranges of the index on (policy, digest), so the few such
+    rows are found without reading the others (a query of its own, so that no other
+    condition on the rows makes the database read them by another index)."""
+    f = aliased(OrderKpiFacts)
+    ranges: list[ColumnElement[bool]] = []
+    below: int | None = None
+    for pid in sorted(stamps):
+        policy, stamp = f.policy_id == inline_constant(pid), inline_constant(stamps[pid])
+        ranges += [
+            and_(policy, f.sla_stamp < stamp),
+            and_(policy, f.sla_stamp > stamp),
+            and_(policy, f.sla_stamp.is_(None)),
+            f.policy_id < pid if below is None else and_(f.policy_id > below, f.policy_id < pid),
+        ]
+        below = pid
+    ranges.append(f.policy_id.is_not(None) if below is None else f.policy_id > below)
+    return select(f.work_order_id).where(or_(*ranges))
 
 
 def order_standing_facts(session: Session, orders: Sequence[WorkOrder]) -> dict[int, StandingFacts]:
@@ -192,19 +272,12 @@ def _assignments(session: Session, ids: Sequence[int]) -> dict[int, list[Assignm
     return out
 
 
-def stale_ids(
-    session: Session, orders: Select[Any], stamps: dict[int, int], after: int, limit: int
-) -> list[int]:
-    """Ids above ``after`` of the orders of ``orders`` (a query of work orders) without
-    current facts, ascending, at most ``limit``."""
-    current = case((current_facts(stamps), 1), else_=0)
-    stmt = (
-        orders.with_only_columns(WorkOrder.id)
-        .outerjoin(_F, _F.work_order_id == WorkOrder.id)
-        .where(WorkOrder.id > after, current == 0)
-        .order_by(WorkOrder.id)
-        .limit(limit)
-    )
+def _stale_ids(session: Session, stamps: dict[int, int], after: int, limit: int) -> list[int]:
+    """Ids above ``after`` of the orders without current facts, ascending, at most
+    ``limit``: those listed as changed and those of rows with an outdated digest."""
+    listed = select(_C.work_order_id.label("id")).where(_C.work_order_id > after)
+    outdated = select(_F.work_order_id).where(outdated_sla(stamps), _F.work_order_id > after)
+    stmt = union(listed, outdated).order_by("id").limit(limit)
     return [int(i) for i in session.scalars(stmt)]
 
 
@@ -227,30 +300,37 @@ def refresh_kpi_facts(session: Session, *, limit: int | None = None) -> int:
     between leaves the row behind (replayed again), never ahead.
     """
     written, after = 0, 0
-    everything = select(WorkOrder)
     while limit is None or written < limit:
         stamps = sla_stamps(session)
         take = FACTS_CHUNK if limit is None else min(FACTS_CHUNK, limit - written)
-        ids = stale_ids(session, everything, stamps, after, take)
+        ids = _stale_ids(session, stamps, after, take)
         if not ids:
             break
         orders = load_orders(session, ids)
         rows = [_row(o, f, stamps) for o, f in with_standing_facts(session, orders)]
         session.commit()  # ends the read; the write below is short
         _store(session, ids, rows)
-        written += len(rows)
+        written += len(ids)
         after = ids[-1]
     return written
 
 
 def _store(session: Session, ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
-    """Replace the facts rows of ``ids`` by ``rows`` and commit, queued with the order
-    writes for the database's writer (``storage.writer_lock``) as a write unit is."""
+    """Replace the facts rows of ``ids`` by ``rows`` (the orders of ``ids`` without a
+    row are gone) and take off the list of changes each order whose listed version is
+    the one its new row was computed for; commit, queued with the order writes for the
+    database's writer (``storage.writer_lock``) as a write unit is. An order written
+    since it was read stays listed with its newer version."""
     lock = writer_lock(session.get_bind().engine)
     lock.acquire()
     try:
         session.execute(delete(_F).where(_F.work_order_id.in_(ids)))
-        session.execute(insert(_F), rows)
+        if rows:
+            session.execute(insert(_F), rows)
+        computed_for = (
+            select(_F.order_version).where(_F.work_order_id == _C.work_order_id).scalar_subquery()
+        )
+        session.execute(delete(_C).where(_C.work_order_id.in_(ids), _C.version == computed_for))
         session.commit()
     except BaseException:
         session.rollback()
@@ -277,6 +357,11 @@ def _row(order: WorkOrder, standing: StandingFacts, stamps: dict[int, int]) -> d
         "order_version": order.version,
         "sla_stamp": None if order.policy_id is None else stamps.get(order.policy_id),
         "created_at": order.created_at,
+        "policy_id": order.policy_id,
+        "team_id": order.team_id,
+        "assignee_id": order.assignee_id,
+        "owner_id": order.owner_id,
+        "tally_code": tally_code(f),
         "is_complaint": f.is_complaint,
         "resolved": f.resolved,
         "reopened": f.reopened,

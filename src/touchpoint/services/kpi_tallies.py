@@ -1,20 +1,26 @@
 """A period's KPI tallies by team or agent from the stored order facts
 (``services.kpi_facts``), exact whatever the facts sweep has reached.
 
-The orders of the period are read in one pass, joined to their facts rows: per order
-its group, one integer coding whether its facts are current and, if so, its yes/no
-facts and counts (rule 9's breaches at the board's instant worked out by the database
-from the stored breach instants), and its minutes to first response and to resolution.
-On SQLite the columns come back as numpy arrays (``sla_clock.fetch_int_columns``) and
-are counted by group there: sums by ``bincount``, the minutes as histograms, from which
-means and medians are exact; a ``GROUP BY`` over a year of orders would sort a million
-rows, once per histogram. PostgreSQL counts them itself in the same one pass, with
-hash aggregates over three grouping sets (group and code; group and minutes to first
-response; group and minutes to resolution), and sends a few thousand rows.
+The facts rows of the period are counted without reading the orders: each row carries
+its order's team, assignee and owner at the version it was computed for, and its facts
+packed in ``tally_code``, so the one large read is two integer columns from one index,
+sent as one text each (``sla_clock.fetch_int_columns``) and counted by group in numpy:
+sums by ``bincount``, the minutes as histograms, from which means and medians are exact
+(a ``GROUP BY`` over a year of orders would sort a million rows on SQLite, once per
+histogram; PostgreSQL's hash aggregates over three grouping sets took 1.7 times as long
+as sending the text). Rule 9's breaches at the board's instant are added from the few
+rows with a pending breach instant (a partial index).
 
-Orders without current facts (new or changed since the sweep, or under an edited
-policy or calendar) are then replayed ``chunk`` at a time, the request's deadline
-checked before each chunk, and added to the same tallies.
+Tallies of disjoint sets of orders add up and a subset's can be taken back: the rows of
+orders listed as changed since their facts were written, or computed under an outdated
+SLA digest, are read again (few, by their own indexes) and taken off, and those orders
+(with the listed orders that have no row yet) are replayed ``chunk`` at a time, the
+request's deadline checked before each chunk, and added.
+
+The count and the read of the stale rows are two statements: a facts sweep that
+commits between them (it writes only the rows of changed orders, once a minute) can
+leave the orders it wrote counted by their former facts in that one board; an order
+written between them is counted as it is after the write.
 """
 
 from __future__ import annotations
@@ -24,35 +30,42 @@ from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.calendar import to_epoch_seconds
 from touchpoint.domain.kpi import KpiTally
 from touchpoint.domain.sla.vocabulary import Int64Array
+from touchpoint.services.base import Actor
 from touchpoint.services.kpi_facts import (
     FACTS_CHUNK,
-    current_facts,
+    TallyCode,
     load_orders,
+    outdated_sla,
     sla_stamps,
-    stale_ids,
     with_standing_facts,
 )
+from touchpoint.services.order_reads import visible_to
 from touchpoint.services.sla_clock import fetch_int_columns, inline_constant
 from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.kpi_facts import planned_for_bulk_read
-from touchpoint.storage.models import OrderKpiFacts, WorkOrder
+from touchpoint.storage.models import OrderKpiChange, OrderKpiFacts, WorkOrder
 
 __all__ = ["period_tallies"]
 
 _F = OrderKpiFacts
-
-# Bits of an order's code: current facts, then its yes/no facts, then its tracked and
-# breached targets (at most 3 each) as small numbers.
-_CURRENT, _RESOLVED, _FCR, _REOPENED, _COMPLAINT = 1, 2, 4, 8, 16
-_TRACKED_SHIFT, _BREACHED_SHIFT, _COUNT_MASK = 5, 8, 0b111
+_C = OrderKpiChange
+_T = TallyCode
 _NO_GROUP: Final = -1  # an order of no team / no assignee
-_NO_MINUTES: Final = -1
 # Constants are written into the SQL: SQLite reads a bound value again on every row.
 _ONE, _ZERO = inline_constant(1), inline_constant(0)
 _BREACH_COLUMNS: Final = (
@@ -66,195 +79,150 @@ _DENSE_CELLS: Final = 1 << 22
 
 def period_tallies(
     session: Session,
-    period: Select[Any],
+    actor: Actor,
     group_by: str,
     *,
     created: tuple[datetime, datetime],
     at: datetime,
     chunk: int = FACTS_CHUNK,
 ) -> dict[int | None, KpiTally]:
-    """The KPI tally of each group of the orders of ``period`` (a query of work orders
-    created in ``[created[0], created[1])``), their facts as they stand at ``at``;
-    ``group_by`` names the order's column that groups them (``team_id``,
-    ``assignee_id``)."""
+    """The KPI tally of each group of the orders the actor sees created in
+    ``[created[0], created[1])``, their facts as they stand at ``at``; ``group_by``
+    names the order's column that groups them (``team_id``, ``assignee_id``)."""
     check_deadline()
-    stamps = sla_stamps(session)
     at_s = to_epoch_seconds(at, "at")
-    column = getattr(WorkOrder, group_by)
-    group_key = func.coalesce(column, inline_constant(_NO_GROUP))
-    current = current_facts(stamps)
-    if session.get_bind().dialect.name == "postgresql":
-        # The facts' own copy of the creation instant lets PostgreSQL read a short
-        # period's facts by their index instead of hashing every order's.
-        in_period = and_(
-            _F.work_order_id == WorkOrder.id,
-            _F.created_at >= created[0],
-            _F.created_at < created[1],
-        )
-        joined = period.outerjoin(_F, in_period)
-        tallies, stale = _grouped_tallies(session, joined, column, current, at_s)
-    else:
-        joined = period.outerjoin(_F, _F.work_order_id == WorkOrder.id)
+    group = func.coalesce(getattr(_F, group_by), inline_constant(_NO_GROUP))
+    rows = _seen_in_period(actor, created, _F)
+    with planned_for_bulk_read(session):
         columns = fetch_int_columns(
-            session,
-            joined.with_only_columns(
-                group_key,
-                case((current, _code(at_s)), else_=_ZERO),
-                func.coalesce(_F.first_response_minutes, inline_constant(_NO_MINUTES)),
-                func.coalesce(_F.resolution_minutes, inline_constant(_NO_MINUTES)),
-            ),
+            session, select(group, _F.tally_code).where(*rows), in_order=False
         )
-        tallies, stale = _tallies(columns)
-    after = 0
-    while stale:
+    tallies = _tallies(columns[:, 0], columns[:, 1])
+    late = select(group, func.sum(_late(at_s))).where(*rows, _BREACH_COLUMNS[0] < at_s)
+    for key, n in session.execute(late.group_by(group)):
+        tallies.setdefault(_key(key), KpiTally()).sla_breaches += int(n)
+    stale, replayed = _stale(session, _seen_in_period(actor, created, WorkOrder), group, rows, at_s)
+    if stale:
+        keys, codes, lates = np.array(stale, dtype=np.int64).T
+        for key, tally in _tallies(keys, codes, lates).items():
+            tallies.setdefault(key, KpiTally()).remove_tally(tally)
+    for start in range(0, len(replayed), chunk):
         check_deadline()
-        ids = stale_ids(session, period, stamps, after, chunk)
-        if not ids:
-            break
-        for order, standing in with_standing_facts(session, load_orders(session, ids)):
+        orders = load_orders(session, replayed[start : start + chunk])
+        for order, standing in with_standing_facts(session, orders):
             tallies.setdefault(getattr(order, group_by), KpiTally()).add(standing.at(at_s))
-        after = ids[-1]
-    return tallies
+    return {k: t for k, t in tallies.items() if t.orders}
 
 
-def _code(at_s: int) -> ColumnElement[int]:
-    """An order's current facts as one integer (see the bits above); the breaches are
-    those of its history plus its breach instants before ``at_s``."""
-    late = sum(
-        (case((column < inline_constant(at_s), _ONE), else_=_ZERO) for column in _BREACH_COLUMNS),
-        start=_F.targets_breached,
+def _seen_in_period(
+    actor: Actor, created: tuple[datetime, datetime], table: type[OrderKpiFacts | WorkOrder]
+) -> list[ColumnElement[bool]]:
+    """The conditions on an order's row or on its facts row (``table``) of the orders
+    the actor sees created in ``[created[0], created[1])``."""
+    visible = visible_to(actor, table.owner_id, table.assignee_id, table.team_id)
+    return [
+        table.created_at >= created[0],
+        table.created_at < created[1],
+        *([] if visible is None else [visible]),
+    ]
+
+
+def _late(at_s: int) -> ColumnElement[int]:
+    """How many of a row's stored breach instants lie before ``at_s`` (rule 9)."""
+    before = inline_constant(at_s)
+    return sum(
+        (case((column < before, _ONE), else_=_ZERO) for column in _BREACH_COLUMNS[1:]),
+        start=case((_BREACH_COLUMNS[0] < before, _ONE), else_=_ZERO),
     )
-    return (
-        inline_constant(_CURRENT)
-        + cast(_F.resolved, Integer) * inline_constant(_RESOLVED)
-        + cast(_F.first_contact_resolution, Integer) * inline_constant(_FCR)
-        + cast(_F.reopened, Integer) * inline_constant(_REOPENED)
-        + cast(_F.is_complaint, Integer) * inline_constant(_COMPLAINT)
-        + _F.targets_tracked * inline_constant(1 << _TRACKED_SHIFT)
-        + late * inline_constant(1 << _BREACHED_SHIFT)
+
+
+def _key(key: int) -> int | None:
+    """A group's id as the board keys it (None: no team / no assignee)."""
+    return None if key == _NO_GROUP else int(key)
+
+
+def _stale(
+    session: Session,
+    period: list[ColumnElement[bool]],
+    group: ColumnElement[int],
+    rows: list[ColumnElement[bool]],
+    at_s: int,
+) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """The period's facts rows that are not current, as (group, tally code, breaches
+    after the history), to take back; and the ids of the orders to replay, ascending
+    (``period``: the conditions on an order of being in the period and seen). A row is
+    not current when its order is listed as changed or its digest is outdated; a listed
+    order is replayed if it is in the period now, with or without a row. Read in one
+    statement, so that both lists agree."""
+    stamps = sla_stamps(session)
+    in_rows, in_period = and_(*rows), and_(*period)
+    has_row = _F.work_order_id.is_not(None)
+    fields = (group, _F.tally_code, _late(at_s))
+    listed = (
+        select(
+            WorkOrder.id,
+            _ONE.label("listed"),
+            case((in_period, _ONE), else_=_ZERO),
+            case((has_row, _ONE), else_=_ZERO),
+            *fields,
+        )
+        .select_from(WorkOrder)
+        .outerjoin(_F, and_(_F.work_order_id == WorkOrder.id, in_rows))
+        .where(WorkOrder.id.in_(select(_C.work_order_id)), or_(has_row, in_period))
     )
+    outdated = select(_F.work_order_id, _ZERO, _ONE, _ONE, *fields).where(
+        outdated_sla(stamps), in_rows
+    )
+    taken: list[tuple[int, int, int]] = []
+    replayed: set[int] = set()
+    seen: set[int] = set()
+    for oid, _, replay, counted, key, code, late in session.execute(
+        union_all(listed, outdated).order_by(literal_column("listed").desc())
+    ):
+        if oid in seen:
+            continue  # listed and outdated: the listed order's own row decides
+        seen.add(oid)
+        if counted:
+            taken.append((int(key), int(code), int(late)))
+        if replay:
+            replayed.add(int(oid))
+    return taken, sorted(replayed)
 
 
-def _tallies(columns: Int64Array) -> tuple[dict[int | None, KpiTally], int]:
-    """The tallies by group of the orders read with current facts, and how many orders
-    were read without."""
-    keys, codes, first_response, resolution = (columns[:, i] for i in range(4))
-    current = (codes & _CURRENT).astype(bool)
-    stale = int(len(codes) - np.count_nonzero(current))
-    keys, codes = keys[current], codes[current]
-    first_response, resolution = first_response[current], resolution[current]
+def _tallies(
+    keys: Int64Array, codes: Int64Array, late: Int64Array | None = None
+) -> dict[int | None, KpiTally]:
+    """The tallies by group (``keys``) of orders given by their tally codes and, when
+    given, their breaches besides those of their history."""
     groups, index = np.unique(keys, return_inverse=True)
     n = len(groups)
 
     def per_group(values: Int64Array) -> list[int]:
         return [int(v) for v in np.bincount(index, weights=values, minlength=n)]
 
-    resolved = (codes & _RESOLVED) != 0
+    resolved = (codes & _T.RESOLVED) != 0
+    breached = (codes >> _T.BREACHED_SHIFT) & _T.COUNT_MASK
     counts = {
         "orders": [int(v) for v in np.bincount(index, minlength=n)],
         "resolved": per_group(resolved.astype(np.int64)),
-        "first_contact_resolutions": per_group((codes & _FCR) // _FCR),
-        "reopened": per_group((codes & _REOPENED) // _REOPENED),
-        "complaints": per_group((codes & _COMPLAINT) // _COMPLAINT),
-        "sla_opportunities": per_group((codes >> _TRACKED_SHIFT) & _COUNT_MASK),
-        "sla_breaches": per_group(codes >> _BREACHED_SHIFT),
+        "first_contact_resolutions": per_group((codes & _T.FIRST_CONTACT) != 0),
+        "reopened": per_group((codes & _T.REOPENED) != 0),
+        "complaints": per_group((codes & _T.COMPLAINT) != 0),
+        "sla_opportunities": per_group((codes >> _T.TRACKED_SHIFT) & _T.COUNT_MASK),
+        "sla_breaches": per_group(breached if late is None else breached + late),
     }
+    first_response = ((codes >> _T.FIRST_RESPONSE_SHIFT) & _T.FIRST_RESPONSE_MASK) - 1
+    resolution = (codes >> _T.RESOLUTION_SHIFT) - 1
     fr_counts = _histograms(index, first_response, first_response >= 0, n)
     rs_counts = _histograms(index, resolution, resolved & (resolution >= 0), n)
-    tallies: dict[int | None, KpiTally] = {}
-    for g, key in enumerate(groups.tolist()):
-        tallies[None if key == _NO_GROUP else int(key)] = KpiTally(
+    return {
+        _key(key): KpiTally(
             **{name: values[g] for name, values in counts.items()},
             first_response_minutes=fr_counts[g],
             resolution_minutes=rs_counts[g],
         )
-    return tallies, stale
-
-
-def _grouped_tallies(
-    session: Session,
-    joined: Select[Any],
-    group_column: ColumnElement[Any],
-    current: ColumnElement[bool],
-    at_s: int,
-) -> tuple[dict[int | None, KpiTally], int]:
-    """:func:`_tallies` counted by the database in one pass: each order's group, code
-    and minutes (of orders with current facts) worked out once, then counted in three
-    grouping sets (group and code; group and minutes to first response; group and
-    minutes to resolution of resolved orders).
-
-    The rows come from a subquery kept apart from the outer query (``OFFSET 0``):
-    grouped by its columns, of which the planner knows nothing, it expects few groups
-    and hashes them in memory; grouped by the expressions themselves it multiplies the
-    distinct values of every column in them, expects millions of groups and sorts a
-    million rows instead. (A materialised CTE does the same, copying every row once
-    more: 15% slower.)"""
-    orders = (
-        joined.with_only_columns(
-            group_column.label("group_key"),
-            case((current, _code(at_s)), else_=_ZERO).label("code"),
-            _F.first_response_minutes,
-            _F.resolution_minutes,
-        )
-        .offset(0)
-        .subquery("period_orders")
-    )
-    o = orders.c
-    resolved = o.code.op("&")(inline_constant(_RESOLVED)) > _ZERO
-    rows = select(
-        o.group_key,
-        o.code,
-        case((o.code > _ZERO, o.first_response_minutes)).label("first_response"),
-        case((resolved, o.resolution_minutes)).label("resolution"),
-    ).subquery("period_counts")
-    c = rows.c
-    stmt = select(
-        c.group_key,
-        c.code,
-        c.first_response,
-        c.resolution,
-        func.grouping(c.code, c.first_response, c.resolution),
-        func.count(),
-    ).group_by(
-        func.grouping_sets(
-            tuple_(c.group_key, c.code),
-            tuple_(c.group_key, c.first_response),
-            tuple_(c.group_key, c.resolution),
-        )
-    )
-    tallies: dict[int | None, KpiTally] = {}
-    stale = 0
-    with planned_for_bulk_read(session):
-        found = session.execute(stmt).all()
-    for key, code, fr, rs, sets, n in found:
-        t = tallies.setdefault(key, KpiTally())
-        if sets == _BY_CODE:
-            stale += _count_code(t, int(code), int(n))
-        elif sets == _BY_FIRST_RESPONSE and fr is not None:
-            t.first_response_minutes[int(fr)] += int(n)
-        elif sets == _BY_RESOLUTION and rs is not None:
-            t.resolution_minutes[int(rs)] += int(n)
-    return {k: t for k, t in tallies.items() if t.orders}, stale
-
-
-# GROUPING(code, first response, resolution) of each grouping set's rows: a bit set for
-# each column the set does not group by.
-_BY_CODE, _BY_FIRST_RESPONSE, _BY_RESOLUTION = 0b011, 0b101, 0b110
-
-
-def _count_code(t: KpiTally, code: int, n: int) -> int:
-    """Count ``n`` orders of one code into ``t``; ``n`` when their facts were not
-    current (code 0), else 0."""
-    if not code & _CURRENT:
-        return n
-    t.orders += n
-    t.resolved += n * bool(code & _RESOLVED)
-    t.first_contact_resolutions += n * bool(code & _FCR)
-    t.reopened += n * bool(code & _REOPENED)
-    t.complaints += n * bool(code & _COMPLAINT)
-    t.sla_opportunities += n * ((code >> _TRACKED_SHIFT) & _COUNT_MASK)
-    t.sla_breaches += n * (code >> _BREACHED_SHIFT)
-    return 0
+        for g, key in enumerate(groups.tolist())
+    }
 
 
 def _histograms(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, or_, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
@@ -26,6 +26,7 @@ __all__ = [
     "load_visible",
     "queue",
     "visible_orders",
+    "visible_to",
 ]
 
 
@@ -48,12 +49,26 @@ class WorkOrderDetail:
 def visible_orders(actor: Actor) -> Select[WorkOrder]:
     """Orders the actor may see: agents see their teams' queues and their own orders."""
     stmt = select(WorkOrder)
-    if not actor.role.sees_all_queues:
-        conds = [WorkOrder.owner_id == actor.user_id, WorkOrder.assignee_id == actor.user_id]
-        if actor.team_ids:
-            conds.append(WorkOrder.team_id.in_(sorted(actor.team_ids)))
-        stmt = stmt.where(or_(*conds)) if actor.user_id is not None else stmt.where(false())
-    return stmt
+    rule = visible_to(actor, WorkOrder.owner_id, WorkOrder.assignee_id, WorkOrder.team_id)
+    return stmt if rule is None else stmt.where(rule)
+
+
+def visible_to(
+    actor: Actor,
+    owner_id: SQLColumnExpression[int | None],
+    assignee_id: SQLColumnExpression[int | None],
+    team_id: SQLColumnExpression[int | None],
+) -> ColumnElement[bool] | None:
+    """The rule of :func:`visible_orders` on any columns holding an order's owner,
+    assignee and team (e.g. a copy of them); None when the actor sees every queue."""
+    if actor.role.sees_all_queues:
+        return None
+    if actor.user_id is None:
+        return false()
+    conds = [owner_id == actor.user_id, assignee_id == actor.user_id]
+    if actor.team_ids:
+        conds.append(team_id.in_(sorted(actor.team_ids)))
+    return or_(*conds)
 
 
 def can_see(actor: Actor, order: WorkOrder) -> bool:

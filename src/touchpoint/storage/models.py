@@ -39,6 +39,7 @@ __all__ = [
     "Incident",
     "LoginFailure",
     "MergeLog",
+    "OrderKpiChange",
     "OrderKpiFacts",
     "OutboxMessage",
     "Recovery",
@@ -307,23 +308,51 @@ class OrderKpiFacts(Base):
     """What the KPI board needs of one order (``domain.kpi.StandingFacts``), as computed
     for one version of the order (``order_version``) under its SLA policy's and
     calendar's definitions as they then stood (``sla_stamp``, a digest of both; null
-    without a policy): the board trusts a row only while both still match, and replays
-    the order itself otherwise (``services.kpi_facts``).
+    without a policy): the board trusts a row only while its order is not listed in
+    ``work_order_kpi_changes`` and its digest still matches, and replays the order
+    itself otherwise (``services.kpi_facts``).
 
-    ``*_breach_at``: the UTC epoch second after which a pending target counts as
-    breached (rule 9), null when it never will without a new event; the breaches
-    already in the history are in ``targets_breached``. Written by the desk clock's
-    facts sweep, never by an order's write.
+    ``policy_id``, ``team_id``, ``assignee_id`` and ``owner_id`` are the order's at that
+    version (the board groups and filters by them without reading the order);
+    ``tally_code`` packs the yes/no facts, counts and minutes into one integer
+    (``services.kpi_facts.tally_code``). ``*_breach_at``: the UTC epoch second after
+    which a pending target counts as breached (rule 9), null when it never will without
+    a new event, stored ascending; the breaches already in the history are in
+    ``targets_breached``. Written by the desk clock's facts sweep, never by an order's
+    write.
     """
 
     __tablename__ = "work_order_kpi_facts"
+    __table_args__ = (
+        # A period's facts, read from the index alone.
+        Index(
+            "ix_work_order_kpi_facts_board",
+            "created_at",
+            "team_id",
+            "assignee_id",
+            "owner_id",
+            "tally_code",
+        ),
+        Index(
+            "ix_work_order_kpi_facts_pending",
+            "created_at",
+            sqlite_where=text("first_response_breach_at IS NOT NULL"),
+            postgresql_where=text("first_response_breach_at IS NOT NULL"),
+        ),
+        Index("ix_work_order_kpi_facts_sla", "policy_id", "sla_stamp"),
+    )
     work_order_id: Mapped[int] = mapped_column(
         ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     order_version: Mapped[int] = mapped_column(Integer)
     sla_stamp: Mapped[int | None] = mapped_column(BigInteger)
     # The order's creation (which no write changes): a period's facts are found by it.
-    created_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    policy_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    tally_code: Mapped[int] = mapped_column(BigInteger)
     is_complaint: Mapped[bool] = mapped_column(Boolean)
     resolved: Mapped[bool] = mapped_column(Boolean)
     reopened: Mapped[bool] = mapped_column(Boolean)
@@ -335,6 +364,19 @@ class OrderKpiFacts(Base):
     first_response_breach_at: Mapped[int | None] = mapped_column(BigInteger)
     next_update_breach_at: Mapped[int | None] = mapped_column(BigInteger)
     resolution_breach_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OrderKpiChange(Base):
+    """An order created or changed since its KPI facts row was written, and the version
+    it was written at: kept by triggers on ``work_orders`` (revision 0016) in the
+    order's own transaction, removed by the facts sweep once it stored facts for that
+    version."""
+
+    __tablename__ = "work_order_kpi_changes"
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class Contact(Base):

@@ -251,6 +251,7 @@ ENTITY: dict[str, str] = {
     "customer_blocking_key": "Merge blocking key",
     "merge_candidate": "Stored merge candidate",
     "work_order_kpi_fact": "Order KPI facts",
+    "work_order_kpi_change": "Order changed since its KPI facts",
     "complaint_cause": "Complaint cause",
     "survey": "Survey",
     "survey_version": "Survey version",

@@ -118,21 +118,31 @@ def int_columns(rows: Sequence[Any], width: int) -> Int64Array:
     return flat.reshape(len(rows), width)
 
 
-def fetch_int_columns(session: Session, stmt: Select[*tuple[Any, ...]]) -> Int64Array:
-    """A Core query of non-null integer columns as an ``(n, width)`` array, rows in its order.
+def fetch_int_columns(
+    session: Session, stmt: Select[*tuple[Any, ...]], *, in_order: bool = True
+) -> Int64Array:
+    """A Core query of non-null integer columns as an ``(n, width)`` array, rows in its
+    order (``in_order`` False: in any order, the same in every column).
 
     On SQLite each column comes back as one ``group_concat`` text parsed by numpy: a
-    million rows then cost no Python tuple or int per value. Elsewhere it is
-    :func:`fetch_rows` + :func:`int_columns`.
+    million rows then cost no Python tuple or int per value. PostgreSQL does the same
+    with ``string_agg`` when the order does not matter (an aggregate's input order is
+    not guaranteed there); otherwise it is :func:`fetch_rows` + :func:`int_columns`.
     """
     width = len(stmt.selected_columns)
-    if session.get_bind().dialect.name != "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect != "sqlite" and in_order:
         return int_columns(fetch_rows(session, stmt), width)
     inner = stmt.subquery()
-    # The outer query is an aggregate, so SQLite keeps the subquery's ORDER BY (it never
-    # flattens an ordered subquery into an aggregate), and group_concat appends in it.
-    # Its default separator is the comma; a bound one costs a value read per row.
-    texts = fetch_rows(session, select(*(func.group_concat(c) for c in inner.c)))[0]
+    if dialect == "sqlite":
+        # The outer query is an aggregate, so SQLite keeps the subquery's ORDER BY (it
+        # never flattens an ordered subquery into an aggregate), and group_concat appends
+        # in it. Its default separator is the comma; a bound one costs a value read per row.
+        joined = [func.group_concat(c) for c in inner.c]
+    else:
+        # One aggregate node feeds every string_agg the same rows in the same order.
+        joined = [func.string_agg(cast(c, String), literal_column("','")) for c in inner.c]
+    texts = fetch_rows(session, select(*joined))[0]
     columns = [
         np.empty(0, dtype=np.int64)
         if text is None
