@@ -18,7 +18,7 @@ from touchpoint.services.auth import UserDraft, create_user
 from touchpoint.services.base import Actor
 from touchpoint.storage.db import make_engine, make_session_factory
 from touchpoint.storage.migrate import upgrade
-from touchpoint.storage.models import User
+from touchpoint.storage.models import Customer, Team, User, WorkOrder
 
 PG_ENV = "TOUCHPOINT_TEST_PG_URL"
 BACKENDS = [
@@ -116,3 +116,38 @@ def make_user(
 def actor_of(user: User, teams: frozenset[int] = frozenset()) -> Actor:
     """The service actor of ``user``."""
     return Actor(user_id=user.id, username=user.username, role=Role(user.role), team_ids=teams)
+
+
+def team_orders(db: Database, n: int, at: datetime) -> tuple[int, int, int, list[int]]:
+    """A team, its owner and assignee (agents), and ``n`` resolved orders of theirs
+    written as plain rows (the models of the first revisions), created at ``at``: for
+    tests of what a migration does to rows already stored."""
+    with db.factory() as s:
+        owner, assignee = make_user(db, s, Role.AGENT), make_user(db, s, Role.AGENT)
+        team = Team(name=db.unique("team "))
+        customer = Customer(name="客户", created_at=at, updated_at=at)
+        s.add_all([team, customer])
+        s.flush()
+        orders = [
+            WorkOrder(
+                customer_id=customer.id,
+                type="complaint",
+                channel="phone",
+                priority="normal",
+                status="resolved",
+                subject="停电",
+                owner_id=owner.id,
+                assignee_id=assignee.id,
+                team_id=team.id,
+                hostile=False,
+                reopen_count=1,
+                has_return_visit=False,
+                sla_breached=False,
+                created_at=at,
+                updated_at=at,
+            )
+            for _ in range(n)
+        ]
+        s.add_all(orders)
+        s.commit()
+        return team.id, owner.id, assignee.id, [o.id for o in orders]

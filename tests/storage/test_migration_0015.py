@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.storage.support import BACKENDS, Database, make_user, open_database
-from touchpoint.domain.roles import Role
+from tests.storage.support import BACKENDS, Database, open_database, team_orders
 from touchpoint.storage.migrate import upgrade
-from touchpoint.storage.models import Customer, Team, WorkOrder
 
 T = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -24,38 +22,8 @@ def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
     yield from open_database(request.param, tmp_path, revision="0014")
 
 
-def _desk_rows(db: Database) -> tuple[int, int, int, int]:
-    """A team, its owner and assignee, and an order of theirs (models unchanged by 0015)."""
-    with db.factory() as s:
-        owner, assignee = make_user(db, s, Role.AGENT), make_user(db, s, Role.AGENT)
-        team = Team(name=db.unique("team "))
-        customer = Customer(name="客户", created_at=T, updated_at=T)
-        s.add_all([team, customer])
-        s.flush()
-        order = WorkOrder(
-            customer_id=customer.id,
-            type="repair",
-            channel="phone",
-            priority="normal",
-            status="resolved",
-            subject="停电",
-            owner_id=owner.id,
-            assignee_id=assignee.id,
-            team_id=team.id,
-            hostile=False,
-            reopen_count=0,
-            has_return_visit=False,
-            sla_breached=False,
-            created_at=T,
-            updated_at=T,
-        )
-        s.add(order)
-        s.commit()
-        return team.id, owner.id, assignee.id, order.id
-
-
 def test_existing_answers_and_invitations_get_their_board_columns(old_db: Database) -> None:
-    team, _owner, assignee, order = _desk_rows(old_db)
+    team, _owner, assignee, (order,) = team_orders(old_db, 1, T)
     answers = ['{"CSAT": 2, "NPS": 9}', '{"CSAT": "2", "NPS": 7.5}', '{"NPS": true}', "{}"]
     with old_db.engine.begin() as c:
         c.execute(

@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, select, text, update
 
-from tests.storage.support import BACKENDS, Database, make_user, open_database
+from tests.storage.support import BACKENDS, Database, open_database, team_orders
 from touchpoint.domain.kpi import OrderFacts
-from touchpoint.domain.roles import Role
 from touchpoint.services.kpi_facts import refresh_kpi_facts, tally_code
 from touchpoint.storage.migrate import upgrade
-from touchpoint.storage.models import Customer, OrderKpiChange, OrderKpiFacts, Team, WorkOrder
+from touchpoint.storage.models import OrderKpiChange, OrderKpiFacts, WorkOrder
 
 T = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -25,39 +24,6 @@ T = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture(params=BACKENDS)
 def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     yield from open_database(request.param, tmp_path, revision="0015")
-
-
-def _orders(db: Database, n: int) -> tuple[int, int, int, list[int]]:
-    """A team, its owner and assignee, and ``n`` orders of theirs."""
-    with db.factory() as s:
-        owner, assignee = make_user(db, s, Role.AGENT), make_user(db, s, Role.AGENT)
-        team = Team(name=db.unique("team "))
-        customer = Customer(name="客户", created_at=T, updated_at=T)
-        s.add_all([team, customer])
-        s.flush()
-        orders = [
-            WorkOrder(
-                customer_id=customer.id,
-                type="complaint",
-                channel="phone",
-                priority="normal",
-                status="resolved",
-                subject="停电",
-                owner_id=owner.id,
-                assignee_id=assignee.id,
-                team_id=team.id,
-                hostile=False,
-                reopen_count=1,
-                has_return_visit=False,
-                sla_breached=False,
-                created_at=T,
-                updated_at=T,
-            )
-            for _ in range(n)
-        ]
-        s.add_all(orders)
-        s.commit()
-        return team.id, owner.id, assignee.id, [o.id for o in orders]
 
 
 def _old_facts_row(c: Connection, order_id: int, version: int) -> None:
@@ -77,7 +43,7 @@ def _old_facts_row(c: Connection, order_id: int, version: int) -> None:
 def test_stored_facts_get_their_new_columns_and_stale_orders_are_listed(
     old_db: Database,
 ) -> None:
-    team, owner, assignee, (current, older, missing) = _orders(old_db, 3)
+    team, owner, assignee, (current, older, missing) = team_orders(old_db, 3, T)
     with old_db.engine.begin() as c:
         c.execute(text("UPDATE work_orders SET version = 2"))
         _old_facts_row(c, current, 2)
@@ -102,7 +68,7 @@ def test_the_database_lists_every_written_order_until_the_sweep_has_its_facts(
     old_db: Database,
 ) -> None:
     upgrade(old_db.url)
-    team, _owner, _assignee, (first, second) = _orders(old_db, 2)
+    team, _owner, _assignee, (first, second) = team_orders(old_db, 2, T)
     with old_db.factory() as s:
         listed = dict(s.execute(select(OrderKpiChange.work_order_id, OrderKpiChange.version)).all())
         assert listed == {first: 1, second: 1}  # created: listed
