@@ -54,7 +54,9 @@ def test_monthly_nps_with_intervals(site: Desk) -> None:
     r = _get(site, f"/api/surveys/{survey_id}/trends", measure="nps")
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["measure"] == "nps" and body["time_zone"] == "UTC" and body["min_n"] == 5
+    # Months on the desk's clock (TOUCHPOINT_TIME_ZONE, Asia/Shanghai by default).
+    assert body["measure"] == "nps" and body["time_zone"] == "Asia/Shanghai"
+    assert body["min_n"] == 5
     january, february = body["months"]
     assert january["month"] == "2026-01" and january["n"] == 30
     assert january["value"] == pytest.approx(100 / 3, abs=1e-9)
@@ -62,6 +64,12 @@ def test_monthly_nps_with_intervals(site: Desk) -> None:
     assert january["ci95"] == pytest.approx([4.778, 55.828], abs=1e-3)
     assert february == {"month": "2026-02", "n": 3, "enough": False, "value": None, "ci95": None}
     assert _get(site, f"/api/surveys/{survey_id}/trends", who="supervisor").status_code == 200
+    # Another clock on request (answers at 09:00 UTC keep their months in UTC); an
+    # unknown zone is refused by name.
+    utc = _get(site, f"/api/surveys/{survey_id}/trends", tz="UTC").json()
+    assert utc["time_zone"] == "UTC" and utc["months"] == body["months"]
+    bad = _get(site, f"/api/surveys/{survey_id}/trends", tz="Mars/Olympus")
+    assert bad.status_code in (400, 422) and "Mars/Olympus" in bad.text
     assert _get(site, f"/api/surveys/{survey_id}/trends", who="agent").status_code == 403
 
 

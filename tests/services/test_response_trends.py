@@ -1,6 +1,7 @@
 """A survey's NPS, CSAT and CSI per month over all its waves (issue 24): each month's
 value and 95 % interval as the published formulas give them, "not enough answers" below
-five, months read on UTC, bad options and cells named. Both databases."""
+five, months read on the desk's clock (or another time zone), bad options and cells
+named. Both databases."""
 
 from __future__ import annotations
 
@@ -64,7 +65,9 @@ def test_nps_per_month_with_the_adjusted_wald_interval(db: Database, session: Se
         session, sup, w2, "NPS,submitted_at", [f"{v},2026-04-10T01:00:00Z" for v in (9, 9, 9, 7, 1)]
     )
 
-    trend = survey_trend(session, sup, survey_id, TrendMeasure.NPS, TrendOptions()).to_dict()
+    trend = survey_trend(
+        session, sup, survey_id, TrendMeasure.NPS, TrendOptions(), time_zone="UTC"
+    ).to_dict()
 
     assert trend["time_zone"] == "UTC" and trend["columns"] == ["NPS"] and trend["min_n"] == 5
     months = {m["month"]: m for m in trend["months"]}
@@ -85,6 +88,33 @@ def test_nps_per_month_with_the_adjusted_wald_interval(db: Database, session: Se
     assert months["2026-03"]["n"] == 0 and months["2026-03"]["value"] is None
     # April: 3 promoters, 1 passive, 1 detractor: NPS 40.
     assert months["2026-04"]["value"] == pytest.approx(40.0, abs=1e-12)
+
+    # On the desk's clock (Asia/Shanghai unless configured) those five answers were sent
+    # on 1 February: January keeps 25, February gets 9.
+    local = survey_trend(session, sup, survey_id, TrendMeasure.NPS, TrendOptions())
+    assert local.time_zone == "Asia/Shanghai"
+    assert [(m.month, m.n) for m in local.months] == [
+        ("2026-01", 25),
+        ("2026-02", 9),
+        ("2026-03", 0),
+        ("2026-04", 5),
+    ]
+    # Los Angeles (UTC-8 in winter, UTC-7 from 8 March): 01:00 UTC on 1 February is
+    # 17:00 on 31 January there, so January has 31 and February 3; 01:00 UTC on 10 April
+    # is 18:00 on 9 April, still April.
+    west = survey_trend(
+        session, sup, survey_id, TrendMeasure.NPS, TrendOptions(), time_zone="America/Los_Angeles"
+    )
+    assert [(m.month, m.n) for m in west.months] == [
+        ("2026-01", 31),
+        ("2026-02", 3),
+        ("2026-03", 0),
+        ("2026-04", 5),
+    ]
+    with pytest.raises(DomainError, match="tz: 'Mars/Olympus'"):
+        survey_trend(
+            session, sup, survey_id, TrendMeasure.NPS, TrendOptions(), time_zone="Mars/Olympus"
+        )
 
     with pytest.raises(ForbiddenError):
         survey_trend(session, agent, survey_id, TrendMeasure.NPS, TrendOptions())

@@ -9,12 +9,14 @@ aggregation pass (counts of each answer for NPS and CSAT, sums and cross-product
 CSI) and no response is read into Python. Waves of older survey versions are read by
 column name; a question missing from a version is blank there.
 
-Month: the calendar month of the response's ``submitted_at`` in **UTC**. The desk's
-settings (:mod:`touchpoint.settings`) name no time zone, so UTC is the one month every
-reader of the export agrees on (the export writes ``submitted_at`` in UTC, and the
-month is its first seven characters): a response sent on 1 February at 07:00 Shanghai
-time (31 January, 23:00 UTC) counts in January. Months with no response between the
-first and the last are listed with ``n`` 0.
+Month: the calendar month of the response's ``submitted_at`` on the desk's clock (its
+time zone, ``TOUCHPOINT_TIME_ZONE``, unless the caller names another), as the return
+visits choose their month's wave: a response sent on 1 February at 07:00 Shanghai time
+(31 January, 23:00 UTC) counts in February on a desk in Shanghai, in January on one in
+UTC. The export writes ``submitted_at`` in UTC as fixed-width ISO text, so each month is
+found by comparing that text with the UTC instants the local months begin at (worked
+out in Python for the months the responses span, daylight saving included). Months with
+no response between the first and the last are listed with ``n`` 0.
 
 Measures and intervals (the same formulas as ``touchpoint analyze``, by the same code):
 
@@ -41,9 +43,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from sqlalchemy import select
@@ -60,13 +64,13 @@ from touchpoint.engine.options import scale_bounds
 from touchpoint.quality.csi import csi, normalise_item_weights
 from touchpoint.quality.significance import t_interval
 from touchpoint.services.base import Actor, require
+from touchpoint.services.survey_links import DESK_TIME_ZONE
 from touchpoint.services.surveys import get_survey
 from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.survey_models import SurveyWave
 
 __all__ = [
     "MIN_ANSWERS",
-    "TIME_ZONE",
     "MonthPoint",
     "SurveyTrend",
     "TrendMeasure",
@@ -76,9 +80,9 @@ __all__ = [
 
 #: Fewer answers than this in a month (or a segment): "not enough answers", no number.
 MIN_ANSWERS = 5
-#: The clock months are read on (see the module docstring).
-TIME_ZONE = "UTC"
 _MONTH = "month__"
+# How the export writes ``submitted_at`` (``services.survey_exports``).
+_EXPORTED = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class TrendMeasure(StrEnum):
@@ -137,6 +141,7 @@ class SurveyTrend:
     scale: tuple[float, float]
     weights: tuple[float, ...] | None
     months: tuple[MonthPoint, ...]
+    time_zone: str = DESK_TIME_ZONE
 
     def to_dict(self) -> dict[str, Any]:
         """The API's JSON: the options as read, the clock of the months and the months."""
@@ -146,7 +151,7 @@ class SurveyTrend:
             "columns": list(self.columns),
             "scale": list(self.scale),
             "weights": None if self.weights is None else list(self.weights),
-            "time_zone": TIME_ZONE,
+            "time_zone": self.time_zone,
             "min_n": MIN_ANSWERS,
             "months": [m.to_dict() for m in self.months],
         }
@@ -226,11 +231,17 @@ def survey_trend(
     options: TrendOptions,
     *,
     snapshots: WaveSnapshots | None = None,
+    time_zone: str = DESK_TIME_ZONE,
 ) -> SurveyTrend:
-    """The survey's ``measure`` per month over all its waves' responses (module
-    docstring). ``DomainError`` names a bad option; ``InputError`` a column or cell the
-    measure cannot use, with the wave whose export holds it."""
+    """The survey's ``measure`` per month of ``time_zone``'s clock over all its waves'
+    responses (module docstring). ``DomainError`` names a bad option or time zone;
+    ``InputError`` a column or cell the measure cannot use, with the wave whose export
+    holds it."""
     require(actor, actor.role.can_read_reports, "analyse survey waves")
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(f"tz: {time_zone!r} is not a known time zone") from None
     survey = get_survey(session, actor, survey_id)
     plan = _plan(measure, options, survey.definition)
     wave_ids = list(
@@ -244,26 +255,62 @@ def survey_trend(
         with contextlib.ExitStack() as stack:
             files = [(w, stack.enter_context(kept.snapshot(session, w))) for w in wave_ids]
             try:
-                months = _monthly(files, measure, plan) if files else []
+                months = _monthly(files, measure, plan, zone) if files else []
             except Exception:
                 if attempt == 1 and any(not path.is_file() for _, path in files):
                     continue  # a newer snapshot replaced one meanwhile: read again
                 raise
             break
     return SurveyTrend(
-        survey_id, measure, plan.columns, plan.scale, plan.weights, tuple(_filled(months))
+        survey_id,
+        measure,
+        plan.columns,
+        plan.scale,
+        plan.weights,
+        tuple(_filled(months)),
+        time_zone,
     )
 
 
-def _by_month(connection: Any, files: Sequence[tuple[int, Path]]) -> Any:
-    """The waves' rows as one Ibis table (columns matched by name) with their month."""
+def _by_month(connection: Any, files: Sequence[tuple[int, Path]], zone: ZoneInfo) -> Any:
+    """The waves' rows as one Ibis table (columns matched by name) with their month on
+    ``zone``'s clock (``YYYY-MM``; null without a ``submitted_at``)."""
+    import ibis
+
     with quiet_backend_deprecations():
         table = connection.read_parquet([str(path) for _, path in files], union_by_name=True)
-    return table.mutate(**{_MONTH: table.submitted_at.substr(0, 7)})
+    span = table.aggregate(first=table.submitted_at.min(), last=table.submitted_at.max())
+    first, last = connection.to_pyarrow(span).to_pylist()[0].values()
+    if not isinstance(first, str) or not isinstance(last, str):
+        return table.mutate(**{_MONTH: ibis.null(str)})
+    starts = _month_starts(_instant(first), _instant(last), zone)
+    month = ibis.cases(
+        *((table.submitted_at >= utc, label) for label, utc in reversed(starts)),
+        else_=ibis.null(str),
+    )
+    return table.mutate(**{_MONTH: month})
+
+
+def _instant(text: str) -> datetime:
+    """An exported ``submitted_at`` (``YYYY-MM-DDTHH:MM:SSZ``) as an aware instant."""
+    return datetime.strptime(text, _EXPORTED).replace(tzinfo=UTC)
+
+
+def _month_starts(first: datetime, last: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
+    """(``YYYY-MM``, the UTC instant it begins at as exported text) of each month of
+    ``zone``'s clock from the one holding ``first`` to the one holding ``last``."""
+    local, end = first.astimezone(zone), last.astimezone(zone)
+    year, month = local.year, local.month
+    starts: list[tuple[str, str]] = []
+    while (year, month) <= (end.year, end.month):
+        begins = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+        starts.append((f"{year:04d}-{month:02d}", begins.strftime(_EXPORTED)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
 
 
 def _monthly(
-    files: Sequence[tuple[int, Path]], measure: TrendMeasure, plan: _Plan
+    files: Sequence[tuple[int, Path]], measure: TrendMeasure, plan: _Plan, zone: ZoneInfo
 ) -> list[MonthPoint]:
     """The months that hold responses, each with its value (one grouped pass on an
     in-memory DuckDB of its own)."""
@@ -271,7 +318,7 @@ def _monthly(
 
     connection = ibis.duckdb.connect()
     try:
-        table = _by_month(connection, files)
+        table = _by_month(connection, files, zone)
         for column in plan.columns:
             if column not in table.columns:
                 option = "items" if measure is TrendMeasure.CSI else "column"

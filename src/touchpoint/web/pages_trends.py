@@ -1,8 +1,8 @@
 """The comparison pages of issue 24, zh-CN and en, each a chart with its table and the
 table as a CSV or XLSX download (``download=csv`` / ``xlsx``):
 
-* ``/surveys/{id}/trends`` — the survey's NPS, CSAT or CSI per month (UTC) over all its
-  waves, each month with its 95 % interval (``services.response_trends``).
+* ``/surveys/{id}/trends`` — the survey's NPS, CSAT or CSI per month of the desk's clock
+  over all its waves, each month with its 95 % interval (``services.response_trends``).
 * ``/waves/{id}/segments`` — each segment of a column against the rest of the wave,
   Welch's t for a mean or the two-proportion z test for a top-two share, significant
   differences flagged at α = 0.05 (``services.segment_comparison``).
@@ -115,7 +115,13 @@ def trends_page(
         options = TrendOptions(column or None, items or None, scale or None, weights or None)
         try:
             trend = survey_trend(
-                session, actor, survey_id, chosen, options, snapshots=desk_state(request).snapshots
+                session,
+                actor,
+                survey_id,
+                chosen,
+                options,
+                snapshots=desk_state(request).snapshots,
+                time_zone=desk_state(request).time_zone,
             )
             table = _trend_table(trend, _)
         except (DomainError, InputError) as exc:
@@ -132,6 +138,7 @@ def trends_page(
         measures=[m.value for m in TrendMeasure],
         table=table,
         min_n=MIN_ANSWERS,
+        time_zone=desk_state(request).time_zone,
         form=form,
     )
 

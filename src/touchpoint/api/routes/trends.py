@@ -1,11 +1,11 @@
 """A survey's monthly trends and a wave's segment comparison (issue 24).
 
 ``GET /api/surveys/{id}/trends?measure=nps|csat|csi`` — the survey's NPS, CSAT or CSI
-per calendar month (UTC) over all its waves, each month with its 95 % interval
-(``services.response_trends``): ``{"survey_id", "measure", "columns", "scale",
-"weights", "time_zone", "min_n", "months": [{"month", "n", "enough", "value", "ci95"}]}``.
-Options: ``column`` (NPS, CSAT), ``items`` (``C1,C2,C3``) and ``weights`` (``2,1,1``) for
-CSI, ``scale`` (``MIN-MAX``).
+per calendar month (of ``tz``, by default the desk's time zone) over all its waves, each
+month with its 95 % interval (``services.response_trends``): ``{"survey_id", "measure",
+"columns", "scale", "weights", "time_zone", "min_n", "months": [{"month", "n", "enough",
+"value", "ci95"}]}``. Options: ``column`` (NPS, CSAT), ``items`` (``C1,C2,C3``) and
+``weights`` (``2,1,1``) for CSI, ``scale`` (``MIN-MAX``), ``tz``.
 
 ``GET /api/waves/{id}/segments?by=COLUMN&measure=mean|share&column=Q`` — each segment of
 ``by`` against the rest of the wave (``services.segment_comparison``): ``{"wave_id", "by",
@@ -49,12 +49,22 @@ def survey_trends(
     items: Annotated[str | None, Query(max_length=4000)] = None,
     scale: Annotated[str | None, Query(max_length=40)] = None,
     weights: Annotated[str | None, Query(max_length=4000)] = None,
+    tz: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA time zone of the months; default the desk's"),
+    ] = None,
 ) -> dict[str, Any]:
-    """The survey's ``measure`` per month (UTC) with 95 % intervals; a month with fewer
-    than ``min_n`` answers has ``value`` and ``ci95`` null."""
+    """The survey's ``measure`` per calendar month of ``tz`` with 95 % intervals; a month
+    with fewer than ``min_n`` answers has ``value`` and ``ci95`` null."""
     options = TrendOptions(column=column, items=items, scale=scale, weights=weights)
     trend = survey_trend(
-        d.session, d.actor, survey_id, measure, options, snapshots=d.state.snapshots
+        d.session,
+        d.actor,
+        survey_id,
+        measure,
+        options,
+        snapshots=d.state.snapshots,
+        time_zone=tz or d.state.time_zone,
     )
     return trend.to_dict()
 
