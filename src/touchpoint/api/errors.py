@@ -35,6 +35,7 @@ __all__ = [
     "ImportProblemPublic",
     "RefusalPublic",
     "install_error_handlers",
+    "not_found",
     "too_late",
 ]
 
@@ -121,6 +122,11 @@ def _json(status: int, detail: str, **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status, content=body)
 
 
+def not_found(exc: NotFoundError) -> JSONResponse:
+    """The 404 of a record that does not exist or is hidden from the caller."""
+    return _json(404, str(exc))
+
+
 def too_late(exc: DeadlineExceeded) -> JSONResponse:
     """The 503 of a request stopped at its time limit (``api.time_limit``): nothing was
     written; retry after ``Retry-After`` seconds."""
@@ -142,7 +148,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def _missing(_r: Request, exc: NotFoundError) -> JSONResponse:
-        return _json(404, str(exc))
+        return not_found(exc)
 
     @app.exception_handler(ConflictError)
     async def _conflict(_r: Request, exc: ConflictError) -> JSONResponse:

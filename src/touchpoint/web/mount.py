@@ -7,7 +7,8 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from touchpoint.api.deps import desk_state
-from touchpoint.api.errors import RETRY_LATE_SECONDS, too_late
+from touchpoint.api.errors import RETRY_LATE_SECONDS, not_found, too_late
+from touchpoint.services.errors import NotFoundError
 from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
     pages_ahp,
@@ -86,8 +87,15 @@ def mount(app: FastAPI) -> None:
     async def _missing(request: Request, exc: PageNotFound) -> Response:
         return error_page(request, "404.html", 404, "", exc)
 
-    # Replaces the API's handler (one app, one handler per error): the API's paths keep
-    # its JSON answer, a page gets the error page.
+    # These two replace the API's handlers (one app, one handler per error): the API's
+    # paths keep its JSON answer, a page gets the error page (a missing record named in
+    # the viewer's language), so no page has to turn the services' errors into pages.
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return not_found(exc)
+        return error_page(request, "404.html", 404, "", PageNotFound(exc.code, exc.params))
+
     @app.exception_handler(DeadlineExceeded)
     async def _late(request: Request, exc: DeadlineExceeded) -> Response:
         if request.url.path.startswith("/api/"):

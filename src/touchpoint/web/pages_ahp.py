@@ -25,7 +25,6 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.quality.ahp import CONSISTENCY_THRESHOLD
 from touchpoint.services import surveys as survey_svc
-from touchpoint.services.errors import NotFoundError
 from touchpoint.services.servqual_ahp import (
     DIMENSIONS,
     PAIRS,
@@ -41,7 +40,7 @@ from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.labels import DIMENSION
 from touchpoint.web.pages_analysis import MIN_N
-from touchpoint.web.site import PageNotFound, ReporterPage
+from touchpoint.web.site import ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.tables import download as download_table
 from touchpoint.web.views import Failure, refused
@@ -163,10 +162,7 @@ def ahp_page(
     _ = translations(page.viewer.locale).gettext
     names = _names(_)
     actor = page.principal.actor
-    try:
-        wave = survey_svc.get_wave(session, actor, wave_id)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    wave = survey_svc.get_wave(session, actor, wave_id)
     given = {k: v for k, v in request.query_params.items() if k in _KEYS}
     weighted: ServqualAhp | None = None
     shown: WeightedServqual | None = None

@@ -20,7 +20,6 @@ from touchpoint.api.deps import IdPath, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services import surveys as survey_svc
-from touchpoint.services.errors import NotFoundError
 from touchpoint.services.wave_analysis import (
     INSTRUMENT_BY_TEMPLATE,
     AnalysisOptions,
@@ -31,7 +30,7 @@ from touchpoint.web import charts, tables
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.labels import DIMENSION
-from touchpoint.web.site import PageNotFound, ReporterPage
+from touchpoint.web.site import ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.views import Failure, analysis_failure
 
@@ -210,11 +209,8 @@ def analysis_page(
     """The wave's analysis (``download=csv`` or ``xlsx``: its table as a file)."""
     _ = translations(page.viewer.locale).gettext
     actor = page.principal.actor
-    try:
-        wave = survey_svc.get_wave(session, actor, wave_id)
-        survey = survey_svc.get_survey(session, actor, wave.survey_id)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    wave = survey_svc.get_wave(session, actor, wave_id)
+    survey = survey_svc.get_survey(session, actor, wave.survey_id)
     form = {
         "instrument": instrument,
         "column": column,

@@ -17,10 +17,9 @@ from touchpoint.domain.work_orders import Priority, WorkOrderType
 from touchpoint.services import customers as customer_svc
 from touchpoint.services import work_orders as order_svc
 from touchpoint.services.auth import list_teams
-from touchpoint.services.errors import NotFoundError
 from touchpoint.services.incidents import list_incidents
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
-from touchpoint.web.site import CsrfDep, Page, PageNotFound, WorkerPage, render
+from touchpoint.web.site import CsrfDep, Page, WorkerPage, render
 
 __all__ = ["router"]
 
@@ -45,10 +44,7 @@ def _call_context(
     chosen = None
     open_orders: list[Any] = []
     if customer_id is not None:
-        try:
-            chosen = customer_svc.get_customer(session, actor, customer_id)
-        except NotFoundError as exc:
-            raise PageNotFound(exc.code, exc.params) from None
+        chosen = customer_svc.get_customer(session, actor, customer_id)
         open_orders = order_svc.list_work_orders(
             session, actor, now=now, customer_id=customer_id, open_only=True, limit=20
         )

@@ -20,13 +20,11 @@ from touchpoint.services import merge as merge_svc
 from touchpoint.services import merge_refresh
 from touchpoint.services.desk_reads import customer_views
 from touchpoint.services.directory import load_directory
-from touchpoint.services.errors import NotFoundError
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.site import (
     CsrfDep,
     Page,
     PageDep,
-    PageNotFound,
     SupervisorPage,
     WorkerPage,
     render,
@@ -73,10 +71,7 @@ def _customer_page(
 ) -> Response:
     """Customer 360; after a refused write, with the refusal and the typed text."""
     actor = page.principal.actor
-    try:
-        c360 = customer_svc.customer_360(session, actor, customer_id, now=now)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    c360 = customer_svc.customer_360(session, actor, customer_id, now=now)
     names = Names(load_directory(session, [customer_id]))
     return render_form_page(
         request,

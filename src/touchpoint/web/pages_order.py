@@ -27,9 +27,8 @@ from touchpoint.services import work_orders as order_svc
 from touchpoint.services.auth import list_teams
 from touchpoint.services.desk_reads import return_visits
 from touchpoint.services.directory import assignable_users, load_directory
-from touchpoint.services.errors import NotFoundError
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
-from touchpoint.web.site import CsrfDep, Page, PageDep, PageNotFound, WorkerPage
+from touchpoint.web.site import CsrfDep, Page, PageDep, WorkerPage
 from touchpoint.web.views import Names
 
 __all__ = ["router"]
@@ -62,10 +61,7 @@ def _order_context(session: SessionDep, page: Page, now: datetime, order_id: int
     """What order.html shows: the order, its SLA panel, timeline (newest first), return
     visits, a complaint's recovery, and the choices of the forms the viewer may use."""
     actor = page.principal.actor
-    try:
-        detail = order_svc.get_work_order(session, actor, order_id, now=now)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    detail = order_svc.get_work_order(session, actor, order_id, now=now)
     o = detail.order
     names = Names(load_directory(session, [o.customer_id]))
     state = order_svc.state_of(o)

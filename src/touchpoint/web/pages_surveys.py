@@ -18,10 +18,9 @@ from touchpoint.api.deps import NowDep, SessionDep
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.survey_templates import TEMPLATE_NAMES
 from touchpoint.services import surveys as survey_svc
-from touchpoint.services.errors import NotFoundError
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.respond_texts import respondent_language, survey_form
-from touchpoint.web.site import CsrfDep, Page, PageNotFound, ReporterPage, render_public
+from touchpoint.web.site import CsrfDep, Page, ReporterPage, render_public
 
 __all__ = ["router"]
 
@@ -173,10 +172,7 @@ async def survey_create(
 
 def _survey(session: SessionDep, page: Page, survey_id: int) -> survey_svc.SurveyView:
     """The survey, or the 404 page naming it."""
-    try:
-        return survey_svc.get_survey(session, page.principal.actor, survey_id)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    return survey_svc.get_survey(session, page.principal.actor, survey_id)
 
 
 def _survey_page(

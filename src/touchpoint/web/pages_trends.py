@@ -25,7 +25,6 @@ from touchpoint.api.deps import IdPath, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services import surveys as survey_svc
-from touchpoint.services.errors import NotFoundError
 from touchpoint.services.response_trends import (
     MIN_ANSWERS,
     SurveyTrend,
@@ -45,7 +44,7 @@ from touchpoint.web import tables
 from touchpoint.web.charts_compare import segment_bars, trend_lines
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
-from touchpoint.web.site import PageNotFound, ReporterPage
+from touchpoint.web.site import ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.views import Failure, analysis_failure
 
@@ -97,10 +96,7 @@ def trends_page(
     """The survey's monthly trend; the measure fits the survey's template by default."""
     _ = translations(page.viewer.locale).gettext
     actor = page.principal.actor
-    try:
-        survey = survey_svc.get_survey(session, actor, survey_id)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    survey = survey_svc.get_survey(session, actor, survey_id)
     chosen = _measure(measure, survey.template)
     form = {
         "measure": "" if chosen is None else chosen.value,
@@ -204,11 +200,8 @@ def segments_page(
     """The wave's segments against the rest; the segment column is chosen first."""
     _ = translations(page.viewer.locale).gettext
     actor = page.principal.actor
-    try:
-        wave = survey_svc.get_wave(session, actor, wave_id)
-        segments, questions = wave_choices(session, actor, wave_id)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    wave = survey_svc.get_wave(session, actor, wave_id)
+    segments, questions = wave_choices(session, actor, wave_id)
     chosen = SegmentMeasure.SHARE if measure == "share" else SegmentMeasure.MEAN
     form = {"by": by, "measure": chosen.value, "column": column, "scale": scale}
     table: Table | None = None

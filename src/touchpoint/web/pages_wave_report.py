@@ -18,7 +18,6 @@ from touchpoint.api.deps import IdPath, NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services import wave_report as report_svc
-from touchpoint.services.errors import NotFoundError
 from touchpoint.services.wave_analysis import Instrument
 from touchpoint.services.wave_report import WaveReport
 from touchpoint.web import charts
@@ -27,7 +26,7 @@ from touchpoint.web.i18n import translations
 from touchpoint.web.pages_analysis import MIN_N
 from touchpoint.web.report_layout import ReportLayout, layout
 from touchpoint.web.report_pdf import report_pdf
-from touchpoint.web.site import Page, PageNotFound, ReporterPage
+from touchpoint.web.site import Page, ReporterPage
 from touchpoint.web.views import Failure, refused
 
 __all__ = ["router"]
@@ -48,8 +47,6 @@ def _report(
             now=now,
             snapshots=desk_state(request).snapshots,
         )
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
     except DomainError as exc:
         return refused(400, "invalid", exc)
     except InputError as exc:

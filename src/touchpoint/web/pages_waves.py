@@ -20,7 +20,6 @@ from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import survey_invitations as invitation_svc
 from touchpoint.services import surveys as survey_svc
-from touchpoint.services.errors import NotFoundError
 from touchpoint.services.survey_exports import ExportFormat
 from touchpoint.services.survey_invitations import Channel, InvitationResult
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
@@ -95,11 +94,8 @@ def _wave_page(
     result: InvitationResult | None = None,
 ) -> Response:
     actor = page.principal.actor
-    try:
-        wave = survey_svc.get_wave(session, actor, wave_id)
-        survey = survey_svc.get_survey(session, actor, wave.survey_id)
-    except NotFoundError as exc:
-        raise PageNotFound(exc.code, exc.params) from None
+    wave = survey_svc.get_wave(session, actor, wave_id)
+    survey = survey_svc.get_survey(session, actor, wave.survey_id)
     links = desk_state(request).surveys
     rows = invitation_svc.invitation_views(
         session, actor, links, wave_id, limit=PAGE_SIZE + 1, offset=offset
