@@ -111,7 +111,7 @@ def period_tallies(
         orders = load_orders(session, replayed[start : start + chunk])
         for order, standing in with_standing_facts(session, orders):
             tallies.setdefault(getattr(order, group_by), KpiTally()).add(standing.at(at_s))
-    return {k: t for k, t in tallies.items() if t.orders}
+    return {k: t for k, t in tallies.items() if t.orders > 0}
 
 
 def _seen_in_period(
