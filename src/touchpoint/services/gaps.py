@@ -26,11 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.time_zones import report_zone
 from touchpoint.quality import gaps as q
 from touchpoint.quality.servqual import SERVQUAL_ITEMS, dimension_of_item
 from touchpoint.services.base import Actor, require
@@ -60,10 +60,7 @@ class GapPeriod:
 
     def instants(self) -> tuple[datetime, datetime]:
         """``[start, end)`` as instants: local midnight to the midnight after ``end``."""
-        try:
-            zone = ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise DomainError(f"tz: {self.tz!r} is not a known time zone") from None
+        zone = report_zone(self.tz)
         if self.end < self.start:
             raise DomainError(f"to: {self.end} must not be before from {self.start}")
         lo = datetime.combine(self.start, time(0), zone)

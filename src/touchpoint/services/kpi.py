@@ -23,13 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.kpi import KpiSummary, KpiTally, Shift, shift_of
+from touchpoint.domain.time_zones import report_zone
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
 from touchpoint.services.kpi_surveys import SurveyKpis, survey_kpis
@@ -102,10 +103,7 @@ def kpi_board(
         raise DomainError("start/end: instants need a time-zone offset")
     if end <= start:
         raise DomainError(f"end: {end.isoformat()} must be after start {start.isoformat()}")
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(f"tz: {tz!r} is not a known time zone") from None
+    zone = report_zone(tz)
     column = "team_id" if group_by is GroupBy.TEAM else "assignee_id"
     groups = period_tallies(
         session, actor, column, created=(start, end), at=min(end, now), chunk=CHUNK_ORDERS

@@ -16,7 +16,6 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -27,6 +26,7 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.domain.sla import NO_INSTANT
 from touchpoint.domain.sla.vocabulary import Int64Array
 from touchpoint.domain.survey_answers import detractor
+from touchpoint.domain.time_zones import report_zone
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
 from touchpoint.services.kpi_facts import current_facts, sla_stamps
@@ -73,10 +73,7 @@ def local_period(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
     ``[lo, hi)``: local midnight to the midnight after ``end``, both in ``tz``."""
     if end < start:
         raise DomainError(f"to: {end.isoformat()} is before from {start.isoformat()}")
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(f"tz: {tz!r} is not a known time zone") from None
+    zone = report_zone(tz)
     lo = datetime.combine(start, time(0), zone)
     hi = datetime.combine(end + timedelta(days=1), time(0), zone)
     return lo, hi

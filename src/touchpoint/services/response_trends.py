@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
+from touchpoint.domain.time_zones import report_zone
 from touchpoint.engine import csi_report, score_reports
 from touchpoint.engine._compat import quiet_backend_deprecations
 from touchpoint.engine.answers import crossproducts
@@ -238,10 +239,7 @@ def survey_trend(
     ``InputError`` a column or cell the measure cannot use, with the wave whose export
     holds it."""
     require(actor, actor.role.can_read_reports, "analyse survey waves")
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(f"tz: {time_zone!r} is not a known time zone") from None
+    zone = report_zone(time_zone)
     survey = get_survey(session, actor, survey_id)
     plan = _plan(measure, options, survey.definition)
     wave_ids = list(
