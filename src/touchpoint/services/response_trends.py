@@ -65,6 +65,7 @@ from touchpoint.engine.options import scale_bounds
 from touchpoint.quality.csi import csi, normalise_item_weights
 from touchpoint.quality.significance import t_interval
 from touchpoint.services.base import Actor, require
+from touchpoint.services.survey_exports import SUBMITTED_AT_FORMAT
 from touchpoint.services.survey_links import DESK_TIME_ZONE
 from touchpoint.services.surveys import get_survey
 from touchpoint.services.wave_snapshots import WaveSnapshots
@@ -82,8 +83,6 @@ __all__ = [
 #: Fewer answers than this in a month (or a segment): "not enough answers", no number.
 MIN_ANSWERS = 5
 _MONTH = "month__"
-# How the export writes ``submitted_at`` (``services.survey_exports``).
-_EXPORTED = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class TrendMeasure(StrEnum):
@@ -291,7 +290,7 @@ def _by_month(connection: Any, files: Sequence[tuple[int, Path]], zone: ZoneInfo
 
 def _instant(text: str) -> datetime:
     """An exported ``submitted_at`` (``YYYY-MM-DDTHH:MM:SSZ``) as an aware instant."""
-    return datetime.strptime(text, _EXPORTED).replace(tzinfo=UTC)
+    return datetime.strptime(text, SUBMITTED_AT_FORMAT).replace(tzinfo=UTC)
 
 
 def _month_starts(first: datetime, last: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
@@ -302,7 +301,7 @@ def _month_starts(first: datetime, last: datetime, zone: ZoneInfo) -> list[tuple
     starts: list[tuple[str, str]] = []
     while (year, month) <= (end.year, end.month):
         begins = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
-        starts.append((f"{year:04d}-{month:02d}", begins.strftime(_EXPORTED)))
+        starts.append((f"{year:04d}-{month:02d}", begins.strftime(SUBMITTED_AT_FORMAT)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return starts
 

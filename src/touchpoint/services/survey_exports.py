@@ -32,10 +32,20 @@ from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.surveys import wave_definition
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
-__all__ = ["BATCH_ROWS", "ExportFormat", "export_wave", "wave_rows", "write_wave"]
+__all__ = [
+    "BATCH_ROWS",
+    "SUBMITTED_AT_FORMAT",
+    "ExportFormat",
+    "export_wave",
+    "wave_rows",
+    "write_wave",
+]
 
 #: Responses read and written at a time.
 BATCH_ROWS = 50_000
+#: How ``submitted_at`` is written: UTC, whole seconds, fixed width (so that the text
+#: sorts as the instants do).
+SUBMITTED_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _XLSX_MAX_ROWS = 1_048_575
 
 
@@ -149,7 +159,7 @@ def _batches(
         stamps = pa.array(at, pa.timestamp("us", tz="UTC")).cast(
             pa.timestamp("s", tz="UTC"), safe=False
         )
-        columns["submitted_at"] = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+        columns["submitted_at"] = pc.strftime(stamps, format=SUBMITTED_AT_FORMAT)
         columns["channel"] = pa.array(channel, pa.string())
         columns["work_order_id"] = pa.array(order_id, pa.int64())
         columns["touchpoint"] = pa.array(touchpoint, pa.string())
