@@ -59,7 +59,11 @@ def test_stored_facts_get_their_new_columns_and_stale_orders_are_listed(
             owner,
         )
         facts = OrderFacts(current, True, True, True, False, 4, 95, 3, 1)
-        assert row.tally_code == tally_code(facts)
+        # TallyCode's layout, bit by bit: resolved 1, reopened 4, complaint 8, 3 targets
+        # tracked << 4 = 48, 1 breached << 7 = 128, first response (4 + 1) << 10 = 5,120,
+        # resolution (95 + 1) << 36 = 6,597,069,766,656.
+        expected = 1 + 4 + 8 + 48 + 128 + 5_120 + 6_597_069_766_656
+        assert row.tally_code == tally_code(facts) == expected
         listed = s.execute(select(OrderKpiChange.work_order_id, OrderKpiChange.version)).all()
         assert sorted(tuple(r) for r in listed) == [(older, 2), (missing, 2)]
 

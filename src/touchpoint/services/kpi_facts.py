@@ -38,7 +38,6 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     delete,
     func,
@@ -75,7 +74,6 @@ __all__ = [
     "current_facts",
     "load_orders",
     "order_standing_facts",
-    "outdated_ids",
     "outdated_sla",
     "refresh_kpi_facts",
     "sla_stamps",
@@ -173,16 +171,12 @@ def current_facts(stamps: dict[int, int]) -> ColumnElement[bool]:
 
 
 def outdated_sla(stamps: dict[int, int]) -> ColumnElement[bool]:
-    """Whether a facts row's order is one of :func:`outdated_ids`."""
-    return _F.work_order_id.in_(outdated_ids(stamps))
-
-
-def outdated_ids(stamps: dict[int, int]) -> Select[int]:
-    """The orders of the facts rows computed under other definitions of their policy
-    and calendar than they have now (``stamps``: ``sla_stamps``), or under a policy
-    that is gone: a union of ranges of the index on (policy, digest), so the few such
-    rows are found without reading the others (a query of its own, so that no other
-    condition on the rows makes the database read them by another index)."""
+    """Whether a facts row was computed under other definitions of its policy and
+    calendar than they have now (``stamps``: ``sla_stamps``), or under a policy that is
+    gone. Its order is looked up among the ids a subquery of its own finds as a union of
+    ranges of the index on (policy, digest), so that the few such rows are found without
+    reading the others (no other condition on the rows can make the database read them
+    by another index)."""
     f = aliased(OrderKpiFacts)
     ranges: list[ColumnElement[bool]] = []
     below: int | None = None
@@ -196,7 +190,7 @@ def outdated_ids(stamps: dict[int, int]) -> Select[int]:
         ]
         below = pid
     ranges.append(f.policy_id.is_not(None) if below is None else f.policy_id > below)
-    return select(f.work_order_id).where(or_(*ranges))
+    return _F.work_order_id.in_(select(f.work_order_id).where(or_(*ranges)))
 
 
 def order_standing_facts(session: Session, orders: Sequence[WorkOrder]) -> dict[int, StandingFacts]:
