@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from touchpoint.domain.calendar import to_epoch_seconds
 from touchpoint.domain.errors import DomainError
@@ -233,6 +234,18 @@ def standing_facts(
     return StandingFacts(facts, tuple(breach_at))
 
 
+#: The plain counts of a :class:`KpiTally` (besides its two histograms).
+_TALLY_COUNTS: Final = (
+    "orders",
+    "resolved",
+    "first_contact_resolutions",
+    "reopened",
+    "complaints",
+    "sla_opportunities",
+    "sla_breaches",
+)
+
+
 @dataclass(slots=True)
 class KpiTally:
     """What :class:`KpiSummary` is computed from, for any number of orders: counts,
@@ -269,32 +282,24 @@ class KpiTally:
 
     def add_tally(self, other: KpiTally) -> None:
         """Count the orders of another tally (a disjoint set) too."""
-        self.orders += other.orders
-        self.resolved += other.resolved
-        self.first_contact_resolutions += other.first_contact_resolutions
-        self.reopened += other.reopened
-        self.complaints += other.complaints
-        self.sla_opportunities += other.sla_opportunities
-        self.sla_breaches += other.sla_breaches
-        self.first_response_minutes.update(other.first_response_minutes)
-        self.resolution_minutes.update(other.resolution_minutes)
+        self._combine(other, 1)
 
     def remove_tally(self, other: KpiTally) -> None:
         """Stop counting the orders of another tally (a subset of those counted)."""
-        self.orders -= other.orders
-        self.resolved -= other.resolved
-        self.first_contact_resolutions -= other.first_contact_resolutions
-        self.reopened -= other.reopened
-        self.complaints -= other.complaints
-        self.sla_opportunities -= other.sla_opportunities
-        self.sla_breaches -= other.sla_breaches
+        self._combine(other, -1)
+
+    def _combine(self, other: KpiTally, sign: int) -> None:
+        """Add (``sign`` 1) or take back (-1) another tally's counts and histograms."""
+        for name in _TALLY_COUNTS:
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
         for mine, theirs in (
             (self.first_response_minutes, other.first_response_minutes),
             (self.resolution_minutes, other.resolution_minutes),
         ):
-            mine.subtract(theirs)
-            for minutes in [m for m, n in mine.items() if n <= 0]:
-                del mine[minutes]
+            for minutes, n in theirs.items():
+                mine[minutes] += sign * n
+                if mine[minutes] <= 0:
+                    del mine[minutes]
 
     def summary(self) -> KpiSummary:
         """The KPIs of the counted orders."""
