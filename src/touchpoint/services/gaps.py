@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
-from touchpoint.domain.time_zones import report_zone
+from touchpoint.domain.time_zones import local_period
 from touchpoint.quality import gaps as q
 from touchpoint.quality.servqual import SERVQUAL_ITEMS, dimension_of_item
 from touchpoint.services.base import Actor, require
@@ -60,11 +60,7 @@ class GapPeriod:
 
     def instants(self) -> tuple[datetime, datetime]:
         """``[start, end)`` as instants: local midnight to the midnight after ``end``."""
-        zone = report_zone(self.tz)
-        if self.end < self.start:
-            raise DomainError(f"to: {self.end} must not be before from {self.start}")
-        lo = datetime.combine(self.start, time(0), zone)
-        return lo, datetime.combine(self.end + timedelta(days=1), time(0), zone)
+        return local_period(self.start, self.end, self.tz)
 
 
 def _servqual(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -22,11 +22,10 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from touchpoint.domain.calendar import BusinessCalendar
-from touchpoint.domain.errors import DomainError
 from touchpoint.domain.sla import NO_INSTANT
 from touchpoint.domain.sla.vocabulary import Int64Array
 from touchpoint.domain.survey_answers import detractor
-from touchpoint.domain.time_zones import report_zone
+from touchpoint.domain.time_zones import local_period
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import Actor, require
 from touchpoint.services.kpi_facts import current_facts, sla_stamps
@@ -42,7 +41,7 @@ from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import OrderKpiFacts, SlaCalendarRow, SlaPolicyRow, WorkOrder
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse
 
-__all__ = ["LoopMetrics", "local_period", "loop_metrics"]
+__all__ = ["LoopMetrics", "loop_metrics"]
 
 _DONE = [s.value for s in WorkOrderStatus if s.is_done]
 #: Recovery orders per query of their re-survey answers (SQLite binds at most 32,766).
@@ -66,17 +65,6 @@ class LoopMetrics:
     def recovery_rate(self) -> float | None:
         """Recovered over re-surveyed; None when nobody answered a re-survey."""
         return self.recovered / self.resurveyed if self.resurveyed else None
-
-
-def local_period(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
-    """Local dates ``start`` to ``end`` of ``tz`` (both inclusive) as the instants
-    ``[lo, hi)``: local midnight to the midnight after ``end``, both in ``tz``."""
-    if end < start:
-        raise DomainError(f"to: {end.isoformat()} is before from {start.isoformat()}")
-    zone = report_zone(tz)
-    lo = datetime.combine(start, time(0), zone)
-    hi = datetime.combine(end + timedelta(days=1), time(0), zone)
-    return lo, hi
 
 
 def _calendars(session: Session, policy_ids: set[int]) -> dict[int, BusinessCalendar]:

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError, empty_field
+from touchpoint.domain.time_zones import local_period
 from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
-from touchpoint.services.loop_metrics import local_period
 from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.models import ComplaintCause, Recovery, WorkOrder
 

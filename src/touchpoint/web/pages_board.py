@@ -5,7 +5,7 @@ charts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from touchpoint.api.deps import NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.kpi import Shift
+from touchpoint.domain.time_zones import local_period
 from touchpoint.services.directory import load_directory
 from touchpoint.services.incidents import list_incidents
 from touchpoint.services.kpi import GroupBy, kpi_board
@@ -67,8 +68,7 @@ def board_page(
     except DomainError as exc:  # a bad period: the last 7 days, with the reason
         refusal = Refusal(refused(400, "invalid", exc))
         first, last = today - timedelta(days=6), today
-    t0 = datetime.combine(first, time(0), zone)
-    t1 = datetime.combine(last + timedelta(days=1), time(0), zone)
+    t0, t1 = local_period(first, last, tz)
     board = kpi_board(
         session, page.principal.actor, start=t0, end=t1, now=now, group_by=group_by, tz=tz
     )
