@@ -62,8 +62,10 @@ system:
 precompiled-sql: setup-test
 	$(VENV)/bin/python -m touchpoint.engine.precompiled
 
+# Two pytest workers (pytest-xdist), one per core of the machine CI runs on; a module's
+# tests stay on one worker (--dist loadscope), so its database is migrated once.
 pytest: setup-test system
-	bash scripts/with-services.sh $(VENV)/bin/pytest
+	bash scripts/with-services.sh $(VENV)/bin/pytest -n 2 --dist loadscope
 
 test: lint typecheck pytest
 
