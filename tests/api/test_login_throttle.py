@@ -345,6 +345,7 @@ def test_other_requests_are_served_during_a_flood_of_wrong_passwords(
                 thread.join()
     assert len(answers) >= 4 and set(answers) == {401}
     # Measured on 2 cores: a few ms each (the first up to ~0.1 s); with the checks in the
-    # server's thread pool instead, 0.6 to 1.8 s each.
+    # server's thread pool instead, 0.6 to 1.8 s each. One of the 16 may meet a pause of
+    # the machine (the suite runs on two workers), so the slowest is left out.
     timings.sort()
-    assert timings[len(timings) // 2] < 0.2 and timings[-1] < 0.6, timings
+    assert timings[len(timings) // 2] < 0.2 and timings[-2] < 0.6, timings
