@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from tests.api.support import Desk, open_desk, page_client
 from tests.api.test_wave_analysis_api import _servqual, _wave
 from tests.storage.support import BACKENDS, Database, open_database
+from touchpoint.api.schemas.analytics import AhpWeightsPublic, WaveAhpPublic
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -109,6 +110,13 @@ def test_consistent_judgements_give_the_weights_they_were_built_from(site: Desk,
     assert body["cr"] == pytest.approx(0.0, abs=1e-9) and body["consistent"] is True
     assert body["judgements"]["tangibles:assurance"] == 4.0
     assert body["matrix"][3][0] == 0.25 and body["criteria"][0] == "tangibles"
+    # The OpenAPI documents this answer: every key it sends, and no other.
+    assert AhpWeightsPublic.model_validate(body).model_dump().keys() == body.keys()
+    spec = site.client.get("/openapi.json").json()["paths"]
+    for path, name in (("/api/servqual-ahp", "AhpWeightsPublic"),
+                       ("/api/waves/{wave_id}/servqual-ahp", "WaveAhpPublic")):  # fmt: skip
+        ok = spec[path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert ok["schema"] == {"$ref": f"#/components/schemas/{name}"}
 
 
 def test_inconsistent_judgements_are_flagged(site: Desk, wave: int) -> None:
@@ -161,6 +169,7 @@ def test_weighted_servqual_is_the_apis_with_those_weights(site: Desk, wave: int)
     )
     assert both.status_code == 200, both.text
     assert both.json() == {"ahp": ahp, "servqual": direct}
+    assert WaveAhpPublic.model_validate(both.json()).model_dump().keys() == both.json().keys()
     link = re.search(r'id="servqual-api" href="([^"]*)"', page.text)
     assert link is not None
     linked = site.client.get(link.group(1).replace("&amp;", "&"), headers=site.h("analyst"))

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query
 
 from touchpoint.api.deps import IdPath, ReporterDesk
 from touchpoint.api.errors import SURVEY_RESPONSES
+from touchpoint.api.schemas.analytics import AhpWeightsPublic, WaveAhpPublic
 from touchpoint.engine.documents import finite
 from touchpoint.services import servqual_ahp as svc
 
@@ -33,7 +34,8 @@ Judgements = Annotated[
 ]
 
 
-@router.get("/servqual-ahp")
+# The schemas document the answers; the dicts are sent as built (no re-validation).
+@router.get("/servqual-ahp", response_model=None, responses={200: {"model": AhpWeightsPublic}})
 def servqual_ahp_weights(judgements: Judgements, _d: ReporterDesk) -> dict[str, Any]:
     """AHP weights and consistency of the five SERVQUAL dimensions: ``criteria``,
     ``judgements`` (each pair, earlier dimension first, as a number), ``matrix`` and
@@ -43,7 +45,11 @@ def servqual_ahp_weights(judgements: Judgements, _d: ReporterDesk) -> dict[str, 
     return dict(finite(weighted.to_dict()))
 
 
-@router.get("/waves/{wave_id}/servqual-ahp")
+@router.get(
+    "/waves/{wave_id}/servqual-ahp",
+    response_model=None,
+    responses={200: {"model": WaveAhpPublic}},
+)
 def wave_servqual_ahp(wave_id: IdPath, judgements: Judgements, d: ReporterDesk) -> dict[str, Any]:
     """``{"ahp": <as GET /api/servqual-ahp>, "servqual": <GET
     /api/waves/{wave_id}/analysis/servqual?weights=<ahp.weights as JSON>>}``: the wave's

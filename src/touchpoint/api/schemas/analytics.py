@@ -1,11 +1,20 @@
 """Schemas of the survey analytics beyond the instruments' own JSON: a survey's monthly
-trend and a wave's segment comparison (issue 24)."""
+trend, a wave's segment comparison and the SERVQUAL dimensions' AHP weights (issue 24)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
-__all__ = ["MonthPublic", "SegmentPublic", "SegmentsPublic", "TrendPublic"]
+__all__ = [
+    "AhpWeightsPublic",
+    "MonthPublic",
+    "SegmentPublic",
+    "SegmentsPublic",
+    "TrendPublic",
+    "WaveAhpPublic",
+]
 
 
 class MonthPublic(BaseModel):
@@ -63,3 +72,27 @@ class SegmentsPublic(BaseModel):
     n: int
     value: float | None
     segments: list[SegmentPublic]
+
+
+class AhpWeightsPublic(BaseModel):
+    """The five SERVQUAL dimensions' AHP weights from 10 judgements (``GET
+    /api/servqual-ahp``): the judgements as numbers (earlier dimension first), the
+    reciprocal matrix in ``criteria`` order, and ``touchpoint analyze ahp``'s keys."""
+
+    criteria: list[str]
+    judgements: dict[str, float]
+    matrix: list[list[float]]
+    weights: dict[str, float]
+    lambda_max: float | None
+    ci: float | None
+    cr: float | None
+    consistent: bool
+
+
+class WaveAhpPublic(BaseModel):
+    """A wave's SERVQUAL weighted by the AHP weights of the judgements (``GET
+    /api/waves/{id}/servqual-ahp``): ``servqual`` is ``GET
+    /api/waves/{id}/analysis/servqual`` with ``weights`` = ``ahp.weights``."""
+
+    ahp: AhpWeightsPublic
+    servqual: dict[str, Any]
