@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from touchpoint.api.deps import ReporterDesk, SupervisorDesk
 from touchpoint.api.errors import SURVEY_RESPONSES
+from touchpoint.api.schemas.gap_report import GapReportPublic
 from touchpoint.api.schemas.gaps import (
     ServicePledgeCreate,
     ServicePledgePublic,
@@ -58,7 +59,8 @@ def create_pledge(body: ServicePledgeCreate, d: SupervisorDesk) -> ServicePledge
     return ServicePledgePublic.model_validate(pledge)
 
 
-@router.get("/gaps")
+# GapReportPublic documents the answer; the report is sent as built (no re-validation).
+@router.get("/gaps", response_model=None, responses={200: {"model": GapReportPublic}})
 def gap_report(
     d: ReporterDesk,
     customer_wave: WaveId,
