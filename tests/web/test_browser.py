@@ -47,6 +47,26 @@ def browser(base_url: str) -> Iterator[object]:
         yield b
 
 
+def test_pages_and_a_json_answer_load_without_a_failed_request(
+    browser: pw.Browser, base_url: str
+) -> None:
+    """Every resource the pages ask for is served, the icon included (a browser asks
+    for /favicon.ico when a page names none, and logs the 404 as an error)."""
+    ctx = browser.new_context(locale="en")
+    page = ctx.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on(
+        "console", lambda m: failed.append(f"{m.text} {m.location}") if m.type == "error" else None
+    )
+    log_in(page, base_url, "agent")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base_url}/api/noop")  # a JSON answer: the browser asks for /favicon.ico
+    page.wait_for_load_state("networkidle")
+    ctx.close()
+    assert failed == []
+
+
 def test_agent_takes_a_call_and_closes_the_order(browser: object, base_url: str) -> None:
     from playwright.sync_api import Page, expect
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from touchpoint.api.deps import desk_state
@@ -62,6 +62,12 @@ def mount(app: FastAPI) -> None:
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Browsers ask for this path where a page names no icon (a QR code, a JSON
+        answer opened in a tab): the pages' own icon, not a 404."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     def error_page(
         request: Request, template: str, status: int, reason: str, missing: PageNotFound | None
