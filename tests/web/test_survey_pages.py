@@ -328,3 +328,33 @@ def test_wave_quotas_typed_as_lines_are_shown_and_fill(site: Site) -> None:
         "customer_ids": ids, "channel": "link", "ignore_throttle": "1",
     })  # fmt: skip
     assert r.status_code == 201 and "客户所在细分的配额已满" in r.text
+
+
+def test_return_visits_not_issued_are_outside_the_wave_counts(site: Site) -> None:
+    """The seeded desk's return-visit wave: the orders of the mass incident and the
+    consultations without a customer message are skipped, one complaint's visit was made
+    by phone. Skipped ones are neither invited nor non-responses (as on the KPI board);
+    the page counts them apart and lists them with "—" for the channel they never had,
+    never gettext's catalogue header (the msgid "")."""
+    sup = site.client("supervisor")
+    (wave,) = [
+        wave
+        for survey in _api(sup, "GET", "/api/surveys")
+        if survey["template"] == "return-visit"
+        for wave in _api(sup, "GET", f"/api/surveys/{survey['id']}/waves")
+    ]
+    invitations = _api(sup, "GET", f"/api/waves/{wave['id']}/invitations")
+    skipped = [i for i in invitations if i["status"] == "skipped"]
+    called = [i for i in invitations if i["status"] == "completed"]
+    assert skipped and len(called) == 1 and called[0]["channel"] == "phone"
+    assert {i["channel"] for i in skipped} == {""}
+    assert wave["invited"] == 1 and wave["completed"] == 1 and wave["response_rate"] == 1.0
+    assert [c["channel"] for c in wave["channels"]] == ["phone"]
+    for lang, word in (("zh_CN", "未发送"), ("en", "Skipped")):
+        page = site.client("supervisor", lang=lang).get(f"/waves/{wave['id']}").text
+        assert "Project-Id-Version" not in page and "Plural-Forms" not in page
+        assert 'data-channel=""' not in page and 'id="total-invited">1<' in page
+        assert f'<span data-status="skipped">{word} {len(skipped)}</span>' in page
+        for i in skipped:
+            row = re.search(rf'<tr id="invitation-{i["id"]}">(.*?)</tr>', page, re.S)
+            assert row is not None and '<td>—</td><td class="address">—</td>' in row.group(1)

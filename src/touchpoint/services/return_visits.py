@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -420,7 +420,13 @@ def record_phone_answer(
             connection.execute(
                 update(_INV)
                 .where(_INV.c.id == pending)
-                .values(status=InvitationStatus.COMPLETED.value, send_at=None, progress=None)
+                .values(
+                    status=InvitationStatus.COMPLETED.value,
+                    send_at=None,
+                    progress=None,
+                    # A return visit called before its mail went out was made by phone.
+                    channel=case((_INV.c.channel == "", Channel.PHONE.value), else_=_INV.c.channel),
+                )
             )
         open_recovery(
             session,

@@ -29,6 +29,7 @@ from touchpoint.domain.survey_quotas import Quota, parse_quotas
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
 from touchpoint.services.errors import ConflictError, NotFoundError
+from touchpoint.services.return_visit_reads import ReturnVisitStatus
 from touchpoint.services.survey_links import new_nonce
 from touchpoint.storage.survey_models import (
     Survey,
@@ -115,7 +116,13 @@ class ChannelCounts:
 
 @dataclass(frozen=True, slots=True)
 class WaveView:
-    """A wave and its counts; ``responses`` includes the kiosk's (no invitation)."""
+    """A wave and its counts; ``responses`` includes the kiosk's (no invitation).
+
+    The channel counts are of issued invitations only: a return visit still waiting for
+    its delay (``scheduled``) or never to be sent (``skipped``: a mass incident's order,
+    a praise without a customer message …) is neither invited nor a non-response, as on
+    the KPI board; ``not_issued`` counts those two by status.
+    """
 
     id: int
     survey_id: int
@@ -132,6 +139,7 @@ class WaveView:
     channels: tuple[ChannelCounts, ...]
     responses: int
     quotas: tuple[tuple[Quota, int], ...] = ()
+    not_issued: tuple[tuple[str, int], ...] = ()
 
     @property
     def invited(self) -> int:
@@ -147,6 +155,10 @@ class WaveView:
     def response_rate(self) -> float | None:
         """Completed over invited, unrounded; None while nobody was invited."""
         return self.completed / self.invited if self.invited else None
+
+
+#: A return visit's invitation before it is issued, or never to be (services.return_visits).
+_NOT_ISSUED = [ReturnVisitStatus.SCHEDULED.value, ReturnVisitStatus.SKIPPED.value]
 
 
 @lru_cache(maxsize=256)
@@ -401,6 +413,7 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
     def count(*values: InvitationStatus) -> Any:
         return func.sum(case((status.in_([v.value for v in values]), 1), else_=0))
 
+    issued = status.not_in(_NOT_ISSUED)
     rows = session.execute(
         select(
             inv.channel,
@@ -411,9 +424,15 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
             count(InvitationStatus.CANCELLED),
             func.count(inv.reminded_at),
         )
-        .where(inv.wave_id == wave.id)
+        .where(inv.wave_id == wave.id, issued)
         .group_by(inv.channel)
         .order_by(inv.channel)
+    ).all()
+    not_issued = session.execute(
+        select(status, func.count())
+        .where(inv.wave_id == wave.id, status.in_(_NOT_ISSUED))
+        .group_by(status)
+        .order_by(status)
     ).all()
     responses = session.scalar(
         select(func.count()).select_from(SurveyResponse).where(SurveyResponse.wave_id == wave.id)
@@ -438,4 +457,5 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
         ),
         responses=int(responses or 0),
         quotas=tuple((q, filled.get((q.segment, q.value), 0)) for q in wave_quotas),
+        not_issued=tuple((str(name), int(n)) for name, n in not_issued),
     )

@@ -22,6 +22,7 @@ from babel.support import Translations
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "Catalogue",
     "Formatter",
     "negotiate_locale",
     "translations",
@@ -32,8 +33,18 @@ DEFAULT_LOCALE = "zh_CN"
 _CATALOGUE_DIR = Path(__file__).parent / "locales"
 
 
+class Catalogue(Translations):
+    """A compiled catalogue whose ``gettext`` leaves the empty string empty: gettext's
+    entry for ``""`` is the catalogue's header (Project-Id-Version, Language-Team …),
+    which a label of a blank value (a return visit's channel before it is issued) would
+    otherwise print."""
+
+    def gettext(self, message: str) -> str:
+        return super().gettext(message) if message else message
+
+
 @cache
-def translations(locale: str) -> Translations:
+def translations(locale: str) -> Catalogue:
     """The compiled catalogue for ``locale`` (one of :data:`LOCALES`)."""
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}; expected one of {LOCALES}")
@@ -43,7 +54,7 @@ def translations(locale: str) -> Translations:
     buffer = BytesIO()
     write_mo(buffer, catalogue)
     buffer.seek(0)
-    return Translations(fp=buffer)
+    return Catalogue(fp=buffer)
 
 
 def negotiate_locale(cookie: str | None, accept_language: str | None) -> str:

@@ -318,8 +318,9 @@ QUOTA_SEGMENT: dict[str, str] = {
 
 
 def label(table: dict[str, str], value: str | None) -> str:
-    """The msgid for ``value`` in ``table`` (the raw value when unknown)."""
-    if value is None:
+    """The msgid for ``value`` in ``table`` (the raw value when unknown; a dash when
+    there is none, as for a return visit's channel before it is issued)."""
+    if not value:
         return "—"
     return table.get(value, value)
 
