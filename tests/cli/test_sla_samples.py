@@ -173,3 +173,16 @@ def test_help_points_to_the_formats(command: list[str]) -> None:
     done = touchpoint("sla", *command, "--help")
     assert done.returncode == 0, done.stderr
     assert "docs/sla-formats.md" in done.stdout
+    # The description's paragraphs fill the width: the source's line breaks are not kept
+    # (a kept break, wrapped again at 80 columns, left a word alone on a line).
+    text = done.stdout.split("Usage:", 1)[1].split("╭", 1)[0]
+    lines = [line.rstrip() for line in text.splitlines()[1:]]
+    width = max(map(len, lines))
+    paragraphs = "\n".join(lines).split("\n\n")
+    short = [
+        line
+        for paragraph in paragraphs
+        for line in paragraph.strip("\n").splitlines()[:-1]
+        if len(line) < 0.7 * width
+    ]
+    assert short == [], done.stdout

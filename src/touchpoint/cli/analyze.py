@@ -38,7 +38,11 @@ __all__ = [
     "zone_tables",
 ]
 
-app = typer.Typer(help="Service-quality analyses of survey files.", no_args_is_help=True)
+app = typer.Typer(
+    help="Service-quality analyses of survey files.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",  # help paragraphs reflow to the terminal, brackets print as typed
+)
 
 #: Width of tables printed to a pipe or file (a terminal uses its own width).
 _PIPE_WIDTH = 160

@@ -85,8 +85,10 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
-    """Migrate the database and serve the desk and its API; the server runs the SLA
-    escalation sweep every TOUCHPOINT_SWEEP_SECONDS (60; 0: only when asked)."""
+    """Migrate the database and serve the desk and its API.
+
+    The server runs the SLA escalation sweep every TOUCHPOINT_SWEEP_SECONDS seconds
+    (60; 0: only when asked) and the outbox dispatcher."""
     _prepare_database(seed=False)
     _serve(host, port)
 

@@ -13,6 +13,9 @@ app = typer.Typer(
     help="Customer-perception-centred service management.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Help paragraphs reflow to the terminal's width (Rich markup would keep the source's
+    # line breaks, then wrap them again) and brackets print as typed.
+    rich_markup_mode="markdown",
 )
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(sla.app, name="sla")

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode="markdown",  # help paragraphs reflow to the terminal, brackets print as typed
+)
 
 #: Files with at least this many bytes get a progress bar.
 _PROGRESS_BYTES = 2_000_000
