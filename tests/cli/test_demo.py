@@ -39,3 +39,31 @@ def test_demo_prints_report_migrates_and_seeds(tmp_path: Path) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert "already seeded" in again.stdout
+
+
+def test_a_taken_port_stops_demo_and_serve_before_any_work(tmp_path: Path) -> None:
+    """A second ``make run`` (the port already served) is told at once which port and how
+    to choose another, and nothing is written."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "TOUCHPOINT_DATA_DIR": str(tmp_path / "var")}
+        env.pop("TOUCHPOINT_DATABASE_URL", None)
+        for command in (["demo"], ["serve", "--port", str(port)]):
+            env["TOUCHPOINT_PORT"] = str(port)
+            run = subprocess.run(
+                [sys.executable, "-m", "touchpoint", *command],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+                check=False,
+            )
+            assert run.returncode == 1, run.stderr
+            assert f"127.0.0.1:{port} is in use" in run.stderr
+            assert f"TOUCHPOINT_PORT={port + 1} make run" in run.stderr
+            assert "SERVQUAL" not in run.stdout
+    assert not (tmp_path / "var").exists()

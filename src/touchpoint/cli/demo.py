@@ -7,6 +7,8 @@ then serves the desk. ``serve`` only migrates and serves.
 
 from __future__ import annotations
 
+import errno
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -47,6 +49,26 @@ def _prepare_database(seed: bool) -> str:
     return url
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Stop before any work when another process listens on ``host:port`` (a second
+    ``make run``, say), naming the way out, rather than after the report and the seed
+    with uvicorn's "address already in use"."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            typer.echo(
+                f"error: {host}:{port} is in use (another touchpoint server?); stop it, "
+                f"or serve on another port: TOUCHPOINT_PORT={port + 1} make run, "
+                f"or touchpoint serve --port {port + 1}",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+
 def _serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
@@ -72,6 +94,8 @@ def demo(
     from touchpoint.settings import Settings
 
     settings = Settings()
+    if not no_serve:
+        _check_port_free(settings.host, settings.port)
     demo_data.print_quality_report(out or settings.data_dir / "demo")
     _prepare_database(seed=True)
     url = f"http://{settings.host}:{settings.port}/"
@@ -89,6 +113,10 @@ def serve(
 
     The server runs the SLA escalation sweep every TOUCHPOINT_SWEEP_SECONDS seconds
     (60; 0: only when asked) and the outbox dispatcher."""
+    from touchpoint.settings import Settings
+
+    settings = Settings()
+    _check_port_free(host or settings.host, port or settings.port)
     _prepare_database(seed=False)
     _serve(host, port)
 
