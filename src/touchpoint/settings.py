@@ -57,8 +57,9 @@ class Settings(BaseSettings):
     # Seconds a request may take: past it the server stops the request's statements,
     # rolls back what it had not committed and answers 503 (``api.time_limit``).
     request_seconds: float = Field(default=30, gt=0)
-    # Where respondents reach this server: survey links are this URL + ``/s/<token>``.
-    public_url: str = "http://127.0.0.1:8000"
+    # Where respondents reach this server: survey links are this URL + ``/s/<token>``;
+    # unset, the address the server listens on (``effective_public_url``).
+    public_url: str = ""
     # A customer invited to, or answering, any survey within this many days is not
     # invited again (skipped as ``throttled``) unless the caller overrides it.
     survey_recontact_days: int = Field(default=30, ge=0, le=3650)
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'touchpoint.sqlite3'}"
+
+    def effective_public_url(self) -> str:
+        """The configured public URL, else ``http://host:port`` of this server (the
+        loopback address when it listens on every interface), so that a desk moved to
+        another port still mails links that reach it."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     def effective_secret_key(self) -> str:
         """The configured key, else one generated once and kept in ``data_dir``."""

@@ -376,3 +376,19 @@ def test_a_multiple_choice_exports_its_values_joined(site: Desk) -> None:
     r = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("analyst"))
     frame = pd.read_csv(io.BytesIO(r.content))
     assert frame["USED"].tolist()[0] == "app;counter" and frame["USED"].isna().tolist()[1]
+
+
+def test_links_follow_the_port_the_desk_listens_on(
+    db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Without TOUCHPOINT_PUBLIC_URL a link reaches the server where it listens (a desk
+    moved to port 8123 mails links to 8123, not to the default 8000); set, it wins."""
+    for port, public, expected in (
+        (8123, "", "http://127.0.0.1:8123/s/"),
+        (8123, "https://desk.example.com/", "https://desk.example.com/s/"),
+    ):
+        tmp = tmp_path_factory.mktemp("links")
+        for desk in open_desk(db, tmp, port=port, public_url=public):
+            wave = _wave(desk, _survey(desk, template="nps")["id"])
+            (invited,) = _invite(desk, wave["id"], [desk.customer()["id"]])["invitations"]
+            assert invited["url"].startswith(expected), invited["url"]

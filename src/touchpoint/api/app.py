@@ -99,7 +99,7 @@ def create_app(
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
     links = SurveyLinks(
         settings.effective_secret_key(),
-        public_url=settings.public_url,
+        public_url=settings.effective_public_url(),
         recontact_days=settings.survey_recontact_days,
         return_visit_delay_minutes=settings.return_visit_delay_minutes,
         return_visit_recontact_days=settings.return_visit_recontact_days,

@@ -75,10 +75,14 @@ def _serve(host: str | None, port: int | None) -> None:
     from touchpoint.settings import Settings
     from touchpoint.web import create_site
 
+    # ``--host``/``--port`` win over the environment, for the survey links too.
     settings = Settings()
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
     # The server runs the escalation sweep itself, every ``settings.sweep_seconds``.
     app = create_site(settings, sweep=True)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
 def demo(
