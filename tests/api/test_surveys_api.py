@@ -392,3 +392,23 @@ def test_links_follow_the_port_the_desk_listens_on(
             wave = _wave(desk, _survey(desk, template="nps")["id"])
             (invited,) = _invite(desk, wave["id"], [desk.customer()["id"]])["invitations"]
             assert invited["url"].startswith(expected), invited["url"]
+
+
+def test_responses_import_reads_the_named_encoding(site: Desk) -> None:
+    """Answers typed in Excel on a Chinese Windows arrive as GBK: named, they are read."""
+    wave = _wave(site, _survey(site, template="nps")["id"])
+    gbk = "NPS,COMMENT\n3,排队太久\n".encode("gbk")
+    path = f"/api/waves/{wave['id']}/responses/import"
+    refused = site.client.post(
+        path, files={"file": ("old.csv", gbk, "text/csv")}, headers=site.h("supervisor")
+    )
+    assert refused.status_code == 400 and "line 2: not utf-8 text" in refused.json()["detail"]
+    r = site.client.post(
+        path,
+        files={"file": ("old.csv", gbk, "text/csv")},
+        data={"encoding": "gbk"},
+        headers=site.h("supervisor"),
+    )
+    assert r.status_code == 201, r.text
+    export = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("analyst"))
+    assert pd.read_csv(io.BytesIO(export.content))["COMMENT"].tolist() == ["排队太久"]

@@ -114,3 +114,23 @@ def test_delimiter_of_the_header() -> None:
     assert delimiter_of('"a,x";b;c', ".txt") == ";"
     assert delimiter_of("a,b", ".tsv") == "\t"
     assert delimiter_of("single", ".csv") == ","
+
+
+@pytest.mark.parametrize("line", [1, 6])
+def test_a_gbk_file_names_its_first_line_that_is_not_utf8(tmp_path: Path, line: int) -> None:
+    """Excel's plain CSV on a Chinese Windows is GBK: DuckDB said only "CSV Error on
+    Line: 1"; the error names the line, the byte and the way out."""
+    lines = _servqual_lines()
+    if line == 1:
+        lines[0] = "渠道," + lines[0]
+        lines[1:] = ["网点," + text for text in lines[1:]]
+    else:
+        lines[line - 1] = lines[line - 1] + "，"  # a full-width comma in one data line
+    path = tmp_path / "survey.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    with pytest.raises(InputError) as info:
+        servqual(path)
+    error = info.value
+    assert error.line == line, str(error)
+    assert str(error).startswith(f"{path} line {line}: not UTF-8 text (byte ")
+    assert "iconv -f GB18030 -t UTF-8" in str(error)

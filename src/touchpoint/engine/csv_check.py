@@ -12,12 +12,19 @@ header has 12``. Lines are physical lines of the file, the header being line 1.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from touchpoint.engine.errors import InputError
 
-__all__ = ["delimiter_of", "header_of", "structure_problem"]
+__all__ = ["NOT_UTF8_HINT", "delimiter_of", "header_of", "structure_problem", "undecodable_line"]
+
+#: What to do with a file that is not UTF-8: Excel's plain "CSV" on a Chinese Windows
+#: writes GBK (GB18030 reads it), the usual way such files arrive.
+NOT_UTF8_HINT = (
+    "save it as CSV UTF-8 (Excel: Save As, CSV UTF-8), or convert it, "
+    "e.g. iconv -f GB18030 -t UTF-8 for Excel's CSV on a Chinese Windows"
+)
 
 #: Delimiters a survey file may use; on a tie the first one wins.
 DELIMITERS = ",;\t|"
@@ -89,12 +96,42 @@ def _quote_problem(message: str, start: int, end: int) -> str:
     return f"bad quoting: {message}"
 
 
+def undecodable_line(
+    lines: Iterable[bytes], encoding: str = "utf-8"
+) -> tuple[int, int, str] | None:
+    """The first of ``lines`` (numbered from 1) that is not ``encoding`` text: its
+    number, the 1-based position of the first bad byte in it and that byte sequence in
+    hex; ``None`` when all decode. Line by line, so a large file is never held whole
+    (a newline byte is never part of a UTF-8 or GB18030 character)."""
+    for number, line in enumerate(lines, 1):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return number, exc.start + 1, line[exc.start : exc.end].hex(" ")
+    return None
+
+
+def _not_utf8(path: Path, label: str) -> InputError | None:
+    """The first line of ``path`` that is not UTF-8, named with its bad byte."""
+    with path.open("rb") as handle:
+        found = undecodable_line(handle)
+    if found is None:
+        return None
+    line, position, raw = found
+    return InputError(
+        label,
+        f"not UTF-8 text (byte {position} of the line is 0x{raw}); {NOT_UTF8_HINT}",
+        line=line,
+    )
+
+
 def structure_problem(path: Path, label: str, suffix: str) -> InputError | None:
-    """The first line of ``path`` that has the wrong number of fields or bad quoting.
+    """The first line of ``path`` that is not UTF-8 text, or has the wrong number of
+    fields or bad quoting.
 
     ``None`` when every record has as many fields as the header (blank lines
-    are skipped, as the readers skip them) or when the file cannot be read as
-    UTF-8 text: then the caller's own error stands.
+    are skipped, as the readers skip them) or the file cannot be read: then the
+    caller's own error stands.
     """
     width: int | None = None
     try:
@@ -109,6 +146,8 @@ def structure_problem(path: Path, label: str, suffix: str) -> InputError | None:
     except csv.Error as exc:
         message, start, end = exc.args
         return InputError(label, _quote_problem(message, start, end), line=start)
-    except (OSError, UnicodeDecodeError):
+    except UnicodeDecodeError:
+        return _not_utf8(path, label)
+    except OSError:
         return None
     return None

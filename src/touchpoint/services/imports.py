@@ -25,12 +25,33 @@ from touchpoint.domain.customers import (
     IdentityKind,
 )
 from touchpoint.domain.errors import DomainError
+from touchpoint.engine.csv_check import undecodable_line
 from touchpoint.services.base import Actor, require, write
 from touchpoint.services.errors import ImportRejected
 from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.models import Customer, CustomerIdentity, Transaction
 
-__all__ = ["ImportReport", "cell_instant", "import_customers", "import_transactions", "read_table"]
+__all__ = [
+    "IMPORT_ENCODINGS",
+    "ImportReport",
+    "cell_instant",
+    "import_customers",
+    "import_transactions",
+    "read_table",
+]
+
+#: Text encodings a CSV file may be sent in (the ``encoding`` field of an import), with
+#: the codec that reads each: Excel's plain "CSV" is GBK on a Chinese Windows (GB18030,
+#: its superset, reads GBK and GB2312 files), Big5 on a Traditional Chinese one and
+#: Windows-1252 on a Western one. No guessing: a short file's encoding cannot be told.
+IMPORT_ENCODINGS = {
+    "utf-8": "utf-8-sig",
+    "gb18030": "gb18030",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "big5": "big5",
+    "windows-1252": "cp1252",
+}
 
 CUSTOMER_COLUMNS = (
     "name",
@@ -72,16 +93,20 @@ class ImportReport:
     created_ids: list[int]
 
 
-def read_table(content: bytes, filename: str, *, lower_case: bool = True) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file as text (empty cells as ``""``); column names stripped
-    and, unless ``lower_case`` is off (survey question ids), lower-cased."""
+def read_table(
+    content: bytes, filename: str, *, lower_case: bool = True, encoding: str = "utf-8"
+) -> list[dict[str, str]]:
+    """Rows of a CSV (text in ``encoding``, one of :data:`IMPORT_ENCODINGS`) or XLSX file
+    as text (empty cells as ``""``); column names stripped and, unless ``lower_case`` is
+    off (survey question ids), lower-cased."""
     name = filename.lower()
     try:
         if name.endswith(".xlsx"):
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
         elif name.endswith(".csv"):
+            codec = _codec(content, filename, encoding)
             frame = pd.read_csv(
-                io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+                io.BytesIO(content), dtype=str, keep_default_na=False, encoding=codec
             )
         else:
             raise DomainError(f"file: {filename!r} must end in .csv or .xlsx")
@@ -96,6 +121,22 @@ def read_table(content: bytes, filename: str, *, lower_case: bool = True) -> lis
         str(c).strip().lower() if lower_case else str(c).strip() for c in frame.columns
     ]
     return [{str(k): str(v).strip() for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _codec(content: bytes, filename: str, encoding: str) -> str:
+    """The codec of a CSV file said to be in ``encoding``, once every line decodes."""
+    codec = IMPORT_ENCODINGS.get(encoding.strip().lower())
+    if codec is None:
+        raise DomainError(f"encoding: {encoding!r} is not one of {', '.join(IMPORT_ENCODINGS)}")
+    found = undecodable_line(io.BytesIO(content), codec)
+    if found is not None:
+        line, position, raw = found
+        raise DomainError(
+            f"file: {filename!r} line {line}: not {encoding} text (byte {position} of the "
+            f"line is 0x{raw}); send the file's encoding (encoding=gb18030 for Excel's CSV "
+            "on a Chinese Windows) or save it as CSV UTF-8"
+        )
+    return codec
 
 
 def _problem(problems: list[dict[str, Any]], row: int, column: str, value: str, msg: str) -> None:
@@ -113,12 +154,18 @@ def _unknown_columns(rows: list[dict[str, str]], allowed: tuple[str, ...]) -> li
 
 
 def import_customers(
-    session: Session, actor: Actor, content: bytes, filename: str, *, now: datetime
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    *,
+    now: datetime,
+    encoding: str = "utf-8",
 ) -> ImportReport:
     """Import customers (columns: name, kind, customer_class, organisation, phone,
     email, account, social, notes); all rows or none."""
     require(actor, actor.role.can_supervise, "import customers")
-    rows = read_table(content, filename)
+    rows = read_table(content, filename, encoding=encoding)
     problems = _unknown_columns(rows, CUSTOMER_COLUMNS)
     parsed: list[tuple[dict[str, str], list[Identity]]] = []
     for i, row in enumerate(rows, start=2):
@@ -361,12 +408,18 @@ def _row_transaction(
 
 
 def import_transactions(
-    session: Session, actor: Actor, content: bytes, filename: str, *, now: datetime
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    *,
+    now: datetime,
+    encoding: str = "utf-8",
 ) -> ImportReport:
     """Import transactions (columns: customer_id or account or phone, kind, at, amount,
     currency, reference, description); all rows or none."""
     require(actor, actor.role.can_supervise, "import transactions")
-    rows = read_table(content, filename)
+    rows = read_table(content, filename, encoding=encoding)
     problems = _unknown_columns(rows, TRANSACTION_COLUMNS)
     customers = _live_customers(session, rows)
     parsed: list[Transaction] = []

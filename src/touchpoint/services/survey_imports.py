@@ -158,15 +158,18 @@ def import_responses(
     filename: str,
     *,
     now: datetime,
+    encoding: str = "utf-8",
 ) -> ImportReport:
-    """Store every row of the file as a completed response of the wave, or none: a bad
-    cell raises ``ImportRejected`` listing each (row, column, value, message)."""
+    """Store every row of the file (a CSV's text in ``encoding``, as
+    ``services.imports.read_table`` reads it) as a completed response of the wave, or
+    none: a bad cell raises ``ImportRejected`` listing each (row, column, value,
+    message)."""
     require(actor, actor.role.can_supervise, "import survey responses")
     wave = get_or_404(session, SurveyWave, wave_id)
     if wave.status != WaveStatus.OPEN:
         raise ConflictError(f"wave {wave_id} is closed: it takes no more responses")
     definition = wave_definition(session, wave)
-    table = read_table(content, filename, lower_case=False)
+    table = read_table(content, filename, lower_case=False, encoding=encoding)
     if not table:
         raise ImportRejected([_problem(1, "", "", "file has no data rows")])
     allowed = {*definition.question_ids, *_META, *CUSTOMER_SEGMENTS}

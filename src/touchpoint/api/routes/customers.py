@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 
 from touchpoint.api.convert import customer_360_public, customer_public, transaction_public
 from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk, read_upload
@@ -234,14 +234,23 @@ def unmerge_customers(merge_id: IdPath, d: SupervisorDesk) -> MergePublic:
     )
 
 
+#: The ``encoding`` field of an import.
+_ENCODING_HELP = (
+    "The CSV file's text encoding: " + ", ".join(imports.IMPORT_ENCODINGS) + " (XLSX ignores it)"
+)
+
+
 @router.post("/imports/customers", response_model=ImportPublic, status_code=201)
 def import_customers(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
     d: SupervisorDesk,
+    encoding: Annotated[str, Form(max_length=20, description=_ENCODING_HELP)] = "utf-8",
 ) -> ImportPublic:
     """Import customers: all rows or none (400 lists each bad row, column and value)."""
     data = read_upload(file)
-    rep = imports.import_customers(d.session, d.actor, data, file.filename or "", now=d.now)
+    rep = imports.import_customers(
+        d.session, d.actor, data, file.filename or "", now=d.now, encoding=encoding
+    )
     return ImportPublic(rows=rep.rows, created_ids=rep.created_ids)
 
 
@@ -249,8 +258,11 @@ def import_customers(
 def import_transactions(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
     d: SupervisorDesk,
+    encoding: Annotated[str, Form(max_length=20, description=_ENCODING_HELP)] = "utf-8",
 ) -> ImportPublic:
     """Import transactions: all rows or none."""
     data = read_upload(file)
-    rep = imports.import_transactions(d.session, d.actor, data, file.filename or "", now=d.now)
+    rep = imports.import_transactions(
+        d.session, d.actor, data, file.filename or "", now=d.now, encoding=encoding
+    )
     return ImportPublic(rows=rep.rows, created_ids=rep.created_ids)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from touchpoint.api.deps import IdPath, ReporterDesk, RequestDesk, SupervisorDesk, read_upload
@@ -35,6 +35,7 @@ from touchpoint.services import (
     surveys,
     wave_analysis,
 )
+from touchpoint.services.imports import IMPORT_ENCODINGS
 from touchpoint.services.survey_exports import ExportFormat
 from touchpoint.services.survey_invitations import Channel, InvitationView
 from touchpoint.services.wave_analysis import AnalysisOptions, Instrument
@@ -247,12 +248,21 @@ def import_responses(
     wave_id: IdPath,
     file: Annotated[UploadFile, File(description="CSV or XLSX, columns as the export's")],
     d: SupervisorDesk,
+    encoding: Annotated[
+        str,
+        Form(
+            max_length=20,
+            description="The CSV file's text encoding: "
+            + ", ".join(IMPORT_ENCODINGS)
+            + " (XLSX ignores it)",
+        ),
+    ] = "utf-8",
 ) -> ImportPublic:
     """Import responses collected elsewhere: all rows or none (400 lists each bad row,
     column and value)."""
     data = read_upload(file)
     report = survey_imports.import_responses(
-        d.session, d.actor, wave_id, data, file.filename or "", now=d.now
+        d.session, d.actor, wave_id, data, file.filename or "", now=d.now, encoding=encoding
     )
     return ImportPublic(rows=report.rows, created_ids=report.created_ids)
 
