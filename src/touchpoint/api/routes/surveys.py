@@ -28,6 +28,7 @@ from touchpoint.api.schemas.surveys import (
     WaveCreate,
     WavePublic,
 )
+from touchpoint.api.schemas.wave_analysis import WaveAnalysisPublic
 from touchpoint.services import (
     survey_exports,
     survey_imports,
@@ -267,7 +268,12 @@ def import_responses(
     return ImportPublic(rows=report.rows, created_ids=report.created_ids)
 
 
-@router.get("/waves/{wave_id}/analysis/{instrument}")
+# WaveAnalysisPublic documents the answer; the analysis is sent as built (no re-validation).
+@router.get(
+    "/waves/{wave_id}/analysis/{instrument}",
+    response_model=None,
+    responses={200: {"model": WaveAnalysisPublic}},
+)
 def analyze_wave(
     wave_id: IdPath,
     instrument: Instrument,
