@@ -123,3 +123,13 @@ def page_client(site: Desk, who: str, lang: str) -> TestClient:
     )
     assert r.status_code == 303, r.text
     return c
+
+
+def json_keys(value: Any) -> Any:
+    """The shape of a JSON value: its objects' keys, all the way down (an answer and
+    the OpenAPI model documenting it compare by it, key for key)."""
+    if isinstance(value, dict):
+        return {k: json_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_keys(v) for v in value]
+    return None

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.api.support import Desk, open_desk, page_client
+from tests.api.support import Desk, json_keys, open_desk, page_client
 from tests.storage.support import T0, Database
 from touchpoint.api.schemas.gap_report import GapReportPublic
 from touchpoint.storage.models import AuditEntry
@@ -131,21 +131,12 @@ def registers(site: Desk) -> dict[str, int]:
     return {k: int(v["id"]) for k, v in ids.items()}
 
 
-def _keys(value: Any) -> Any:
-    """The shape of a JSON value: its objects' keys, all the way down."""
-    if isinstance(value, dict):
-        return {k: _keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_keys(v) for v in value]
-    return None
-
-
 def _gaps(site: Desk, who: str = "analyst", **params: Any) -> Any:
     r = site.client.get("/api/gaps", params=params, headers=site.h(who))
     assert r.status_code == 200, r.text
     # What the OpenAPI documents is the answer, key for key.
     documented = GapReportPublic.model_validate(r.json()).model_dump(by_alias=True)
-    assert _keys(documented) == _keys(r.json())
+    assert json_keys(documented) == json_keys(r.json())
     return r.json()
 
 

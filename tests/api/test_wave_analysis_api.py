@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.support import Desk, open_desk
+from tests.api.support import Desk, json_keys, open_desk
 from tests.storage.support import Database
 from touchpoint.api.schemas.wave_analysis import WAVE_ANALYSES
 
@@ -82,15 +82,6 @@ def _cli(site: Desk, wave_id: int, tmp: Path, args: list[str]) -> Any:
     return json.loads(done.stdout)
 
 
-def _keys(value: Any) -> Any:
-    """The shape of a JSON value: its objects' keys, all the way down."""
-    if isinstance(value, dict):
-        return {k: _keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_keys(v) for v in value]
-    return None
-
-
 def _analysis(site: Desk, wave_id: int, instrument: str, params: dict[str, str]) -> Any:
     url = f"/api/waves/{wave_id}/analysis/{instrument}"
     r = site.client.get(url, params=params, headers=site.h("analyst"))
@@ -98,7 +89,7 @@ def _analysis(site: Desk, wave_id: int, instrument: str, params: dict[str, str])
     # What the OpenAPI documents is the answer, key for key.
     model = WAVE_ANALYSES[instrument]
     documented = model.model_validate(r.json()).model_dump(exclude_unset=True)
-    assert _keys(documented) == _keys(r.json())
+    assert json_keys(documented) == json_keys(r.json())
     return r.json()
 
 

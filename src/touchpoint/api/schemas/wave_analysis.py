@@ -76,35 +76,26 @@ class ServqualAnalysisPublic(ServqualPartPublic):
     groups: list[ServqualGroupPublic] | None = None
 
 
-class ZoneItemPublic(BaseModel):
-    """One item's adequate, desired and perceived means, MSA, MSS and the shares of its
-    respondents below, within and above their zone of tolerance."""
+class ZoneDimensionPublic(BaseModel):
+    """A dimension's adequate, desired and perceived means over its items, MSA, MSS and
+    the shares of respondents below, within and above their zone of tolerance."""
+
+    dimension: str
+    adequate: float | None
+    desired: float | None
+    perception: float | None
+    msa: float | None
+    mss: float | None
+    share_below: float | None
+    share_within: float | None
+    share_above: float | None
+
+
+class ZoneItemPublic(ZoneDimensionPublic):
+    """The same of one item, with its respondents."""
 
     item: int
-    dimension: str
     n: int
-    adequate: float | None
-    desired: float | None
-    perception: float | None
-    msa: float | None
-    mss: float | None
-    share_below: float | None
-    share_within: float | None
-    share_above: float | None
-
-
-class ZoneDimensionPublic(BaseModel):
-    """The same over a dimension's items."""
-
-    dimension: str
-    adequate: float | None
-    desired: float | None
-    perception: float | None
-    msa: float | None
-    mss: float | None
-    share_below: float | None
-    share_within: float | None
-    share_above: float | None
 
 
 class ZoneAnalysisPublic(BaseModel):
