@@ -212,3 +212,24 @@ def test_scores_and_gaps_by_segment(site: Desk) -> None:
     assert isinstance(bars, list)
     assert [s["name"] for s in bars] == ["All answers", "link"]
     assert bars[0]["data"] == bars[1]["data"]  # every answer came by link
+
+
+def test_a_return_visit_wave_opens_on_its_csat(site: Desk) -> None:
+    """The return-visit survey is read by its CSAT (1–5), as the KPI board reads it,
+    rather than asking which analysis to run."""
+    wave_id = _wave(site, {"template": "return-visit"}, lambda r: {"CSAT": r.randint(1, 5)}, 6)
+    api = site.client.get(f"/api/waves/{wave_id}/analysis/csat", headers=site.h("analyst"))
+    c = page_client(site, "analyst", "en")
+    r = c.get(f"/waves/{wave_id}/analysis")
+    assert r.status_code == 200, r.text
+    assert '<option value="csat" selected>' in r.text and "analysis-table" in r.text
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                c.get(f"/waves/{wave_id}/analysis", params={"download": "csv"}).text.removeprefix(
+                    "\ufeff"
+                )
+            )
+        )
+    )
+    assert str(api.json()["n"]) in rows[1]

@@ -61,6 +61,8 @@ INSTRUMENT_BY_TEMPLATE: Mapping[str, Instrument] = {
     "nps": Instrument.NPS,
     "csat": Instrument.CSAT,
     "ces": Instrument.CES,
+    # A return visit's headline is its CSAT (1–5), as on the KPI board.
+    "return-visit": Instrument.CSAT,
 }
 
 
