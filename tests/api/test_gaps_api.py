@@ -98,6 +98,14 @@ def _wave(site: Desk, people: list[dict[str, tuple[int, int]]]) -> int:
     return int(wave["id"])
 
 
+def _wave_of(site: Desk, template: str) -> int:
+    """A wave, without answers, of a new survey made from ``template``."""
+    survey = site.post(
+        "supervisor", "/api/surveys", {"name": site.db.unique("s "), "template": template}
+    )
+    return int(site.post("supervisor", f"/api/surveys/{survey['id']}/waves", {"name": "w"})["id"])
+
+
 @pytest.fixture(scope="module")
 def waves(site: Desk) -> tuple[int, int]:
     return _wave(site, CUSTOMERS), _wave(site, MANAGERS)
@@ -340,6 +348,13 @@ def test_the_page_in_both_languages(site: Desk, waves: tuple[int, int]) -> None:
     assert "Give a period to measure gaps 3 and 4" in en.text
     form_only = page_client(site, "admin", "en").get("/gaps")
     assert form_only.status_code == 200 and 'id="largest-gap"' not in form_only.text
+    # The form lists the SERVQUAL waves to choose from (no wave id to know by heart).
+    for wave in waves:
+        assert f'<option value="{wave}">#{wave} · ' in form_only.text
+    assert f'<option value="{waves[1]}" selected>' in en.text
+    nps = _wave_of(site, "nps")
+    assert f'<option value="{nps}"' not in form_only.text
     missing = page_client(site, "analyst", "en").get("/gaps", params={"customer_wave": 999_999})
     assert missing.status_code == 404
+    assert '<option value="999999" selected>#999999</option>' in missing.text
     assert page_client(site, "agent", "en").get("/gaps").status_code == 403

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchpoint.services import surveys as survey_svc
@@ -26,7 +27,7 @@ from touchpoint.services.wave_analysis import (
     analyze_wave,
 )
 from touchpoint.services.wave_snapshots import WaveSnapshots
-from touchpoint.storage.survey_models import SurveyWave
+from touchpoint.storage.survey_models import Survey, SurveyWave
 
 __all__ = [
     "Z_95",
@@ -34,11 +35,13 @@ __all__ = [
     "Headline",
     "KanoFigure",
     "ScoreFigure",
+    "WaveChoice",
     "WaveReport",
     "ZoneFigure",
     "headline_instrument",
     "record_report_export",
     "wave_report",
+    "waves_read_with",
 ]
 
 #: The normal quantile the NPS and CSAT intervals use (the contract's, not a library's).
@@ -185,6 +188,44 @@ def headline_instrument(template: str | None, columns: Sequence[str]) -> Instrum
         if name in have:
             return Instrument(name.lower())
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class WaveChoice:
+    """A wave as a form's list names it: its id, its survey's name and its own."""
+
+    id: int
+    survey: str
+    name: str
+
+
+def waves_read_with(
+    session: Session, actor: Actor, instrument: Instrument, *, limit: int = 200
+) -> list[WaveChoice]:
+    """The newest ``limit`` waves of the surveys read with ``instrument``
+    (:func:`headline_instrument`): the choices of a form that asks for such a wave, as
+    the five-gap report asks for SERVQUAL waves."""
+    require(actor, actor.role.can_read_reports, "read waves")
+    surveys = session.execute(
+        select(Survey.id, Survey.name, Survey.template, Survey.definition)
+        .order_by(Survey.id.desc())
+        .limit(10 * limit)
+    )
+    names = {
+        survey_id: name
+        for survey_id, name, template, definition in surveys
+        if headline_instrument(
+            template, [q.id for q in survey_svc.definition_for(definition).questions]
+        )
+        is instrument
+    }
+    waves = session.execute(
+        select(SurveyWave.id, SurveyWave.survey_id, SurveyWave.name)
+        .where(SurveyWave.survey_id.in_(names))
+        .order_by(SurveyWave.id.desc())
+        .limit(limit)
+    )
+    return [WaveChoice(wave_id, names[survey_id], name) for wave_id, survey_id, name in waves]
 
 
 def _figures(instrument: Instrument, r: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services.errors import ForbiddenError, NotFoundError
 from touchpoint.services.gaps import GapPeriod, gap_report
+from touchpoint.services.wave_analysis import Instrument
+from touchpoint.services.wave_report import waves_read_with
 from touchpoint.web.charts_gaps import (
     dimension_gaps_chart,
     five_gaps_chart,
@@ -194,4 +196,5 @@ def gaps_page(
         figures=figures,
         query=urlencode({k: v for k, v in form.items() if v}),
         form=form,
+        waves=waves_read_with(session, page.principal.actor, Instrument.SERVQUAL),
     )
