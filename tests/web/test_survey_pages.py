@@ -174,6 +174,10 @@ def test_survey_page_preview_is_the_respondent_markup_and_does_not_submit(site: 
     assert 'type="submit"' not in html and "保存，稍后继续" in html
     en = c.get(f"/surveys/{survey_id}/preview?lang=en").text
     assert "Satisfied overall?" in en and "Save and continue later" in en
+    # Without ?lang the preview speaks the viewer's language.
+    english_viewer = site.client("analyst", lang="en").get(f"/surveys/{survey_id}/preview")
+    assert "Satisfied overall?" in english_viewer.text
+    assert "总体满意吗？" in site.client("analyst").get(f"/surveys/{survey_id}/preview").text
 
 
 def test_wave_form_refusal_and_numbers_match_the_api(site: Site) -> None:

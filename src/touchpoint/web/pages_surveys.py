@@ -209,11 +209,11 @@ def survey_preview(
     survey_id: int,
     page: ReporterPage,
     session: SessionDep,
-    lang: Annotated[str, Query(max_length=8)] = "zh-CN",
+    lang: Annotated[str, Query(max_length=8)] = "",
 ) -> Response:
     """The survey as the respondent page draws it (same template, blocks and display
-    logic), in a form that does not submit."""
-    language, _ = respondent_language(lang)
+    logic), in a form that does not submit; in ``lang``, else the viewer's language."""
+    language, _ = respondent_language(lang or ("en" if page.viewer.locale == "en" else "zh-CN"))
     return render_public(
         "respond.html",
         **survey_form(_survey(session, page, survey_id).definition, language, ""),
