@@ -222,7 +222,10 @@ def test_a_return_visit_wave_opens_on_its_csat(site: Desk) -> None:
     c = page_client(site, "analyst", "en")
     r = c.get(f"/waves/{wave_id}/analysis")
     assert r.status_code == 200, r.text
-    assert '<option value="csat" selected>' in r.text and "analysis-table" in r.text
+    assert '<option value="csat" selected>Satisfaction (CSAT)</option>' in r.text
+    assert "analysis-table" in r.text
+    zh = page_client(site, "analyst", "zh_CN").get(f"/waves/{wave_id}/analysis").text
+    assert "<h2>满意度（CSAT） · n = 6</h2>" in zh and ">驱动因素分析</option>" in zh
     rows = list(
         csv.reader(
             io.StringIO(

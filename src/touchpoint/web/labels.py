@@ -17,6 +17,7 @@ from touchpoint.domain.work_orders import Priority, Tier, WorkOrderStatus, WorkO
 from touchpoint.services.survey_invitations import Channel as SurveyChannel
 from touchpoint.services.survey_invitations import SkipReason
 from touchpoint.services.surveys import InvitationStatus, WaveStatus
+from touchpoint.services.wave_analysis import Instrument
 
 __all__ = [
     "CHANNEL",
@@ -30,6 +31,7 @@ __all__ = [
     "FIELD",
     "HOLDING",
     "IDENTITY",
+    "INSTRUMENT",
     "INVITATION_STATUS",
     "ORDER_TYPE",
     "PRIORITY",
@@ -283,6 +285,18 @@ QUESTION_TYPE: dict[str, str] = {
     QuestionType.TEXT: "Free text",
 }
 WAVE_STATUS: dict[str, str] = {WaveStatus.OPEN: "Open", WaveStatus.CLOSED: "Closed"}
+#: A wave's analyses (``touchpoint analyze``'s commands) as a page names them.
+INSTRUMENT: dict[str, str] = {
+    Instrument.SERVQUAL: "SERVQUAL gaps",
+    Instrument.ZONE: "Zone of tolerance",
+    Instrument.KANO: "Kano categories",
+    Instrument.CSI: "Satisfaction index (CSI)",
+    Instrument.NPS: "Net Promoter Score (NPS)",
+    Instrument.CSAT: "Satisfaction (CSAT)",
+    Instrument.CES: "Customer effort (CES)",
+    Instrument.DRIVERS: "Driver analysis",
+    Instrument.LOYALTY: "Loyalty quadrants",
+}
 INVITATION_STATUS: dict[str, str] = {
     InvitationStatus.SENT: "Sent",
     InvitationStatus.OPENED: "Link opened",
