@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from tests.web.support import Site
+from tests.web.support import Site, csrf_of, post_form
 
 _PICKED = re.compile(r'class="pick-customer">([^<]+)</a>')
 
@@ -32,3 +32,27 @@ def test_the_customers_page_masks_fragment_results_for_analysts(site: Site) -> N
     text = unescape(page.text)
     assert "王芳" in text
     assert "138******02" in text and "13800138002" not in text
+
+
+def test_a_new_caller_with_a_known_number_is_shown_who_has_it(site: Site) -> None:
+    """Creating a customer on the call screen with a number the desk knows is refused,
+    naming its customers and listing them as a search would, with what was typed kept;
+    ticked "another person with this number", it is created (shared numbers exist)."""
+    agent = site.client("agent")
+    typed = {"name": "张伟新", "phone": "138 0013 8001"}
+    refused = post_form(agent, "/call", "/call/customer", typed)
+    assert refused.status_code == 400
+    text = unescape(refused.text)
+    assert "138 0013 8001 已属于 张伟 (#1)" in text and "同号的另一位客户" in text
+    assert 'class="pick-customer">张伟</a>' in text
+    assert 'value="张伟新"' in text and 'id="new-customer" open' in text
+    shared = agent.post(
+        "/call/customer", data={"csrf_token": csrf_of(refused.text), **typed, "shared": "1"}
+    )
+    assert shared.status_code == 303 and "done=customer" in shared.headers["location"]
+    # The API still takes a shared number without asking (a family, a switchboard).
+    en = site.client("agent", "en")
+    token = csrf_of(en.get("/call").text)
+    body = {"name": "Zhang Wei Jr", "identities": [{"kind": "phone", "value": "13800138001"}]}
+    made = en.post("/api/customers", json=body, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201, made.text

@@ -17,7 +17,7 @@ from touchpoint.domain.customers import (
     IdentityKind,
     validate_preferences,
 )
-from touchpoint.domain.errors import DomainError, unknown_reference
+from touchpoint.domain.errors import DomainError, RuleViolation, unknown_reference
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.services.base import (
     Actor,
@@ -81,6 +81,10 @@ class CustomerDraft:
     preferences: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     identities: tuple[tuple[IdentityKind, str], ...] = ()
+    #: False: refuse a phone that already belongs to another customer (the call screen,
+    #: where the caller is usually someone the desk knows), naming who has it. Shared
+    #: numbers exist (a family, a company's switchboard), so the API allows them.
+    shared_phone: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,8 @@ def create_customer(
     name = _check_name(draft.name)
     prefs = validate_preferences(draft.preferences)
     idents = [Identity.of(k, v) for k, v in draft.identities]
+    if not draft.shared_phone:
+        _refuse_known_phones(session, idents)
     with write(session, actor, "customer.create", now=now, after_commit=after_commit) as unit:
         c = Customer(
             kind=draft.kind.value,
@@ -149,6 +155,32 @@ def create_customer(
         unit.audit("customer", c.id, before=None, after=_customer_json(c))
         unit.notify("customer.created", {"customer_id": c.id})
     return customer_view(c, actor)
+
+
+def _refuse_known_phones(session: Session, idents: list[Identity]) -> None:
+    """Refuse the first phone that a customer (not merged away) already has, naming up to
+    three of them (code ``phone_in_use``)."""
+    for ident in idents:
+        if ident.kind is not IdentityKind.PHONE:
+            continue
+        known = session.execute(
+            select(Customer.id, Customer.name)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+            .where(
+                CustomerIdentity.kind == ident.kind.value,
+                CustomerIdentity.normalised == ident.normalised,
+                Customer.merged_into_id.is_(None),
+            )
+            .order_by(Customer.id)
+            .limit(3)
+        ).all()
+        if known:
+            names = ", ".join(f"{name} (#{cid})" for cid, name in known)
+            raise RuleViolation(
+                f"phone {ident.value!r} already belongs to {names}",
+                code="phone_in_use",
+                params={"value": ident.value, "customers": names},
+            )
 
 
 def _customer_json(c: Customer) -> dict[str, Any]:

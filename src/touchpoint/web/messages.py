@@ -70,6 +70,10 @@ MESSAGES: dict[str, str] = {
     "end_before_start": "The end date must not be before the start date.",
     # Customers, identities and guest history (domain.customers, services.customers).
     "invalid_phone": "“%(value)s” is not a phone number.",
+    "phone_in_use": (
+        "%(value)s already belongs to %(customers)s: open that customer, or tick "
+        "“Another person with this number” to create a new one."
+    ),
     "invalid_email": "“%(value)s” is not an e-mail address.",
     "invalid_identity_kind": "“%(value)s” is not a kind of identity.",
     "identity_empty": "%(kind)s must not be empty.",

@@ -86,8 +86,13 @@ def _redraw(
     """The call screen again, for ``customer_id``, with a refused write."""
 
     def redraw(refusal: Refusal) -> Response:
-        ctx = _call_context(session, page, now, "", customer_id)
-        return render_form_page(request, page.viewer, "call.html", refusal=refusal, **ctx)
+        # A known number: the customers who have it are listed, as a search for it would.
+        shared = refusal.failure.code == "phone_in_use"
+        q = refusal.draft.get("phone", "") if shared else ""
+        ctx = _call_context(session, page, now, q, customer_id)
+        return render_form_page(
+            request, page.viewer, "call.html", refusal=refusal, shared_phone=shared, **ctx
+        )
 
     return redraw
 
@@ -106,7 +111,9 @@ async def call_new_customer(
     def run(form: FormReader) -> customer_svc.CustomerView:
         phone = form.text("phone")
         idents = ((IdentityKind.PHONE, phone),) if phone else ()
-        draft = customer_svc.CustomerDraft(name=form.text("name"), identities=idents)
+        draft = customer_svc.CustomerDraft(
+            name=form.text("name"), identities=idents, shared_phone=form.text("shared") == "1"
+        )
         return customer_svc.create_customer(
             session, page.principal.actor, draft, now=now, after_commit=after
         )
@@ -116,6 +123,7 @@ async def call_new_customer(
         run,
         redraw=_redraw(request, page, session, now, None),
         done=lambda view: f"/call?customer_id={view.customer.id}&done=customer",
+        keep=("name", "phone"),
         missing_is_404=False,
     )
 
