@@ -56,3 +56,32 @@ def test_a_new_caller_with_a_known_number_is_shown_who_has_it(site: Site) -> Non
     body = {"name": "Zhang Wei Jr", "identities": [{"kind": "phone", "value": "13800138001"}]}
     made = en.post("/api/customers", json=body, headers={"X-CSRF-Token": token})
     assert made.status_code == 201, made.text
+
+
+def test_a_refused_order_on_the_call_screen_keeps_what_the_agent_typed(site: Site) -> None:
+    """An agent on a live call types the caller's story; a refusal (here a subject of
+    blanks) brings the form back with every choice and text as typed, not empty."""
+    agent = site.client("agent")
+    typed = {
+        "form": "order",
+        "customer_id": "2",
+        "type": "complaint",
+        "channel": "app",
+        "priority": "urgent",
+        "subject": "   ",
+        "description": "电表读数与实际不符，已连续两个月",
+        "summary": "客户很着急",
+        "hostile": "1",
+    }
+    page = "/call?customer_id=2"
+    refused = post_form(agent, page, "/call/order", typed)
+    assert refused.status_code == 400
+    html = unescape(refused.text)
+    form = html[html.index('id="open-order-form"') : html.index('id="log-contact-form"')]
+    assert '<option value="complaint" selected>' in form
+    assert '<option value="app" selected>' in form and 'value="urgent" selected' in form
+    assert ">电表读数与实际不符，已连续两个月</textarea>" in form and 'value="客户很着急"' in form
+    assert 'name="hostile" value="1" checked' in form
+    assert 'name="take" value="1" checked' not in form  # unticked, as sent
+    contact = html[html.index('id="log-contact-form"') :]
+    assert "客户很着急" not in contact  # the other form stays as it was

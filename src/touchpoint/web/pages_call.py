@@ -64,6 +64,23 @@ def _call_context(
     }
 
 
+#: What a refused form on the call screen comes back with, as typed (``form`` names which).
+_ORDER_KEEP = (
+    "form",
+    "type",
+    "channel",
+    "priority",
+    "team_id",
+    "subject",
+    "description",
+    "summary",
+    "incident_id",
+    "take",
+    "hostile",
+)
+_CONTACT_KEEP = ("form", "channel", "outcome", "incident_id", "summary", "hostile")
+
+
 @router.get("/call", response_class=HTMLResponse)
 def call_page(
     request: Request,
@@ -160,6 +177,7 @@ async def call_log_contact(
         run,
         redraw=_redraw(request, page, session, now, cid),
         done=f"/customers/{cid}?done=contact",
+        keep=_CONTACT_KEEP,
         missing_is_404=False,
     )
 
@@ -209,5 +227,6 @@ async def call_open_order(
         run,
         redraw=_redraw(request, page, session, now, cid),
         done=lambda detail: f"/orders/{detail.order.id}?done=opened",
+        keep=_ORDER_KEEP,
         missing_is_404=False,
     )
