@@ -236,3 +236,29 @@ def test_a_return_visit_wave_opens_on_its_csat(site: Desk) -> None:
         )
     )
     assert str(api.json()["n"]) in rows[1]
+
+
+def test_an_analysis_refused_is_said_in_the_page_language(site: Desk) -> None:
+    """Options and data an analysis cannot use are named in zh-CN on a zh-CN page (the
+    API keeps its English), as the desk's other refusals are."""
+    wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 6)
+    zh = page_client(site, "analyst", "zh_CN")
+    cases = [
+        (f"/waves/{wave_id}/analysis?instrument=servqual", "答卷中没有此分析所需的列 E1, E2"),
+        (f"/waves/{wave_id}/analysis?instrument=csi", "题项：请至少填写一列，例如 A,B,C。"),
+        (
+            f"/waves/{wave_id}/analysis?instrument=csat&scale=1..5",
+            "量表：请按“最小-最大”给出量表，例如 1-5（而不是“1..5”）。",
+        ),
+        (f"/waves/{wave_id}/segments?by=nope", "“nope”不是本轮可用的细分依据"),
+        ("/gaps?customer_wave=abc", "“abc”不是调查批次编号。"),
+        (f"/gaps?customer_wave={wave_id}", "答卷中没有此分析所需的列 E1"),
+    ]
+    for path, said in cases:
+        r = zh.get(path)
+        assert r.status_code in (400, 422) and said in r.text, (path, r.text[-2000:])
+        assert "missing required" not in r.text and "name at least one" not in r.text
+    api = site.client.get(
+        f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst")
+    ).json()
+    assert api["detail"].startswith("responses.parquet: missing required columns E1, E2")

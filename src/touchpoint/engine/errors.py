@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = ["InputError", "format_value"]
 
 
@@ -35,8 +37,13 @@ class InputError(ValueError):
         column: str | None = None,
         value: object = None,
         line: int | None = None,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
         self.source = source
+        # A message code and its params, for a page to say the problem in its language.
+        self.code = code
+        self.params: Mapping[str, object] = params or {}
         self.problem = problem
         self.row = row
         self.column = column

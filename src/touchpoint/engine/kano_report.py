@@ -77,10 +77,20 @@ def kano_features(columns: list[str], label: str) -> list[str]:
     features = [c[:-2] for c in columns if c.endswith("_f") and len(c) > 2]
     for feature in features:
         if f"{feature}_d" not in present:
-            raise InputError(label, f"missing required column {feature}_d")
+            raise InputError(
+                label,
+                f"missing required column {feature}_d",
+                code="missing_columns",
+                params={"columns": f"{feature}_d"},
+            )
     for column in columns:
         if column.endswith("_d") and len(column) > 2 and f"{column[:-2]}_f" not in present:
-            raise InputError(label, f"missing required column {column[:-2]}_f")
+            raise InputError(
+                label,
+                f"missing required column {column[:-2]}_f",
+                code="missing_columns",
+                params={"columns": f"{column[:-2]}_f"},
+            )
     if not features:
         raise InputError(label, "no Kano feature columns (NAME_f and NAME_d pairs)")
     return features

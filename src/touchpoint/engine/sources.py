@@ -110,7 +110,12 @@ class Source:
         if missing:
             shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
             noun = "column" if len(missing) == 1 else "columns"
-            raise InputError(self.label, f"missing required {noun} {shown}")
+            raise InputError(
+                self.label,
+                f"missing required {noun} {shown}",
+                code="missing_columns",
+                params={"columns": shown},
+            )
 
     def planned(self, names: Sequence[tuple[str, str]]) -> Source:
         """The columns an analysis reads, renamed to the analysis's own names.

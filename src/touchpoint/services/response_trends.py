@@ -68,6 +68,7 @@ from touchpoint.services.base import Actor, require
 from touchpoint.services.survey_exports import SUBMITTED_AT_FORMAT
 from touchpoint.services.survey_links import DESK_TIME_ZONE
 from touchpoint.services.surveys import get_survey
+from touchpoint.services.wave_analysis import option_error
 from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.survey_models import SurveyWave
 
@@ -171,7 +172,7 @@ def _scale_option(raw: str | None) -> tuple[float, float] | None:
         return None
     bounds = scale_bounds(raw)
     if bounds is None or not bounds[0] < bounds[1]:
-        raise DomainError(f"scale: expected MIN-MAX such as 1-5, got {raw!r}")
+        raise option_error("scale", raw, "expected MIN-MAX such as 1-5", code="option_scale")
     return bounds
 
 
@@ -187,9 +188,15 @@ def _question_scale(definition: SurveyDefinition, column: str) -> tuple[float, f
 def _items(raw: str | None) -> tuple[str, ...]:
     names = tuple(part.strip() for part in (raw or "").split(",") if part.strip())
     if not names:
-        raise DomainError("items: name at least one question, e.g. C1,C2,C3")
+        raise option_error(
+            "items", raw, "name at least one question, e.g. C1,C2,C3", code="option_columns"
+        )
     if len(set(names)) != len(names):
-        raise DomainError(f"items: a question is named twice in {raw!r}")
+        raise DomainError(
+            f"items: a question is named twice in {raw!r}",
+            code="option_named_twice",
+            params={"field": "items", "value": raw or ""},
+        )
     return names
 
 
@@ -198,7 +205,11 @@ def _weights(raw: str | None, k: int) -> tuple[float, ...]:
         values = None if raw is None or raw == "" else [float(p) for p in raw.split(",")]
         return normalise_item_weights(values, k)
     except ValueError as exc:
-        raise DomainError(f"weights: {exc} (got {raw!r})") from None
+        raise DomainError(
+            f"weights: {exc} (got {raw!r})",
+            code="option_weights",
+            params={"field": "weights", "value": raw or ""},
+        ) from None
 
 
 def _plan(measure: TrendMeasure, o: TrendOptions, definition: SurveyDefinition) -> _Plan:
@@ -210,7 +221,9 @@ def _plan(measure: TrendMeasure, o: TrendOptions, definition: SurveyDefinition) 
         column = o.column or "CSAT"
         scale = asked or _question_scale(definition, column) or (1.0, 5.0)
         if not all(float(v).is_integer() for v in scale):
-            raise DomainError(f"scale: CSAT needs whole numbers MIN-MAX, got {o.scale!r}")
+            raise option_error(
+                "scale", o.scale, "CSAT needs whole numbers MIN-MAX", code="option_scale"
+            )
         return _Plan((column,), scale)
     items = _items(o.items)
     weights = _weights(o.weights, len(items))
@@ -219,7 +232,10 @@ def _plan(measure: TrendMeasure, o: TrendOptions, definition: SurveyDefinition) 
     scales = {_question_scale(definition, item) for item in items}
     shared = scales.pop() if len(scales) == 1 else None
     if shared is None:
-        raise DomainError("scale: the items do not share one scale question; give MIN-MAX")
+        raise DomainError(
+            "scale: the items do not share one scale question; give MIN-MAX",
+            code="option_no_shared_scale",
+        )
     return _Plan(items, shared, weights)
 
 
@@ -320,7 +336,9 @@ def _monthly(
             if column not in table.columns:
                 option = "items" if measure is TrendMeasure.CSI else "column"
                 raise DomainError(
-                    f"{option}: {column!r} is not a question of the survey's responses"
+                    f"{option}: {column!r} is not a question of the survey's responses",
+                    code="not_a_question",
+                    params={"value": column},
                 )
         return _points(table, measure, plan)
     except InputError as exc:
@@ -392,7 +410,15 @@ def _named(
             if exc.row is None:
                 continue  # e.g. the question is not in this wave's version: no bad cell
             source = f"responses.parquet of wave {wave_id}"
-            return InputError(source, exc.problem, row=exc.row, column=exc.column, value=exc.value)
+            return InputError(
+                source,
+                exc.problem,
+                row=exc.row,
+                column=exc.column,
+                value=exc.value,
+                code=exc.code,
+                params=exc.params,
+            )
     return None
 
 

@@ -37,7 +37,12 @@ from touchpoint.quality.significance import ALPHA, two_proportion_z_test, welch_
 from touchpoint.services.base import Actor, get_or_404, require
 from touchpoint.services.response_trends import MIN_ANSWERS
 from touchpoint.services.surveys import wave_definition
-from touchpoint.services.wave_analysis import AnalysisOptions, Instrument, analyze_wave
+from touchpoint.services.wave_analysis import (
+    AnalysisOptions,
+    Instrument,
+    analyze_wave,
+    option_error,
+)
 from touchpoint.services.wave_snapshots import WaveSnapshots
 from touchpoint.storage.survey_models import SurveyWave
 
@@ -201,18 +206,26 @@ def _checked(
     allowed = segment_columns(definition)
     if o.by not in allowed:
         raise DomainError(
-            f"by: {o.by!r} is not a segment of wave {wave_id}; one of {', '.join(allowed)}"
+            f"by: {o.by!r} is not a segment of wave {wave_id}; one of {', '.join(allowed)}",
+            code="not_a_segment",
+            params={"value": o.by, "allowed": ", ".join(allowed)},
         )
     questions = {q.id: q for q in definition.questions if q.type is QuestionType.SCALE}
     column = o.column or next((q for q in ("NPS", "CSAT") if q in questions), None)
     question = questions.get(column or "")
     if question is None or question.low is None or question.high is None:
-        raise DomainError(f"column: {o.column!r} is not a scale question of wave {wave_id}")
+        raise DomainError(
+            f"column: {o.column!r} is not a scale question of wave {wave_id}",
+            code="not_a_scale_question",
+            params={"value": o.column or ""},
+        )
     if o.scale:
         bounds = scale_bounds(o.scale)
         whole = bounds is not None and all(b.is_integer() for b in bounds)
         if bounds is None or not whole or not bounds[0] < bounds[1]:
-            raise DomainError(f"scale: expected whole numbers MIN-MAX such as 1-5, got {o.scale!r}")
+            raise option_error(
+                "scale", o.scale, "expected whole numbers MIN-MAX such as 1-5", code="option_scale"
+            )
         return o.by or "", question.id, bounds
     return o.by or "", question.id, (float(question.low), float(question.high))
 

@@ -36,6 +36,7 @@ __all__ = [
     "Instrument",
     "analyze_wave",
     "dimension_weights",
+    "option_error",
 ]
 
 
@@ -85,20 +86,31 @@ class AnalysisOptions:
 def _scale(raw: str | None, default: str, option: str = "scale") -> tuple[float, float]:
     bounds = scale_bounds(raw or default)
     if bounds is None:
-        raise DomainError(f"{option}: expected MIN-MAX such as 1-5, got {raw!r}")
+        raise option_error(option, raw, "expected MIN-MAX such as 1-5", code="option_scale")
     return bounds
+
+
+def option_error(option: str, raw: str | None, problem: str, *, code: str) -> DomainError:
+    """An analysis option the request got wrong: ``option: problem, got 'raw'`` in English
+    (the API's), and ``code`` with the option and the value for a page's language."""
+    got = f", got {raw!r}" if raw else ""
+    return DomainError(
+        f"{option}: {problem}{got}", code=code, params={"field": option, "value": raw or ""}
+    )
 
 
 def _names(raw: str | None, option: str) -> list[str]:
     names = [part.strip() for part in (raw or "").split(",") if part.strip()]
     if not names:
-        raise DomainError(f"{option}: name at least one column, e.g. A,B,C")
+        raise option_error(
+            option, raw, "name at least one column, e.g. A,B,C", code="option_columns"
+        )
     return names
 
 
 def _required(raw: str | None, option: str) -> str:
     if not raw:
-        raise DomainError(f"{option}: required for this analysis")
+        raise option_error(option, raw, "required for this analysis", code="option_required")
     return raw
 
 
@@ -110,10 +122,15 @@ def dimension_weights(raw: str | None) -> dict[str, float] | None:
     try:
         return parse_dimension_weights(raw)
     except json.JSONDecodeError as exc:
-        raise DomainError(f"weights: not valid JSON ({exc.msg})") from None
+        raise option_error(
+            "weights", raw, f"not valid JSON ({exc.msg})", code="option_weights"
+        ) from None
     except ValueError:
-        raise DomainError(
-            "weights: expected a JSON object of the five dimensions' weights"
+        raise option_error(
+            "weights",
+            raw,
+            "expected a JSON object of the five dimensions' weights",
+            code="option_weights",
         ) from None
 
 
@@ -123,7 +140,9 @@ def _csi_weights(raw: str | None) -> list[float] | None:
     try:
         return [float(part) for part in raw.split(",")]
     except ValueError:
-        raise DomainError(f"weights: expected comma-separated numbers, got {raw!r}") from None
+        raise option_error(
+            "weights", raw, "expected comma-separated numbers", code="option_weights"
+        ) from None
 
 
 def _runner(
@@ -220,4 +239,6 @@ def _named(exc: InputError) -> InputError:
         column=exc.column,
         value=exc.value,
         line=exc.line,
+        code=exc.code,
+        params=exc.params,
     )

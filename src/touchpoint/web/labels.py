@@ -222,6 +222,16 @@ FIELD: dict[str, str] = {
     "justice.outcome": "Outcome (distributive)",
     "justice.process": "Process (procedural)",
     "justice.treatment": "Treatment (interactional)",
+    # The options of a wave's analyses (web.pages_analysis, pages_trends, pages_gaps).
+    "scale": "Scale",
+    "items": "Items",
+    "column": "Column",
+    "by": "Segment by",
+    "weights": "Weights",
+    "attitude": "Attitude",
+    "repeat": "Repeat patronage",
+    "customer_wave": "Customers' SERVQUAL wave",
+    "manager_wave": "Managers' wave",
 }
 #: The records an error names: the entity names of ``check_version`` and of
 #: ``NotFoundError``, which ``get_or_404`` derives from table names by stripping the

@@ -124,6 +124,18 @@ MESSAGES: dict[str, str] = {
     # Incidents (services.incidents and page forms).
     "incident_resolved": "Incident %(id)s is resolved; it takes no new links or resolution.",
     "not_order_number": "“%(value)s” is not an order number.",
+    # Analyses of waves (services.wave_analysis, segment_comparison, response_trends).
+    "option_scale": "%(field)s: give the scale as MIN-MAX, e.g. 1-5 (not “%(value)s”).",
+    "option_columns": "%(field)s: name at least one column, e.g. A,B,C.",
+    "option_required": "%(field)s: this analysis needs it.",
+    "option_weights": "%(field)s: “%(value)s” are not weights this analysis takes.",
+    "option_named_twice": "%(field)s: “%(value)s” names a question twice.",
+    "option_no_shared_scale": "The items do not share one scale: give the scale as MIN-MAX.",
+    "not_a_segment": "“%(value)s” is not a segment of this wave; one of %(allowed)s.",
+    "not_a_scale_question": "“%(value)s” is not a scale question of this wave.",
+    "not_a_question": "“%(value)s” is not a question of this survey's answers.",
+    "not_a_wave_number": "“%(value)s” is not a wave number.",
+    "missing_columns": "The answers have no column %(columns)s, which this analysis reads.",
     "no_order_numbers": "Give at least one order number.",
 }
 

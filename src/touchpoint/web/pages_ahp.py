@@ -43,7 +43,7 @@ from touchpoint.web.pages_analysis import MIN_N
 from touchpoint.web.site import ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.tables import download as download_table
-from touchpoint.web.views import Failure, refused
+from touchpoint.web.views import Failure, analysis_failure, refused
 
 __all__ = ["SCALE", "router"]
 
@@ -180,7 +180,7 @@ def ahp_page(
     except DomainError as exc:
         failure = refused(400, "invalid", exc)
     except InputError as exc:  # not a SERVQUAL wave: its columns are not E1-E22, P1-P22
-        failure = Failure(422, "invalid", str(exc))
+        failure = analysis_failure(exc)
     figures = [] if weighted is None else [_weights_figure(weighted, names, _)]
     enough = shown is not None and shown.n >= MIN_N
     if shown is not None and enough:

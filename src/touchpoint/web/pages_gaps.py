@@ -34,7 +34,7 @@ from touchpoint.web.labels import DIMENSION
 from touchpoint.web.site import ReporterPage
 from touchpoint.web.tables import DOWNLOADS, ChartTable
 from touchpoint.web.tables import download as download_table
-from touchpoint.web.views import Failure, refused
+from touchpoint.web.views import Failure, analysis_failure, refused
 
 __all__ = ["router"]
 
@@ -57,7 +57,9 @@ def _id(raw: str, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= 2_147_483_647:
-        raise DomainError(f"{name}: {raw!r} is not a wave number")
+        raise DomainError(
+            f"{name}: {raw!r} is not a wave number", code="not_a_wave_number", params={"value": raw}
+        )
     return int(raw)
 
 
@@ -174,7 +176,7 @@ def gaps_page(
     except DomainError as exc:
         failure = refused(400, "invalid", exc)
     except InputError as exc:  # not a SERVQUAL wave: its columns are not E1-E22, P1-P22
-        failure = Failure(422, "invalid", str(exc))
+        failure = analysis_failure(exc)
     form = {
         "customer_wave": customer_wave,
         "manager_wave": manager_wave,

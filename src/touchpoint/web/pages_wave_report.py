@@ -27,7 +27,7 @@ from touchpoint.web.pages_analysis import MIN_N
 from touchpoint.web.report_layout import ReportLayout, layout
 from touchpoint.web.report_pdf import report_pdf
 from touchpoint.web.site import Page, ReporterPage
-from touchpoint.web.views import Failure, refused
+from touchpoint.web.views import Failure, analysis_failure, refused
 
 __all__ = ["router"]
 
@@ -50,7 +50,7 @@ def _report(
     except DomainError as exc:
         return refused(400, "invalid", exc)
     except InputError as exc:
-        return Failure(422, "invalid", str(exc))
+        return analysis_failure(exc)
 
 
 def chart_option(

@@ -170,7 +170,7 @@ def analysis_failure(exc: DomainError | InputError) -> Failure:
     """An analysis refused: an option it cannot take (400, in the page's language when the
     error has a code) or data it cannot read (422, naming the file, row and column)."""
     if isinstance(exc, InputError):
-        return Failure(422, "invalid", str(exc))
+        return Failure(422, "invalid", str(exc), code=exc.code, params=exc.params)
     return refused(400, "invalid", exc)
 
 
