@@ -242,6 +242,8 @@ def test_an_analysis_refused_is_said_in_the_page_language(site: Desk) -> None:
     """Options and data an analysis cannot use are named in zh-CN on a zh-CN page (the
     API keeps its English), as the desk's other refusals are."""
     wave_id = _wave(site, {"template": "nps"}, lambda r: {"NPS": r.randint(0, 10)}, 6)
+    two = {"definition": _scale_items(["SAT", "A"], 1, 7)}
+    small = _wave(site, two, lambda r: {"SAT": r.randint(1, 7), "A": r.randint(1, 7)}, 2)
     zh = page_client(site, "analyst", "zh_CN")
     cases = [
         (f"/waves/{wave_id}/analysis?instrument=servqual", "答卷中没有此分析所需的列 E1, E2"),
@@ -251,6 +253,10 @@ def test_an_analysis_refused_is_said_in_the_page_language(site: Desk) -> None:
             "量表：请按“最小-最大”给出量表，例如 1-5（而不是“1..5”）。",
         ),
         (f"/waves/{wave_id}/segments?by=nope", "“nope”不是本轮可用的细分依据"),
+        (
+            f"/waves/{small}/analysis?instrument=drivers&outcome=SAT&items=A",
+            "驱动因素分析需要多于 2 份结果与全部题项都作答的答卷；现有 2 份。",
+        ),
         ("/gaps?customer_wave=abc", "“abc”不是调查批次编号。"),
         (f"/gaps?customer_wave={wave_id}", "答卷中没有此分析所需的列 E1"),
     ]

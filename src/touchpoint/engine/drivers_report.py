@@ -9,9 +9,9 @@ from those few numbers in :mod:`touchpoint.quality.drivers`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -44,6 +44,9 @@ class DriversGroup:
     means: tuple[float | None, ...]
     result: DriverReport | None
     problem: str | None
+    # The problem's message code and params (:class:`InputError`'s), when it has them.
+    problem_code: str | None = None
+    problem_params: Mapping[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON object of one analysis."""
@@ -93,31 +96,48 @@ class DriversReport(GroupedReport):
         )
 
 
-def _problem(items: Sequence[str], outcome: str, stats: Crossproducts) -> str | None:
-    """Why no regression can be fitted to ``stats``, in the data's words (``None``: it can)."""
+class _Problem(NamedTuple):
+    """Why a regression cannot be fitted: the English message, its code and params."""
+
+    message: str
+    code: str
+    params: dict[str, object]
+
+
+def _problem(items: Sequence[str], outcome: str, stats: Crossproducts) -> _Problem | None:
+    """Why no regression can be fitted to ``stats``, in the data's words, with its message
+    code and params (``None``: it can)."""
     p = len(items)
     if stats.n <= p + 1:
-        return (
-            f"need more than {p + 1} rows with the outcome and every item answered, got {stats.n}"
+        return _Problem(
+            f"need more than {p + 1} rows with the outcome and every item answered, got {stats.n}",
+            code="drivers_too_few_rows",
+            params={"needed": p + 1, "n": stats.n},
         )
     variance = np.diag(stats.sscp) - stats.sums**2 / stats.n
     names = [*items, outcome]
     flat = [names[j] for j in range(p + 1) if variance[j] <= 1e-12 * max(1.0, stats.sscp[j, j])]
     if flat:
-        return f"column {', '.join(flat)} has the same answer in every complete row"
+        columns = ", ".join(flat)
+        return _Problem(
+            f"column {columns} has the same answer in every complete row",
+            code="drivers_constant_column",
+            params={"columns": columns},
+        )
     return None
 
 
 def _analyse(items: Sequence[str], outcome: str, stats: Crossproducts) -> DriversGroup:
     means = tuple(None if stats.n == 0 else float(s) / stats.n for s in stats.sums[: len(items)])
-    problem = _problem(items, outcome, stats)
-    result = None
-    if problem is None:
-        try:
-            result = driver_report_from_sscp(list(items), stats.n, stats.sums, stats.sscp)
-        except ValueError as exc:  # e.g. perfectly collinear items
-            problem = str(exc)
-    return DriversGroup(tuple(items), stats.n, means, result, problem)
+    found = _problem(items, outcome, stats)
+    if found is not None:
+        message, code, params = found
+        return DriversGroup(tuple(items), stats.n, means, None, message, code, params)
+    try:
+        result = driver_report_from_sscp(list(items), stats.n, stats.sums, stats.sscp)
+    except ValueError as exc:  # e.g. perfectly collinear items
+        return DriversGroup(tuple(items), stats.n, means, None, str(exc))
+    return DriversGroup(tuple(items), stats.n, means, result, None)
 
 
 def drivers(
@@ -168,6 +188,11 @@ def drivers(
     )
     overall = _analyse(names, outcome, stats.overall)
     if overall.problem is not None:
-        raise InputError(stats.source, overall.problem)
+        raise InputError(
+            stats.source,
+            overall.problem,
+            code=overall.problem_code,
+            params=overall.problem_params,
+        )
     groups = tuple((g, _analyse(names, outcome, s)) for g, s in stats.groups)
     return DriversReport(outcome=outcome, overall=overall, by=by, groups=groups)

@@ -136,6 +136,11 @@ MESSAGES: dict[str, str] = {
     "not_a_question": "“%(value)s” is not a question of this survey's answers.",
     "not_a_wave_number": "“%(value)s” is not a wave number.",
     "missing_columns": "The answers have no column %(columns)s, which this analysis reads.",
+    "drivers_too_few_rows": (
+        "Driver analysis needs more than %(needed)s answers with the outcome and every item "
+        "answered; there are %(n)s."
+    ),
+    "drivers_constant_column": "%(columns)s has the same answer in every complete row.",
     "no_order_numbers": "Give at least one order number.",
 }
 
