@@ -57,3 +57,16 @@ class InputError(ValueError):
         place = source if line is None else f"{source} line {line}"
         prefix = f"{place}: " + (", ".join(where) + ": " if where else "")
         super().__init__(prefix + problem)
+
+    def with_source(self, source: str) -> InputError:
+        """The same problem named in ``source`` (e.g. the export a snapshot stands for)."""
+        return InputError(
+            source,
+            self.problem,
+            row=self.row,
+            column=self.column,
+            value=self.value,
+            line=self.line,
+            code=self.code,
+            params=self.params,
+        )

@@ -410,15 +410,7 @@ def _named(
             if exc.row is None:
                 continue  # e.g. the question is not in this wave's version: no bad cell
             source = f"responses.parquet of wave {wave_id}"
-            return InputError(
-                source,
-                exc.problem,
-                row=exc.row,
-                column=exc.column,
-                value=exc.value,
-                code=exc.code,
-                params=exc.params,
-            )
+            return exc.with_source(source)
     return None
 
 

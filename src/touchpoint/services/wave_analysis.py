@@ -232,13 +232,4 @@ def analyze_wave(
 
 def _named(exc: InputError) -> InputError:
     """The error naming the export's file rather than the snapshot's place on disk."""
-    return InputError(
-        "responses.parquet",
-        exc.problem,
-        row=exc.row,
-        column=exc.column,
-        value=exc.value,
-        line=exc.line,
-        code=exc.code,
-        params=exc.params,
-    )
+    return exc.with_source("responses.parquet")
