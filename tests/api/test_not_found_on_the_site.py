@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.support import Desk, open_desk
+from tests.api.support import Desk, open_desk, page_client
 from tests.storage.support import Database
 
 
@@ -24,3 +24,20 @@ def test_the_api_keeps_its_json_404_beside_the_pages(site_desk: Desk) -> None:
     assert "2147483000" in r.json()["detail"]
     survey = site_desk.client.get("/api/surveys/2147483000", headers=site_desk.h("analyst"))
     assert survey.status_code == 404 and "detail" in survey.json()
+
+
+def test_a_page_address_that_cannot_be_read_gets_a_page_not_json(site_desk: Desk) -> None:
+    """``/orders/abc`` or ``/board?group_by=nope`` typed in a browser: the 404 page, or
+    a 422 page naming the parameter, in the viewer's language; the API keeps FastAPI's
+    JSON 422."""
+    zh = page_client(site_desk, "supervisor", "zh_CN")
+    order = zh.get("/orders/abc")
+    assert order.status_code == 404 and order.headers["content-type"].startswith("text/html")
+    assert "未找到" in order.text
+    board = zh.get("/board", params={"group_by": "nope"})
+    assert board.status_code == 422 and board.headers["content-type"].startswith("text/html")
+    assert "这个地址有误" in board.text and "<code>group_by=nope</code>" in board.text
+    en = page_client(site_desk, "supervisor", "en").get("/board", params={"group_by": "nope"})
+    assert "This address is not right" in en.text
+    api = site_desk.client.get("/api/work-orders/abc", headers=site_desk.h("supervisor"))
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["path", "order_id"]

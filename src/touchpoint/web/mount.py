@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -70,7 +72,7 @@ def mount(app: FastAPI) -> None:
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
     def error_page(
-        request: Request, template: str, status: int, reason: str, missing: PageNotFound | None
+        request: Request, template: str, status: int, reason: object, missing: PageNotFound | None
     ) -> Response:
         state = desk_state(request)
         with state.factory() as session:
@@ -101,6 +103,23 @@ def mount(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             return not_found(exc)
         return error_page(request, "404.html", 404, "", PageNotFound(exc.code, exc.params))
+
+    @app.exception_handler(RequestValidationError)
+    async def _unreadable(request: Request, exc: RequestValidationError) -> Response:
+        """The API answers 422 with FastAPI's JSON; a page whose address cannot be read
+        (``/orders/abc``, ``/board?group_by=nope``) answers with a page, in the viewer's
+        language: 404 when the path names no record, else 422 naming the parameters."""
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        errors = exc.errors()
+        if any(error.get("loc", ("",))[0] == "path" for error in errors):
+            return error_page(request, "404.html", 404, "", None)
+        shown = [
+            (str(error["loc"][-1]), str(error.get("input", ""))[:40])
+            for error in errors
+            if len(error.get("loc", ())) > 1
+        ]
+        return error_page(request, "422.html", 422, shown, None)
 
     @app.exception_handler(DeadlineExceeded)
     async def _late(request: Request, exc: DeadlineExceeded) -> Response:
