@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 from touchpoint.domain.survey_answers import DETRACTOR_CSAT, DETRACTOR_NPS
 from touchpoint.domain.work_orders import WorkOrderStatus
 from touchpoint.quality.csi import nps_from_counts
-from touchpoint.services.return_visit_reads import ReturnVisitStatus
+from touchpoint.services.return_visit_reads import NOT_ISSUED
 from touchpoint.services.sla_clock import NULL_EPOCH, epoch_seconds, fetch_int_columns
 from touchpoint.services.surveys import InvitationStatus
 from touchpoint.storage.models import WorkOrder
@@ -44,7 +44,6 @@ __all__ = ["MIN_ANSWERS", "SurveyKpis", "survey_kpis"]
 #: Below this many answers a group shows its count, not a score.
 MIN_ANSWERS = 5
 _DONE = [s.value for s in WorkOrderStatus if s.is_done]
-_NOT_ISSUED = [ReturnVisitStatus.SCHEDULED.value, ReturnVisitStatus.SKIPPED.value]
 _NO_GROUP = -1  # an order of no team (or no assignee), as an integer column
 
 
@@ -133,7 +132,7 @@ def survey_kpis(
         .group_by(inv.wave_id, key, inv.status)
     )
     for _, group, status, n in invited:
-        if status not in _NOT_ISSUED:
+        if status not in NOT_ISSUED:
             groups[group].invitations += int(n)
             if status == InvitationStatus.COMPLETED:
                 groups[group].answered_invitations += int(n)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, SurveyWave
 
-__all__ = ["ReturnVisitStatus", "ReturnVisitSurvey", "return_visit_of"]
+__all__ = ["NOT_ISSUED", "ReturnVisitStatus", "ReturnVisitSurvey", "return_visit_of"]
 
 
 class ReturnVisitStatus(StrEnum):
@@ -23,6 +23,11 @@ class ReturnVisitStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
+
+
+#: A return visit's invitation before it is issued, or never to be: neither invited nor
+#: a non-response (the KPI board's return visits, a wave's counts).
+NOT_ISSUED = (ReturnVisitStatus.SCHEDULED.value, ReturnVisitStatus.SKIPPED.value)
 
 
 @dataclass(frozen=True, slots=True)

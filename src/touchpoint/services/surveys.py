@@ -29,7 +29,7 @@ from touchpoint.domain.survey_quotas import Quota, parse_quotas
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
 from touchpoint.services.errors import ConflictError, NotFoundError
-from touchpoint.services.return_visit_reads import ReturnVisitStatus
+from touchpoint.services.return_visit_reads import NOT_ISSUED
 from touchpoint.services.survey_links import new_nonce
 from touchpoint.storage.survey_models import (
     Survey,
@@ -155,10 +155,6 @@ class WaveView:
     def response_rate(self) -> float | None:
         """Completed over invited, unrounded; None while nobody was invited."""
         return self.completed / self.invited if self.invited else None
-
-
-#: A return visit's invitation before it is issued, or never to be (services.return_visits).
-_NOT_ISSUED = [ReturnVisitStatus.SCHEDULED.value, ReturnVisitStatus.SKIPPED.value]
 
 
 @lru_cache(maxsize=256)
@@ -413,7 +409,7 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
     def count(*values: InvitationStatus) -> Any:
         return func.sum(case((status.in_([v.value for v in values]), 1), else_=0))
 
-    issued = status.not_in(_NOT_ISSUED)
+    issued = status.not_in(NOT_ISSUED)
     rows = session.execute(
         select(
             inv.channel,
@@ -430,7 +426,7 @@ def _wave_view(session: Session, wave: SurveyWave) -> WaveView:
     ).all()
     not_issued = session.execute(
         select(status, func.count())
-        .where(inv.wave_id == wave.id, status.in_(_NOT_ISSUED))
+        .where(inv.wave_id == wave.id, status.in_(NOT_ISSUED))
         .group_by(status)
         .order_by(status)
     ).all()
