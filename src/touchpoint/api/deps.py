@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated, ParamSpec, TypeVar
 
 import anyio
-from fastapi import Depends, Path, Request, UploadFile
+from fastapi import Depends, Form, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
@@ -30,6 +30,7 @@ from touchpoint.domain.roles import Role
 from touchpoint.services.auth import SignedInUser, TokenSigner, principal_for_token
 from touchpoint.services.base import Actor, WouldWait, not_waiting
 from touchpoint.services.errors import AuthenticationError, ForbiddenError
+from touchpoint.services.imports import IMPORT_ENCODINGS
 from touchpoint.services.login import LoginGate
 from touchpoint.services.notify import MailConfig, OutboxDispatcher
 from touchpoint.services.survey_links import DESK_TIME_ZONE, SurveyLinks
@@ -43,6 +44,7 @@ __all__ = [
     "SESSION_COOKIE",
     "AdminDesk",
     "AfterCommitDep",
+    "CsvEncoding",
     "CurrentUser",
     "DeskState",
     "IdPath",
@@ -141,6 +143,18 @@ class DeskState:
 
 #: The largest file an import takes.
 MAX_UPLOAD = 20 * 1024 * 1024
+
+
+#: An import's ``encoding`` form field: the CSV file's text encoding.
+CsvEncoding = Annotated[
+    str,
+    Form(
+        max_length=20,
+        description="The CSV file's text encoding: "
+        + ", ".join(IMPORT_ENCODINGS)
+        + " (XLSX ignores it)",
+    ),
+]
 
 
 def read_upload(upload: UploadFile) -> bytes:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Query, Request, UploadFile
 
 from touchpoint.api.convert import customer_360_public, customer_public, transaction_public
-from touchpoint.api.deps import IdPath, ReaderDesk, SupervisorDesk, WorkerDesk, read_upload
+from touchpoint.api.deps import (
+    CsvEncoding,
+    IdPath,
+    ReaderDesk,
+    SupervisorDesk,
+    WorkerDesk,
+    read_upload,
+)
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     ContactCreate,
@@ -234,17 +241,11 @@ def unmerge_customers(merge_id: IdPath, d: SupervisorDesk) -> MergePublic:
     )
 
 
-#: The ``encoding`` field of an import.
-_ENCODING_HELP = (
-    "The CSV file's text encoding: " + ", ".join(imports.IMPORT_ENCODINGS) + " (XLSX ignores it)"
-)
-
-
 @router.post("/imports/customers", response_model=ImportPublic, status_code=201)
 def import_customers(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
     d: SupervisorDesk,
-    encoding: Annotated[str, Form(max_length=20, description=_ENCODING_HELP)] = "utf-8",
+    encoding: CsvEncoding = "utf-8",
 ) -> ImportPublic:
     """Import customers: all rows or none (400 lists each bad row, column and value)."""
     data = read_upload(file)
@@ -258,7 +259,7 @@ def import_customers(
 def import_transactions(
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
     d: SupervisorDesk,
-    encoding: Annotated[str, Form(max_length=20, description=_ENCODING_HELP)] = "utf-8",
+    encoding: CsvEncoding = "utf-8",
 ) -> ImportPublic:
     """Import transactions: all rows or none."""
     data = read_upload(file)

@@ -9,10 +9,17 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from touchpoint.api.deps import IdPath, ReporterDesk, RequestDesk, SupervisorDesk, read_upload
+from touchpoint.api.deps import (
+    CsvEncoding,
+    IdPath,
+    ReporterDesk,
+    RequestDesk,
+    SupervisorDesk,
+    read_upload,
+)
 from touchpoint.api.errors import SURVEY_RESPONSES
 from touchpoint.api.schemas.customers import ImportPublic
 from touchpoint.api.schemas.surveys import (
@@ -36,7 +43,6 @@ from touchpoint.services import (
     surveys,
     wave_analysis,
 )
-from touchpoint.services.imports import IMPORT_ENCODINGS
 from touchpoint.services.survey_exports import ExportFormat
 from touchpoint.services.survey_invitations import Channel, InvitationView
 from touchpoint.services.wave_analysis import AnalysisOptions, Instrument
@@ -249,15 +255,7 @@ def import_responses(
     wave_id: IdPath,
     file: Annotated[UploadFile, File(description="CSV or XLSX, columns as the export's")],
     d: SupervisorDesk,
-    encoding: Annotated[
-        str,
-        Form(
-            max_length=20,
-            description="The CSV file's text encoding: "
-            + ", ".join(IMPORT_ENCODINGS)
-            + " (XLSX ignores it)",
-        ),
-    ] = "utf-8",
+    encoding: CsvEncoding = "utf-8",
 ) -> ImportPublic:
     """Import responses collected elsewhere: all rows or none (400 lists each bad row,
     column and value)."""
