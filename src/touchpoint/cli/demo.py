@@ -11,9 +11,12 @@ import errno
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from touchpoint.settings import Settings
 
 __all__ = ["register"]
 
@@ -27,13 +30,11 @@ DEMO_LOGINS = (
 )
 
 
-def _prepare_database(seed: bool) -> str:
+def _prepare_database(settings: Settings, seed: bool) -> str:
     from touchpoint.services.seed import seed_demo
-    from touchpoint.settings import Settings
     from touchpoint.storage.db import make_engine, make_session_factory, session_scope
     from touchpoint.storage.migrate import upgrade
 
-    settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url()
     upgrade(url)
@@ -69,17 +70,11 @@ def _check_port_free(host: str, port: int) -> None:
             raise typer.Exit(1) from None
 
 
-def _serve(host: str | None, port: int | None) -> None:
+def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from touchpoint.settings import Settings
     from touchpoint.web import create_site
 
-    # ``--host``/``--port`` win over the environment, for the survey links too.
-    settings = Settings()
-    settings = settings.model_copy(
-        update={"host": host or settings.host, "port": port or settings.port}
-    )
     # The server runs the escalation sweep itself, every ``settings.sweep_seconds``.
     app = create_site(settings, sweep=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
@@ -101,12 +96,12 @@ def demo(
     if not no_serve:
         _check_port_free(settings.host, settings.port)
     demo_data.print_quality_report(out or settings.data_dir / "demo")
-    _prepare_database(seed=True)
+    _prepare_database(settings, seed=True)
     url = f"http://{settings.host}:{settings.port}/"
     typer.echo(f"\nService desk: {url}")
     typer.echo("Demo logins: " + ", ".join(f"{u} / {p}" for u, p in DEMO_LOGINS))
     if not no_serve:
-        _serve(None, None)
+        _serve(settings)
 
 
 def serve(
@@ -120,9 +115,13 @@ def serve(
     from touchpoint.settings import Settings
 
     settings = Settings()
-    _check_port_free(host or settings.host, port or settings.port)
-    _prepare_database(seed=False)
-    _serve(host, port)
+    # ``--host``/``--port`` win over the environment, for the survey links too.
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    _check_port_free(settings.host, settings.port)
+    _prepare_database(settings, seed=False)
+    _serve(settings)
 
 
 def register(app: typer.Typer) -> None:
