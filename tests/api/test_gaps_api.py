@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.support import Desk, json_keys, open_desk, page_client
+from tests.api.test_wave_analysis_api import _scale_items
 from tests.storage.support import T0, Database
 from touchpoint.api.schemas.gap_report import GapReportPublic
 from touchpoint.storage.models import AuditEntry
@@ -98,11 +99,9 @@ def _wave(site: Desk, people: list[dict[str, tuple[int, int]]]) -> int:
     return int(wave["id"])
 
 
-def _wave_of(site: Desk, template: str) -> int:
-    """A wave, without answers, of a new survey made from ``template``."""
-    survey = site.post(
-        "supervisor", "/api/surveys", {"name": site.db.unique("s "), "template": template}
-    )
+def _wave_of(site: Desk, **made_from: Any) -> int:
+    """A wave, without answers, of a new survey made from a template or a definition."""
+    survey = site.post("supervisor", "/api/surveys", {"name": site.db.unique("s "), **made_from})
     return int(site.post("supervisor", f"/api/surveys/{survey['id']}/waves", {"name": "w"})["id"])
 
 
@@ -353,8 +352,11 @@ def test_the_page_in_both_languages(
     for wave in waves:
         assert f'<option value="{wave}">#{wave} · ' in form_only.text
     assert f'<option value="{waves[1]}" selected>' in en.text
-    nps = _wave_of(site, "nps")
-    assert f'<option value="{nps}"' not in form_only.text
+    nps = _wave_of(site, template="nps")
+    # A survey defined by hand is listed by its columns (E1…, P1…), as the analyses read it.
+    by_hand = _wave_of(site, definition=_scale_items(["E1", "P1"], 1, 7))
+    listed = page_client(site, "admin", "en").get("/gaps").text
+    assert f'<option value="{nps}"' not in listed and f'<option value="{by_hand}">' in listed
     missing = page_client(site, "analyst", "en").get("/gaps", params={"customer_wave": 999_999})
     assert missing.status_code == 404
     assert '<option value="999999" selected>#999999</option>' in missing.text

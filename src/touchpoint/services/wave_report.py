@@ -214,10 +214,7 @@ def waves_read_with(
     names = {
         survey_id: name
         for survey_id, name, template, definition in surveys
-        if headline_instrument(
-            template, [q.id for q in survey_svc.definition_for(definition).questions]
-        )
-        is instrument
+        if headline_instrument(template, _question_ids(template, definition)) is instrument
     }
     waves = session.execute(
         select(SurveyWave.id, SurveyWave.survey_id, SurveyWave.name)
@@ -226,6 +223,14 @@ def waves_read_with(
         .limit(limit)
     )
     return [WaveChoice(wave_id, names[survey_id], name) for wave_id, survey_id, name in waves]
+
+
+def _question_ids(template: str | None, definition: Mapping[str, Any]) -> list[str]:
+    """A stored definition's question ids, read only for a survey without a template (a
+    template alone names the instrument)."""
+    if template is not None:
+        return []
+    return [q.id for q in survey_svc.definition_for(definition).questions]
 
 
 def _figures(instrument: Instrument, r: Mapping[str, Any]) -> dict[str, Any]:
