@@ -47,3 +47,12 @@ def test_catalogues_translate_and_fall_back() -> None:
     assert translations("zh_CN").ngettext("%(n)d open order", "%(n)d open orders", 3) == (
         "%(n)d 张在办工单"
     )
+
+
+def test_a_blank_message_stays_blank() -> None:
+    """gettext's entry for "" is a catalogue's header (Project-Id-Version …): a blank
+    passed to ``_`` prints nothing, in either language, and labels show a dash for it."""
+    for locale in ("zh_CN", "en"):
+        assert translations(locale).gettext("") == ""
+    assert translations("zh_CN").gettext("Skipped") == "未发送"
+    assert labels.label(labels.SURVEY_CHANNEL, "") == "—"
