@@ -111,14 +111,11 @@ def mount(app: FastAPI) -> None:
         language: 404 when the path names no record, else 422 naming the parameters."""
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, exc)
-        errors = exc.errors()
-        if any(error.get("loc", ("",))[0] == "path" for error in errors):
+        locations = [(error["loc"], error.get("input", "")) for error in exc.errors()]
+        if any(loc[0] == "path" for loc, _ in locations):
             return error_page(request, "404.html", 404, "", None)
-        shown = [
-            (str(error["loc"][-1]), str(error.get("input", ""))[:40])
-            for error in errors
-            if len(error.get("loc", ())) > 1
-        ]
+        # (parameter, value as sent) of each query or form field it could not read
+        shown = [(str(loc[-1]), str(value)[:40]) for loc, value in locations if len(loc) > 1]
         return error_page(request, "422.html", 422, shown, None)
 
     @app.exception_handler(DeadlineExceeded)
