@@ -25,7 +25,6 @@ from touchpoint.domain.customers import (
     IdentityKind,
 )
 from touchpoint.domain.errors import DomainError
-from touchpoint.engine.csv_check import undecodable_line
 from touchpoint.services.base import Actor, require, write
 from touchpoint.services.errors import ImportRejected
 from touchpoint.storage.blocking import refresh_blocking_keys
@@ -104,10 +103,8 @@ def read_table(
         if name.endswith(".xlsx"):
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
         elif name.endswith(".csv"):
-            codec = _codec(content, filename, encoding)
-            frame = pd.read_csv(
-                io.BytesIO(content), dtype=str, keep_default_na=False, encoding=codec
-            )
+            text = _csv_text(content, filename, encoding)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         else:
             raise DomainError(f"file: {filename!r} must end in .csv or .xlsx")
     except DomainError:
@@ -123,20 +120,24 @@ def read_table(
     return [{str(k): str(v).strip() for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _codec(content: bytes, filename: str, encoding: str) -> str:
-    """The codec of a CSV file said to be in ``encoding``, once every line decodes."""
+def _csv_text(content: bytes, filename: str, encoding: str) -> str:
+    """A CSV file's text, said to be in ``encoding``; when it is not, the line and byte
+    where decoding stopped are named."""
     codec = IMPORT_ENCODINGS.get(encoding.strip().lower())
     if codec is None:
         raise DomainError(f"encoding: {encoding!r} is not one of {', '.join(IMPORT_ENCODINGS)}")
-    found = undecodable_line(io.BytesIO(content), codec)
-    if found is not None:
-        line, position, raw = found
+    try:
+        return content.decode(codec)
+    except UnicodeDecodeError as exc:
+        # The bytes the codec read (after a UTF-8 byte-order mark), and where it stopped.
+        read, start = exc.object, exc.start
+        line = read.count(b"\n", 0, start) + 1
+        position = start - read.rfind(b"\n", 0, start)
         raise DomainError(
             f"file: {filename!r} line {line}: not {encoding} text (byte {position} of the "
-            f"line is 0x{raw}); send the file's encoding (encoding=gb18030 for Excel's CSV "
-            "on a Chinese Windows) or save it as CSV UTF-8"
-        )
-    return codec
+            f"line is 0x{read[start : exc.end].hex(' ')}); send the file's encoding "
+            "(encoding=gb18030 for Excel's CSV on a Chinese Windows) or save it as CSV UTF-8"
+        ) from None
 
 
 def _problem(problems: list[dict[str, Any]], row: int, column: str, value: str, msg: str) -> None:
