@@ -12,16 +12,16 @@ header has 12``. Lines are physical lines of the file, the header being line 1.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from touchpoint.engine.errors import InputError
 
-__all__ = ["NOT_UTF8_HINT", "delimiter_of", "header_of", "structure_problem", "undecodable_line"]
+__all__ = ["delimiter_of", "header_of", "structure_problem"]
 
 #: What to do with a file that is not UTF-8: Excel's plain "CSV" on a Chinese Windows
 #: writes GBK (GB18030 reads it), the usual way such files arrive.
-NOT_UTF8_HINT = (
+_NOT_UTF8_HINT = (
     "save it as CSV UTF-8 (Excel: Save As, CSV UTF-8), or convert it, "
     "e.g. iconv -f GB18030 -t UTF-8 for Excel's CSV on a Chinese Windows"
 )
@@ -96,33 +96,23 @@ def _quote_problem(message: str, start: int, end: int) -> str:
     return f"bad quoting: {message}"
 
 
-def undecodable_line(
-    lines: Iterable[bytes], encoding: str = "utf-8"
-) -> tuple[int, int, str] | None:
-    """The first of ``lines`` (numbered from 1) that is not ``encoding`` text: its
-    number, the 1-based position of the first bad byte in it and that byte sequence in
-    hex; ``None`` when all decode. Line by line, so a large file is never held whole
-    (a newline byte is never part of a UTF-8 or GB18030 character)."""
-    for number, line in enumerate(lines, 1):
-        try:
-            line.decode(encoding)
-        except UnicodeDecodeError as exc:
-            return number, exc.start + 1, line[exc.start : exc.end].hex(" ")
-    return None
-
-
 def _not_utf8(path: Path, label: str) -> InputError | None:
-    """The first line of ``path`` that is not UTF-8, named with its bad byte."""
+    """The first line of ``path`` that is not UTF-8, named with its bad byte. Line by
+    line, so a large file is never held whole (a newline byte is never part of a UTF-8
+    character)."""
     with path.open("rb") as handle:
-        found = undecodable_line(handle)
-    if found is None:
-        return None
-    line, position, raw = found
-    return InputError(
-        label,
-        f"not UTF-8 text (byte {position} of the line is 0x{raw}); {NOT_UTF8_HINT}",
-        line=line,
-    )
+        for number, line in enumerate(handle, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raw = line[exc.start : exc.end].hex(" ")
+                return InputError(
+                    label,
+                    f"not UTF-8 text (byte {exc.start + 1} of the line is 0x{raw}); "
+                    f"{_NOT_UTF8_HINT}",
+                    line=number,
+                )
+    return None
 
 
 def structure_problem(path: Path, label: str, suffix: str) -> InputError | None:
