@@ -180,6 +180,42 @@ def test_survey_page_preview_is_the_respondent_markup_and_does_not_submit(site: 
     assert "总体满意吗？" in site.client("analyst").get(f"/surveys/{survey_id}/preview").text
 
 
+def test_display_logic_is_stated_in_the_page_language(site: Site) -> None:
+    """The question list states each condition in words, an option by its wording, not
+    as the definition's JSON."""
+    topic = {
+        "id": "TOPIC",
+        "type": "choice",
+        "text": {"zh-CN": "主要原因？", "en": "Main reason?"},
+        "options": [
+            {"value": "price", "label": {"zh-CN": "价格", "en": "Price"}},
+            {"value": "staff", "label": {"zh-CN": "员工", "en": "Staff"}},
+            {"value": "other", "label": {"zh-CN": "其他", "en": "Other"}},
+        ],
+    }
+    staff = {
+        "id": "STAFF",
+        "type": "text",
+        "text": {"zh-CN": "员工哪里做得不好？", "en": "What did our staff get wrong?"},
+        "show_if": {"question": "TOPIC", "in": ["price", "staff"]},
+    }
+    definition = {**_LOGIC, "questions": [*_LOGIC["questions"], topic, staff]}
+    c = site.client("analyst")
+    survey_id = _create(c, source="definition", definition=json.dumps(definition))
+
+    def conditions(html: str) -> list[str]:
+        cells = re.findall(r'<span class="condition">(.*?)</span>', html, flags=re.S)
+        return [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in cells]
+
+    zh = c.get(f"/surveys/{survey_id}").text
+    assert conditions(zh) == ["SAT 不高于 2", "TOPIC 属于 价格, 员工"]
+    assert "价格 <code>price</code>, 员工 <code>staff</code>, 其他 <code>other</code>" in zh
+    en = site.client("analyst", lang="en").get(f"/surveys/{survey_id}").text
+    assert conditions(en) == ["SAT is at most 2", "TOPIC is one of Price, Staff"]
+    return_visit = _create(c, source="template", template="return-visit")
+    assert conditions(c.get(f"/surveys/{return_visit}").text) == ["工单类型 为 投诉"] * 3
+
+
 def test_wave_form_refusal_and_numbers_match_the_api(site: Site) -> None:
     analyst = site.client("analyst")
     survey_id = _create(analyst, source="definition", definition=json.dumps(_LOGIC))

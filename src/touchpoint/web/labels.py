@@ -22,6 +22,8 @@ from touchpoint.services.wave_analysis import Instrument
 __all__ = [
     "CHANNEL",
     "COMPENSATION",
+    "CONDITION_CONTEXT",
+    "CONDITION_TEST",
     "CONTACT_OUTCOME",
     "CUSTOMER_CLASS",
     "DIMENSION",
@@ -293,6 +295,19 @@ QUESTION_TYPE: dict[str, str] = {
     QuestionType.CHOICE: "Single choice",
     QuestionType.MULTI: "Multiple choice",
     QuestionType.TEXT: "Free text",
+}
+#: Display logic's tests (``show_if``), as a survey page states a condition.
+CONDITION_TEST: dict[str, str] = {
+    "equals": "is",
+    "in": "is one of",
+    "at_least": "is at least",
+    "at_most": "is at most",
+}
+#: The facts of an invitation that display logic can test (``show_if.context``); a
+#: segment's fact is ``seg_`` and its name.
+CONDITION_CONTEXT: dict[str, str] = {
+    "order_type": "Work order type",
+    "recovery": "Followed a service recovery",
 }
 WAVE_STATUS: dict[str, str] = {WaveStatus.OPEN: "Open", WaveStatus.CLOSED: "Closed"}
 #: A wave's analyses (``touchpoint analyze``'s commands) as a page names them.
