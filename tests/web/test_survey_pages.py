@@ -323,6 +323,8 @@ def test_reminders_close_and_paging(site: Site) -> None:
     url = f"/waves/{wave_id}"
     first = sup.get(url).text
     assert first.count('<tr id="invitation-') == 50 and 'id="next-page"' in first
+    # Each invitation names its customer, linked to the customer's page.
+    assert f'<a href="/customers/{mailed["id"]}">Mailed</a>' in first
     second = sup.get(f"{url}?offset=50").text
     assert second.count('<tr id="invitation-') == 5 and 'id="prev-page"' in second
     site.clock.advance(days=2)

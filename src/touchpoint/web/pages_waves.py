@@ -20,6 +20,7 @@ from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.services import survey_invitations as invitation_svc
 from touchpoint.services import surveys as survey_svc
+from touchpoint.services.directory import load_directory
 from touchpoint.services.survey_exports import ExportFormat
 from touchpoint.services.survey_invitations import Channel, InvitationResult
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
@@ -113,6 +114,9 @@ def _wave_page(
         survey=survey,
         totals=_totals(wave),
         invitations=rows[:PAGE_SIZE],
+        customer_names=load_directory(
+            session, [i.customer_id for i in rows[:PAGE_SIZE] if i.customer_id is not None]
+        ).customers,
         offset=offset,
         more=len(rows) > PAGE_SIZE,
         page_size=PAGE_SIZE,
