@@ -109,6 +109,24 @@ def test_own_definitions_are_checked_and_versioned(site: Desk) -> None:
     assert stale.status_code == 409
 
 
+def test_a_renamed_survey_still_opens_waves_that_answer(site: Desk) -> None:
+    """A rename is an edit too: the wave opened after it gets a definition to answer
+    (it had a version number with no stored definition, and its links answered 404)."""
+    survey = _survey(site, template="csat")
+    renamed = site.client.put(
+        f"/api/surveys/{survey['id']}",
+        json={"name": site.db.unique("renamed "), "version": survey["version"]},
+        headers=site.h("analyst"),
+    )
+    assert renamed.status_code == 200 and renamed.json()["template"] == "csat"
+    wave = _wave(site, survey["id"])
+    assert wave["survey_version"] == renamed.json()["version"]
+    link = _invite(site, wave["id"], [site.customer()["id"]])["invitations"][0]["url"]
+    token = _token(link)
+    assert site.client.get(f"/s/{token}").status_code == 200
+    assert _answer(site, token, {"CSAT": 4}).status_code == 201
+
+
 def test_roles(site: Desk) -> None:
     r = site.client.post(
         "/api/surveys", json={"name": "x", "template": "nps"}, headers=site.h("agent")

@@ -216,6 +216,59 @@ def test_display_logic_is_stated_in_the_page_language(site: Site) -> None:
     assert conditions(c.get(f"/surveys/{return_visit}").text) == ["工单类型 为 投诉"] * 3
 
 
+def test_survey_edit_makes_a_new_version_and_refuses_stale_or_bad_forms(site: Site) -> None:
+    """The survey page edits the name and, for a survey of its own definition, the
+    questions: a new version that new waves use; a stale form answers 409 and a broken
+    definition 422, the typed text kept and nothing saved."""
+    c = site.client("analyst")
+    survey_id = _create(c, source="definition", definition=json.dumps(_LOGIC))
+    url = f"/surveys/{survey_id}"
+    first_wave = _open_wave(c, survey_id)
+    before = _api(c, "GET", f"/api/surveys/{survey_id}")
+    extra = {"id": "AGAIN", "type": "scale", "min": 0, "max": 10,
+             "text": {"zh-CN": "还会再来吗？", "en": "Would you come again?"}}  # fmt: skip
+    edited = {**_LOGIC, "questions": [*_LOGIC["questions"], extra]}
+    form = {"version": str(before["version"]), "edit_name": "服务满意度（第二版）"}
+    r = post_form(c, url, f"{url}/edit", {**form, "edit_definition": json.dumps(edited)})
+    assert r.status_code == 303 and r.headers["location"] == f"{url}?done=edited"
+    after = _api(c, "GET", f"/api/surveys/{survey_id}")
+    assert after["name"] == "服务满意度（第二版）" and after["version"] > before["version"]
+    assert [q["id"] for q in after["definition"]["questions"]] == ["SAT", "WHY", "AGAIN"]
+    page = c.get(r.headers["location"]).text
+    assert "问卷已更新。" in page and "还会再来吗？" in page
+    second_wave = _open_wave(c, survey_id)
+    waves = {
+        w["id"]: w["survey_version"]
+        for w in _api(c, "GET", f"{url.replace('/surveys', '/api/surveys')}/waves")
+    }
+    assert waves[first_wave] < waves[second_wave]
+
+    # A form drawn before that edit is stale: 409, the typed text kept, nothing saved.
+    old_form = {**form, "edit_name": "旧表单", "edit_definition": json.dumps(_LOGIC)}
+    stale = c.post(f"{url}/edit", data={"csrf_token": csrf_of(page), **old_form})
+    assert stale.status_code == 409
+    assert 'value="旧表单"' in stale.text
+    bad = post_form(c, url, f"{url}/edit", {
+        "version": str(after["version"]), "edit_name": "x", "edit_definition": '{"title": ',
+    })  # fmt: skip
+    assert bad.status_code == 422 and "问卷定义不是有效的 JSON" in bad.text
+    assert 'name="edit_definition" rows="16" spellcheck="false">{&#34;title&#34;:<' in bad.text
+    assert _api(c, "GET", f"/api/surveys/{survey_id}") == after
+
+    # A template survey is renamed only; it stays the template's.
+    nps = _create(c, source="template", template="nps")
+    nps_page = c.get(f"/surveys/{nps}").text
+    assert 'id="e-definition"' not in nps_page and "模板问卷的题目固定不变" in nps_page
+    version = _api(c, "GET", f"/api/surveys/{nps}")["version"]
+    r = post_form(c, f"/surveys/{nps}", f"/surveys/{nps}/edit", {
+        "version": str(version), "edit_name": "门店 NPS",
+    })  # fmt: skip
+    assert r.status_code == 303
+    renamed = _api(c, "GET", f"/api/surveys/{nps}")
+    assert renamed["name"] == "门店 NPS" and renamed["template"] == "nps"
+    assert site.client("agent").post(f"/surveys/{nps}/edit", data={}).status_code == 403
+
+
 def test_wave_form_refusal_and_numbers_match_the_api(site: Site) -> None:
     analyst = site.client("analyst")
     survey_id = _create(analyst, source="definition", definition=json.dumps(_LOGIC))

@@ -255,15 +255,15 @@ def update_survey(
             survey.template = None
         survey.updated_at = now
         session.flush()
-        if parsed is not None:
-            session.add(
-                SurveyVersion(
-                    survey_id=survey.id,
-                    version=survey.version,
-                    definition=survey.definition,
-                    created_at=now,
-                )
+        # Every edit is a version, a rename too: a wave opened on it reads its definition.
+        session.add(
+            SurveyVersion(
+                survey_id=survey.id,
+                version=survey.version,
+                definition=survey.definition,
+                created_at=now,
             )
+        )
         unit.audit("survey", survey.id, before=before, after=snapshot(survey))
     return _survey_view(survey, definition_for(survey.definition))
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from touchpoint.api.deps import NowDep, SessionDep
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.survey_definition import parse_definition
 from touchpoint.domain.survey_templates import TEMPLATE_NAMES
 from touchpoint.services import surveys as survey_svc
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
@@ -29,8 +30,10 @@ router = APIRouter(include_in_schema=False)
 _DONE = {
     "created": "Survey saved.",
     "wave": "Wave opened.",
+    "edited": "Survey updated.",
 }
 _KEEP = ("name", "template", "features", "definition", "source")
+_EDIT_KEEP = ("edit_name", "edit_definition")
 _WAVE_KEEP = ("wave_name", "expires_in_days", "reminder_days", "competitor", "quotas")
 #: Surveys the list shows, newest first.
 _SHOWN = 200
@@ -223,6 +226,52 @@ def survey_preview(
         answers={},
         kiosk=False,
         error="",
+    )
+
+
+@router.post("/surveys/{survey_id}/edit")
+async def survey_edit(
+    request: Request,
+    survey_id: int,
+    page: ReporterPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Rename a survey and, for a survey of its own definition, change its questions: a
+    new version, which new waves use (open waves keep theirs). A template's questions
+    are not edited here: the analyses and the closed loop read them by the template. A
+    form older than the survey gets 409, the typed text kept."""
+
+    def run(form: FormReader) -> survey_svc.SurveyView:
+        current = _survey(session, page, survey_id)
+        definition = None
+        if current.template is None:
+            typed = _definition(form.text("edit_definition"))
+            try:
+                changed = parse_definition(typed).as_json() != current.definition.as_json()
+            except DomainError as exc:
+                raise _refusal_of(exc) from None
+            definition = typed if changed else None
+        try:
+            return survey_svc.update_survey(
+                session,
+                page.principal.actor,
+                survey_id,
+                name=form.text("edit_name"),
+                definition=definition,
+                expected_version=form.required_int("version"),
+                now=now,
+            )
+        except DomainError as exc:
+            raise _refusal_of(exc) from None
+
+    return await form_write(
+        request,
+        run,
+        keep=_EDIT_KEEP,
+        redraw=lambda refusal: _survey_page(request, page, session, survey_id, refusal),
+        done=f"/surveys/{survey_id}?done=edited",
     )
 
 
