@@ -16,10 +16,12 @@ import pytest
 
 from tests.storage.support import BACKENDS, Clock, open_database
 from tests.web.support import Site, csrf_of, post_form
+from touchpoint.domain.survey_definition import parse_definition
 from touchpoint.services.seed import seed_demo
 from touchpoint.services.survey_links import DEFAULT_PUBLIC_URL
 from touchpoint.settings import Settings
 from touchpoint.web import create_site
+from touchpoint.web.pages_responses import answer_text
 
 with warnings.catch_warnings():
     # starlette prefers the httpx2 package for its test client; httpx (locked) still works.
@@ -453,3 +455,66 @@ def test_return_visits_not_issued_are_outside_the_wave_counts(site: Site) -> Non
         for i in skipped:
             row = re.search(rf'<tr id="invitation-{i["id"]}">(.*?)</tr>', page, re.S)
             assert row is not None and '<td>—</td><td class="address">—</td>' in row.group(1)
+
+
+def test_responses_page_reads_each_answer_and_leads_to_its_recovery(site: Site) -> None:
+    """A wave's responses one by one, newest first: the customer, the scores, the
+    comment, every answer on demand; a detractor's row links the recovery order its
+    answer opened, and the detractors can be read alone. Paged by 50."""
+    sup = site.client("supervisor")
+    survey_id = _create(sup, source="template", template="csat")
+    wave_id = _open_wave(sup, survey_id)
+    people = [_api(sup, "POST", "/api/customers", {"name": f"答卷人{i}"})["id"] for i in range(52)]
+    links = _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {
+        "customer_ids": people, "channel": "link", "ignore_throttle": True,
+    })["invitations"]  # fmt: skip
+    tokens = {i["customer_id"]: i["url"].rsplit("/s/", 1)[1] for i in links}
+    for who in people[2:]:
+        assert sup.post(f"/s/{tokens[who]}", json={"answers": {"CSAT": 4}}).status_code == 201
+    unhappy = {"CSAT": 1, "COMMENT": "等了三天没人回电话"}
+    assert sup.post(f"/s/{tokens[people[0]]}", json={"answers": unhappy}).status_code == 201
+    assert (
+        sup.post(f"/s/{tokens[people[1]]}/progress", json={"answers": {"CSAT": 5}}).status_code
+        == 200
+    )
+
+    url = f"/waves/{wave_id}/responses"
+    assert f'href="{url}"' in sup.get(f"/waves/{wave_id}").text
+    first = sup.get(url).text
+    rows = re.findall(r'<tr id="response-(\d+)">(.*?)</tr>', first, flags=re.S)
+    assert len(rows) == 50 and 'id="next-page"' in first  # 51 completed; the partial is not one
+    newest = rows[0][1]
+    assert f'<a href="/customers/{people[0]}">答卷人0</a>' in newest
+    assert '<td class="num bad">1</td>' in newest and "<p>等了三天没人回电话</p>" in newest
+    assert "COMMENT · " in newest  # every answer, under its question
+    recovery = re.search(r'<a href="/orders/(\d+)" class="recovery-link">', newest)
+    assert recovery is not None
+    order = _api(sup, "GET", f"/api/work-orders/{recovery.group(1)}")
+    assert order["customer_id"] == people[0] and order["type"] == "complaint"
+    second = sup.get(f"{url}?offset=50").text
+    assert second.count('<tr id="response-') == 1 and 'id="prev-page"' in second
+
+    only = sup.get(f"{url}?detractors=1").text
+    assert re.findall(r'<tr id="response-(\d+)">', only) == [rows[0][0]]
+    en = site.client("analyst", lang="en").get(f"{url}?detractors=1").text
+    assert "Detractors only (CSAT ≤ 2 or NPS ≤ 6)" in en and "等了三天没人回电话" in en
+    assert site.client("agent").get(url).status_code == 403
+    assert sup.get("/waves/9999999/responses").status_code == 404
+
+
+def test_an_answer_is_read_by_its_option_wording() -> None:
+    definition = parse_definition({
+        "title": {"zh-CN": "原因", "en": "Reasons"},
+        "questions": [{
+            "id": "WHY", "type": "multi", "text": {"zh-CN": "原因？", "en": "Why?"},
+            "options": [
+                {"value": "price", "label": {"zh-CN": "价格", "en": "Price"}},
+                {"value": "staff", "label": {"zh-CN": "员工", "en": "Staff"}},
+            ],
+        }],
+    })  # fmt: skip
+    why = definition.questions[0]
+    assert answer_text(why, ["price", "staff"], "zh-CN") == "价格, 员工"
+    assert answer_text(why, ["staff"], "en") == "Staff"
+    assert answer_text(why, ["gone"], "en") == "gone"  # an option no longer defined
+    assert answer_text(why, [], "en") == ""
