@@ -37,6 +37,7 @@ __all__ = [
     "authenticate",
     "create_team",
     "create_user",
+    "get_user",
     "hash_password",
     "list_teams",
     "list_users",
@@ -47,6 +48,8 @@ __all__ = [
 ]
 
 TOKEN_MAX_AGE_SECONDS = 12 * 3600
+#: A password's length in characters, as the API's schema also says.
+PASSWORD_LENGTH = (8, 200)
 _hasher = PasswordHasher()
 _VERIFIED_MAX = 4096  # tokens whose signature is remembered, per signer
 
@@ -190,14 +193,32 @@ class UserDraft:
     email: str | None = None
 
 
+def _check_password(password: str) -> None:
+    """Refuse a password shorter or longer than :data:`PASSWORD_LENGTH` (never echoed)."""
+    low, high = PASSWORD_LENGTH
+    if not low <= len(password) <= high:
+        raise DomainError(
+            f"password: must be {low}–{high} characters",
+            code="password_length",
+            params={"low": low, "high": high},
+        )
+
+
 def create_user(session: Session, actor: Actor, draft: UserDraft, *, now: datetime) -> User:
     """Create a user (admin only); the password is stored as an argon2 hash."""
     require(actor, actor.role.can_administer, "manage users")
     name = draft.username.strip()
     if not name or len(name) > 64:
-        raise DomainError(f"username: {draft.username!r} must be 1–64 characters")
+        raise DomainError(
+            f"username: {draft.username!r} must be 1–64 characters",
+            code="username_length",
+            params={"value": draft.username},
+        )
+    _check_password(draft.password)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
-        raise ConflictError(f"username: {name!r} is taken")
+        raise ConflictError(
+            f"username: {name!r} is taken", code="username_taken", params={"username": name}
+        )
     with write(session, actor, "user.create", now=now) as unit:
         user = User(
             username=name,
@@ -239,16 +260,23 @@ def update_user(
         if display_name is not None:
             user.display_name = display_name
         if email is not None:
-            user.email = email
+            user.email = email or None  # a blank e-mail removes it
         if active is not None and active != user.active:
             user.active = active
             user.auth_epoch += 1
         if password is not None:
+            _check_password(password)
             user.password_hash = hash_password(password)
             user.auth_epoch += 1
         session.flush()
         unit.audit("user", user.id, before=before, after=snapshot(user))
     return user
+
+
+def get_user(session: Session, actor: Actor, user_id: int) -> User:
+    """One user (admins), or ``NotFoundError``."""
+    require(actor, actor.role.can_administer, "manage users")
+    return get_or_404(session, User, user_id)
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:

@@ -56,6 +56,10 @@ MESSAGES: dict[str, str] = {
     "login_address_throttled": (
         "Too many failed logins from this computer. Try again in %(minutes)s min."
     ),
+    # Users (services.auth, web.pages_admin).
+    "password_length": "A password has %(low)s to %(high)s characters.",
+    "username_taken": "The user name “%(username)s” is taken.",
+    "username_length": "A user name has 1 to 64 characters.",
     # Fields (services, domain rules, page forms).
     "field_empty": "%(field)s must not be empty.",
     "field_required": "%(field)s is required.",

@@ -13,6 +13,7 @@ from touchpoint.api.errors import RETRY_LATE_SECONDS, not_found, too_late
 from touchpoint.services.errors import NotFoundError
 from touchpoint.storage.deadline import DeadlineExceeded, no_deadline
 from touchpoint.web import (
+    pages_admin,
     pages_ahp,
     pages_analysis,
     pages_board,
@@ -63,6 +64,7 @@ def mount(app: FastAPI) -> None:
         pages_ahp,
         pages_wave_report,
         pages_trends,
+        pages_admin,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

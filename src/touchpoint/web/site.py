@@ -213,6 +213,7 @@ def roles(*allowed: Role) -> Callable[[Page], Page]:
 WorkerPage = Annotated[Page, Depends(roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]
 SupervisorPage = Annotated[Page, Depends(roles(Role.SUPERVISOR, Role.ADMIN))]
 ReporterPage = Annotated[Page, Depends(roles(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN))]
+AdminPage = Annotated[Page, Depends(roles(Role.ADMIN))]
 
 
 async def require_csrf(request: Request, viewer: ViewerDep) -> Viewer:

@@ -1,0 +1,170 @@
+"""The administrator's user pages: every user with role, teams and login lock, a form
+that makes a user, and one user's page to change role, name, e-mail, activity or
+password (a version check: a stale form gets 409) and to end a login lock early. The
+API's rules and audit; passwords are never shown or kept in a refused form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.domain.roles import Role
+from touchpoint.services import auth as auth_svc
+from touchpoint.services import login as login_svc
+from touchpoint.storage.models import User
+from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
+from touchpoint.web.site import AdminPage, CsrfDep, Page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_DONE = {
+    "created": "User created.",
+    "saved": "User saved.",
+    "unlocked": "User unlocked: the failed logins are cleared.",
+}
+#: Typed fields that survive a refused form (never a password).
+_NEW_KEEP = ("username", "display_name", "email", "role")
+_EDIT_KEEP = ("display_name", "email", "role")
+
+
+def _teams_of(session: SessionDep) -> dict[int, list[str]]:
+    """Each user's team names."""
+    teams: dict[int, list[str]] = {}
+    for team, members in auth_svc.list_teams(session):
+        for uid in members:
+            teams.setdefault(uid, []).append(team.name)
+    return teams
+
+
+def _locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _users_page(
+    request: Request, page: Page, session: SessionDep, now: datetime, refusal: Refusal | None = None
+) -> Response:
+    users = auth_svc.list_users(session, page.principal.actor)
+    return render_form_page(
+        request,
+        page.viewer,
+        "admin_users.html",
+        refusal=refusal,
+        done=_DONE,
+        users=users,
+        teams=_teams_of(session),
+        locked={u.id for u in users if _locked(u, now)},
+        roles=list(Role),
+    )
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, page: AdminPage, session: SessionDep, now: NowDep) -> Response:
+    """Every user, and the form that makes one."""
+    return _users_page(request, page, session, now)
+
+
+@router.post("/admin/users")
+async def user_create(
+    request: Request, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Make a user; a refusal keeps what was typed except the password."""
+
+    def run(form: FormReader) -> User:
+        draft = auth_svc.UserDraft(
+            username=form.text("username"),
+            password=form.text("password"),
+            role=form.choice("role", Role),
+            display_name=form.text("display_name"),
+            email=form.text("email") or None,
+        )
+        return auth_svc.create_user(session, page.principal.actor, draft, now=now)
+
+    return await form_write(
+        request,
+        run,
+        keep=_NEW_KEEP,
+        redraw=lambda refusal: _users_page(request, page, session, now, refusal),
+        done=lambda user: f"/admin/users/{user.id}?done=created",
+        missing_is_404=False,
+    )
+
+
+def _user_page(
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    now: datetime,
+    user_id: int,
+    refusal: Refusal | None = None,
+) -> Response:
+    user = auth_svc.get_user(session, page.principal.actor, user_id)
+    return render_form_page(
+        request,
+        page.viewer,
+        "admin_user.html",
+        refusal=refusal,
+        done=_DONE,
+        person=user,
+        teams=_teams_of(session).get(user.id, []),
+        locked=_locked(user, now),
+        roles=list(Role),
+    )
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+def user_page(
+    request: Request, user_id: int, page: AdminPage, session: SessionDep, now: NowDep
+) -> Response:
+    """One user: the form that changes it, and its login lock."""
+    return _user_page(request, page, session, now, user_id)
+
+
+@router.post("/admin/users/{user_id}")
+async def user_edit(
+    request: Request, user_id: int, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Change a user; a new password or deactivation signs it out everywhere."""
+
+    def run(form: FormReader) -> User:
+        return auth_svc.update_user(
+            session,
+            page.principal.actor,
+            user_id,
+            version=form.required_int("version"),
+            now=now,
+            role=form.choice("role", Role),
+            display_name=form.text("display_name"),
+            email=form.text("email"),
+            active=form.flag("active"),
+            password=form.text("password") or None,
+        )
+
+    return await form_write(
+        request,
+        run,
+        keep=_EDIT_KEEP,
+        redraw=lambda refusal: _user_page(request, page, session, now, user_id, refusal),
+        done=f"/admin/users/{user_id}?done=saved",
+    )
+
+
+@router.post("/admin/users/{user_id}/unlock")
+async def user_unlock(
+    request: Request, user_id: int, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """End the user's login lock now and clear its failed logins (audited)."""
+
+    def run(_form: FormReader) -> User:
+        return login_svc.unlock_user(session, page.principal.actor, user_id, now=now)
+
+    return await form_write(
+        request,
+        run,
+        redraw=lambda refusal: _user_page(request, page, session, now, user_id, refusal),
+        done=f"/admin/users/{user_id}?done=unlocked",
+    )
