@@ -1,5 +1,7 @@
 """The KPI board reads its period a chunk of orders at a time: the board is the same
-whatever the chunk size, and a board past its request's deadline stops between chunks."""
+whatever the chunk size, and a board past its request's deadline stops between chunks.
+It reads the facts rows in spans of the period side by side: the board is the same
+whatever the number of spans, orders at their edges counted once."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import pytest
 from tests.services.support import customer, order, people, policy
 from tests.storage.support import T0, Database
 from touchpoint.domain.work_orders import WorkOrderStatus
-from touchpoint.services import kpi
+from touchpoint.services import kpi, kpi_tallies
 from touchpoint.services.auth import TeamDraft, create_team
 from touchpoint.services.base import Actor
 from touchpoint.services.kpi import GroupBy, kpi_board
+from touchpoint.services.kpi_facts import refresh_kpi_facts
 from touchpoint.services.work_orders import (
     MessageKind,
     assign_work_order,
@@ -76,3 +79,44 @@ def test_the_board_is_the_same_in_chunks_of_any_size(
         assert [r.key for r in whole[GroupBy.TEAM].rows] == [*teams, None]
         with deadline(-1), pytest.raises(DeadlineExceeded):
             board(GroupBy.TEAM)
+
+
+def test_the_board_is_the_same_read_in_any_number_of_spans(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orders at the period's start, on both sides of its middle and of its thirds, and
+    just before its end: each counted once, however many spans read the period."""
+    start = T0 + timedelta(days=90)
+    end = start + timedelta(days=3)
+    tick = timedelta(microseconds=1)
+    with db.factory() as s:
+        _sup, agent, analyst = people(db, s)
+        team = create_team(s, Actor.system(), TeamDraft(name=db.unique("spans ")), now=T0).id
+        edges = [start, start + timedelta(days=1), start + timedelta(days=1.5), end - tick]
+        instants = sorted({at + d for at in edges for d in (-tick, 0 * tick, tick)})
+        instants = [at for at in instants if start <= at < end]
+        for n, at in enumerate(instants):
+            o = order(s, agent, customer(db, s, agent), team_id=team, now=at).order
+            if n % 2:
+                transition_work_order(
+                    s, agent, o.id, WorkOrderStatus.RESOLVED, version=o.version, now=at
+                )
+
+        assert refresh_kpi_facts(s) >= len(instants)  # the board reads their facts rows
+        s.commit()
+
+        def board() -> kpi.KpiBoard:
+            return kpi_board(
+                s, analyst, start=start, end=end, now=end + timedelta(hours=1),
+                group_by=GroupBy.TEAM,
+            )  # fmt: skip
+
+        dialect = db.engine.dialect.name
+        boards = []
+        for parts in (1, 2, 3, 7):
+            monkeypatch.setitem(kpi_tallies.READ_PARTS, dialect, parts)
+            boards.append(board())
+        assert all(b == boards[0] for b in boards)
+        (row,) = [r for r in boards[0].rows if r.key == team]
+        assert row.kpis.orders == len(instants) == 10
+        assert row.kpis.resolved == len(instants) // 2

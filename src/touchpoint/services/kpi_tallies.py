@@ -4,7 +4,8 @@
 The facts rows of the period are counted without reading the orders: each row carries
 its order's team, assignee and owner at the version it was computed for, and its facts
 packed in ``tally_code``, so the one large read is two integer columns from one index,
-sent as one text each (``sla_clock.fetch_int_columns``) and counted by group in numpy:
+sent as one text each (``sla_clock.fetch_int_columns``; on PostgreSQL the period's
+halves side by side, :data:`READ_PARTS`) and counted by group in numpy:
 sums by ``bincount``, the minutes as histograms, from which means and medians are exact
 (a ``GROUP BY`` over a year of orders would sort a million rows on SQLite, once per
 histogram; PostgreSQL's hash aggregates over three grouping sets took 1.7 times as long
@@ -17,21 +18,25 @@ SLA digest, are read again (few, by their own indexes) and taken off, and those 
 (with the listed orders that have no row yet) are replayed ``chunk`` at a time, the
 request's deadline checked before each chunk, and added.
 
-The count and the read of the stale rows are two statements: a facts sweep that
-commits between them (it writes only the rows of changed orders, once a minute) can
-leave the orders it wrote counted by their former facts in that one board; an order
-written between them is counted as it is after the write.
+The count (a statement per span) and the read of the stale rows are statements apart:
+a facts sweep that commits between them (it writes only the rows of changed orders,
+once a minute) can leave the orders it wrote counted by their former facts in that one
+board; an order written between them is counted as it is after the write.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     func,
@@ -60,7 +65,7 @@ from touchpoint.storage.deadline import check_deadline
 from touchpoint.storage.kpi_facts import planned_for_bulk_read
 from touchpoint.storage.models import OrderKpiChange, OrderKpiFacts, WorkOrder
 
-__all__ = ["period_tallies"]
+__all__ = ["READ_PARTS", "period_tallies"]
 
 _F = OrderKpiFacts
 _C = OrderKpiChange
@@ -75,6 +80,11 @@ _BREACH_COLUMNS: Final = (
 )
 # Largest dense (group, minutes) table counted with one bincount; beyond it, np.unique.
 _DENSE_CELLS: Final = 1 << 22
+#: In how many spans of the period the facts rows are read side by side, per database.
+#: PostgreSQL 15 runs the read's aggregate (``string_agg``) in one process whatever its
+#: parallel workers; two spans on two connections use two of its cores. SQLite reads the
+#: period whole (a request's statements run on the server's event loop).
+READ_PARTS: Final[dict[str, int]] = {"postgresql": 2}
 
 
 def period_tallies(
@@ -93,10 +103,14 @@ def period_tallies(
     at_s = to_epoch_seconds(at, "at")
     group = func.coalesce(getattr(_F, group_by), inline_constant(_NO_GROUP))
     rows = _seen_in_period(actor, created, _F)
-    with planned_for_bulk_read(session):
-        columns = fetch_int_columns(
-            session, select(group, _F.tally_code).where(*rows), in_order=False
-        )
+    parts = READ_PARTS.get(session.get_bind().dialect.name, 1)
+    columns = _read_side_by_side(
+        session,
+        [
+            select(group, _F.tally_code).where(*_seen_in_period(actor, part, _F))
+            for part in _parts_of(created, parts)
+        ],
+    )
     tallies = _tallies(columns[:, 0], columns[:, 1])
     late = select(group, func.sum(_late(at_s))).where(*rows, _BREACH_COLUMNS[0] < at_s)
     for key, n in session.execute(late.group_by(group)):
@@ -112,6 +126,34 @@ def period_tallies(
         for order, standing in with_standing_facts(session, orders):
             tallies.setdefault(getattr(order, group_by), KpiTally()).add(standing.at(at_s))
     return {k: t for k, t in tallies.items() if t.orders > 0}
+
+
+def _parts_of(period: tuple[datetime, datetime], n: int) -> list[tuple[datetime, datetime]]:
+    """``period`` cut into ``n`` consecutive spans of equal length (together, the same
+    instants: each ends where the next starts)."""
+    start, end = period
+    cuts = [start + (end - start) * i / n for i in range(1, n)]
+    bounds = [start, *cuts, end]
+    return list(itertools.pairwise(bounds))
+
+
+def _read_side_by_side(session: Session, statements: list[Select[Any]]) -> Int64Array:
+    """The rows of every statement (two integer columns; in any order), each read at
+    the same time as the others: the first on the session's connection, every other on
+    a connection of its own in a thread of its own, under the request's deadline (the
+    thread runs in a copy of the request's context). Each read is planned as a bulk read
+    (``storage.kpi_facts``)."""
+    engine = session.get_bind().engine
+
+    def apart(statement: Select[Any]) -> Int64Array:
+        with Session(engine) as other, planned_for_bulk_read(other):
+            return fetch_int_columns(other, statement, in_order=False)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(statements) - 1)) as pool:
+        others = [pool.submit(copy_context().run, apart, st) for st in statements[1:]]
+        with planned_for_bulk_read(session):
+            first = fetch_int_columns(session, statements[0], in_order=False)
+        return np.concatenate([first, *(other.result() for other in others)])
 
 
 def _seen_in_period(
