@@ -103,3 +103,52 @@ def test_an_administrator_ends_a_login_lock(site: Site) -> None:
     after = admin.get(r.headers["location"]).text
     assert "用户已解锁" in after and 'id="unlock-form"' not in after and "未锁定" in after
     assert _log_in(site, "locked.out", "right-pass") == 303
+
+
+def _team_card(html: str, name: str) -> str:
+    found = re.search(r'<div class="card" id="team-(\d+)">\s*<h2>' + re.escape(name), html)
+    assert found is not None, name
+    card = re.search(rf'<div class="card" id="team-{found.group(1)}">(.*?)</form>', html, re.S)
+    assert card is not None
+    return card.group(0)
+
+
+def _ticked(card: str) -> list[int]:
+    return [int(v) for v in re.findall(r'name="member_ids" value="(\d+)" checked', card)]
+
+
+def test_teams_are_made_and_their_members_set_with_a_version_check(site: Site) -> None:
+    admin = site.client("admin")
+    uid = _new_user(site, username="team.member", password="member-pass")  # noqa: S106
+    form = {"name": "抢修二班", "tier": "L2", "supervisor_id": "2", "member_ids": ["3", str(uid)]}
+    r = post_form(admin, "/admin/teams", "/admin/teams", form)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/teams?done=created"
+    page = admin.get(r.headers["location"]).text
+    assert "班组已创建。" in page
+    card = _team_card(page, "抢修二班")
+    assert _ticked(card) == [3, uid] and "二线技术支持" in card and "Supervisor" in card
+    again = post_form(admin, "/admin/teams", "/admin/teams", form)
+    assert again.status_code == 409 and "已有名为“抢修二班”的班组。" in again.text
+    bad = post_form(
+        admin, "/admin/teams", "/admin/teams", {**form, "name": "x", "member_ids": "3x"}
+    )
+    assert bad.status_code == 400 and "“3x”不是数字" in bad.text
+
+    team_id = re.search(r'id="team-(\d+)"', card)
+    assert team_id is not None
+    action = f"/admin/teams/{team_id.group(1)}/members"
+    version = re.search(r'name="version" value="(\d+)"', card)
+    assert version is not None
+    token = csrf_of(page)
+    r = admin.post(action, data={"csrf_token": token, "version": version.group(1),
+                                 "member_ids": [str(uid)]})  # fmt: skip
+    assert r.status_code == 303
+    after = admin.get(r.headers["location"]).text
+    assert _ticked(_team_card(after, "抢修二班")) == [uid] and "班组成员已保存。" in after
+    users = admin.get("/admin/users").text
+    row = re.search(rf'<tr id="user-{uid}">(.*?)</tr>', users, re.S)
+    assert row is not None and "抢修二班" in row.group(1)
+    stale = admin.post(action, data={"csrf_token": token, "version": version.group(1)})
+    assert stale.status_code == 409
+    assert _ticked(_team_card(admin.get("/admin/teams").text, "抢修二班")) == [uid]
+    assert site.client("supervisor").get("/admin/teams").status_code == 403

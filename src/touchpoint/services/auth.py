@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, empty_field
 from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
@@ -300,9 +300,11 @@ def create_team(session: Session, actor: Actor, draft: TeamDraft, *, now: dateti
     require(actor, actor.role.can_administer, "manage teams")
     name = draft.name.strip()
     if not name:
-        raise DomainError("name: team name must not be empty")
+        raise empty_field("name")
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise ConflictError(f"name: team {name!r} exists")
+        raise ConflictError(
+            f"name: team {name!r} exists", code="team_name_taken", params={"name": name}
+        )
     with write(session, actor, "team.create", now=now) as unit:
         if draft.supervisor_id is not None:
             get_or_404(session, User, draft.supervisor_id)

@@ -48,6 +48,21 @@ class FormReader:
         value = self._form.get(name)
         return value.strip() if isinstance(value, str) else default
 
+    def ids(self, name: str) -> list[int]:
+        """The ticked boxes named ``name``, each a record's number; a value that is not a
+        number is refused naming the field."""
+        out = []
+        for value in self._form.getlist(name):
+            text = value.strip() if isinstance(value, str) else ""
+            if not text.isdigit():
+                raise DomainError(
+                    f"{name}: {text!r} is not a number",
+                    code="not_a_number",
+                    params={"field": name, "value": text},
+                )
+            out.append(int(text))
+        return out
+
     def flag(self, name: str) -> bool:
         """A checkbox: ticked when present with any value but ``0``/``false``."""
         return self.text(name).lower() not in ("", "0", "false", "off")

@@ -193,6 +193,7 @@ FIELD: dict[str, str] = {
     "note": "Note",
     "announcement": "Announcement",
     "name": "Name",
+    "member_ids": "Members",
     "value": "Value",
     "version": "Version",
     "recovery_version": "Version",

@@ -60,6 +60,8 @@ MESSAGES: dict[str, str] = {
     "password_length": "A password has %(low)s to %(high)s characters.",
     "username_taken": "The user name “%(username)s” is taken.",
     "username_length": "A user name has 1 to 64 characters.",
+    "team_name_taken": "A team named “%(name)s” exists.",
+    "not_a_number": "%(field)s: “%(value)s” is not a number.",
     # Fields (services, domain rules, page forms).
     "field_empty": "%(field)s must not be empty.",
     "field_required": "%(field)s is required.",

@@ -1,7 +1,9 @@
-"""The administrator's user pages: every user with role, teams and login lock, a form
-that makes a user, and one user's page to change role, name, e-mail, activity or
-password (a version check: a stale form gets 409) and to end a login lock early. The
-API's rules and audit; passwords are never shown or kept in a refused form."""
+"""The administrator's pages of users and teams: every user with role, teams and login
+lock, a form that makes a user, and one user's page to change role, name, e-mail,
+activity or password (a version check: a stale form gets 409) and to end a login lock
+early; every team with its supervisor and members, a form that makes one and, per team,
+the boxes that set its members (a version check too). The API's rules and audit;
+passwords are never shown or kept in a refused form."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from touchpoint.api.deps import NowDep, SessionDep
 from touchpoint.domain.roles import Role
+from touchpoint.domain.work_orders import Tier
 from touchpoint.services import auth as auth_svc
 from touchpoint.services import login as login_svc
 from touchpoint.storage.models import User
@@ -26,6 +29,10 @@ _DONE = {
     "created": "User created.",
     "saved": "User saved.",
     "unlocked": "User unlocked: the failed logins are cleared.",
+}
+_TEAM_DONE = {
+    "created": "Team created.",
+    "members": "Team members saved.",
 }
 #: Typed fields that survive a refused form (never a password).
 _NEW_KEEP = ("username", "display_name", "email", "role")
@@ -167,4 +174,79 @@ async def user_unlock(
         run,
         redraw=lambda refusal: _user_page(request, page, session, now, user_id, refusal),
         done=f"/admin/users/{user_id}?done=unlocked",
+    )
+
+
+def _teams_page(
+    request: Request, page: Page, session: SessionDep, refusal: Refusal | None = None
+) -> Response:
+    teams = auth_svc.list_teams(session)
+    users = auth_svc.list_users(session, page.principal.actor)
+    return render_form_page(
+        request,
+        page.viewer,
+        "admin_teams.html",
+        refusal=refusal,
+        done=_TEAM_DONE,
+        teams=teams,
+        users=users,
+        names={u.id: u.display_name or u.username for u in users},
+        supervisors=[u for u in users if Role(u.role).can_supervise],
+        tiers=list(Tier),
+    )
+
+
+@router.get("/admin/teams", response_class=HTMLResponse)
+def teams_page(request: Request, page: AdminPage, session: SessionDep) -> Response:
+    """Every team with its members, the form that makes one and, per team, the boxes
+    that set its members."""
+    return _teams_page(request, page, session)
+
+
+@router.post("/admin/teams")
+async def team_create(
+    request: Request, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Make a team with its supervisor and members."""
+
+    def run(form: FormReader) -> object:
+        draft = auth_svc.TeamDraft(
+            name=form.text("name"),
+            tier=form.choice("tier", Tier),
+            supervisor_id=form.integer("supervisor_id"),
+            member_ids=tuple(form.ids("member_ids")),
+        )
+        return auth_svc.create_team(session, page.principal.actor, draft, now=now)
+
+    return await form_write(
+        request,
+        run,
+        keep=("name",),
+        redraw=lambda refusal: _teams_page(request, page, session, refusal),
+        done="/admin/teams?done=created",
+        missing_is_404=False,
+    )
+
+
+@router.post("/admin/teams/{team_id}/members")
+async def team_members(
+    request: Request, team_id: int, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Set a team's members to the ticked users; a form older than the team gets 409."""
+
+    def run(form: FormReader) -> object:
+        return auth_svc.set_team_members(
+            session,
+            page.principal.actor,
+            team_id,
+            form.ids("member_ids"),
+            version=form.required_int("version"),
+            now=now,
+        )
+
+    return await form_write(
+        request,
+        run,
+        redraw=lambda refusal: _teams_page(request, page, session, refusal),
+        done=f"/admin/teams?done=members#team-{team_id}",
     )
