@@ -496,13 +496,19 @@ class MergeLog(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to which entity, with before/after JSON, at which instant."""
+    """Who did what to which entity, with before/after JSON, at which instant. Read newest
+    first, a page at a time, all or of one action or one entity (revision 0018's
+    indexes; ``services.audit_reads``)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_action_id", "action", "id"),
+        Index("ix_audit_log_entity_id", "entity", "entity_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(60), index=True)
+    action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(40), default="")
     before: Mapped[JsonDict | None] = mapped_column(JSON)

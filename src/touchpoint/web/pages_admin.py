@@ -2,14 +2,16 @@
 lock, a form that makes a user, and one user's page to change role, name, e-mail,
 activity or password (a version check: a stale form gets 409) and to end a login lock
 early; every team with its supervisor and members, a form that makes one and, per team,
-the boxes that set its members (a version check too). The API's rules and audit;
-passwords are never shown or kept in a refused form."""
+the boxes that set its members (a version check too); the audit log, newest first, by
+action, record or user. The API's rules and audit; passwords are never shown or kept in
+a refused form."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from touchpoint.api.deps import NowDep, SessionDep
@@ -17,9 +19,10 @@ from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services import auth as auth_svc
 from touchpoint.services import login as login_svc
+from touchpoint.services.audit_reads import AuditFilter, list_audit
 from touchpoint.storage.models import User
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
-from touchpoint.web.site import AdminPage, CsrfDep, Page
+from touchpoint.web.site import AdminPage, CsrfDep, Page, render
 
 __all__ = ["router"]
 
@@ -249,4 +252,50 @@ async def team_members(
         run,
         redraw=lambda refusal: _teams_page(request, page, session, refusal),
         done=f"/admin/teams?done=members#team-{team_id}",
+    )
+
+
+#: Audit entries per page.
+AUDIT_PAGE = 50
+#: The page of each kind of record an audit entry can link to.
+_RECORD_PAGES = {
+    "work_order": "/orders/{}",
+    "customer": "/customers/{}",
+    "user": "/admin/users/{}",
+    "survey": "/surveys/{}",
+    "survey_wave": "/waves/{}",
+}
+_Filter = Annotated[str, Query(max_length=60)]
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    page: AdminPage,
+    session: SessionDep,
+    action: _Filter = "",
+    entity: _Filter = "",
+    entity_id: Annotated[str, Query(max_length=40)] = "",
+    actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> Response:
+    """The audit log, newest first, filtered by action, record or user; older entries a
+    page at a time."""
+    where = AuditFilter(
+        action=action.strip(),
+        entity=entity.strip(),
+        entity_id=entity_id.strip(),
+        actor_id=actor_id,
+        before_id=before_id,
+    )
+    entries = list_audit(session, page.principal.actor, where, limit=AUDIT_PAGE + 1)
+    return render(
+        request,
+        page.viewer,
+        "admin_audit.html",
+        entries=entries[:AUDIT_PAGE],
+        older=entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None,
+        where=where,
+        users=auth_svc.list_users(session, page.principal.actor),
+        record_pages=_RECORD_PAGES,
     )

@@ -1,13 +1,16 @@
-"""Users, teams and webhook subscriptions (admins)."""
+"""Users, teams, webhook subscriptions and the audit log (admins)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from touchpoint.api.convert import team_public
 from touchpoint.api.deps import AdminDesk, IdPath, ReaderDesk, SupervisorDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
+    AuditEntryPublic,
     TeamCreate,
     TeamMembersUpdate,
     TeamPublic,
@@ -19,6 +22,7 @@ from touchpoint.api.schemas import (
 )
 from touchpoint.services import auth as svc
 from touchpoint.services import login, notify
+from touchpoint.services.audit_reads import AuditFilter, AuditView, list_audit
 
 __all__ = ["router"]
 
@@ -117,3 +121,43 @@ def delete_webhook(webhook_id: IdPath, d: AdminDesk) -> Response:
     """Remove a subscription."""
     notify.delete_webhook(d.session, d.actor, webhook_id, now=d.now)
     return Response(status_code=204)
+
+
+def audit_public(view: AuditView) -> AuditEntryPublic:
+    """An audit entry as the API shows it."""
+    return AuditEntryPublic(
+        id=view.id,
+        at=view.at,
+        actor_id=view.actor_id,
+        actor=view.actor,
+        action=view.action,
+        entity=view.entity,
+        entity_id=view.entity_id,
+        before=view.before,
+        after=view.after,
+        changed=view.changed,
+    )
+
+
+_Filter = Annotated[str, Query(max_length=60)]
+
+
+@router.get("/audit", response_model=list[AuditEntryPublic])
+def read_audit(
+    d: AdminDesk,
+    action: _Filter = "",
+    entity: _Filter = "",
+    entity_id: Annotated[str, Query(max_length=40, description="With entity only")] = "",
+    actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Entries older than this one")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[AuditEntryPublic]:
+    """The audit log, newest first: every write with who, when, the record before and
+    after. Filter by ``action`` (``work_order.update``), ``entity`` (``customer``) and
+    ``entity_id``, or ``actor_id``; page with ``before_id`` (the last id of a page)."""
+    where = AuditFilter(
+        action=action, entity=entity, entity_id=entity_id, actor_id=actor_id, before_id=before_id
+    )
+    return [audit_public(v) for v in list_audit(d.session, d.actor, where, limit=limit)]

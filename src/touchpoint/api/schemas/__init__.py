@@ -8,6 +8,7 @@ re-exported here, so ``from touchpoint.api.schemas import WorkOrderPublic`` keep
 from __future__ import annotations
 
 from touchpoint.api.schemas.admin import (
+    AuditEntryPublic,
     TeamCreate,
     TeamMembersUpdate,
     TeamPublic,
@@ -78,6 +79,7 @@ from touchpoint.api.schemas.work_orders import (
 
 __all__ = [
     "AssignmentCreate",
+    "AuditEntryPublic",
     "CalendarCreate",
     "CalendarPublic",
     "CalendarUpdate",

@@ -1,9 +1,9 @@
-"""Schemas of the admin router: users, teams and webhook subscriptions."""
+"""Schemas of the admin router: users, teams, webhook subscriptions and the audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,7 @@ from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 
 __all__ = [
+    "AuditEntryPublic",
     "TeamCreate",
     "TeamMembersUpdate",
     "TeamPublic",
@@ -105,3 +106,20 @@ class WebhookPublic(OrmModel):
     events: list[str]
     active: bool
     created_at: datetime
+
+
+class AuditEntryPublic(BaseModel):
+    """One audit entry: who (``actor``: ``system`` for the desk's own writes) did what
+    (``action``) to which record, when, the record before and after, and the fields that
+    differ between them."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    changed: list[str]
