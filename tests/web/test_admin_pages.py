@@ -132,7 +132,7 @@ def test_teams_are_made_and_their_members_set_with_a_version_check(site: Site) -
     bad = post_form(
         admin, "/admin/teams", "/admin/teams", {**form, "name": "x", "member_ids": "3x"}
     )
-    assert bad.status_code == 400 and "“3x”不是数字" in bad.text
+    assert bad.status_code == 400 and "“3x”不是整数" in bad.text
 
     team_id = re.search(r'id="team-(\d+)"', card)
     assert team_id is not None

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.calendar import BusinessCalendar
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import CustomerClass
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, unknown_reference
 from touchpoint.domain.escalation import EscalationPolicy
 from touchpoint.domain.sla import SlaPolicy
 from touchpoint.domain.work_orders import Priority, WorkOrderType
@@ -53,14 +53,18 @@ def _parse_calendar(definition: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(BusinessCalendar.from_json(definition).to_json())
     except ValueError as exc:
-        raise DomainError(f"calendar: {exc}") from exc
+        raise DomainError(
+            f"calendar: {exc}", code="sla_calendar_invalid", params={"detail": str(exc)}
+        ) from exc
 
 
 def _parse_policy(definition: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(SlaPolicy.from_json(definition).to_json())
     except ValueError as exc:
-        raise DomainError(f"policy: {exc}") from exc
+        raise DomainError(
+            f"policy: {exc}", code="sla_policy_invalid", params={"detail": str(exc)}
+        ) from exc
 
 
 def _unique_name(
@@ -71,10 +75,14 @@ def _unique_name(
 ) -> str:
     clean = name.strip()
     if not clean or len(clean) > 100:
-        raise DomainError(f"name: {name!r} must be 1–100 characters")
+        raise DomainError(
+            f"name: {name!r} must be 1–100 characters",
+            code="name_length",
+            params={"field": "name", "max": 100},
+        )
     existing = session.scalar(select(model.id).where(model.name == clean))
     if existing is not None and existing != own_id:
-        raise ConflictError(f"name: {clean!r} is taken")
+        raise ConflictError(f"name: {clean!r} is taken", code="name_taken", params={"name": clean})
     return clean
 
 
@@ -141,7 +149,7 @@ class PolicyDraft:
 
 def _apply_policy(session: Session, row: SlaPolicyRow, d: PolicyDraft) -> None:
     if session.get(SlaCalendarRow, d.calendar_id) is None:
-        raise DomainError(f"calendar_id: calendar {d.calendar_id} does not exist")
+        raise unknown_reference("calendar_id", "sla_calendar", d.calendar_id, "calendar")
     EscalationPolicy(warn_share=d.warn_share)  # validates the share
     row.definition = _parse_policy(d.definition)
     row.calendar_id = d.calendar_id

@@ -48,6 +48,27 @@ class FormReader:
         value = self._form.get(name)
         return value.strip() if isinstance(value, str) else default
 
+    def kept(self, name: str) -> str:
+        """What was typed into ``name`` (several boxes of that name: their values joined
+        by commas), for a form drawn again after a refusal."""
+        values = [v.strip() for v in self._form.getlist(name) if isinstance(v, str)]
+        return values[0] if len(values) == 1 else ",".join(values)
+
+    def values(self, name: str, allowed: tuple[str, ...]) -> list[str]:
+        """The ticked boxes named ``name``, each one of ``allowed``; another value is
+        refused naming the field."""
+        out = []
+        for value in self._form.getlist(name):
+            text = value.strip() if isinstance(value, str) else ""
+            if text not in allowed:
+                raise DomainError(
+                    f"{name}: {text!r} is not one of {', '.join(allowed)}",
+                    code="not_a_choice",
+                    params={"field": name, "value": text},
+                )
+            out.append(text)
+        return out
+
     def ids(self, name: str) -> list[int]:
         """The ticked boxes named ``name``, each a record's number; a value that is not a
         number is refused naming the field."""
@@ -56,8 +77,8 @@ class FormReader:
             text = value.strip() if isinstance(value, str) else ""
             if not text.isdigit():
                 raise DomainError(
-                    f"{name}: {text!r} is not a number",
-                    code="not_a_number",
+                    f"{name}: {text!r} is not a whole number",
+                    code="not_whole_number",
                     params={"field": name, "value": text},
                 )
             out.append(int(text))
@@ -211,7 +232,8 @@ async def form_write(
     a refusal, ``redraw`` the page with it.
 
     ``keep`` names the fields whose typed text survives a refused write (a 409 never
-    loses what the agent wrote). With ``missing_is_404`` a write whose record is gone
+    loses what the agent wrote; ticked boxes of one name as their values joined by
+    commas). With ``missing_is_404`` a write whose record is gone
     answers with the 404 page instead of the form.
     """
     form = FormReader(await request.form())
@@ -221,7 +243,7 @@ async def form_write(
         if isinstance(result, Failure):
             if missing_is_404 and result.kind == "missing":
                 raise PageNotFound(result.code, result.params)
-            return redraw(Refusal(result, {k: form.text(k) for k in keep}))
+            return redraw(Refusal(result, {k: form.kept(k) for k in keep}))
         return redirect(done if isinstance(done, str) else done(result))
 
     return await off_loop(request, respond)

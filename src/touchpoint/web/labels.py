@@ -43,6 +43,8 @@ __all__ = [
     "ROLE",
     "SHIFT",
     "SKIP_REASON",
+    "SLA_CONDITION",
+    "SLA_FIELD",
     "STATUS",
     "SURVEY_CHANNEL",
     "SURVEY_TEMPLATE",
@@ -50,6 +52,7 @@ __all__ = [
     "TIER",
     "TRANSACTION",
     "WAVE_STATUS",
+    "WEEKDAY",
     "label",
     "priority_badge",
     "status_badge",
@@ -194,6 +197,10 @@ FIELD: dict[str, str] = {
     "announcement": "Announcement",
     "name": "Name",
     "member_ids": "Members",
+    "types": "Work order types",
+    "priorities": "Priorities",
+    "customer_classes": "Customer classes",
+    "channels": "Channels",
     "value": "Value",
     "version": "Version",
     "recovery_version": "Version",
@@ -297,6 +304,25 @@ QUESTION_TYPE: dict[str, str] = {
     QuestionType.MULTI: "Multiple choice",
     QuestionType.TEXT: "Free text",
 }
+#: An SLA policy's fields and the events that start its next-update clock.
+SLA_FIELD: dict[str, str] = {
+    "first_response_minutes": "First response (business minutes)",
+    "next_update_minutes": "Next update (business minutes)",
+    "resolution_minutes": "Resolution (business minutes)",
+    "next_update_from": "Next-update clock starts at",
+    "customer_message": "A customer's message",
+    "agent_reply": "Creation and each agent reply",
+}
+#: The days of a calendar's week, as its JSON names them.
+WEEKDAY: dict[str, str] = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 #: Display logic's tests (``show_if``), as a survey page states a condition.
 CONDITION_TEST: dict[str, str] = {
     "equals": "is",
@@ -383,3 +409,12 @@ def priority_badge(priority: str) -> str:
     if p is Priority.HIGH:
         return "warn"
     return ""
+
+
+#: The label table of each condition that selects an SLA policy.
+SLA_CONDITION: dict[str, dict[str, str]] = {
+    "types": ORDER_TYPE,
+    "priorities": PRIORITY,
+    "customer_classes": CUSTOMER_CLASS,
+    "channels": CHANNEL,
+}

@@ -61,7 +61,11 @@ MESSAGES: dict[str, str] = {
     "username_taken": "The user name “%(username)s” is taken.",
     "username_length": "A user name has 1 to 64 characters.",
     "team_name_taken": "A team named “%(name)s” exists.",
-    "not_a_number": "%(field)s: “%(value)s” is not a number.",
+    # SLA calendars and policies (services.sla_admin, web.pages_sla).
+    "sla_calendar_invalid": "The calendar is not accepted: %(detail)s",
+    "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",
+    "name_taken": "The name “%(name)s” is taken.",
+    "calendar_not_json": "The calendar is not valid JSON (line %(line)s, column %(column)s).",
     # Fields (services, domain rules, page forms).
     "field_empty": "%(field)s must not be empty.",
     "field_required": "%(field)s is required.",

@@ -26,6 +26,7 @@ from touchpoint.web import (
     pages_queue,
     pages_respond,
     pages_responses,
+    pages_sla,
     pages_surveys,
     pages_trends,
     pages_wave_report,
@@ -65,6 +66,7 @@ def mount(app: FastAPI) -> None:
         pages_wave_report,
         pages_trends,
         pages_admin,
+        pages_sla,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
