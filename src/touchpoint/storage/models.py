@@ -274,16 +274,25 @@ class WorkOrder(Versioned, Base):
     # the surveyed order (None for a survey not tied to an order) and the response. Plain
     # columns (added in place by migration 0011); the unique index on the response makes
     # a second recovery order for one answer impossible.
-    recovery_of: Mapped[int | None] = mapped_column(Integer, index=True)
+    recovery_of: Mapped[int | None] = mapped_column(Integer)
     origin_response_id: Mapped[int | None] = mapped_column(Integer)
 
-    # Partial (migration 0003): most orders open unassigned and outside any incident,
-    # and each index a new row enters is one more page in its commit. Every query on
-    # these columns asks for a value (``= ?``), which implies NOT NULL: the index serves.
+    # Partial (migrations 0003, 0019): most orders open unassigned, outside any incident
+    # and not for a service recovery; each index a new row enters is one more page in its
+    # commit, and SQLite's statistics take a full index's NULLs for one value shared by
+    # every order. Every query on these columns asks for a value (``= ?``), which implies
+    # NOT NULL: the index serves.
     __table_args__ = (
         _partial_index("work_orders", "assignee_id"),
         _partial_index("work_orders", "incident_id"),
-        Index("uq_work_orders_origin_response_id", "origin_response_id", unique=True),
+        _partial_index("work_orders", "recovery_of"),
+        Index(
+            "uq_work_orders_origin_response_id",
+            "origin_response_id",
+            unique=True,
+            sqlite_where=text("origin_response_id IS NOT NULL"),
+            postgresql_where=text("origin_response_id IS NOT NULL"),
+        ),
     )
 
 
