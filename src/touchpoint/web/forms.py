@@ -9,6 +9,7 @@ carries a message code (``web.messages``), in the service's English otherwise.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -47,6 +48,18 @@ class FormReader:
         """A text field, stripped."""
         value = self._form.get(name)
         return value.strip() if isinstance(value, str) else default
+
+    def json(self, name: str, *, code: str) -> object:
+        """A field holding a JSON document (a survey's or a calendar's definition); text
+        that is not JSON is refused with ``code``, naming its line and column."""
+        try:
+            return json.loads(self.text(name))
+        except json.JSONDecodeError as exc:
+            raise DomainError(
+                f"{name}: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})",
+                code=code,
+                params={"line": exc.lineno, "column": exc.colno},
+            ) from None
 
     def kept(self, name: str) -> str:
         """What was typed into ``name`` (several boxes of that name: their values joined

@@ -152,15 +152,7 @@ async def policy_edit(
 
 def _calendar_json(form: FormReader) -> dict[str, Any]:
     """The calendar typed as JSON (docs/sla-formats.md)."""
-    raw = form.text("definition")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DomainError(
-            f"definition: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})",
-            code="calendar_not_json",
-            params={"line": exc.lineno, "column": exc.colno},
-        ) from None
+    value = form.json("definition", code="calendar_not_json")
     if not isinstance(value, dict):
         raise DomainError(
             "definition: a calendar is a JSON object",

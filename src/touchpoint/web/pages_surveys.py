@@ -92,18 +92,6 @@ def _quotas(raw: str) -> list[dict[str, Any]]:
     return quotas
 
 
-def _definition(raw: str) -> object:
-    """The JSON definition typed into the builder."""
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DomainError(
-            f"definition: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})",
-            code="definition_not_json",
-            params={"line": exc.lineno, "column": exc.colno},
-        ) from None
-
-
 def _invalid_is_422(refusal: Refusal) -> Refusal:
     """A definition or form the service refuses answers 422, as the API does."""
     if refusal.failure.kind == "invalid":
@@ -147,7 +135,7 @@ async def survey_create(
                     session,
                     page.principal.actor,
                     name=name,
-                    definition=_definition(form.text("definition")),
+                    definition=form.json("definition", code="definition_not_json"),
                     now=now,
                 )
             template = form.text("template")
@@ -247,7 +235,7 @@ async def survey_edit(
         current = _survey(session, page, survey_id)
         definition = None
         if current.template is None:
-            typed = _definition(form.text("edit_definition"))
+            typed = form.json("edit_definition", code="definition_not_json")
             try:
                 changed = parse_definition(typed).as_json() != current.definition.as_json()
             except DomainError as exc:
