@@ -334,3 +334,23 @@ def test_write_parts_split_steps_and_cache_rows_by_order() -> None:
     ]
     whole = write_parts(steps[:2], cache[:2], 3)  # orders 0, 1, 2: one part
     assert [(p[:, 0].tolist(), c.tolist()) for p, c in whole] == [([0, 0], [1, 2])]
+
+
+def test_the_desk_s_own_sweep_is_audited_only_when_it_writes(db: Database) -> None:
+    # The desk sweeps once a minute: an audit row for every sweep that did nothing would
+    # bury the log (1,440 a day); a person's sweep is audited even when it did nothing.
+    with db.factory() as s:
+        sup, ids = _minute_apart_orders(db, s, 1)
+
+        def audits() -> int:
+            rows = select(func.count()).where(AuditEntry.action == "sla.escalate_due")
+            return int(s.scalar(rows) or 0)
+
+        before = audits()
+        idle = escalate_due(s, Actor.system(), now=T0 + timedelta(minutes=5))
+        assert idle.steps == [] and audits() == before
+        escalate_due(s, sup, now=T0 + timedelta(minutes=6))
+        assert audits() == before + 1
+        breach = escalate_due(s, Actor.system(), now=T0 + timedelta(minutes=61))
+        assert [st["work_order_id"] for st in breach.steps] == ids
+        assert audits() == before + 2

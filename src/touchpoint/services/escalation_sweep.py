@@ -196,8 +196,12 @@ def _write_sweep(
     swept: SweptOrders,
     parts: list[tuple[Int64Array, Int64Array]],
 ) -> StepsTaken:
-    """Write the sweep part by part, each part one write unit with its audit row."""
+    """Write the sweep part by part, each part one write unit with its audit row. A
+    sweep with nothing to write is audited when a person ran it; the desk's own sweep
+    (``Actor.system()``, once a minute) then writes nothing at all."""
     total = StepsTaken()
+    if actor.user_id is None and all(len(st) == 0 and len(c) == 0 for st, c in parts):
+        return total
     for i, (part_steps, part_cache) in enumerate(parts):
         if i:
             _let_others_write(session)
@@ -232,7 +236,7 @@ def write_parts(
 ) -> list[tuple[Int64Array, Int64Array]]:
     """The sweep's writes (``steps``, sorted by order row, and the rows whose cache alone
     changes) in parts of at most ``part_orders`` (default :data:`WRITE_PART_ORDERS`)
-    orders each, by order row; one part, empty or not, when they fit (every sweep
+    orders each, by order row; one part, empty or not, when they fit (a person's sweep
     records at least one audit row)."""
     size = WRITE_PART_ORDERS if part_orders is None else part_orders
     touched = np.union1d(steps[:, 0], cache)
