@@ -190,6 +190,59 @@ def test_answer_in_english_where_a_high_rating_hides_the_follow_up(
     ctx.close()
 
 
+def test_submit_with_items_left_blank_asks_first(browser: pw.Browser, served: Served) -> None:
+    """On an item battery (a Kano survey here), "submit" with items left blank says how
+    many and marks them; answering them hides the notice; "submit as it is" sends what
+    there is. "Save" is never held up."""
+    from playwright.sync_api import expect
+
+    desk = served.desk
+    now = datetime.now(UTC)
+    wifi = [{"key": "wifi", "label": {"zh-CN": "免费无线网", "en": "Free Wi-Fi"}}]
+    with desk.factory() as session:
+        kano = survey_svc.create_survey(
+            session, Actor.system(), name="功能需求", template="kano", features=wifi, now=now
+        )
+        opened = survey_svc.create_wave(session, Actor.system(), kano.id, name="K", now=now)
+        customers = list(session.scalars(select(Customer.id).order_by(Customer.id).limit(2)))
+        result = invite(
+            session, Actor.system(), desk.surveys, opened.id, customer_ids=customers,
+            channel=Channel.LINK, ignore_throttle=True, now=now,
+        )  # fmt: skip
+    chinese, english = ("/s/" + i.url.rsplit("/s/", 1)[1] for i in result.invitations)
+    ctx = _context(browser, "zh-CN")
+    page = ctx.new_page()
+    page.goto(served.url + chinese)
+    notice = page.locator("#unanswered")
+    page.check('input[name="q.wifi_f"][value="1"]')
+    page.click("#save")
+    expect(page.locator("#notice")).to_have_text("已保存。")  # saving is never held up
+    page.goto(served.url + chinese)
+    page.click("#submit")
+    expect(notice.locator("p")).to_have_text(
+        "还有 1 道题没有作答，已用黄色标出。可以补答，也可以直接提交。"
+    )
+    expect(page.locator("#question-wifi_d")).to_have_class("question scale unanswered")
+    expect(page.locator("#question-wifi_f")).to_have_class("question scale")
+    page.check('input[name="q.wifi_d"][value="5"]')
+    expect(notice).to_be_hidden()
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text("感谢您的反馈！")
+    ctx.close()
+
+    ctx = _context(browser, "en")
+    page = ctx.new_page()
+    page.goto(served.url + english + "?lang=en")
+    page.check('input[name="q.wifi_f"][value="2"]')
+    page.click("#submit")
+    expect(page.locator("#unanswered p")).to_have_text(
+        "Questions not answered yet: 1 (marked in yellow). Answer them, or submit as it is."
+    )
+    page.click("#submit-anyway")
+    expect(page.locator("#notice")).to_have_text("Thank you for your feedback!")
+    ctx.close()
+
+
 def test_wave_page_counts_and_export_holds_the_answers(
     browser: pw.Browser, served: Served, wave: Wave
 ) -> None:

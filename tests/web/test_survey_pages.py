@@ -174,6 +174,9 @@ def test_survey_page_preview_is_the_respondent_markup_and_does_not_submit(site: 
     assert '"WHY":{"question":"SAT","at_most":2}' in html  # the display logic, as the page has
     assert '<form id="survey"' in html and "action=" not in html.split('id="survey"')[0][-80:]
     assert 'type="submit"' not in html and "保存，稍后继续" in html
+    assert "data-unanswered" not in html  # an own definition: blank items go unasked
+    servqual = _create(c, source="template", template="servqual")
+    assert "data-unanswered=" in c.get(f"/surveys/{servqual}/preview").text
     en = c.get(f"/surveys/{survey_id}/preview?lang=en").text
     assert "Satisfied overall?" in en and "Save and continue later" in en
     # Without ?lang the preview speaks the viewer's language.

@@ -69,6 +69,7 @@ from touchpoint.domain.survey_texts import (
 __all__ = [
     "COMPETITOR_PLACEHOLDER",
     "FIVE_ELEMENT_IDS",
+    "ITEM_BATTERIES",
     "LANGUAGES",
     "TEMPLATE_NAMES",
     "template_definition",
@@ -86,6 +87,12 @@ TEMPLATE_NAMES: tuple[str, ...] = (
     "five-element",
 )
 """The built-in templates, in the order the builder offers them."""
+
+ITEM_BATTERIES: frozenset[str] = frozenset({"servqual", "servqual-zone", "kano", "five-element"})
+"""The templates whose items are analysed as a set (gap scores, zones, Kano pairs, the
+five elements), where an item left blank weakens the analysis: their respondent page
+asks before "submit" leaves items blank (the short NPS, CSAT, CES and return-visit forms
+do not: their follow-ups are optional by design)."""
 
 COMPETITOR_PLACEHOLDER = "{competitor}"
 """Stands for the competitor's name in the five-element ``COMP`` items' text."""

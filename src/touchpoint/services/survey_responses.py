@@ -42,6 +42,7 @@ from touchpoint.services.surveys import (
 )
 from touchpoint.storage.models import Customer, WorkOrder
 from touchpoint.storage.survey_models import (
+    Survey,
     SurveyInvitation,
     SurveyOptOut,
     SurveyResponse,
@@ -74,6 +75,8 @@ class RespondentSurvey:
     progress: Mapping[str, Any] | None
     competitor: str
     kiosk: bool
+    #: The survey's template (None: its own definition).
+    template: str | None = None
 
 
 class KioskGate:
@@ -151,6 +154,7 @@ def _survey(session: Session, link: _Link) -> RespondentSurvey:
         progress=link.invitation.progress if link.invitation is not None else None,
         competitor=link.wave.competitor,
         kiosk=link.target.kiosk,
+        template=session.scalar(select(Survey.template).where(Survey.id == link.wave.survey_id)),
     )
 
 

@@ -73,7 +73,7 @@ def _page(
     return render_public(
         "respond.html",
         status,
-        **survey_form(survey.definition, lang, survey.competitor),
+        **survey_form(survey.definition, lang, survey.competitor, survey.template),
         token=token,
         context=dict(survey.context),
         answers=dict(answers if answers is not None else survey.progress or {}),

@@ -205,9 +205,10 @@ def survey_preview(
     """The survey as the respondent page draws it (same template, blocks and display
     logic), in a form that does not submit; in ``lang``, else the viewer's language."""
     language, _ = respondent_language(lang or ("en" if page.viewer.locale == "en" else "zh-CN"))
+    view = _survey(session, page, survey_id)
     return render_public(
         "respond.html",
-        **survey_form(_survey(session, page, survey_id).definition, language, ""),
+        **survey_form(view.definition, language, "", view.template),
         token="",
         preview=f"/surveys/{survey_id}/preview",
         context={},

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
-from touchpoint.domain.survey_templates import COMPETITOR_PLACEHOLDER
+from touchpoint.domain.survey_templates import COMPETITOR_PLACEHOLDER, ITEM_BATTERIES
 
 __all__ = [
     "RESPONDENT_TEXTS",
@@ -40,6 +40,9 @@ RESPONDENT_TEXTS: dict[str, dict[str, str]] = {
         "language": "English",
         "other_lang": "en",
         "answer_error": "请检查以下回答：",
+        "unanswered": "还有 {n} 道题没有作答，已用黄色标出。可以补答，也可以直接提交。",
+        "submit_anyway": "直接提交",
+        "answer_them": "去作答",
     },
     "en": {
         "submit": "Submit",
@@ -58,6 +61,11 @@ RESPONDENT_TEXTS: dict[str, dict[str, str]] = {
         "language": "中文",
         "other_lang": "zh-CN",
         "answer_error": "Please check this answer:",
+        "unanswered": (
+            "Questions not answered yet: {n} (marked in yellow). Answer them, or submit as it is."
+        ),
+        "submit_anyway": "Submit as it is",
+        "answer_them": "Answer them",
     },
 }
 
@@ -131,11 +139,16 @@ def respondent_language(value: str | None) -> tuple[str, str]:
     return _LANGS.get(value or "", _LANGS["zh-CN"])
 
 
-def survey_form(definition: SurveyDefinition, lang: str, competitor: str) -> dict[str, Any]:
+def survey_form(
+    definition: SurveyDefinition, lang: str, competitor: str, template: str | None = None
+) -> dict[str, Any]:
     """What ``respond.html`` draws of a survey in ``lang``: the page's texts, the title and
     intro, the question blocks, the display logic for ``respond.js`` (question id → its
-    ``show_if``; the server checks it again) and the language kept in the form's action."""
+    ``show_if``; the server checks it again), the language kept in the form's action, and
+    whether "submit" asks first about items left blank (a ``template`` of
+    ``ITEM_BATTERIES``)."""
     return {
+        "check_unanswered": template in ITEM_BATTERIES,
         "lang": lang,
         "t": RESPONDENT_TEXTS[lang],
         "title": definition.title[lang],

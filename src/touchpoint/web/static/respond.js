@@ -1,5 +1,8 @@
 // Display logic on the respondent page: a question whose show_if does not hold is hidden
 // and its inputs disabled (so they are not posted); the server checks the same rules.
+// And, on the forms that ask for it (data-unanswered: the item batteries such as
+// SERVQUAL), a soft check on "submit": visible items left blank are counted and marked
+// before the answers go, and the respondent may submit them as they are.
 (function () {
   "use strict";
   function read(id) {
@@ -42,6 +45,46 @@
       });
     });
   }
+  // The visible rating and choice questions left blank, each marked (and every other one
+  // unmarked); a free-text question is optional by nature and never counted.
+  function unanswered(form) {
+    var missing = [];
+    form.querySelectorAll("fieldset[data-question]").forEach(function (set) {
+      var blank = !set.hidden && !set.classList.contains("text") &&
+      answer(form, set.dataset.question) === null;
+      set.classList.toggle("unanswered", blank);
+      if (blank) missing.push(set);
+    });
+    return missing;
+  }
+  // "Submit" with questions left blank first says how many and marks them; the
+  // respondent answers them or submits as it is ("save" is never held up).
+  function softCheck(form) {
+    var notice = document.getElementById("unanswered");
+    var submit = document.getElementById("submit");
+    if (!notice || !submit || !form.dataset.unanswered) return;
+    var text = notice.querySelector("p");
+    var confirmed = false;
+    form.addEventListener("submit", function (event) {
+      if (confirmed || event.submitter !== submit) return;
+      var missing = unanswered(form);
+      if (!missing.length) return;
+      event.preventDefault();
+      text.textContent = form.dataset.unanswered.replace("{n}", String(missing.length));
+      notice.hidden = false;
+    });
+    form.addEventListener("change", function () {
+      if (!notice.hidden && !unanswered(form).length) notice.hidden = true;
+    });
+    document.getElementById("answer-them").addEventListener("click", function () {
+      var first = unanswered(form)[0];
+      if (first) first.scrollIntoView({ block: "center" });
+    });
+    document.getElementById("submit-anyway").addEventListener("click", function () {
+      confirmed = true;
+      form.requestSubmit(submit);
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("survey");
     if (!form) return;
@@ -49,5 +92,6 @@
     var context = read("survey-context");
     apply(form, logic, context);
     form.addEventListener("change", function () { apply(form, logic, context); });
+    softCheck(form);
   });
 })();
