@@ -80,3 +80,35 @@ def test_resolving_an_incident_resolves_orders_and_mails_customers(
     assert all("Power restored" in m.get_payload() for _r, m in inbox.messages)
     assert any(h["headers"].get("x-touchpoint-event") == "incident.resolved" for h in seen)
     assert all("x-touchpoint-signature" in h["headers"] for h in seen)
+
+
+def test_mail_waiting_for_an_smtp_host_never_holds_up_webhooks(db: Database) -> None:
+    # Without an SMTP host e-mail waits; a backlog of it larger than one delivery round
+    # (limit) used to fill every round, so the webhooks queued after it never went.
+    with db.factory() as s:
+        first = s.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())) or 0
+        for n in range(5):
+            s.add(OutboxMessage(created_at=T0, channel="email", target=f"c{n}@example.com",
+                                event="mail", payload={"subject": "s", "body": "b"}))  # fmt: skip
+        s.add(OutboxMessage(created_at=T0, channel="webhook", target="http://hooks.test/x",
+                            event="work_order.opened", payload={"id": 1}))  # fmt: skip
+        s.commit()
+    posted: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        posted.append(str(request.url))
+        return httpx.Response(200)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        for _ in range(3):
+            deliver_pending(db.factory, clock=lambda: T0, mail=None, http=http, limit=2)
+    assert "http://hooks.test/x" in posted
+    with db.factory() as s:
+        waiting = s.scalars(
+            select(OutboxMessage.channel).where(
+                OutboxMessage.id > first, OutboxMessage.sent_at.is_(None)
+            )
+        ).all()
+        assert sorted(waiting) == ["email"] * 5  # still waiting, none counted as failed
+        failed = s.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id > first).limit(1))
+        assert failed == 0

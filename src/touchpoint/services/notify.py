@@ -112,8 +112,9 @@ def deliver_pending(
     """Send up to ``limit`` unsent outbox messages; returns how many were delivered.
 
     Failures are counted in ``attempts`` and retried on later calls, up to
-    ``max_attempts``. E-mail waits while no SMTP host is configured; SMS goes through
-    ``sms`` (by default written to the log).
+    ``max_attempts``. E-mail waits while no SMTP host is configured (and is not read
+    then, so that a backlog of waiting mail never holds up webhooks and SMS); SMS goes
+    through ``sms`` (by default written to the log).
     """
     sent = 0
     # Built only when a webhook is due: an httpx client loads a CA bundle into a new SSL
@@ -121,21 +122,17 @@ def deliver_pending(
     client = http
     try:
         with factory() as session:
-            rows = list(
-                session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < max_attempts)
-                    .order_by(OutboxMessage.id)
-                    .limit(limit)
-                )
+            due = select(OutboxMessage).where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < max_attempts
             )
+            if mail is None:
+                due = due.where(OutboxMessage.channel != "email")
+            rows = list(session.scalars(due.order_by(OutboxMessage.id).limit(limit)))
             if not rows:
                 return 0
             secrets = {h.url: h.secret for h in session.scalars(select(Webhook))}
             texts = sms or LoggedSms()
             for msg in rows:
-                if msg.channel == "email" and mail is None:
-                    continue
                 try:
                     client = _deliver(msg, secrets, mail, texts, client)
                     msg.sent_at = clock()
