@@ -25,6 +25,7 @@ from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
 from touchpoint.storage.models import OutboxMessage, Webhook
 
 __all__ = [
+    "MAX_ATTEMPTS",
     "LoggedSms",
     "MailConfig",
     "OutboxDispatcher",
@@ -36,6 +37,10 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
+
+#: Failed deliveries of one message before the outbox stops trying it (an administrator
+#: can set it going again: ``services.outbox_reads.retry_failed``).
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +111,7 @@ def deliver_pending(
     mail: MailConfig | None,
     http: httpx.Client | None = None,
     limit: int = 100,
-    max_attempts: int = 5,
+    max_attempts: int = MAX_ATTEMPTS,
     sms: SmsTransport | None = None,
 ) -> int:
     """Send up to ``limit`` unsent outbox messages; returns how many were delivered.

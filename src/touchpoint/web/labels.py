@@ -36,6 +36,8 @@ __all__ = [
     "INSTRUMENT",
     "INVITATION_STATUS",
     "ORDER_TYPE",
+    "OUTBOX_CHANNEL",
+    "OUTBOX_STATE",
     "PRIORITY",
     "QUESTION_TYPE",
     "QUOTA_SEGMENT",
@@ -313,6 +315,10 @@ SLA_FIELD: dict[str, str] = {
     "customer_message": "A customer's message",
     "agent_reply": "Creation and each agent reply",
 }
+#: Where an outbox message stands (``services.outbox_reads.OutboxState``).
+OUTBOX_STATE: dict[str, str] = {"pending": "Waiting", "failed": "Given up", "sent": "Sent"}
+#: How an outbox message goes out.
+OUTBOX_CHANNEL: dict[str, str] = {"email": "E-mail", "sms": "SMS", "webhook": "Webhook"}
 #: The days of a calendar's week, as its JSON names them.
 WEEKDAY: dict[str, str] = {
     "mon": "Monday",

@@ -3,8 +3,8 @@ lock, a form that makes a user, and one user's page to change role, name, e-mail
 activity or password (a version check: a stale form gets 409) and to end a login lock
 early; every team with its supervisor and members, a form that makes one and, per team,
 the boxes that set its members (a version check too); the audit log, newest first, by
-action, record or user. The API's rules and audit; passwords are never shown or kept in
-a refused form."""
+action, record or user; the outbox, its failed messages set going again. The API's
+rules and audit; passwords are never shown or kept in a refused form."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import NowDep, SessionDep
+from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
 from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services import auth as auth_svc
 from touchpoint.services import login as login_svc
 from touchpoint.services.audit_reads import AuditFilter, list_audit
+from touchpoint.services.outbox_reads import OutboxState, list_outbox, outbox_counts, retry_failed
 from touchpoint.storage.models import User
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.site import AdminPage, CsrfDep, Page, render
@@ -298,4 +299,74 @@ def audit_page(
         where=where,
         users=auth_svc.list_users(session, page.principal.actor),
         record_pages=_RECORD_PAGES,
+    )
+
+
+_OUTBOX_DONE = {"retried": "The failed messages will be tried again."}
+
+
+def _outbox_page(
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    now: datetime,
+    state: OutboxState,
+    before_id: int | None = None,
+    refusal: Refusal | None = None,
+) -> Response:
+    actor = page.principal.actor
+    messages = list_outbox(session, actor, state, before_id=before_id, limit=AUDIT_PAGE + 1)
+    return render_form_page(
+        request,
+        page.viewer,
+        "admin_outbox.html",
+        refusal=refusal,
+        done=_OUTBOX_DONE,
+        counts=outbox_counts(session, actor, now=now),
+        state=state,
+        states=list(OutboxState),
+        messages=messages[:AUDIT_PAGE],
+        older=messages[AUDIT_PAGE - 1].id if len(messages) > AUDIT_PAGE else None,
+    )
+
+
+@router.get("/admin/outbox", response_class=HTMLResponse)
+def outbox_page(
+    request: Request,
+    page: AdminPage,
+    session: SessionDep,
+    now: NowDep,
+    state: OutboxState = OutboxState.PENDING,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> Response:
+    """The outbox: how many messages wait, failed or went out, and a page of one kind."""
+    return _outbox_page(request, page, session, now, state, before_id)
+
+
+@router.post("/admin/outbox/retry")
+async def outbox_retry(
+    request: Request,
+    page: AdminPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+    after: AfterCommitDep,
+) -> Response:
+    """Try the failed messages again: the one given (``id``), else every failed one."""
+
+    def run(form: FormReader) -> int:
+        one = form.integer("id")
+        n = retry_failed(session, page.principal.actor, ids=None if one is None else [one], now=now)
+        if n and after is not None:
+            after()  # wake the dispatcher
+        return n
+
+    return await form_write(
+        request,
+        run,
+        redraw=lambda refusal: _outbox_page(
+            request, page, session, now, OutboxState.FAILED, refusal=refusal
+        ),
+        done="/admin/outbox?state=failed&done=retried",
+        missing_is_404=False,
     )

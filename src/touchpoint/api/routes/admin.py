@@ -1,4 +1,4 @@
-"""Users, teams, webhook subscriptions and the audit log (admins)."""
+"""Users, teams, webhook subscriptions, the outbox and the audit log (admins)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from touchpoint.api.deps import AdminDesk, IdPath, ReaderDesk, SupervisorDesk
 from touchpoint.api.errors import ERROR_RESPONSES
 from touchpoint.api.schemas import (
     AuditEntryPublic,
+    OutboxMessagePublic,
+    OutboxRetry,
+    OutboxRetryPublic,
     TeamCreate,
     TeamMembersUpdate,
     TeamPublic,
@@ -23,6 +26,7 @@ from touchpoint.api.schemas import (
 from touchpoint.services import auth as svc
 from touchpoint.services import login, notify
 from touchpoint.services.audit_reads import AuditFilter, AuditView, list_audit
+from touchpoint.services.outbox_reads import OutboxState, list_outbox, retry_failed
 
 __all__ = ["router"]
 
@@ -161,3 +165,40 @@ def read_audit(
         action=action, entity=entity, entity_id=entity_id, actor_id=actor_id, before_id=before_id
     )
     return [audit_public(v) for v in list_audit(d.session, d.actor, where, limit=limit)]
+
+
+@router.get("/outbox", response_model=list[OutboxMessagePublic])
+def read_outbox(
+    d: AdminDesk,
+    state: OutboxState = OutboxState.PENDING,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Messages older than this one")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[OutboxMessagePublic]:
+    """Outbox messages (e-mail, SMS, webhooks) in ``state``, newest first: ``pending``
+    (still tried), ``failed`` (given up after 5 failed deliveries, with the last error),
+    ``sent``."""
+    return [
+        OutboxMessagePublic(
+            id=m.id,
+            created_at=m.created_at,
+            channel=m.channel,
+            target=m.target,
+            event=m.event,
+            state=state.value,
+            attempts=m.attempts,
+            last_error=m.last_error,
+            sent_at=m.sent_at,
+        )
+        for m in list_outbox(d.session, d.actor, state, before_id=before_id, limit=limit)
+    ]
+
+
+@router.post("/outbox/retry", response_model=OutboxRetryPublic)
+def retry_outbox(body: OutboxRetry, d: AdminDesk) -> OutboxRetryPublic:
+    """Try failed messages again (those of ``ids``, else every failed one); audited."""
+    n = retry_failed(d.session, d.actor, ids=body.ids, now=d.now)
+    if n and d.after_commit is not None:
+        d.after_commit()  # wake the dispatcher, as a write unit's notice would
+    return OutboxRetryPublic(retried=n)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from touchpoint.api.schemas.admin import (
     AuditEntryPublic,
+    OutboxMessagePublic,
+    OutboxRetry,
+    OutboxRetryPublic,
     TeamCreate,
     TeamMembersUpdate,
     TeamPublic,
@@ -113,6 +116,9 @@ __all__ = [
     "MergePublic",
     "MessageCreate",
     "NoopPublic",
+    "OutboxMessagePublic",
+    "OutboxRetry",
+    "OutboxRetryPublic",
     "PolicyCreate",
     "PolicyPublic",
     "PolicyUpdate",

@@ -13,6 +13,9 @@ from touchpoint.domain.work_orders import Tier
 
 __all__ = [
     "AuditEntryPublic",
+    "OutboxMessagePublic",
+    "OutboxRetry",
+    "OutboxRetryPublic",
     "TeamCreate",
     "TeamMembersUpdate",
     "TeamPublic",
@@ -123,3 +126,30 @@ class AuditEntryPublic(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     changed: list[str]
+
+
+class OutboxMessagePublic(BaseModel):
+    """An outbox message's envelope (never its body: it may hold a survey link). ``state``:
+    ``pending`` (still tried), ``failed`` (given up after 5 failed deliveries), ``sent``."""
+
+    id: int
+    created_at: datetime
+    channel: str
+    target: str
+    event: str
+    state: str
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+
+
+class OutboxRetry(BaseModel):
+    """Which failed messages to try again (none given: every failed one)."""
+
+    ids: Annotated[list[Id] | None, Field(max_length=1000)] = None
+
+
+class OutboxRetryPublic(BaseModel):
+    """How many failed messages were set going again."""
+
+    retried: int
