@@ -152,3 +152,26 @@ def test_teams_are_made_and_their_members_set_with_a_version_check(site: Site) -
     assert stale.status_code == 409
     assert _ticked(_team_card(admin.get("/admin/teams").text, "抢修二班")) == [uid]
     assert site.client("supervisor").get("/admin/teams").status_code == 403
+
+
+def test_webhooks_are_added_and_removed_without_showing_their_secret(site: Site) -> None:
+    admin = site.client("admin")
+    form = {
+        "url": "https://crm.example.com/hooks",
+        "events": "work_order.opened， work_order.resolved",
+        "secret": "s3cret-signing-key",
+    }
+    r = post_form(admin, "/admin/webhooks", "/admin/webhooks", form)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/webhooks?done=created"
+    page = admin.get(r.headers["location"]).text
+    assert "订阅已添加" in page and "s3cret-signing-key" not in page
+    row = re.search(r'<tr id="webhook-(\d+)">(.*?)</tr>', page, re.S)
+    assert row is not None and "https://crm.example.com/hooks" in row.group(2)
+    assert "<code>work_order.opened</code> <code>work_order.resolved</code>" in row.group(2)
+    bad = post_form(admin, "/admin/webhooks", "/admin/webhooks", {**form, "url": "ftp://x"})
+    assert bad.status_code == 400 and "“ftp://x”不是 http(s) 地址。" in bad.text
+    assert 'value="work_order.opened， work_order.resolved"' in bad.text  # typed text kept
+    hook = row.group(1)
+    r = post_form(admin, "/admin/webhooks", f"/admin/webhooks/{hook}/delete", {})
+    assert r.status_code == 303 and f'id="webhook-{hook}"' not in admin.get("/admin/webhooks").text
+    assert site.client("supervisor").get("/admin/webhooks").status_code == 403

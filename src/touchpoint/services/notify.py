@@ -56,7 +56,9 @@ class MailConfig:
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DomainError(f"url: {url!r} must be an http(s) URL")
+        raise DomainError(
+            f"url: {url!r} must be an http(s) URL", code="webhook_url", params={"value": url}
+        )
     return url
 
 
@@ -73,7 +75,7 @@ def create_webhook(
     require(actor, actor.role.can_administer, "manage webhooks")
     clean = [e.strip() for e in events if e.strip()]
     if not clean:
-        raise DomainError("events: name at least one event, or '*'")
+        raise DomainError("events: name at least one event, or '*'", code="webhook_no_events")
     with write(session, actor, "webhook.create", now=now) as unit:
         hook = Webhook(
             url=_check_url(url), events=clean, secret=secret, active=True, created_at=now

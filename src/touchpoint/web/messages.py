@@ -61,6 +61,8 @@ MESSAGES: dict[str, str] = {
     "username_taken": "The user name “%(username)s” is taken.",
     "username_length": "A user name has 1 to 64 characters.",
     "team_name_taken": "A team named “%(name)s” exists.",
+    "webhook_url": "“%(value)s” is not an http(s) address.",
+    "webhook_no_events": "Name at least one event, or * for every event.",
     # SLA calendars and policies (services.sla_admin, web.pages_sla).
     "sla_calendar_invalid": "The calendar is not accepted: %(detail)s",
     "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",

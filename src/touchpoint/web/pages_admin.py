@@ -3,7 +3,8 @@ lock, a form that makes a user, and one user's page to change role, name, e-mail
 activity or password (a version check: a stale form gets 409) and to end a login lock
 early; every team with its supervisor and members, a form that makes one and, per team,
 the boxes that set its members (a version check too); the audit log, newest first, by
-action, record or user; the outbox, its failed messages set going again. The API's
+action, record or user; the outbox, its failed messages set going again; the webhook
+subscriptions, added and removed. The API's
 rules and audit; passwords are never shown or kept in a refused form."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services import auth as auth_svc
 from touchpoint.services import login as login_svc
+from touchpoint.services import notify as notify_svc
 from touchpoint.services.audit_reads import AuditFilter, list_audit
 from touchpoint.services.outbox_reads import OutboxState, list_outbox, outbox_counts, retry_failed
 from touchpoint.storage.models import User
@@ -369,4 +371,78 @@ async def outbox_retry(
         ),
         done="/admin/outbox?state=failed&done=retried",
         missing_is_404=False,
+    )
+
+
+_HOOK_DONE = {
+    "created": "Webhook added: its events are posted to it from now on.",
+    "deleted": "Webhook removed.",
+}
+
+
+def _webhooks_page(
+    request: Request, page: Page, session: SessionDep, refusal: Refusal | None = None
+) -> Response:
+    return render_form_page(
+        request,
+        page.viewer,
+        "admin_webhooks.html",
+        refusal=refusal,
+        done=_HOOK_DONE,
+        hooks=notify_svc.list_webhooks(session, page.principal.actor),
+    )
+
+
+@router.get("/admin/webhooks", response_class=HTMLResponse)
+def webhooks_page(request: Request, page: AdminPage, session: SessionDep) -> Response:
+    """The webhook subscriptions (never their secrets) and the form that adds one."""
+    return _webhooks_page(request, page, session)
+
+
+@router.post("/admin/webhooks")
+async def webhook_create(
+    request: Request, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Subscribe a URL to events typed comma-separated (``*``: every event)."""
+
+    def run(form: FormReader) -> object:
+        events = [e for e in form.text("events").replace("，", ",").split(",") if e.strip()]
+        return notify_svc.create_webhook(
+            session,
+            page.principal.actor,
+            url=form.text("url"),
+            events=events,
+            secret=form.text("secret"),
+            now=now,
+        )
+
+    return await form_write(
+        request,
+        run,
+        keep=("url", "events"),
+        redraw=lambda refusal: _webhooks_page(request, page, session, refusal),
+        done="/admin/webhooks?done=created",
+        missing_is_404=False,
+    )
+
+
+@router.post("/admin/webhooks/{webhook_id}/delete")
+async def webhook_delete(
+    request: Request,
+    webhook_id: int,
+    page: AdminPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Remove a subscription."""
+
+    def run(_form: FormReader) -> None:
+        notify_svc.delete_webhook(session, page.principal.actor, webhook_id, now=now)
+
+    return await form_write(
+        request,
+        run,
+        redraw=lambda refusal: _webhooks_page(request, page, session, refusal),
+        done="/admin/webhooks?done=deleted",
     )
