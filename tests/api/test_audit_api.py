@@ -73,3 +73,22 @@ def test_the_page_shows_the_same_entries_in_the_page_language(site: Desk) -> Non
     assert "操作审计" in page.text and f'<a href="/customers/{customer["id"]}">' in page.text
     assert "审计页客户" in page.text
     assert page_client(site, "supervisor", "zh_CN").get("/admin/audit").status_code == 403
+
+
+def test_the_page_s_filter_form_and_older_pages(site: Desk) -> None:
+    for _ in range(51):
+        site.customer(who="agent2")
+    admin = page_client(site, "admin", "en")
+    # The form as a browser sends it: every field, "anyone" as an empty user.
+    form = admin.get("/admin/audit?action=&entity=customer&entity_id=&actor_id=")
+    assert form.status_code == 200
+    first = [int(i) for i in re.findall(r'<tr id="audit-(\d+)">', form.text)]
+    assert len(first) == 50
+    older = re.search(r'id="older-page" href="([^"]+)"', form.text)
+    assert older is not None and "actor_id" not in older.group(1)
+    after = admin.get(older.group(1).replace("&amp;", "&"))
+    assert after.status_code == 200
+    rest = [int(i) for i in re.findall(r'<tr id="audit-(\d+)">', after.text)]
+    assert rest and max(rest) < min(first)
+    mine = admin.get(f"/admin/audit?actor_id={site.ids['agent2']}&entity=customer")
+    assert mine.status_code == 200 and 'id="older-page"' in mine.text

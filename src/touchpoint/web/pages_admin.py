@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -271,6 +272,17 @@ _RECORD_PAGES = {
 _Filter = Annotated[str, Query(max_length=60)]
 
 
+def _older_query(where: AuditFilter, last_id: int) -> str:
+    """The query of the next (older) page: the same filters, those set only."""
+    fields = {
+        "action": where.action,
+        "entity": where.entity,
+        "entity_id": where.entity_id,
+        "actor_id": "" if where.actor_id is None else str(where.actor_id),
+    }
+    return urlencode({**{k: v for k, v in fields.items() if v}, "before_id": last_id})
+
+
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
@@ -279,16 +291,16 @@ def audit_page(
     action: _Filter = "",
     entity: _Filter = "",
     entity_id: Annotated[str, Query(max_length=40)] = "",
-    actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    actor_id: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
-    """The audit log, newest first, filtered by action, record or user; older entries a
-    page at a time."""
+    """The audit log, newest first, filtered by action, record or user (the filter form
+    sends ``actor_id`` empty for anyone); older entries a page at a time."""
     where = AuditFilter(
         action=action.strip(),
         entity=entity.strip(),
         entity_id=entity_id.strip(),
-        actor_id=actor_id,
+        actor_id=int(actor_id) if actor_id else None,
         before_id=before_id,
     )
     entries = list_audit(session, page.principal.actor, where, limit=AUDIT_PAGE + 1)
@@ -297,7 +309,9 @@ def audit_page(
         page.viewer,
         "admin_audit.html",
         entries=entries[:AUDIT_PAGE],
-        older=entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None,
+        older=_older_query(where, entries[AUDIT_PAGE - 1].id)
+        if len(entries) > AUDIT_PAGE
+        else None,
         where=where,
         users=auth_svc.list_users(session, page.principal.actor),
         record_pages=_RECORD_PAGES,
