@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.sla import SlaReport
-from touchpoint.domain.work_orders import Priority, WorkOrderStatus
+from touchpoint.domain.work_orders import Priority, WorkOrderStatus, WorkOrderType
 from touchpoint.services.base import Actor
 from touchpoint.services.errors import NotFoundError
 from touchpoint.services.return_visit_reads import ReturnVisitSurvey, return_visit_of
@@ -114,8 +114,11 @@ def list_work_orders(
     limit: int = 100,
     offset: int = 0,
     recovery_of: int | None = None,
+    type: WorkOrderType | None = None,
+    created: tuple[datetime | None, datetime | None] = (None, None),
 ) -> list[WorkOrderDetail]:
-    """Visible orders, newest first, each with its live SLA report."""
+    """Visible orders, newest first, each with its live SLA report (``created``: opened
+    at or after its first instant and before its second, either left open)."""
     if not 1 <= limit <= 1000:
         raise DomainError(f"limit: {limit} must lie between 1 and 1000")
     if offset < 0:
@@ -126,6 +129,12 @@ def list_work_orders(
     if open_only:
         done = [WorkOrderStatus.RESOLVED.value, WorkOrderStatus.CLOSED.value]
         stmt = stmt.where(WorkOrder.status.not_in(done))
+    if type is not None:
+        stmt = stmt.where(WorkOrder.type == type.value)
+    if created[0] is not None:
+        stmt = stmt.where(WorkOrder.created_at >= created[0])
+    if created[1] is not None:
+        stmt = stmt.where(WorkOrder.created_at < created[1])
     for column, wanted in (
         (WorkOrder.customer_id, customer_id),
         (WorkOrder.team_id, team_id),

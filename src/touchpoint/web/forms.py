@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ __all__ = [
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
+D = TypeVar("D", date, None)
 
 
 class FormReader:
@@ -163,6 +165,19 @@ class FormReader:
                 params={"field": name},
             )
         return int((amount * 100).to_integral_value())
+
+
+def local_day(raw: str, fallback: D) -> date | D:
+    """A date typed as ``YYYY-MM-DD`` (a date input's value), or ``fallback`` when blank;
+    anything else is refused with the text typed."""
+    if not raw:
+        return fallback
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(
+            f"date: {raw!r} is not YYYY-MM-DD", code="invalid_date", params={"value": raw}
+        ) from None
 
 
 def failure_flash(viewer: Viewer, failure: Failure) -> tuple[str, str]:

@@ -221,6 +221,7 @@ FIELD: dict[str, str] = {
     "priority": "Priority",
     "customer_class": "Customer class",
     "to": "Status",
+    "status": "Status",
     "tier": "Tier",
     "step": "Step",
     "survivor_id": "Customer to keep",

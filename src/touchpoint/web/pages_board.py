@@ -5,7 +5,7 @@ charts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from touchpoint.services.kpi import GroupBy, kpi_board
 from touchpoint.services.outer_loop import list_causes, outer_loop
 from touchpoint.web import labels
 from touchpoint.web.charts import hostile_chart, kpi_chart
-from touchpoint.web.forms import Refusal, render_form_page
+from touchpoint.web.forms import Refusal, local_day, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.site import ReporterPage
 from touchpoint.web.views import refused
@@ -30,17 +30,6 @@ from touchpoint.web.views import refused
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _day(raw: str, fallback: date) -> date:
-    if not raw:
-        return fallback
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise DomainError(
-            f"date: {raw!r} is not YYYY-MM-DD", code="invalid_date", params={"value": raw}
-        ) from None
 
 
 @router.get("/board", response_class=HTMLResponse)
@@ -61,8 +50,8 @@ def board_page(
     _ = translations(page.viewer.locale).gettext
     refusal = None
     try:
-        first = _day(start, today - timedelta(days=6))
-        last = _day(end, today)
+        first = local_day(start, today - timedelta(days=6))
+        last = local_day(end, today)
         if last < first:
             raise DomainError("end: must not be before start", code="end_before_start")
     except DomainError as exc:  # a bad period: the last 7 days, with the reason
