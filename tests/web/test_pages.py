@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import sqlite3
@@ -473,6 +475,25 @@ def test_board_embeds_echarts_options_built_in_python(site: Site) -> None:
     assert "Sigma level" in page and "Backlog now" in page and "Hostile contacts per agent" in page
     bad = site.client("supervisor", "en").get("/board?start=nonsense")
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+
+
+def test_board_kpi_table_downloads_as_the_page_shows_it(site: Site) -> None:
+    c = site.client("analyst")
+    query = "start=2026-11-01&end=2026-12-31&group_by=team"
+    page = c.get(f"/board?{query}").text
+    assert f'href="/board?{query.replace("&", "&amp;")}&amp;download=csv"' in page
+    table = re.search(r'<table id="kpi-table">(.*?)</table>', page, re.S)
+    assert table is not None
+    page_rows = re.findall(r"<tr[^>]*><th>([^<]*)</th><td class=\"num\">(\d+)</td>", table.group(1))
+    r = c.get(f"/board?{query}&download=csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert 'filename="board-2026-11-01-2026-12-31-kpis.csv"' in r.headers["content-disposition"]
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert lines[0][:2] == ["班组", "工单数"] and lines[0][4] == "一次解决率 (%)"
+    assert len(page_rows) >= 2 and [(row[0], row[1]) for row in lines[1:]] == page_rows
+    assert lines[-1][0] == "全部"
+    xlsx = c.get(f"/board?{query}&download=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
 def test_static_files_are_served_locally(site: Site) -> None:
