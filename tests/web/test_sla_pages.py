@@ -10,6 +10,8 @@ import re
 from typing import Any
 
 from tests.web.support import Site, csrf_of, post_form
+from touchpoint.services.recovery_loop import recovery_policy_id
+from touchpoint.storage.db import make_engine
 
 
 def _policy_form(html: str, policy_id: int) -> dict[str, Any]:
@@ -146,3 +148,26 @@ def test_calendars_are_changed_and_added_as_json(site: Site) -> None:
         {"calendar_form": "new", "name": "Night shift", "definition": json.dumps(night)},
     )
     assert added.status_code == 303 and "Night shift" in sup.get("/sla").text
+
+
+def test_the_recovery_policy_keeps_its_name(site: Site) -> None:
+    engine = make_engine(site.url)  # the policy the closed loop makes when first needed
+    with engine.begin() as connection:
+        recovery_policy_id(connection, None)
+    engine.dispose()
+    sup = site.client("supervisor")
+    page = sup.get("/sla").text
+    pid = next(
+        i
+        for i in _policy_ids(page)
+        if "服务补救 Service recovery" in page.split(f'id="policy-{i}"')[1][:200]
+    )
+    form = _policy_form(page, pid)
+    assert re.search(rf'id="policy-{pid}-name" name="name"[^>]*readonly', page)
+    renamed = sup.post(
+        f"/sla/policies/{pid}", data={"csrf_token": csrf_of(page), **form, "name": "补救"}
+    )
+    assert renamed.status_code == 400 and "闭环按此名称查找该策略" in renamed.text
+    slower = {**form, "resolution_minutes": "9000"}
+    kept = sup.post(f"/sla/policies/{pid}", data={"csrf_token": csrf_of(page), **slower})
+    assert kept.status_code == 303  # its targets stay editable

@@ -64,6 +64,10 @@ MESSAGES: dict[str, str] = {
     "webhook_url": "“%(value)s” is not an http(s) address.",
     "webhook_no_events": "Name at least one event, or * for every event.",
     # SLA calendars and policies (services.sla_admin, web.pages_sla).
+    "recovery_policy_name": (
+        "The service-recovery policy keeps its name “%(name)s”: the closed loop finds it by "
+        "that name."
+    ),
     "sla_calendar_invalid": "The calendar is not accepted: %(detail)s",
     "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",
     "name_taken": "The name “%(name)s” is taken.",
