@@ -15,6 +15,7 @@ import pytest
 from tests.api.support import Desk, open_desk
 from tests.storage.support import Database
 from touchpoint.engine.servqual_report import servqual
+from touchpoint.services.return_visits import RETURN_VISIT_SURVEY_NAME, month_wave_id
 from touchpoint.services.survey_links import DEFAULT_PUBLIC_URL
 
 
@@ -430,3 +431,24 @@ def test_responses_import_reads_the_named_encoding(site: Desk) -> None:
     assert r.status_code == 201, r.text
     export = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("analyst"))
     assert pd.read_csv(io.BytesIO(export.content))["COMMENT"].tolist() == ["排队太久"]
+
+
+def test_the_desk_s_return_visit_survey_keeps_its_name_and_questions(site: Desk) -> None:
+    with site.db.engine.begin() as connection:  # made when the month's first visit needs it
+        month_wave_id(connection, site.clock.now)
+    surveys = site.client.get("/api/surveys", headers=site.h("analyst")).json()
+    (survey,) = [s for s in surveys if s["name"] == RETURN_VISIT_SURVEY_NAME]
+    for change in ({"name": "回访（改名）"}, {"definition": _definition()}):
+        r = site.client.put(
+            f"/api/surveys/{survey['id']}",
+            json={**change, "version": survey["version"]},
+            headers=site.h("analyst"),
+        )
+        assert r.status_code == 400 and "keeps its name and questions" in r.json()["detail"]
+    same = site.client.put(
+        f"/api/surveys/{survey['id']}",
+        json={"name": RETURN_VISIT_SURVEY_NAME, "version": survey["version"]},
+        headers=site.h("analyst"),
+    )
+    assert same.status_code == 200, same.text
+    assert same.json()["template"] == "return-visit"

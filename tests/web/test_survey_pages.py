@@ -521,3 +521,19 @@ def test_an_answer_is_read_by_its_option_wording() -> None:
     assert answer_text(why, ["staff"], "en") == "Staff"
     assert answer_text(why, ["gone"], "en") == "gone"  # an option no longer defined
     assert answer_text(why, [], "en") == ""
+
+
+def test_the_return_visit_survey_page_keeps_its_name(site: Site) -> None:
+    c = site.client("supervisor")
+    surveys = _api(c, "GET", "/api/surveys")
+    (visit,) = [
+        s for s in surveys if s["template"] == "return-visit" and s["name"] == "回访 Return visit"
+    ]
+    page = c.get(f"/surveys/{visit['id']}").text
+    assert (
+        re.search(r'id="e-name" name="edit_name"[^>]*readonly', page) and 'id="name-fixed"' in page
+    )
+    r = post_form(c, f"/surveys/{visit['id']}", f"/surveys/{visit['id']}/edit", {
+        "version": str(visit["version"]), "edit_name": "回访（改）",
+    })  # fmt: skip
+    assert r.status_code == 422 and "服务台的回访问卷须保留名称" in r.text

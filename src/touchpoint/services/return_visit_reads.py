@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 
 from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, SurveyWave
 
-__all__ = ["NOT_ISSUED", "ReturnVisitStatus", "ReturnVisitSurvey", "return_visit_of"]
+__all__ = [
+    "NOT_ISSUED",
+    "RETURN_VISIT_SURVEY_NAME",
+    "ReturnVisitStatus",
+    "ReturnVisitSurvey",
+    "return_visit_of",
+]
+
+#: The return-visit survey the desk makes itself and finds again by this name and its
+#: template, each month (``services.return_visits.month_wave_id``).
+RETURN_VISIT_SURVEY_NAME = "回访 Return visit"
 
 
 class ReturnVisitStatus(StrEnum):

@@ -36,6 +36,7 @@ from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, write
 from touchpoint.services.recovery_loop import open_recovery
 from touchpoint.services.return_visit_reads import (
+    RETURN_VISIT_SURVEY_NAME,
     ReturnVisitStatus,
     ReturnVisitSurvey,
     return_visit_of,
@@ -65,7 +66,6 @@ __all__ = [
     "schedule_return_visit",
 ]
 
-RETURN_VISIT_SURVEY_NAME = "回访 Return visit"
 #: How long a return visit's link stays valid.
 _EXPIRES_DAYS = 14
 _INV = SurveyInvitation.metadata.tables[SurveyInvitation.__tablename__]

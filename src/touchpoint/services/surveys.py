@@ -29,7 +29,7 @@ from touchpoint.domain.survey_quotas import Quota, parse_quotas
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
 from touchpoint.services.errors import ConflictError, NotFoundError
-from touchpoint.services.return_visit_reads import NOT_ISSUED
+from touchpoint.services.return_visit_reads import NOT_ISSUED, RETURN_VISIT_SURVEY_NAME
 from touchpoint.services.survey_links import new_nonce
 from touchpoint.storage.survey_models import (
     Survey,
@@ -245,6 +245,7 @@ def update_survey(
     with write(session, actor, "survey.update", now=now) as unit:
         survey = get_or_404(session, Survey, survey_id)
         check_version("survey", survey_id, survey.version, expected_version)
+        _keep_return_visit_survey(survey, name, parsed)
         before = snapshot(survey)
         if name is not None:
             if not name.strip():
@@ -254,18 +255,36 @@ def update_survey(
             survey.definition = parsed.as_json()
             survey.template = None
         survey.updated_at = now
+        was = survey.version
         session.flush()
-        # Every edit is a version, a rename too: a wave opened on it reads its definition.
-        session.add(
-            SurveyVersion(
-                survey_id=survey.id,
-                version=survey.version,
-                definition=survey.definition,
-                created_at=now,
+        # Every edit is a version, a rename too: a wave opened on it reads its definition
+        # (an edit that changed nothing at all made no new version).
+        if survey.version != was:
+            session.add(
+                SurveyVersion(
+                    survey_id=survey.id,
+                    version=survey.version,
+                    definition=survey.definition,
+                    created_at=now,
+                )
             )
-        )
         unit.audit("survey", survey.id, before=before, after=snapshot(survey))
     return _survey_view(survey, definition_for(survey.definition))
+
+
+def _keep_return_visit_survey(
+    survey: Survey, name: str | None, parsed: SurveyDefinition | None
+) -> None:
+    """The desk's own return-visit survey keeps its name and template: each month finds it
+    by them (renamed or given another definition, the next month would make another)."""
+    if survey.template != "return-visit" or survey.name != RETURN_VISIT_SURVEY_NAME:
+        return
+    if parsed is not None or (name is not None and name.strip() != survey.name):
+        raise DomainError(
+            f"survey {survey.id}: the desk's return-visit survey keeps its name and questions",
+            code="return_visit_survey_fixed",
+            params={"name": RETURN_VISIT_SURVEY_NAME},
+        )
 
 
 def _survey_view(survey: Survey, parsed: SurveyDefinition) -> SurveyView:

@@ -68,6 +68,10 @@ MESSAGES: dict[str, str] = {
         "The service-recovery policy keeps its name “%(name)s”: the closed loop finds it by "
         "that name."
     ),
+    "return_visit_survey_fixed": (
+        "The desk's return-visit survey keeps its name “%(name)s” and its questions: each "
+        "month's return visits find it by them."
+    ),
     "sla_calendar_invalid": "The calendar is not accepted: %(detail)s",
     "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",
     "name_taken": "The name “%(name)s” is taken.",
