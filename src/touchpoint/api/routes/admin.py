@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -129,18 +130,7 @@ def delete_webhook(webhook_id: IdPath, d: AdminDesk) -> Response:
 
 def audit_public(view: AuditView) -> AuditEntryPublic:
     """An audit entry as the API shows it."""
-    return AuditEntryPublic(
-        id=view.id,
-        at=view.at,
-        actor_id=view.actor_id,
-        actor=view.actor,
-        action=view.action,
-        entity=view.entity,
-        entity_id=view.entity_id,
-        before=view.before,
-        after=view.after,
-        changed=view.changed,
-    )
+    return AuditEntryPublic(**asdict(view), changed=view.changed)
 
 
 _Filter = Annotated[str, Query(max_length=60)]
@@ -180,17 +170,7 @@ def read_outbox(
     (still tried), ``failed`` (given up after 5 failed deliveries, with the last error),
     ``sent``."""
     return [
-        OutboxMessagePublic(
-            id=m.id,
-            created_at=m.created_at,
-            channel=m.channel,
-            target=m.target,
-            event=m.event,
-            state=state.value,
-            attempts=m.attempts,
-            last_error=m.last_error,
-            sent_at=m.sent_at,
-        )
+        OutboxMessagePublic(**asdict(m), state=state.value)
         for m in list_outbox(d.session, d.actor, state, before_id=before_id, limit=limit)
     ]
 
