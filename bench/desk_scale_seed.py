@@ -47,10 +47,10 @@ from touchpoint.services.base import Actor
 from touchpoint.services.kpi_facts import refresh_kpi_facts
 from touchpoint.services.sla_admin import PolicyDraft, create_calendar, create_policy
 from touchpoint.storage.db import make_session_factory
+from touchpoint.storage.merge_models import CustomerBlockingKey
 from touchpoint.storage.models import (
     Contact,
     Customer,
-    CustomerBlockingKey,
     CustomerIdentity,
     WorkOrder,
     WorkOrderEvent,

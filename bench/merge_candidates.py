@@ -51,8 +51,9 @@ from touchpoint.services.base import Actor
 from touchpoint.services.merge import search_merge_candidates
 from touchpoint.storage import blocking
 from touchpoint.storage.db import make_engine, make_session_factory
+from touchpoint.storage.merge_models import CustomerBlockingKey
 from touchpoint.storage.migrate import upgrade
-from touchpoint.storage.models import Customer, CustomerBlockingKey, CustomerIdentity
+from touchpoint.storage.models import Customer, CustomerIdentity
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 BATCH = 20_000

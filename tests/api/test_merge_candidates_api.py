@@ -15,7 +15,7 @@ from tests.api.support import Desk
 from touchpoint.api.app import create_app
 from touchpoint.services.desk_clock import SweepOutcome
 from touchpoint.settings import Settings
-from touchpoint.storage.models import StoredMergeCandidate
+from touchpoint.storage.merge_models import StoredMergeCandidate
 from touchpoint.storage.sweep_lock import sweep_lock_for
 
 with warnings.catch_warnings():

@@ -27,7 +27,8 @@ from touchpoint.services.merge import merge_customers, search_merge_candidates, 
 from touchpoint.services.merge_refresh import refresh_merge_candidates, stored_merge_candidates
 from touchpoint.storage import blocking
 from touchpoint.storage.merge_candidates import count_stored, store_candidates
-from touchpoint.storage.models import Customer, StoredMergeCandidate
+from touchpoint.storage.merge_models import StoredMergeCandidate
+from touchpoint.storage.models import Customer
 
 PHONE = IdentityKind.PHONE
 

@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from tests.storage.support import Database
 from touchpoint.storage.customer_search import is_search_index
 from touchpoint.storage.gap_models import ServiceStandard
+from touchpoint.storage.merge_models import StoredMergeCandidate
 from touchpoint.storage.models import Base
 from touchpoint.storage.survey_models import Survey
 
@@ -19,6 +20,7 @@ def test_upgrade_creates_every_table(db: Database) -> None:
     assert set(Base.metadata.tables) <= names
     assert Survey.__tablename__ in names  # the survey tables share the desk's metadata
     assert ServiceStandard.__tablename__ in names  # so do the five-gap registers
+    assert StoredMergeCandidate.__tablename__ in names  # and the merge tables
     assert "alembic_version" in names
 
 

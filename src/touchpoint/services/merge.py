@@ -36,11 +36,11 @@ from touchpoint.services.base import Actor, get_or_404, require, snapshot, write
 from touchpoint.storage import blocking
 from touchpoint.storage import merge_candidates as stored_candidates
 from touchpoint.storage.blocking import Block
+from touchpoint.storage.merge_models import MergeLog
 from touchpoint.storage.models import (
     Contact,
     Customer,
     CustomerIdentity,
-    MergeLog,
     Transaction,
     WorkOrder,
 )

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from touchpoint.domain.blocking import blocking_keys
 from touchpoint.domain.customers import IdentityKind
 from touchpoint.domain.merge import CustomerProfile
-from touchpoint.storage.models import Customer, CustomerBlockingKey, CustomerIdentity
+from touchpoint.storage.merge_models import CustomerBlockingKey
+from touchpoint.storage.models import Customer, CustomerIdentity
 
 __all__ = [
     "Block",

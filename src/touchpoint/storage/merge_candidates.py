@@ -17,7 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from touchpoint.domain.merge import MergeCandidate, MergeReason
-from touchpoint.storage.models import Customer, StoredMergeCandidate
+from touchpoint.storage.merge_models import StoredMergeCandidate
+from touchpoint.storage.models import Customer
 
 __all__ = [
     "count_stored",

@@ -6,9 +6,10 @@ from alembic import context
 from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlalchemy import Connection
 
-# The survey tables and the five-gap registers are declared in modules of their own, on
-# the same metadata.
+# The survey tables, the five-gap registers and the merge tables are declared in modules
+# of their own, on the same metadata.
 import touchpoint.storage.gap_models
+import touchpoint.storage.merge_models
 import touchpoint.storage.survey_models  # noqa: F401
 from touchpoint.storage.customer_search import is_search_index
 from touchpoint.storage.db import make_engine
