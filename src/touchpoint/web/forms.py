@@ -66,30 +66,33 @@ class FormReader:
     def kept(self, name: str) -> str:
         """What was typed into ``name`` (several boxes of that name: their values joined
         by commas), for a form drawn again after a refusal."""
-        values = [v.strip() for v in self._form.getlist(name) if isinstance(v, str)]
+        values = self._ticked(name)
         return values[0] if len(values) == 1 else ",".join(values)
 
-    def values(self, name: str, allowed: tuple[str, ...]) -> list[str]:
-        """The ticked boxes named ``name``, each one of ``allowed``; another value is
+    def _ticked(self, name: str) -> list[str]:
+        """The values of the boxes named ``name`` that are ticked, stripped."""
+        return [v.strip() if isinstance(v, str) else "" for v in self._form.getlist(name)]
+
+    def choices(self, name: str, enum: type[E]) -> list[E]:
+        """The ticked boxes named ``name``, each a value of ``enum``; another value is
         refused naming the field."""
+        allowed = {e.value: e for e in enum}
         out = []
-        for value in self._form.getlist(name):
-            text = value.strip() if isinstance(value, str) else ""
+        for text in self._ticked(name):
             if text not in allowed:
                 raise DomainError(
                     f"{name}: {text!r} is not one of {', '.join(allowed)}",
                     code="not_a_choice",
                     params={"field": name, "value": text},
                 )
-            out.append(text)
+            out.append(allowed[text])
         return out
 
     def ids(self, name: str) -> list[int]:
         """The ticked boxes named ``name``, each a record's number; a value that is not a
         number is refused naming the field."""
         out = []
-        for value in self._form.getlist(name):
-            text = value.strip() if isinstance(value, str) else ""
+        for text in self._ticked(name):
             if not text.isdigit():
                 raise DomainError(
                     f"{name}: {text!r} is not a whole number",

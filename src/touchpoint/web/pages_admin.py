@@ -4,8 +4,8 @@ activity or password (a version check: a stale form gets 409) and to end a login
 early; every team with its supervisor and members, a form that makes one and, per team,
 the boxes that set its members (a version check too); the audit log, newest first, by
 action, record or user; the outbox, its failed messages set going again; the webhook
-subscriptions, added and removed. The API's
-rules and audit; passwords are never shown or kept in a refused form."""
+subscriptions, added and removed. The API's rules and audit; passwords are never shown
+or kept in a refused form."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
+from touchpoint.domain.login_throttle import UserLock
 from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services import auth as auth_svc
@@ -56,7 +57,7 @@ def _teams_of(session: SessionDep) -> dict[int, list[str]]:
 
 
 def _locked(user: User, now: datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
+    return UserLock(user.failed_logins, user.locked_until).locked_at(now)
 
 
 def _users_page(
@@ -259,8 +260,8 @@ async def team_members(
     )
 
 
-#: Audit entries per page.
-AUDIT_PAGE = 50
+#: Audit entries, or outbox messages, per page.
+PAGE_SIZE = 50
 #: The page of each kind of record an audit entry can link to.
 _RECORD_PAGES = {
     "work_order": "/orders/{}",
@@ -303,15 +304,13 @@ def audit_page(
         actor_id=int(actor_id) if actor_id else None,
         before_id=before_id,
     )
-    entries = list_audit(session, page.principal.actor, where, limit=AUDIT_PAGE + 1)
+    entries = list_audit(session, page.principal.actor, where, limit=PAGE_SIZE + 1)
     return render(
         request,
         page.viewer,
         "admin_audit.html",
-        entries=entries[:AUDIT_PAGE],
-        older=_older_query(where, entries[AUDIT_PAGE - 1].id)
-        if len(entries) > AUDIT_PAGE
-        else None,
+        entries=entries[:PAGE_SIZE],
+        older=_older_query(where, entries[PAGE_SIZE - 1].id) if len(entries) > PAGE_SIZE else None,
         where=where,
         users=auth_svc.list_users(session, page.principal.actor),
         record_pages=_RECORD_PAGES,
@@ -331,7 +330,7 @@ def _outbox_page(
     refusal: Refusal | None = None,
 ) -> Response:
     actor = page.principal.actor
-    messages = list_outbox(session, actor, state, before_id=before_id, limit=AUDIT_PAGE + 1)
+    messages = list_outbox(session, actor, state, before_id=before_id, limit=PAGE_SIZE + 1)
     return render_form_page(
         request,
         page.viewer,
@@ -341,8 +340,8 @@ def _outbox_page(
         counts=outbox_counts(session, actor, now=now),
         state=state,
         states=list(OutboxState),
-        messages=messages[:AUDIT_PAGE],
-        older=messages[AUDIT_PAGE - 1].id if len(messages) > AUDIT_PAGE else None,
+        messages=messages[:PAGE_SIZE],
+        older=messages[PAGE_SIZE - 1].id if len(messages) > PAGE_SIZE else None,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -95,7 +96,7 @@ def orders_page(
         orders=[d.order for d in shown],
         names=names,
         filters=filters,
-        query="&".join(f"{k}={v}" for k, v in filters.items() if v),
+        query=urlencode({k: v for k, v in filters.items() if v}),
         statuses=list(WorkOrderStatus),
         types=list(WorkOrderType),
         offset=offset,

@@ -8,6 +8,7 @@ rules and audit (``services.sla_admin``)."""
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,12 +36,12 @@ _DONE = {
 }
 #: The policy's targets, as the form names them (blank: not tracked).
 TARGETS = ("first_response_minutes", "next_update_minutes", "resolution_minutes")
-#: The conditions that select a policy: form field, its values (none ticked: any).
-CONDITIONS: dict[str, tuple[str, ...]] = {
-    "types": tuple(t.value for t in WorkOrderType),
-    "priorities": tuple(p.value for p in Priority),
-    "customer_classes": tuple(c.value for c in CustomerClass),
-    "channels": tuple(c.value for c in Channel),
+#: The conditions that select a policy: form field and its values (none ticked: any).
+CONDITIONS: dict[str, type[StrEnum]] = {
+    "types": WorkOrderType,
+    "priorities": Priority,
+    "customer_classes": CustomerClass,
+    "channels": Channel,
 }
 #: What a refused policy form keeps, ``policy_form`` naming which form it was.
 _POLICY_KEEP = (
@@ -91,13 +92,10 @@ def _policy_draft(form: FormReader) -> sla_svc.PolicyDraft:
         definition=definition,
         calendar_id=form.required_int("calendar_id"),
         rank=100 if rank is None else rank,
-        types=tuple(WorkOrderType(v) for v in form.values("types", CONDITIONS["types"])),
-        priorities=tuple(Priority(v) for v in form.values("priorities", CONDITIONS["priorities"])),
-        customer_classes=tuple(
-            CustomerClass(v)
-            for v in form.values("customer_classes", CONDITIONS["customer_classes"])
-        ),
-        channels=tuple(Channel(v) for v in form.values("channels", CONDITIONS["channels"])),
+        types=tuple(form.choices("types", WorkOrderType)),
+        priorities=tuple(form.choices("priorities", Priority)),
+        customer_classes=tuple(form.choices("customer_classes", CustomerClass)),
+        channels=tuple(form.choices("channels", Channel)),
         warn_share=(80 if percent is None else percent) / 100,
         active=form.flag("active"),
     )
