@@ -97,14 +97,7 @@ def create_app(
     watch_statements(eng)  # an engine passed in may come from elsewhere than make_engine
     factory = make_session_factory(eng)
     dispatcher = OutboxDispatcher(factory, clock=clock, mail=mail) if dispatch else None
-    links = SurveyLinks(
-        settings.effective_secret_key(),
-        public_url=settings.effective_public_url(),
-        recontact_days=settings.survey_recontact_days,
-        return_visit_delay_minutes=settings.return_visit_delay_minutes,
-        return_visit_recontact_days=settings.return_visit_recontact_days,
-        time_zone=settings.time_zone,
-    )
+    links = _survey_links(settings)
     snapshots = WaveSnapshots(settings.data_dir / "wave-snapshots")
     sweeper = (
         _escalation_sweeper(settings, factory, eng, clock, dispatcher, (links, snapshots))
@@ -145,6 +138,18 @@ def create_app(
     _add_swagger_ui(app)
     _add_health_probe(app)
     return app
+
+
+def _survey_links(settings: Settings) -> SurveyLinks:
+    """The signer of the desk's survey links, with the settings' re-contact rules."""
+    return SurveyLinks(
+        settings.effective_secret_key(),
+        public_url=settings.effective_public_url(),
+        recontact_days=settings.survey_recontact_days,
+        return_visit_delay_minutes=settings.return_visit_delay_minutes,
+        return_visit_recontact_days=settings.return_visit_recontact_days,
+        time_zone=settings.time_zone,
+    )
 
 
 def _login_gate(settings: Settings) -> LoginGate:

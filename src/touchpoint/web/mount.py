@@ -44,32 +44,35 @@ from touchpoint.web.site import (
     viewer_for,
 )
 
-__all__ = ["mount"]
+__all__ = ["PAGE_MODULES", "mount"]
+
+#: The page families, each a module with its ``router``, in the order they are mounted.
+PAGE_MODULES = (
+    pages_login,
+    pages_queue,
+    pages_call,
+    pages_order,
+    pages_orders,
+    pages_customers,
+    pages_board,
+    pages_gaps,
+    pages_incidents,
+    pages_respond,
+    pages_surveys,
+    pages_waves,
+    pages_responses,
+    pages_analysis,
+    pages_ahp,
+    pages_wave_report,
+    pages_trends,
+    pages_admin,
+    pages_sla,
+)
 
 
 def mount(app: FastAPI) -> None:
     """Add the pages to ``app`` (call once, after the API routers)."""
-    for module in (
-        pages_login,
-        pages_queue,
-        pages_call,
-        pages_order,
-        pages_orders,
-        pages_customers,
-        pages_board,
-        pages_gaps,
-        pages_incidents,
-        pages_respond,
-        pages_surveys,
-        pages_waves,
-        pages_responses,
-        pages_analysis,
-        pages_ahp,
-        pages_wave_report,
-        pages_trends,
-        pages_admin,
-        pages_sla,
-    ):
+    for module in PAGE_MODULES:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
