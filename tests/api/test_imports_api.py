@@ -50,3 +50,17 @@ def test_utf8_with_a_byte_order_mark_and_an_unknown_encoding(desk: Desk) -> None
     assert body["detail"] == (
         "encoding: 'ebcdic' is not one of utf-8, gb18030, gbk, gb2312, big5, windows-1252"
     )
+
+
+def test_each_problem_carries_a_message_code_beside_its_english_message(desk: Desk) -> None:
+    status, body = _import(desk, b"name,kind,phone\n,robot,12\n")
+    assert status == 400
+    listed = body["problems"]
+    assert isinstance(listed, list)
+    problems = {p["column"]: p for p in listed}
+    assert problems["name"]["message"] == "must not be empty"
+    assert (problems["name"]["code"], problems["name"]["params"]) == ("import_empty", {})
+    assert problems["kind"]["code"] == "import_not_choice"
+    assert problems["kind"]["params"] == {"allowed": "person, organisation"}
+    assert problems["phone"]["code"] == "invalid_phone"
+    assert problems["phone"]["params"] == {"value": "12"}

@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import Annotated, ParamSpec, TypeVar
 
 import anyio
-from fastapi import Depends, Form, Path, Request, UploadFile
+from fastapi import Depends, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import UploadFile
 
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.roles import Role
@@ -162,7 +163,11 @@ def read_upload(upload: UploadFile) -> bytes:
     :data:`MAX_UPLOAD`."""
     data = upload.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise DomainError(f"file: larger than {MAX_UPLOAD} bytes")
+        raise DomainError(
+            f"file: larger than {MAX_UPLOAD} bytes",
+            code="import_file_too_large",
+            params={"megabytes": MAX_UPLOAD // (1024 * 1024)},
+        )
     return bytes(data)
 
 

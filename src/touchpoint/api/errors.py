@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, StatementError
 
 from touchpoint.domain.errors import DomainError
@@ -51,6 +51,10 @@ class ImportProblemPublic(BaseModel):
     column: str
     value: str
     message: str
+    code: str | None = Field(
+        default=None, description="message code of the problem, for a translated message"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="the code's parameters")
 
 
 class ErrorPublic(BaseModel):

@@ -24,6 +24,8 @@ __all__ = [
     "LoginThrottled",
     "NotFoundError",
     "RateLimited",
+    "import_problem",
+    "refused_cell",
 ]
 
 
@@ -86,8 +88,39 @@ class GoneError(CodedError, LookupError):
     closed wave or a cancelled invitation): HTTP 410; nothing was written."""
 
 
+def import_problem(
+    row: int,
+    column: str,
+    value: str,
+    message: str,
+    *,
+    code: str,
+    params: Mapping[str, object] | None = None,
+) -> dict[str, Any]:
+    """One bad cell of an import: its row (as numbered in the file, header = row 1),
+    column and value, the English ``message`` the API answers, and the message ``code``
+    with ``params`` the pages say it with in their language."""
+    return {
+        "row": row,
+        "column": column,
+        "value": value,
+        "message": message,
+        "code": code,
+        "params": dict(params or {}),
+    }
+
+
+def refused_cell(row: int, column: str, value: str, exc: DomainError) -> dict[str, Any]:
+    """The problem of a cell a domain rule refused (a phone, an e-mail, an instant), with
+    the rule's own message code; ``import_cell`` when the rule has none."""
+    return import_problem(
+        row, column, value, str(exc), code=exc.code or "import_cell", params=exc.params
+    )
+
+
 class ImportRejected(DomainError):
-    """An import had bad rows; nothing was written. ``problems`` names row, column, value."""
+    """An import had bad rows; nothing was written. ``problems`` names row, column, value
+    (see :func:`import_problem`)."""
 
     def __init__(self, problems: list[dict[str, Any]]) -> None:
         first = problems[0] if problems else {}

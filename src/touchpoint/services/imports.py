@@ -26,7 +26,7 @@ from touchpoint.domain.customers import (
 )
 from touchpoint.domain.errors import DomainError
 from touchpoint.services.base import Actor, require, write
-from touchpoint.services.errors import ImportRejected
+from touchpoint.services.errors import ImportRejected, import_problem, refused_cell
 from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.models import Customer, CustomerIdentity, Transaction
 
@@ -106,12 +106,18 @@ def read_table(
             text = _csv_text(content, filename, encoding)
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         else:
-            raise DomainError(f"file: {filename!r} must end in .csv or .xlsx")
+            raise DomainError(
+                f"file: {filename!r} must end in .csv or .xlsx",
+                code="import_file_type",
+                params={"value": filename},
+            )
     except DomainError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many kinds on unreadable files
         raise DomainError(
-            f"file: {filename!r} cannot be read ({exc.__class__.__name__}: {exc})"
+            f"file: {filename!r} cannot be read ({exc.__class__.__name__}: {exc})",
+            code="import_file_unreadable",
+            params={"value": filename},
         ) from exc
     frame = frame.fillna("")
     frame.columns = [
@@ -125,7 +131,11 @@ def _csv_text(content: bytes, filename: str, encoding: str) -> str:
     where decoding stopped are named."""
     codec = IMPORT_ENCODINGS.get(encoding.strip().lower())
     if codec is None:
-        raise DomainError(f"encoding: {encoding!r} is not one of {', '.join(IMPORT_ENCODINGS)}")
+        raise DomainError(
+            f"encoding: {encoding!r} is not one of {', '.join(IMPORT_ENCODINGS)}",
+            code="not_a_choice",
+            params={"field": "encoding", "value": encoding},
+        )
     try:
         return content.decode(codec)
     except UnicodeDecodeError as exc:
@@ -136,22 +146,31 @@ def _csv_text(content: bytes, filename: str, encoding: str) -> str:
         raise DomainError(
             f"file: {filename!r} line {line}: not {encoding} text (byte {position} of the "
             f"line is 0x{read[start : exc.end].hex(' ')}); send the file's encoding "
-            "(encoding=gb18030 for Excel's CSV on a Chinese Windows) or save it as CSV UTF-8"
+            "(encoding=gb18030 for Excel's CSV on a Chinese Windows) or save it as CSV UTF-8",
+            code="import_file_encoding",
+            params={"line": line, "byte": position, "encoding": encoding},
         ) from None
-
-
-def _problem(problems: list[dict[str, Any]], row: int, column: str, value: str, msg: str) -> None:
-    problems.append({"row": row, "column": column, "value": value, "message": msg})
 
 
 def _unknown_columns(rows: list[dict[str, str]], allowed: tuple[str, ...]) -> list[dict[str, Any]]:
     if not rows:
-        return [{"row": 1, "column": "", "value": "", "message": "file has no data rows"}]
+        return [import_problem(1, "", "", "file has no data rows", code="import_no_rows")]
     extra = sorted(set(rows[0]) - set(allowed))
+    columns = ", ".join(allowed)
     return [
-        {"row": 1, "column": c, "value": c, "message": f"unknown column; expected {list(allowed)}"}
+        import_problem(
+            1, c, c, f"unknown column; expected {list(allowed)}", code="import_unknown_column",
+            params={"allowed": columns},
+        )
         for c in extra
-    ]
+    ]  # fmt: skip
+
+
+def _not_one_of(row: int, column: str, value: str, choices: list[str]) -> dict[str, Any]:
+    return import_problem(
+        row, column, value, f"must be one of {choices}", code="import_not_choice",
+        params={"allowed": ", ".join(choices)},
+    )  # fmt: skip
 
 
 def import_customers(
@@ -172,11 +191,15 @@ def import_customers(
     for i, row in enumerate(rows, start=2):
         name = " ".join(row.get("name", "").split())
         if not name:
-            _problem(problems, i, "name", row.get("name", ""), "must not be empty")
+            problems.append(
+                import_problem(
+                    i, "name", row.get("name", ""), "must not be empty", code="import_empty"
+                )
+            )
         for col, choices in _CUSTOMER_CHOICES:
             v = row.get(col, "")
             if v and v not in choices:
-                _problem(problems, i, col, v, f"must be one of {choices}")
+                problems.append(_not_one_of(i, col, v, choices))
         idents: list[Identity] = []
         for kind in IdentityKind:
             v = row.get(kind.value, "")
@@ -184,7 +207,7 @@ def import_customers(
                 try:
                     idents.append(Identity.of(kind, v))
                 except DomainError as exc:
-                    _problem(problems, i, kind.value, v, str(exc))
+                    problems.append(refused_cell(i, kind.value, v, exc))
         parsed.append((row, idents))
     if problems:
         raise ImportRejected(problems)
@@ -229,14 +252,14 @@ def _amount_minor(text: str) -> int:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise DomainError("not a number") from None
+        raise DomainError("not a number", code="import_not_number") from None
     if not value.is_finite():
-        raise DomainError("not a finite number")
+        raise DomainError("not a finite number", code="import_not_number")
     cents = value * 100
     if cents != cents.to_integral_value():
-        raise DomainError("more than two decimal places")
+        raise DomainError("more than two decimal places", code="import_amount_decimals")
     if abs(cents) > 10**15:
-        raise DomainError("too large")
+        raise DomainError("too large", code="import_amount_too_large")
     return int(cents)
 
 
@@ -245,9 +268,9 @@ def cell_instant(text: str) -> datetime:
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise DomainError("not an ISO 8601 instant") from None
+        raise DomainError("not an ISO 8601 instant", code="import_not_instant") from None
     if at.tzinfo is None:
-        raise DomainError("needs a time-zone offset or Z")
+        raise DomainError("needs a time-zone offset or Z", code="import_instant_no_offset")
     return at
 
 
@@ -352,22 +375,34 @@ def _row_customer(
     if raw_id:
         cid = _as_id(raw_id)
         if cid is None or cid not in customers.ids:
-            _problem(problems, i, "customer_id", raw_id, "no such customer")
+            problems.append(
+                import_problem(
+                    i, "customer_id", raw_id, "no such customer", code="import_no_customer"
+                )
+            )
             return None
         return cid
     identity = _named_identity(row)
     if identity is None:
-        _problem(problems, i, "customer_id", "", "give customer_id, account or phone")
+        problems.append(
+            import_problem(
+                i, "customer_id", "", "give customer_id, account or phone", code="import_unnamed"
+            )
+        )
         return None
     col, v = identity
     try:
         norm = Identity.of(IdentityKind(col), v).normalised
     except DomainError as exc:
-        _problem(problems, i, col, v, str(exc))
+        problems.append(refused_cell(i, col, v, exc))
         return None
     customer = customers.by_identity.get((col, norm))
     if customer is None:
-        _problem(problems, i, col, v, "no customer has this identity")
+        problems.append(
+            import_problem(
+                i, col, v, "no customer has this identity", code="import_unknown_identity"
+            )
+        )
     return customer
 
 
@@ -380,21 +415,26 @@ def _row_transaction(
     customer = _row_customer(row, i, customers, problems)
     kind = row.get("kind", "")
     if kind not in _TRANSACTION_KINDS:
-        _problem(problems, i, "kind", kind, f"must be one of {_TRANSACTION_KINDS}")
+        problems.append(_not_one_of(i, "kind", kind, _TRANSACTION_KINDS))
     at: datetime | None = None
     try:
         at = cell_instant(row.get("at", ""))
     except DomainError as exc:
-        _problem(problems, i, "at", row.get("at", ""), str(exc))
+        problems.append(refused_cell(i, "at", row.get("at", ""), exc))
     amount = 0
     if row.get("amount", ""):
         try:
             amount = _amount_minor(row["amount"])
         except DomainError as exc:
-            _problem(problems, i, "amount", row["amount"], str(exc))
+            problems.append(refused_cell(i, "amount", row["amount"], exc))
     currency = (row.get("currency") or "CNY").upper()
     if len(currency) != 3 or not currency.isalpha():
-        _problem(problems, i, "currency", row.get("currency", ""), "not a three-letter code")
+        problems.append(
+            import_problem(
+                i, "currency", row.get("currency", ""), "not a three-letter code",
+                code="import_currency",
+            )
+        )  # fmt: skip
     if customer is None or at is None:
         return None
     return Transaction(

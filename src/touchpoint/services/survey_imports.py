@@ -23,7 +23,12 @@ from touchpoint.domain.survey_answers import AnswerError, check_answers, headlin
 from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
 from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
-from touchpoint.services.errors import ConflictError, ImportRejected
+from touchpoint.services.errors import (
+    ConflictError,
+    ImportRejected,
+    import_problem,
+    refused_cell,
+)
 from touchpoint.services.imports import ImportReport, cell_instant, read_table
 from touchpoint.services.survey_invitations import Channel
 from touchpoint.services.surveys import WaveStatus, wave_definition
@@ -72,16 +77,16 @@ def _cell_answers(
             try:
                 answers[question.id] = _whole(text)
             except ValueError:
-                problems.append(_problem(line, question.id, text, "is not a whole number"))
+                problems.append(
+                    import_problem(
+                        line, question.id, text, "is not a whole number", code="import_not_whole"
+                    )
+                )
         elif question.type is QuestionType.MULTI:
             answers[question.id] = [v.strip() for v in text.split(";") if v.strip()]
         else:
             answers[question.id] = text
     return answers
-
-
-def _problem(row: int, column: str, value: str, message: str) -> dict[str, Any]:
-    return {"row": row, "column": column, "value": value, "message": message}
 
 
 def _optional_id(text: str) -> int | None:
@@ -108,7 +113,7 @@ def _check_row(
             answers = check_answers(definition, answers)
         except AnswerError as exc:
             value = "" if exc.value is None else str(exc.value)
-            problems.append(_problem(line, exc.question_id or "", value, str(exc)))
+            problems.append(refused_cell(line, exc.question_id or "", value, exc))
     fields: dict[str, Any] = {}
     for column, parse in (
         ("customer_id", _optional_id),
@@ -118,12 +123,25 @@ def _check_row(
         try:
             fields[column] = parse(row.get(column, ""))
         except ValueError:
-            problems.append(_problem(line, column, row.get(column, ""), "cannot be read"))
+            value = row.get(column, "")
+            problems.append(
+                import_problem(line, column, value, "cannot be read", code="import_cell")
+            )
     channel = row.get("channel", "") or Channel.PHONE.value
     if channel not in {c.value for c in Channel}:
-        problems.append(_problem(line, "channel", channel, "is not a channel"))
+        problems.append(
+            import_problem(line, "channel", channel, "is not a channel", code="import_not_channel")
+        )
     if definition.anonymous and fields.get("customer_id") is not None:
-        problems.append(_problem(line, "customer_id", row["customer_id"], "survey is anonymous"))
+        problems.append(
+            import_problem(
+                line,
+                "customer_id",
+                row["customer_id"],
+                "survey is anonymous",
+                code="import_anonymous",
+            )
+        )
     if len(problems) > before:
         return None
     return _Row(
@@ -146,7 +164,11 @@ def _check_references(session: Session, rows: list[tuple[int, _Row]]) -> list[di
         for line, row in rows:
             value = getattr(row, column)
             if value is not None and value not in found:
-                problems.append(_problem(line, column, str(value), "does not exist"))
+                problems.append(
+                    import_problem(
+                        line, column, str(value), "does not exist", code="import_no_record"
+                    )
+                )
     return problems
 
 
@@ -171,13 +193,18 @@ def import_responses(
     definition = wave_definition(session, wave)
     table = read_table(content, filename, lower_case=False, encoding=encoding)
     if not table:
-        raise ImportRejected([_problem(1, "", "", "file has no data rows")])
+        raise ImportRejected(
+            [import_problem(1, "", "", "file has no data rows", code="import_no_rows")]
+        )
     allowed = {*definition.question_ids, *_META, *CUSTOMER_SEGMENTS}
     problems = [
-        _problem(1, column, column, "is neither a question of the survey nor a known column")
+        import_problem(
+            1, column, column, "is neither a question of the survey nor a known column",
+            code="import_unknown_column", params={"allowed": ", ".join(sorted(allowed))},
+        )
         for column in table[0]
         if column not in allowed
-    ]
+    ]  # fmt: skip
     checked: list[tuple[int, _Row]] = []
     for line, row in enumerate(table, start=2):
         parsed = _check_row(row, definition, line, problems)

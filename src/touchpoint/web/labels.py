@@ -33,6 +33,8 @@ __all__ = [
     "FIELD",
     "HOLDING",
     "IDENTITY",
+    "IMPORT_CHOICES",
+    "IMPORT_COLUMN",
     "INSTRUMENT",
     "INVITATION_STATUS",
     "ORDER_TYPE",
@@ -135,6 +137,42 @@ CUSTOMER_KIND: dict[str, str] = {
     CustomerKind.PERSON: "Person",
     CustomerKind.ORGANISATION: "Organisation",
 }
+#: What each column of an import file holds (``web.pages_imports``), by file and column.
+IMPORT_COLUMN: dict[str, str] = {
+    "customers.name": "The customer's name. Required.",
+    "customers.kind": "Person or organisation; blank is a person.",
+    "customers.customer_class": "Customer class, which chooses SLA policies; blank is normal.",
+    "customers.organisation": "The organisation a person belongs to.",
+    "customers.phone": "Phone number, kept as one of the customer's identities.",
+    "customers.email": "E-mail address, kept as one of the customer's identities.",
+    "customers.account": (
+        "Account number (an electricity account, a loyalty card), kept as an identity."
+    ),
+    "customers.social": "Social or app id (WeChat, the app), kept as an identity.",
+    "customers.notes": "Notes for the desk.",
+    "transactions.customer_id": (
+        "The customer's number; when blank, the account or else the phone names the customer."
+    ),
+    "transactions.account": "An account number of the customer (when customer_id is blank).",
+    "transactions.phone": (
+        "A phone number of the customer (when customer_id and account are blank)."
+    ),
+    "transactions.kind": "What the entry is. Required.",
+    "transactions.at": (
+        "When it happened, with its time-zone offset: 2026-03-01T09:30:00+08:00. Required."
+    ),
+    "transactions.amount": "The amount, at most two decimal places; blank is 0.",
+    "transactions.currency": "Three-letter currency code; blank is CNY.",
+    "transactions.reference": "Your reference: a bill, booking or order number.",
+    "transactions.description": "What it was.",
+}
+#: The columns of an import file that take one of a list of values, with their labels.
+IMPORT_CHOICES: dict[str, dict[str, str]] = {
+    "customers.kind": CUSTOMER_KIND,
+    "customers.customer_class": CUSTOMER_CLASS,
+    "transactions.kind": TRANSACTION,
+}
+
 IDENTITY: dict[str, str] = {
     IdentityKind.PHONE: "Phone",
     IdentityKind.EMAIL: "E-mail",
@@ -230,6 +268,8 @@ FIELD: dict[str, str] = {
     "compensation_amount": "Amount (CNY)",
     "compensation.amount": "Amount (CNY)",
     "preferences": "Guest history",
+    "file": "File",
+    "encoding": "Text encoding",
     "cause.what": "What",
     "cause.why": "Why",
     "justice.outcome": "Outcome (distributive)",

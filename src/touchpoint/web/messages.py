@@ -162,6 +162,37 @@ MESSAGES: dict[str, str] = {
     ),
     "drivers_constant_column": "%(columns)s has the same answer in every complete row.",
     "no_order_numbers": "Give at least one order number.",
+    # Imports of customers, transactions and survey answers (services.imports,
+    # services.survey_imports): the file, then each bad cell (row and column shown beside).
+    "import_rejected": (
+        "Nothing was imported: the file has %(n)s problems, listed below. Correct them "
+        "and send the file again."
+    ),
+    "import_file_type": "“%(value)s” is not a CSV or XLSX file.",
+    "import_file_unreadable": "“%(value)s” cannot be read as a CSV or XLSX file.",
+    "import_file_encoding": (
+        "Line %(line)s is not %(encoding)s text (byte %(byte)s of the line): choose the "
+        "file's encoding (GBK for Excel's CSV on a Chinese Windows) or save it as CSV UTF-8."
+    ),
+    "import_file_too_large": "The file is larger than %(megabytes)s MB.",
+    "import_no_rows": "The file has no data rows.",
+    "import_unknown_column": "Unknown column; the columns are: %(allowed)s.",
+    "import_empty": "Must not be empty.",
+    "import_not_choice": "Must be one of: %(allowed)s.",
+    "import_cell": "Cannot be read.",
+    "import_no_customer": "No such customer.",
+    "import_unnamed": "Give customer_id, account or phone.",
+    "import_unknown_identity": "No customer has this identity.",
+    "import_not_number": "Not a number.",
+    "import_amount_decimals": "More than two decimal places.",
+    "import_amount_too_large": "Too large.",
+    "import_not_instant": "Not a date and time in ISO 8601, such as 2026-03-01T09:30:00+08:00.",
+    "import_instant_no_offset": "Needs a time-zone offset, such as +08:00, or Z.",
+    "import_currency": "Not a three-letter currency code.",
+    "import_not_whole": "Not a whole number.",
+    "import_not_channel": "Not a channel.",
+    "import_anonymous": "The survey is anonymous: leave customer_id blank.",
+    "import_no_record": "Does not exist.",
 }
 
 #: Parameters whose values are labels: looked up in these tables and translated.

@@ -219,11 +219,14 @@ AdminPage = Annotated[Page, Depends(roles(Role.ADMIN))]
 async def require_csrf(request: Request, viewer: ViewerDep) -> Viewer:
     """Reject an unsafe request whose form field or header lacks the CSRF token."""
     sent = request.headers.get(CSRF_HEADER, "")
+    form = None
     if not sent:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else ""
     if not sent or not secrets.compare_digest(sent, viewer.csrf_token):
+        if form is not None:
+            await form.close()  # an uploaded file's temporary copy: the handler never runs
         raise CsrfRejected("csrf")
     return viewer
 
