@@ -5,12 +5,13 @@ nothing of it is written; the columns are explained and an empty file can be dow
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 
 from openpyxl import Workbook
 
-from tests.web.support import Site, csrf_of
+from tests.web.support import Site, csrf_of, post_form
 
 
 def _send(
@@ -157,3 +158,76 @@ def test_transactions_find_their_customer_by_account_from_an_xlsx_file(site: Sit
     assert "须带时区偏移（如 +08:00）或 Z。" in r.text
     assert "小数超过两位。" in r.text
     assert '<option value="utf-8" selected>' in r.text.split('id="encoding-transactions"')[1]
+
+
+_SURVEY = {
+    "title": {"zh-CN": "营业厅服务", "en": "Branch service"},
+    "questions": [
+        {"id": "SAT", "type": "scale", "min": 1, "max": 5, "required": True,
+         "text": {"zh-CN": "总体满意吗？", "en": "Satisfied overall?"}},
+        {"id": "WHERE", "type": "choice", "text": {"zh-CN": "在哪办理？", "en": "Where?"},
+         "options": [{"value": "hall", "label": {"zh-CN": "营业厅", "en": "Branch"}},
+                     {"value": "app", "label": {"zh-CN": "掌上电力", "en": "App"}}]},
+        {"id": "WHY", "type": "text", "text": {"zh-CN": "意见", "en": "Comments"}},
+    ],
+}  # fmt: skip
+
+
+def _wave(site: Site) -> int:
+    sup = site.client("supervisor")
+    form = {"name": "纸质问卷", "source": "definition", "definition": json.dumps(_SURVEY)}
+    r = post_form(sup, "/surveys", "/surveys", form)
+    assert r.status_code == 303, r.text
+    survey = r.headers["location"].split("?")[0]
+    r = post_form(sup, survey, f"{survey}/waves", {"wave_name": "三月", "expires_in_days": "14"})
+    assert r.status_code == 303, r.text
+    return int(r.headers["location"].split("?")[0].rsplit("/", 1)[1])
+
+
+def _send_answers(site: Site, wave_id: int, content: bytes, lang: str = "zh_CN") -> Any:
+    c = site.client("supervisor", lang)
+    page = c.get(f"/waves/{wave_id}/import")
+    assert page.status_code == 200, page.text
+    files = {"file": ("paper.csv", content, "text/csv")}
+    form = {"csrf_token": csrf_of(page.text), "encoding": "utf-8"}
+    return c.post(f"/waves/{wave_id}/import", data=form, files=files)
+
+
+def test_a_wave_takes_answers_collected_elsewhere_all_or_none(site: Site) -> None:
+    wave_id = _wave(site)
+    sup = site.client("supervisor")
+    assert 'id="import-link"' in sup.get(f"/waves/{wave_id}").text
+    page = sup.get(f"/waves/{wave_id}/import").text
+    assert "总体满意吗？" in page and "<code>app</code> 掌上电力" in page and "1–5" in page
+    template = sup.get(f"/waves/{wave_id}/import/template.csv").content.decode("utf-8-sig")
+    assert template.startswith("SAT,WHERE,WHY,respondent,customer_id,channel,submitted_at,")
+    bad = "SAT,WHERE,WHY,channel\n5,hall,很好,phone\n9,bank,,fax\n"
+    r = _send_answers(site, wave_id, bad.encode())
+    assert r.status_code == 400 and "paper.csv 中的问题" in r.text
+    assert "不是有效的渠道。" in r.text and "第 SAT 题：该回答无效。" in r.text
+    counted = sup.get(f"/api/waves/{wave_id}").json()["responses"]
+    assert counted == 0  # the good row 2 was not stored either
+    good = (
+        "SAT,WHERE,WHY,channel,submitted_at\n"
+        "5,hall,很好,phone,2026-03-01T09:30:00+08:00\n"
+        "2,app,,kiosk,\n"
+    )
+    r = _send_answers(site, wave_id, good.encode())
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/waves/{wave_id}/import?done=1&rows=2"
+    assert "已导入答卷：2 份。" in sup.get(r.headers["location"]).text
+    assert sup.get(f"/api/waves/{wave_id}").json()["responses"] == 2
+    assert "很好" in sup.get(f"/waves/{wave_id}/responses").text
+
+
+def test_a_closed_wave_and_other_roles_take_no_import(site: Site) -> None:
+    wave_id = _wave(site)
+    for who in ("agent", "analyst"):
+        assert site.client(who).get(f"/waves/{wave_id}/import").status_code == 403
+    assert 'id="import-link"' not in site.client("analyst").get(f"/waves/{wave_id}").text
+    sup = site.client("supervisor")
+    r = post_form(sup, f"/waves/{wave_id}", f"/waves/{wave_id}/close", {})
+    assert r.status_code == 303, r.text
+    page = sup.get(f"/waves/{wave_id}/import").text
+    assert 'id="wave-closed"' in page and 'id="import-form-responses"' not in page
+    assert sup.get("/waves/9999999/import").status_code == 404

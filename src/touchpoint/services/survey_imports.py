@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchpoint.domain.survey_answers import AnswerError, check_answers, headline_scores
-from touchpoint.domain.survey_definition import QuestionType, SurveyDefinition
+from touchpoint.domain.survey_definition import Question, QuestionType, SurveyDefinition
 from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
 from touchpoint.services.errors import (
@@ -35,10 +35,40 @@ from touchpoint.services.surveys import WaveStatus, wave_definition
 from touchpoint.storage.models import Customer, WorkOrder
 from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 
-__all__ = ["import_responses"]
+__all__ = ["ResponseColumns", "import_responses", "response_columns"]
 
 _MAX_ID = 2**63 - 1
 _META = ("respondent", "customer_id", "channel", "submitted_at", "work_order_id", "touchpoint")
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseColumns:
+    """The columns a wave's import file may hold: its questions (by id, case kept), then
+    the other columns an export has; ``anonymous`` surveys take no ``customer_id``."""
+
+    questions: tuple[Question, ...]
+    others: tuple[str, ...]
+    anonymous: bool
+    open: bool
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every column, in the export's order."""
+        return tuple(q.id for q in self.questions) + self.others
+
+
+def response_columns(session: Session, actor: Actor, wave_id: int) -> ResponseColumns:
+    """The columns of a file :func:`import_responses` takes for this wave, and whether
+    the wave is still open to take it."""
+    require(actor, actor.role.can_supervise, "import survey responses")
+    wave = get_or_404(session, SurveyWave, wave_id)
+    definition = wave_definition(session, wave)
+    others = tuple(c for c in (*_META, *CUSTOMER_SEGMENTS) if not (
+        definition.anonymous and c == "customer_id"
+    ))  # fmt: skip
+    return ResponseColumns(
+        definition.questions, others, definition.anonymous, wave.status == WaveStatus.OPEN
+    )
 
 
 @dataclass

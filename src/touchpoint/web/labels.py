@@ -56,6 +56,7 @@ __all__ = [
     "TIER",
     "TRANSACTION",
     "WAVE_STATUS",
+    "WEBHOOK_EVENT",
     "WEEKDAY",
     "label",
     "priority_badge",
@@ -165,12 +166,17 @@ IMPORT_COLUMN: dict[str, str] = {
     "transactions.currency": "Three-letter currency code; blank is CNY.",
     "transactions.reference": "Your reference: a bill, booking or order number.",
     "transactions.description": "What it was.",
-}
-#: The columns of an import file that take one of a list of values, with their labels.
-IMPORT_CHOICES: dict[str, dict[str, str]] = {
-    "customers.kind": CUSTOMER_KIND,
-    "customers.customer_class": CUSTOMER_CLASS,
-    "transactions.kind": TRANSACTION,
+    "responses.respondent": "Ignored: the desk numbers the responses it stores.",
+    "responses.customer_id": "The customer's number, when the answer is a known customer's.",
+    "responses.channel": "How it was answered; blank is phone.",
+    "responses.submitted_at": (
+        "When it was answered, with its time-zone offset: 2026-03-01T09:30:00+08:00; "
+        "blank is the time of the import."
+    ),
+    "responses.work_order_id": "The order the answer is about.",
+    "responses.touchpoint": "Where the service was met: a branch, a counter, a hotel.",
+    "responses.customer_class": "The customer's class, for segments and quotas.",
+    "responses.region": "The customer's region, for segments and quotas.",
 }
 
 IDENTITY: dict[str, str] = {
@@ -427,6 +433,43 @@ QUOTA_SEGMENT: dict[str, str] = {
     "customer_class": "Customer class",
     "region": "Region",
     "channel": "Channel",
+}
+
+
+#: What each webhook event announces (``domain.webhook_events``).
+WEBHOOK_EVENT: dict[str, str] = {
+    "work_order.opened": "Order opened",
+    "work_order.updated": "Order edited",
+    "work_order.assigned": "Order assigned",
+    "work_order.in_progress": "Order in progress",
+    "work_order.waiting_customer": "Order waiting for the customer",
+    "work_order.waiting_third_party": "Order waiting for a third party",
+    "work_order.resolved": "Order resolved",
+    "work_order.closed": "Order closed",
+    "work_order.reopened": "Order reopened",
+    "work_order.agent_reply": "Reply to the customer",
+    "work_order.customer_message": "Message from the customer",
+    "work_order.return_visit": "Return visit recorded",
+    "work_order.recovery": "Service recovery recorded",
+    "work_order.recovery_opened": "Recovery order opened from an unhappy answer",
+    "work_order.sla_warning": "SLA warning",
+    "work_order.sla_breach": "SLA breach",
+    "customer.created": "Customer created",
+    "customer.merged": "Customers merged",
+    "customer.unmerged": "Merge undone",
+    "contact.logged": "Contact logged",
+    "incident.opened": "Incident opened",
+    "incident.resolved": "Incident resolved",
+    "survey.response.completed": "Survey answered",
+}
+
+#: The columns of an import file that take one of a list of values, with their labels.
+IMPORT_CHOICES: dict[str, dict[str, str]] = {
+    "customers.kind": CUSTOMER_KIND,
+    "customers.customer_class": CUSTOMER_CLASS,
+    "transactions.kind": TRANSACTION,
+    "responses.channel": SURVEY_CHANNEL,
+    "responses.customer_class": CUSTOMER_CLASS,
 }
 
 

@@ -62,7 +62,7 @@ MESSAGES: dict[str, str] = {
     "username_length": "A user name has 1 to 64 characters.",
     "team_name_taken": "A team named “%(name)s” exists.",
     "webhook_url": "“%(value)s” is not an http(s) address.",
-    "webhook_no_events": "Name at least one event, or * for every event.",
+    "webhook_no_events": "Choose at least one event, or * for every event.",
     # SLA calendars and policies (services.sla_admin, web.pages_sla).
     "recovery_policy_name": (
         "The service-recovery policy keeps its name “%(name)s”: the closed loop finds it by "

@@ -1,18 +1,20 @@
-"""The supervisor's import page: customers and transactions from a CSV or XLSX file,
-all rows or none, as the API imports them (``services.imports``, audited there).
+"""The import pages (supervisors): customers and transactions (``/imports``), and the
+answers of a survey collected elsewhere, into one open wave (``/waves/{id}/import``); from
+a CSV or XLSX file, all rows or none, as the API imports them (``services.imports``,
+``services.survey_imports``, audited there).
 
-Each file type has its columns explained, a header-only template to download, and a
-choice of the CSV's text encoding (Excel's plain "CSV" is GBK on a Chinese Windows). A
-rejected file is shown as the table of its bad cells (row as numbered in the file, the
-header being row 1; column; value; what is wrong, in the page's language); nothing of it
-was written, and the file can be corrected and sent again.
+Each page explains its columns (a wave's: its questions with their scales and options),
+offers them as an empty file to download, and takes the CSV's text encoding (Excel's
+plain "CSV" is GBK on a Chinese Windows). A rejected file is shown as the table of its
+bad cells (row as numbered in the file, the header being row 1; column; value; what is
+wrong, in the page's language); nothing of it was written, and it can be corrected and
+sent again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,8 +23,10 @@ from starlette.datastructures import UploadFile
 
 from touchpoint.api.deps import NowDep, SessionDep, read_upload
 from touchpoint.domain.errors import DomainError
+from touchpoint.domain.survey_definition import Question, QuestionType
 from touchpoint.services import imports as import_svc
-from touchpoint.services.base import Actor
+from touchpoint.services import survey_imports
+from touchpoint.services import surveys as survey_svc
 from touchpoint.services.errors import ImportRejected
 from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
@@ -93,39 +97,116 @@ def _problem_rows(problems: list[dict[str, Any]], lang: str) -> list[dict[str, A
     ]
 
 
+def _rejection(
+    viewer_locale: str, draft: dict[str, str], exc: ImportRejected | None
+) -> dict[str, Any]:
+    """What a page shows of a refused file: its name and its first bad cells."""
+    problems = exc.problems if exc is not None else []
+    return {
+        "rejected_file": draft.get("file", "") if exc is not None else "",
+        "problems": _problem_rows(problems, viewer_locale),
+        "more_problems": max(0, len(problems) - SHOWN_PROBLEMS),
+    }
+
+
+def _import_page(
+    request: Request,
+    page: Page,
+    template: str,
+    values: dict[str, Any],
+    *,
+    refusal: Refusal | None,
+    rejected: ImportRejected | None,
+    done: str = "",
+) -> HTMLResponse:
+    """An import page; after a refused file with why and its bad cells, after an import
+    with ``done`` (a msgid taking ``rows``) when the address names how many rows."""
+    viewer = page.viewer
+    values = {
+        **values,
+        "encodings": list(import_svc.IMPORT_ENCODINGS),
+        **_rejection(viewer.locale, refusal.draft if refusal else {}, rejected),
+    }
+    if refusal is not None:
+        return render_form_page(request, viewer, template, refusal=refusal, **values)
+    rows = request.query_params.get("rows", "")
+    flashes = []
+    if done and rows.isdigit():
+        flashes.append(("ok", translations(viewer.locale).gettext(done) % {"rows": rows}))
+    return render(request, viewer, template, flashes=flashes, draft={}, **values)
+
+
+def _csv_header(columns: tuple[str, ...], filename: str) -> Response:
+    """A CSV of a header line only (UTF-8 with a byte-order mark, which Excel reads as
+    UTF-8), to fill in and import."""
+    header = ",".join(columns) + "\r\n"
+    return Response(
+        ("\ufeff" + header).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+Run = Callable[[bytes, str, str], import_svc.ImportReport]
+Redraw = Callable[[Refusal, ImportRejected | None], Response]
+
+
+def _checked_import(
+    run: Run, upload: object, encoding: str
+) -> import_svc.ImportReport | ImportRejected:
+    """The import of the uploaded file; a rejected file as its error, to show its cells."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise DomainError("file: required", code="field_required", params={"field": "file"})
+    content = read_upload(upload)
+    try:
+        return run(content, upload.filename, encoding)
+    except ImportRejected as exc:
+        return exc
+
+
+async def _upload(
+    request: Request, run: Run, *, redraw: Redraw, done: Callable[[int], str]
+) -> Response:
+    """Import the file the form sent: redirect to ``done(rows)``, or draw the page again
+    with why it was refused (a rejected file with its bad cells); nothing half-written."""
+    form = await request.form()
+    encoding = str(form.get("encoding") or "utf-8")
+    upload = form.get("file")
+    filename = (upload.filename or "") if isinstance(upload, UploadFile) else ""
+    draft = {"encoding": encoding, "file": filename}
+
+    def respond() -> Response:
+        result = attempt(lambda: _checked_import(run, upload, encoding))
+        if isinstance(result, Failure):
+            return redraw(Refusal(result, draft), None)
+        if isinstance(result, ImportRejected):
+            n = len(result.problems)
+            failure = Failure(400, "invalid", str(result), code="import_rejected", params={"n": n})
+            return redraw(Refusal(failure, draft), result)
+        return redirect(done(result.rows))
+
+    try:
+        return await off_loop(request, respond)
+    finally:
+        await form.close()  # the uploaded file's temporary copy
+
+
+# Customers and transactions (/imports).
+
+
 def _imports_page(
     request: Request,
     page: Page,
-    *,
     refusal: Refusal | None = None,
-    rejected: tuple[ImportKind, ImportRejected] | None = None,
+    rejected: ImportRejected | None = None,
+    kind: ImportKind | None = None,
 ) -> HTMLResponse:
-    """The page; after a refused file with why, after an import with how many rows."""
-    viewer = page.viewer
-    values: dict[str, Any] = {
-        "kinds": list(KINDS.values()),
-        "encodings": list(import_svc.IMPORT_ENCODINGS),
-        "rejected_kind": None,
-        "rejected_file": "",
-        "problems": [],
-        "more_problems": 0,
-    }
-    if rejected is not None:
-        kind, exc = rejected
-        values.update(
-            rejected_kind=kind.key,
-            rejected_file=refusal.draft.get("file", "") if refusal else "",
-            problems=_problem_rows(exc.problems, viewer.locale),
-            more_problems=max(0, len(exc.problems) - SHOWN_PROBLEMS),
-        )
-    if refusal is not None:
-        return render_form_page(request, viewer, "imports.html", refusal=refusal, **values)
     done = KINDS.get(request.query_params.get("done", ""))
-    rows = request.query_params.get("rows", "")
-    flashes = []
-    if done is not None and rows.isdigit():
-        flashes.append(("ok", translations(viewer.locale).gettext(done.done) % {"rows": rows}))
-    return render(request, viewer, "imports.html", flashes=flashes, draft={}, **values)
+    values = {"kinds": list(KINDS.values()), "rejected_kind": kind.key if kind else None}
+    return _import_page(
+        request, page, "imports.html", values, refusal=refusal, rejected=rejected,
+        done=done.done if done else "",
+    )  # fmt: skip
 
 
 @router.get("/imports", response_class=HTMLResponse)
@@ -136,33 +217,9 @@ def imports_page(request: Request, page: SupervisorPage) -> Response:
 
 @router.get("/imports/{key}/template.csv")
 def import_template(key: str, _page: SupervisorPage) -> Response:
-    """A CSV of the kind's header line only (UTF-8 with a byte-order mark, which Excel
-    reads as UTF-8), to fill in and import."""
+    """The kind's columns as an empty CSV file."""
     kind = _kind(key)
-    header = ",".join(kind.columns) + "\r\n"
-    return Response(
-        ("\ufeff" + header).encode(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{kind.key}.csv"'},
-    )
-
-
-def _run_import(
-    kind: ImportKind,
-    session: SessionDep,
-    actor: Actor,
-    upload: object,
-    encoding: str,
-    now: datetime,
-) -> import_svc.ImportReport | ImportRejected:
-    """The import of the uploaded file; a rejected file as its error, to show its cells."""
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise DomainError("file: required", code="field_required", params={"field": "file"})
-    content = read_upload(upload)
-    try:
-        return kind.run(session, actor, content, upload.filename, now=now, encoding=encoding)
-    except ImportRejected as exc:
-        return exc
+    return _csv_header(kind.columns, f"{kind.key}.csv")
 
 
 @router.post("/imports/{key}")
@@ -176,25 +233,93 @@ async def import_file(
 ) -> Response:
     """Import the file sent: all rows or none; its bad cells listed when refused."""
     kind = _kind(key)
-    form = await request.form()
-    encoding = str(form.get("encoding") or "utf-8")
-    upload = form.get("file")
-    filename = (upload.filename or "") if isinstance(upload, UploadFile) else ""
-    draft = {"encoding": encoding, "kind": kind.key, "file": filename}
 
-    def respond() -> Response:
+    def run(content: bytes, filename: str, encoding: str) -> import_svc.ImportReport:
         actor = page.principal.actor
-        result = attempt(lambda: _run_import(kind, session, actor, upload, encoding, now))
-        if isinstance(result, Failure):
-            return _imports_page(request, page, refusal=Refusal(result, draft))
-        if isinstance(result, ImportRejected):
-            n = len(result.problems)
-            failure = Failure(400, "invalid", str(result), code="import_rejected", params={"n": n})
-            refusal = Refusal(failure, draft)
-            return _imports_page(request, page, refusal=refusal, rejected=(kind, result))
-        return redirect(f"/imports?done={kind.key}&rows={result.rows}")
+        return kind.run(session, actor, content, filename, now=now, encoding=encoding)
 
-    try:
-        return await off_loop(request, respond)
-    finally:
-        await form.close()  # the uploaded file's temporary copy
+    return await _upload(
+        request,
+        run,
+        redraw=lambda refusal, rejected: _imports_page(request, page, refusal, rejected, kind),
+        done=lambda rows: f"/imports?done={kind.key}&rows={rows}",
+    )
+
+
+# Survey answers collected elsewhere, into one wave (/waves/{id}/import).
+
+
+def _wave_import_page(
+    request: Request,
+    page: Page,
+    session: SessionDep,
+    wave_id: int,
+    refusal: Refusal | None = None,
+    rejected: ImportRejected | None = None,
+) -> HTMLResponse:
+    actor = page.principal.actor
+    columns = survey_imports.response_columns(session, actor, wave_id)
+    wave = survey_svc.get_wave(session, actor, wave_id)
+    lang = "en" if page.viewer.locale == "en" else "zh-CN"
+    values = {
+        "wave": wave,
+        "survey": survey_svc.get_survey(session, actor, wave.survey_id),
+        "columns": columns,
+        "hint": lambda question: question_hint(question, lang),
+        "wording": lambda text: text.get(lang) or next(iter(text.values()), ""),
+    }
+    done = "Responses imported: %(rows)s." if request.query_params.get("done") else ""
+    return _import_page(
+        request, page, "wave_import.html", values, refusal=refusal, rejected=rejected, done=done
+    )
+
+
+def question_hint(question: Question, lang: str) -> list[tuple[str, str]]:
+    """What a question's cell takes: for a scale its range, for choices each option's
+    value with its wording (several separated by ``;`` for a multiple choice)."""
+    if question.type is QuestionType.SCALE:
+        return [(f"{question.low}–{question.high}", "")]
+    return [(o.value, o.label.get(lang, o.value)) for o in question.options]
+
+
+@router.get("/waves/{wave_id}/import", response_class=HTMLResponse)
+def wave_import_page(
+    request: Request, wave_id: int, page: SupervisorPage, session: SessionDep
+) -> Response:
+    """The form that imports answers collected elsewhere into the wave, its columns
+    explained: the survey's questions, then the export's other columns."""
+    return _wave_import_page(request, page, session, wave_id)
+
+
+@router.get("/waves/{wave_id}/import/template.csv")
+def wave_import_template(wave_id: int, page: SupervisorPage, session: SessionDep) -> Response:
+    """The wave's import columns as an empty CSV file."""
+    columns = survey_imports.response_columns(session, page.principal.actor, wave_id)
+    return _csv_header(columns.names, f"wave-{wave_id}.csv")
+
+
+@router.post("/waves/{wave_id}/import")
+async def wave_import(
+    request: Request,
+    wave_id: int,
+    page: SupervisorPage,
+    _c: CsrfDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Store every row of the file as a completed response of the wave, or none."""
+
+    def run(content: bytes, filename: str, encoding: str) -> import_svc.ImportReport:
+        actor = page.principal.actor
+        return survey_imports.import_responses(
+            session, actor, wave_id, content, filename, now=now, encoding=encoding
+        )
+
+    return await _upload(
+        request,
+        run,
+        redraw=lambda refusal, rejected: _wave_import_page(
+            request, page, session, wave_id, refusal, rejected
+        ),
+        done=lambda rows: f"/waves/{wave_id}/import?done=1&rows={rows}",
+    )
