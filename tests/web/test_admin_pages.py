@@ -158,7 +158,7 @@ def test_webhooks_are_added_and_removed_without_showing_their_secret(site: Site)
     admin = site.client("admin")
     form = {
         "url": "https://crm.example.com/hooks",
-        "events": "work_order.opened， work_order.resolved",
+        "events": ["work_order.opened", "work_order.resolved"],
         "secret": "s3cret-signing-key",
     }
     r = post_form(admin, "/admin/webhooks", "/admin/webhooks", form)
@@ -170,7 +170,11 @@ def test_webhooks_are_added_and_removed_without_showing_their_secret(site: Site)
     assert "<code>work_order.opened</code> <code>work_order.resolved</code>" in row.group(2)
     bad = post_form(admin, "/admin/webhooks", "/admin/webhooks", {**form, "url": "ftp://x"})
     assert bad.status_code == 400 and "“ftp://x”不是 http(s) 地址。" in bad.text
-    assert 'value="work_order.opened， work_order.resolved"' in bad.text  # typed text kept
+    ticked = re.findall(r'name="events" value="([\w.*]+)" checked', bad.text)
+    assert ticked == ["work_order.opened", "work_order.resolved"]  # the ticked boxes kept
+    assert "<code>work_order.resolved</code> 工单已解决" in bad.text  # labelled in Chinese
+    none = post_form(admin, "/admin/webhooks", "/admin/webhooks", {**form, "events": []})
+    assert none.status_code == 400 and "请至少选择一个事件" in none.text
     hook = row.group(1)
     r = post_form(admin, "/admin/webhooks", f"/admin/webhooks/{hook}/delete", {})
     assert r.status_code == 303 and f'id="webhook-{hook}"' not in admin.get("/admin/webhooks").text

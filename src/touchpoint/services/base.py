@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.roles import Role
+from touchpoint.domain.webhook_events import is_webhook_event
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.snapshots import snapshot, to_jsonable
 from touchpoint.storage.deadline import check_deadline
@@ -131,12 +132,16 @@ class WriteUnit:
         }
 
     def notify(self, event: str, payload: dict[str, Any]) -> None:
-        """Queue a webhook event for every active subscription to ``event``."""
+        """Queue a webhook event for every active subscription to ``event``, one of
+        ``domain.webhook_events.WEBHOOK_EVENTS``."""
+        _check_event(event)
         self._events.append((event, payload))
 
     def webhook_targets(self, events: Sequence[str]) -> list[list[str]]:
         """For each of ``events``, the URLs of the active webhooks subscribed to it (by
         name or ``*``)."""
+        for event in events:
+            _check_event(event)
         hooks = self.session.connection().execute(_ACTIVE_WEBHOOKS).all()
         return [
             [url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events
@@ -177,6 +182,12 @@ class WriteUnit:
             payload = {"event": event, "at": self.now.isoformat(), **to_jsonable(raw)}
             messages += [outbox_row(self.now, "webhook", url, event, payload) for url in wanted]
         return messages
+
+
+def _check_event(event: str) -> None:
+    """A write announces only the events a subscription can be made to."""
+    if not is_webhook_event(event):
+        raise ValueError(f"{event!r} is not in domain.webhook_events.WEBHOOK_EVENTS")
 
 
 def outbox_row(

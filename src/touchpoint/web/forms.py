@@ -66,10 +66,10 @@ class FormReader:
     def kept(self, name: str) -> str:
         """What was typed into ``name`` (several boxes of that name: their values joined
         by commas), for a form drawn again after a refusal."""
-        values = self._ticked(name)
+        values = self.ticked(name)
         return values[0] if len(values) == 1 else ",".join(values)
 
-    def _ticked(self, name: str) -> list[str]:
+    def ticked(self, name: str) -> list[str]:
         """The values of the boxes named ``name`` that are ticked, stripped."""
         return [v.strip() if isinstance(v, str) else "" for v in self._form.getlist(name)]
 
@@ -78,7 +78,7 @@ class FormReader:
         refused naming the field."""
         allowed = {e.value: e for e in enum}
         out = []
-        for text in self._ticked(name):
+        for text in self.ticked(name):
             if text not in allowed:
                 raise DomainError(
                     f"{name}: {text!r} is not one of {', '.join(allowed)}",
@@ -92,7 +92,7 @@ class FormReader:
         """The ticked boxes named ``name``, each a record's number; a value that is not a
         number is refused naming the field."""
         out = []
-        for text in self._ticked(name):
+        for text in self.ticked(name):
             if not text.isdigit():
                 raise DomainError(
                     f"{name}: {text!r} is not a whole number",

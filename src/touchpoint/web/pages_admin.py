@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from touchpoint.api.deps import AfterCommitDep, NowDep, SessionDep
 from touchpoint.domain.login_throttle import UserLock
 from touchpoint.domain.roles import Role
+from touchpoint.domain.webhook_events import WEBHOOK_EVENTS
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services import auth as auth_svc
 from touchpoint.services import login as login_svc
@@ -403,6 +404,7 @@ def _webhooks_page(
         refusal=refusal,
         done=_HOOK_DONE,
         hooks=notify_svc.list_webhooks(session, page.principal.actor),
+        events=WEBHOOK_EVENTS,
     )
 
 
@@ -416,15 +418,14 @@ def webhooks_page(request: Request, page: AdminPage, session: SessionDep) -> Res
 async def webhook_create(
     request: Request, page: AdminPage, _c: CsrfDep, session: SessionDep, now: NowDep
 ) -> Response:
-    """Subscribe a URL to events typed comma-separated (``*``: every event)."""
+    """Subscribe a URL to the events ticked (``*``: every event)."""
 
     def run(form: FormReader) -> object:
-        events = [e for e in form.text("events").replace("，", ",").split(",") if e.strip()]
         return notify_svc.create_webhook(
             session,
             page.principal.actor,
             url=form.text("url"),
-            events=events,
+            events=form.ticked("events"),
             secret=form.text("secret"),
             now=now,
         )

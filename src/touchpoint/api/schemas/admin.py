@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from touchpoint.api.schemas.common import Id, OrmModel, Short, Version
 from touchpoint.domain.roles import Role
+from touchpoint.domain.webhook_events import WEBHOOK_EVENTS
 from touchpoint.domain.work_orders import Tier
 
 __all__ = [
@@ -96,7 +97,13 @@ class WebhookCreate(BaseModel):
 
     url: Annotated[str, Field(min_length=1, max_length=500)]
     events: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=60)]], Field(min_length=1, max_length=50)
+        list[Annotated[str, Field(min_length=1, max_length=60)]],
+        Field(
+            min_length=1,
+            max_length=50,
+            description="the events to post, or * for every event; the desk announces: "
+            + ", ".join(WEBHOOK_EVENTS),
+        ),
     ]
     secret: Annotated[str, Field(max_length=200)] = ""
 
