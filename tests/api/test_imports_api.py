@@ -64,3 +64,19 @@ def test_each_problem_carries_a_message_code_beside_its_english_message(desk: De
     assert problems["kind"]["params"] == {"allowed": "person, organisation"}
     assert problems["phone"]["code"] == "invalid_phone"
     assert problems["phone"]["params"] == {"value": "12"}
+
+
+def test_a_file_larger_than_one_batch_keeps_each_customer_with_its_identities(desk: Desk) -> None:
+    rows = [f"客户{i},139{i:08d}" for i in range(1201)]  # three batches of inserts
+    status, body = _import(desk, ("name,phone\n" + "\n".join(rows) + "\n").encode())
+    assert status == 201, body
+    ids = body["created_ids"]
+    assert isinstance(ids, list) and len(ids) == 1201 and ids == sorted(ids)
+    for i in (0, 499, 500, 1000, 1200):
+        r = desk.client.get(f"/api/customers/{ids[i]}", headers=desk.h("supervisor")).json()
+        assert r["name"] == f"客户{i}"
+        assert [x["value"] for x in r["identities"]] == [f"139{i:08d}"]
+    found = desk.client.get(
+        "/api/customers", params={"q": "13900000777"}, headers=desk.h("supervisor")
+    ).json()
+    assert [c["id"] for c in found] == [ids[777]]  # the search index took the identities

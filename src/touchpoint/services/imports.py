@@ -28,6 +28,7 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.services.base import Actor, require, write
 from touchpoint.services.errors import ImportRejected, import_problem, refused_cell
 from touchpoint.storage.blocking import refresh_blocking_keys
+from touchpoint.storage.customer_store import NewCustomer, insert_customers
 from touchpoint.storage.models import Customer, CustomerIdentity, Transaction
 
 __all__ = [
@@ -212,32 +213,7 @@ def import_customers(
     if problems:
         raise ImportRejected(problems)
     with write(session, actor, "customer.import", now=now) as unit:
-        created: list[int] = []
-        for row, idents in parsed:
-            c = Customer(
-                kind=row.get("kind") or CustomerKind.PERSON.value,
-                customer_class=row.get("customer_class") or CustomerClass.NORMAL.value,
-                name=" ".join(row["name"].split()),
-                organisation=row.get("organisation", ""),
-                preferences={},
-                notes=row.get("notes", ""),
-                hostage=False,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(c)
-            session.flush()
-            created.append(c.id)
-            for ident in idents:
-                session.add(
-                    CustomerIdentity(
-                        customer_id=c.id,
-                        kind=ident.kind.value,
-                        value=ident.value,
-                        normalised=ident.normalised,
-                    )
-                )
-        session.flush()
+        created = insert_customers(session, [_new_customer(r, ids, now) for r, ids in parsed])
         refresh_blocking_keys(session, created)  # merge candidates see them at once
         unit.audit(
             "customer",
@@ -246,6 +222,26 @@ def import_customers(
             after={"file": filename, "rows": len(parsed), "created_ids": created},
         )
     return ImportReport(rows=len(parsed), created_ids=created)
+
+
+def _new_customer(row: dict[str, str], identities: list[Identity], now: datetime) -> NewCustomer:
+    """A checked row of a customer file as the customer to insert."""
+    values = {
+        "kind": row.get("kind") or CustomerKind.PERSON.value,
+        "customer_class": row.get("customer_class") or CustomerClass.NORMAL.value,
+        "name": " ".join(row["name"].split()),
+        "organisation": row.get("organisation", ""),
+        "preferences": {},
+        "notes": row.get("notes", ""),
+        "hostage": False,
+        "hostage_basis": None,
+        "hostage_note": "",
+        "hostage_checked_response_id": 0,
+        "merged_into_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return NewCustomer(values, [(i.kind.value, i.value, i.normalised) for i in identities])
 
 
 def _amount_minor(text: str) -> int:

@@ -1,0 +1,58 @@
+"""Customer import throughput: ``services.imports.import_customers`` in process on a fresh
+SQLite file, for a generated file of ``--rows`` customers (name, phone, account, class),
+``--runs`` times, each on its own database; prints the median wall time and rows/s.
+
+What a web request can take within its time limit (``TOUCHPOINT_REQUEST_SECONDS``, 30 s)
+and what ``touchpoint import customers`` does with a utility's file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+
+
+def _file(rows: int) -> bytes:
+    lines = ["name,phone,account,customer_class"]
+    lines += [f"客户{i},139{i:08d},{9_000_000_000 + i},normal" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _once(content: bytes) -> float:
+    from touchpoint.services.base import Actor
+    from touchpoint.services.imports import import_customers
+    from touchpoint.storage.db import make_engine, make_session_factory
+    from touchpoint.storage.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="touchpoint-import-") as tmp:
+        url = f"sqlite:///{tmp}/desk.sqlite3"
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            with make_session_factory(engine)() as session:
+                started = time.perf_counter()
+                import_customers(session, Actor.system(), content, "c.csv", now=datetime.now(UTC))
+                return time.perf_counter() - started
+        finally:
+            engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    content = _file(args.rows)
+    times = [_once(content) for _ in range(args.runs)]
+    median = statistics.median(times)
+    print(
+        f"{args.rows} customers ({len(content) / 1e6:.1f} MB): median {median:.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in times)}), {args.rows / median:,.0f} rows/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
