@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from touchpoint.cli import analyze, demo, demo_data, sla
+from touchpoint.cli import analyze, demo, demo_data, imports, sla
 
 __all__ = ["app"]
 
@@ -19,5 +19,6 @@ app = typer.Typer(
 )
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(sla.app, name="sla")
+app.add_typer(imports.app, name="import")
 demo.register(app)
 demo_data.register(app)

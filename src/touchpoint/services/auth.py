@@ -24,7 +24,7 @@ from touchpoint.domain.errors import DomainError, empty_field
 from touchpoint.domain.roles import Role
 from touchpoint.domain.work_orders import Tier
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
-from touchpoint.services.errors import AuthenticationError, ConflictError
+from touchpoint.services.errors import AuthenticationError, ConflictError, NotFoundError
 from touchpoint.storage.models import Team, TeamMember, User
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "TokenSigner",
     "UserDraft",
     "actor_for",
+    "actor_named",
     "authenticate",
     "create_team",
     "create_user",
@@ -180,6 +181,15 @@ def actor_for(session: Session, user: User) -> Actor:
     return Actor(
         user_id=user.id, username=user.username, role=Role(user.role), team_ids=frozenset(teams)
     )
+
+
+def actor_named(session: Session, username: str) -> Actor:
+    """The ``Actor`` of the active user ``username`` (a command run on the server on a
+    person's behalf, so that the audit log names them)."""
+    user = session.scalars(select(User).where(User.username == username, User.active)).first()
+    if user is None:
+        raise NotFoundError("user", username)
+    return actor_for(session, user)
 
 
 @dataclass(frozen=True, slots=True)

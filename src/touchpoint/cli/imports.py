@@ -1,0 +1,134 @@
+"""``touchpoint import``: customers, transactions and survey answers from CSV or XLSX files
+into the desk's database, all rows or none, as the API and the import pages take them.
+
+For files too large for a web request (its time limit, ``TOUCHPOINT_REQUEST_SECONDS``,
+and the upload limit): a utility's customer file of hundreds of thousands of rows is
+loaded on the server. The database is the server's (``TOUCHPOINT_DATABASE_URL``, or the
+embedded file); the write is audited under ``--user`` (a supervisor or administrator),
+or under the desk itself when none is given. A refused file prints each bad cell (row,
+column, value, what is wrong) and exits with status 1; nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from touchpoint.services.base import Actor
+    from touchpoint.services.imports import ImportReport
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Import customers, transactions or survey answers from a CSV or XLSX file "
+    "(all rows or none).",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX file.")
+]
+EncodingOpt = Annotated[
+    str,
+    typer.Option(
+        help="Text encoding of a CSV file: utf-8, gb18030 (gbk, gb2312: Excel's CSV on a "
+        "Chinese Windows), big5 or windows-1252."
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option(help="The user the audit log names (a supervisor or administrator)."),
+]
+
+Run = Callable[["Session", "Actor", bytes, str, datetime, str], "ImportReport"]
+
+
+def _import(path: Path, encoding: str, user: str | None, run: Run, what: str) -> None:
+    """Run one import against the desk's database and say what it did or why not."""
+    from touchpoint.domain.errors import CodedError
+    from touchpoint.services.auth import actor_named
+    from touchpoint.services.base import Actor
+    from touchpoint.services.errors import ImportRejected
+    from touchpoint.settings import Settings
+    from touchpoint.storage.db import make_engine, make_session_factory, session_scope
+    from touchpoint.storage.migrate import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            actor = actor_named(session, user) if user else Actor.system()
+            now = datetime.now(UTC)
+            report = run(session, actor, path.read_bytes(), path.name, now, encoding)
+    except ImportRejected as exc:
+        typer.echo(f"error: {path}: nothing imported, {len(exc.problems)} problem(s):", err=True)
+        for p in exc.problems:
+            typer.echo(f"  row {p['row']}, column {p['column']!r}, value {p['value']!r}: "
+                       f"{p['message']}", err=True)  # fmt: skip
+        raise typer.Exit(1) from None
+    except CodedError as exc:
+        typer.echo(f"error: {path}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{path}: {report.rows} {what} imported into {url}")
+
+
+@app.command("customers")
+def customers(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt = None) -> None:
+    """Customers: name, kind, customer_class, organisation, phone, email, account,
+    social, notes (as the import page explains them)."""
+    from touchpoint.services.imports import import_customers
+
+    _import(
+        file, encoding, user,
+        lambda s, a, data, name, now, enc: import_customers(
+            s, a, data, name, now=now, encoding=enc
+        ),
+        "customers",
+    )  # fmt: skip
+
+
+@app.command("transactions")
+def transactions(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt = None) -> None:
+    """Transactions: customer_id (or account, or phone), kind, at, amount, currency,
+    reference, description."""
+    from touchpoint.services.imports import import_transactions
+
+    _import(
+        file, encoding, user,
+        lambda s, a, data, name, now, enc: import_transactions(
+            s, a, data, name, now=now, encoding=enc
+        ),
+        "transactions",
+    )  # fmt: skip
+
+
+@app.command("responses")
+def responses(
+    wave_id: Annotated[int, typer.Argument(help="The open wave that takes the answers.")],
+    file: FileArg,
+    encoding: EncodingOpt = "utf-8",
+    user: UserOpt = None,
+) -> None:
+    """Survey answers collected elsewhere, into one open wave: the survey's question ids
+    and the export's other columns (as the wave's import page lists them)."""
+    from touchpoint.services.survey_imports import import_responses
+
+    _import(
+        file, encoding, user,
+        lambda s, a, data, name, now, enc: import_responses(
+            s, a, wave_id, data, name, now=now, encoding=enc
+        ),
+        "responses",
+    )  # fmt: skip
