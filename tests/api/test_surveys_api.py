@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -433,22 +434,28 @@ def test_responses_import_reads_the_named_encoding(site: Desk) -> None:
     assert pd.read_csv(io.BytesIO(export.content))["COMMENT"].tolist() == ["排队太久"]
 
 
-def test_the_desk_s_return_visit_survey_keeps_its_name_and_questions(site: Desk) -> None:
+def test_the_desk_s_return_visit_survey_keeps_its_questions_not_its_name(site: Desk) -> None:
     with site.db.engine.begin() as connection:  # made when the month's first visit needs it
-        month_wave_id(connection, site.clock.now)
+        wave_id = month_wave_id(connection, site.clock.now)
     surveys = site.client.get("/api/surveys", headers=site.h("analyst")).json()
     (survey,) = [s for s in surveys if s["name"] == RETURN_VISIT_SURVEY_NAME]
-    for change in ({"name": "回访（改名）"}, {"definition": _definition()}):
-        r = site.client.put(
-            f"/api/surveys/{survey['id']}",
-            json={**change, "version": survey["version"]},
-            headers=site.h("analyst"),
-        )
-        assert r.status_code == 400 and "keeps its name and questions" in r.json()["detail"]
-    same = site.client.put(
+    r = site.client.put(
         f"/api/surveys/{survey['id']}",
-        json={"name": RETURN_VISIT_SURVEY_NAME, "version": survey["version"]},
+        json={"definition": _definition(), "version": survey["version"]},
         headers=site.h("analyst"),
     )
-    assert same.status_code == 200, same.text
-    assert same.json()["template"] == "return-visit"
+    assert r.status_code == 400 and "keeps its questions" in r.json()["detail"]
+    renamed = site.client.put(
+        f"/api/surveys/{survey['id']}",
+        json={"name": "客户回访（电力）", "version": survey["version"]},
+        headers=site.h("analyst"),
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["template"] == "return-visit"
+    with site.db.engine.begin() as connection:  # found by its purpose, not its name
+        assert month_wave_id(connection, site.clock.now) == wave_id
+        next_month = month_wave_id(connection, site.clock.now + timedelta(days=40))
+    wave = site.client.get(f"/api/waves/{next_month}", headers=site.h("analyst")).json()
+    assert wave["survey_id"] == survey["id"]
+    after = site.client.get("/api/surveys", headers=site.h("analyst")).json()
+    assert len(after) == len(surveys)  # no second return-visit survey was made

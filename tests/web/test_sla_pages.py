@@ -150,11 +150,10 @@ def test_calendars_are_changed_and_added_as_json(site: Site) -> None:
     assert added.status_code == 303 and "Night shift" in sup.get("/sla").text
 
 
-def test_the_recovery_policy_keeps_its_name(site: Site) -> None:
+def test_the_recovery_policy_is_renamed_and_still_the_loop_s(site: Site) -> None:
     engine = make_engine(site.url)  # the policy the closed loop makes when first needed
     with engine.begin() as connection:
-        recovery_policy_id(connection, None)
-    engine.dispose()
+        made = recovery_policy_id(connection, None)
     sup = site.client("supervisor")
     page = sup.get("/sla").text
     pid = next(
@@ -163,11 +162,12 @@ def test_the_recovery_policy_keeps_its_name(site: Site) -> None:
         if "服务补救 Service recovery" in page.split(f'id="policy-{i}"')[1][:200]
     )
     form = _policy_form(page, pid)
-    assert re.search(rf'id="policy-{pid}-name" name="name"[^>]*readonly', page)
-    renamed = sup.post(
-        f"/sla/policies/{pid}", data={"csrf_token": csrf_of(page), **form, "name": "补救"}
-    )
-    assert renamed.status_code == 400 and "闭环按此名称查找该策略" in renamed.text
-    slower = {**form, "resolution_minutes": "9000"}
-    kept = sup.post(f"/sla/policies/{pid}", data={"csrf_token": csrf_of(page), **slower})
-    assert kept.status_code == 303  # its targets stay editable
+    assert pid == made
+    assert not re.search(rf'id="policy-{pid}-name" name="name"[^>]*readonly', page)
+    slower = {**form, "name": "投诉补救", "resolution_minutes": "9000"}
+    renamed = sup.post(f"/sla/policies/{pid}", data={"csrf_token": csrf_of(page), **slower})
+    assert renamed.status_code == 303, renamed.text
+    assert "投诉补救" in sup.get("/sla").text
+    with engine.begin() as connection:  # the loop finds it by its purpose, not its name
+        assert recovery_policy_id(connection, None) == made
+    engine.dispose()

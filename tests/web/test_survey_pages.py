@@ -523,17 +523,26 @@ def test_an_answer_is_read_by_its_option_wording() -> None:
     assert answer_text(why, [], "en") == ""
 
 
-def test_the_return_visit_survey_page_keeps_its_name(site: Site) -> None:
+def test_the_return_visit_survey_is_renamed_on_its_page_but_keeps_its_questions(
+    site: Site,
+) -> None:
     c = site.client("supervisor")
     surveys = _api(c, "GET", "/api/surveys")
     (visit,) = [
         s for s in surveys if s["template"] == "return-visit" and s["name"] == "回访 Return visit"
     ]
     page = c.get(f"/surveys/{visit['id']}").text
-    assert (
-        re.search(r'id="e-name" name="edit_name"[^>]*readonly', page) and 'id="name-fixed"' in page
-    )
+    assert not re.search(r'id="e-name" name="edit_name"[^>]*readonly', page)
+    assert 'id="e-definition"' not in page  # a template's questions are not edited here
     r = post_form(c, f"/surveys/{visit['id']}", f"/surveys/{visit['id']}/edit", {
-        "version": str(visit["version"]), "edit_name": "回访（改）",
+        "version": str(visit["version"]), "edit_name": "供电服务回访",
     })  # fmt: skip
-    assert r.status_code == 422 and "服务台的回访问卷须保留名称" in r.text
+    assert r.status_code == 303, r.text
+    assert "供电服务回访" in c.get(f"/surveys/{visit['id']}").text
+    changed = _api(c, "GET", f"/api/surveys/{visit['id']}")
+    bad = c.put(
+        f"/api/surveys/{visit['id']}",
+        json={"definition": _LOGIC, "version": changed["version"]},
+        headers={"X-CSRF-Token": csrf_of(page)},
+    )
+    assert bad.status_code == 400 and "keeps its questions" in bad.text

@@ -37,12 +37,15 @@ from touchpoint.storage.survey_models import Survey
 
 __all__ = [
     "RECOVERY_POLICY_NAME",
+    "RECOVERY_PURPOSE",
     "RECOVERY_TEMPLATES",
     "is_detractor",
     "open_recovery",
 ]
 
 RECOVERY_POLICY_NAME = "服务补救 Service recovery"
+#: The recovery policy's ``purpose``: the loop finds it by this, whatever its name.
+RECOVERY_PURPOSE = "service_recovery"
 #: Surveys whose detractors open a recovery order.
 RECOVERY_TEMPLATES = ("return-visit", "nps", "csat")
 _FIRST_RESPONSE_MINUTES = 24 * 60
@@ -88,10 +91,11 @@ def _calendar_id(connection: Connection, surveyed_policy_id: int | None) -> int:
 
 
 def recovery_policy_id(connection: Connection, surveyed_policy_id: int | None) -> int:
-    """The recovery SLA policy (made when first needed, inactive so that no condition
-    picks it for other orders)."""
+    """The recovery SLA policy, found by its purpose (made when first needed, named
+    :data:`RECOVERY_POLICY_NAME`, inactive so that no condition picks it for other
+    orders)."""
     found = connection.execute(
-        select(_POLICIES.c.id).where(_POLICIES.c.name == RECOVERY_POLICY_NAME)
+        select(_POLICIES.c.id).where(_POLICIES.c.purpose == RECOVERY_PURPOSE)
     ).scalar()
     if found is not None:
         return int(found)
@@ -116,6 +120,7 @@ def recovery_policy_id(connection: Connection, surveyed_policy_id: int | None) -
             warn_share=0.8,
             active=False,
             version=1,
+            purpose=RECOVERY_PURPOSE,
         )
     ).inserted_primary_key
     return int(made[0]) if made else 0

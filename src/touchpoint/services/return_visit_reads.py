@@ -14,6 +14,7 @@ from touchpoint.storage.survey_models import SurveyInvitation, SurveyResponse, S
 
 __all__ = [
     "NOT_ISSUED",
+    "RETURN_VISIT_PURPOSE",
     "RETURN_VISIT_SURVEY_NAME",
     "ReturnVisitStatus",
     "ReturnVisitSurvey",
@@ -23,6 +24,8 @@ __all__ = [
 #: The return-visit survey the desk makes itself and finds again by this name and its
 #: template, each month (``services.return_visits.month_wave_id``).
 RETURN_VISIT_SURVEY_NAME = "回访 Return visit"
+#: The desk's return-visit survey's ``purpose``: each month finds it by this.
+RETURN_VISIT_PURPOSE = "return_visit"
 
 
 class ReturnVisitStatus(StrEnum):

@@ -36,6 +36,7 @@ from touchpoint.domain.work_orders import WorkOrderType
 from touchpoint.services.base import Actor, AfterCommit, WriteUnit, write
 from touchpoint.services.recovery_loop import open_recovery
 from touchpoint.services.return_visit_reads import (
+    RETURN_VISIT_PURPOSE,
     RETURN_VISIT_SURVEY_NAME,
     ReturnVisitStatus,
     ReturnVisitSurvey,
@@ -97,9 +98,7 @@ def month_wave_id(connection: Connection, now: datetime, zone: str = DESK_TIME_Z
     if found is not None:
         return int(found)
     survey = connection.execute(
-        select(Survey.id, Survey.version)
-        .where(Survey.template == "return-visit", Survey.name == RETURN_VISIT_SURVEY_NAME)
-        .order_by(Survey.id)
+        select(Survey.id, Survey.version).where(Survey.purpose == RETURN_VISIT_PURPOSE)
     ).first()
     if survey is None:
         document = definition_for(template_definition("return-visit")).as_json()
@@ -109,6 +108,7 @@ def month_wave_id(connection: Connection, now: datetime, zone: str = DESK_TIME_Z
             dict(
                 name=RETURN_VISIT_SURVEY_NAME,
                 template="return-visit",
+                purpose=RETURN_VISIT_PURPOSE,
                 definition=document,
                 created_by=None,
                 created_at=now,

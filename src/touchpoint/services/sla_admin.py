@@ -31,7 +31,6 @@ from touchpoint.services.base import (
 )
 from touchpoint.services.errors import ConflictError
 from touchpoint.services.escalation_sweep import EscalationSummary, escalate_due
-from touchpoint.services.recovery_loop import RECOVERY_POLICY_NAME
 from touchpoint.storage.models import (
     SlaCalendarRow,
     SlaPolicyRow,
@@ -192,13 +191,6 @@ def update_policy(
         row = get_or_404(session, SlaPolicyRow, policy_id)
         check_version("sla_policy", row.id, row.version, version)
         before = snapshot(row)
-        if row.name == RECOVERY_POLICY_NAME and draft.name.strip() != row.name:
-            # The closed loop finds its policy by this name: renamed, it would make another.
-            raise DomainError(
-                f"name: the service-recovery policy keeps its name {RECOVERY_POLICY_NAME!r}",
-                code="recovery_policy_name",
-                params={"name": RECOVERY_POLICY_NAME},
-            )
         row.name = _unique_name(session, SlaPolicyRow, draft.name, row.id)
         _apply_policy(session, row, draft)
         session.flush()

@@ -29,7 +29,7 @@ from touchpoint.domain.survey_quotas import Quota, parse_quotas
 from touchpoint.domain.survey_templates import template_definition
 from touchpoint.services.base import Actor, check_version, get_or_404, require, snapshot, write
 from touchpoint.services.errors import ConflictError, NotFoundError
-from touchpoint.services.return_visit_reads import NOT_ISSUED, RETURN_VISIT_SURVEY_NAME
+from touchpoint.services.return_visit_reads import NOT_ISSUED, RETURN_VISIT_PURPOSE
 from touchpoint.services.survey_links import new_nonce
 from touchpoint.storage.survey_models import (
     Survey,
@@ -94,6 +94,7 @@ class SurveyView:
     definition: SurveyDefinition
     created_at: datetime
     updated_at: datetime
+    purpose: str | None = None  # the desk's own survey: "return_visit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +246,7 @@ def update_survey(
     with write(session, actor, "survey.update", now=now) as unit:
         survey = get_or_404(session, Survey, survey_id)
         check_version("survey", survey_id, survey.version, expected_version)
-        _keep_return_visit_survey(survey, name, parsed)
+        _keep_return_visit_survey(survey, parsed)
         before = snapshot(survey)
         if name is not None:
             if not name.strip():
@@ -272,19 +273,16 @@ def update_survey(
     return _survey_view(survey, definition_for(survey.definition))
 
 
-def _keep_return_visit_survey(
-    survey: Survey, name: str | None, parsed: SurveyDefinition | None
-) -> None:
-    """The desk's own return-visit survey keeps its name and template: each month finds it
-    by them (renamed or given another definition, the next month would make another)."""
-    if survey.template != "return-visit" or survey.name != RETURN_VISIT_SURVEY_NAME:
+def _keep_return_visit_survey(survey: Survey, parsed: SurveyDefinition | None) -> None:
+    """The desk's own return-visit survey keeps its questions: the closed loop reads its
+    answers by their ids (CSAT, NPS, the justice items). Its name may change: each month
+    finds it by its purpose."""
+    if survey.purpose != RETURN_VISIT_PURPOSE or parsed is None:
         return
-    if parsed is not None or (name is not None and name.strip() != survey.name):
-        raise DomainError(
-            f"survey {survey.id}: the desk's return-visit survey keeps its name and questions",
-            code="return_visit_survey_fixed",
-            params={"name": RETURN_VISIT_SURVEY_NAME},
-        )
+    raise DomainError(
+        f"survey {survey.id}: the desk's return-visit survey keeps its questions",
+        code="return_visit_survey_fixed",
+    )
 
 
 def _survey_view(survey: Survey, parsed: SurveyDefinition) -> SurveyView:
@@ -296,6 +294,7 @@ def _survey_view(survey: Survey, parsed: SurveyDefinition) -> SurveyView:
         definition=parsed,
         created_at=survey.created_at,
         updated_at=survey.updated_at,
+        purpose=survey.purpose,
     )
 
 

@@ -223,6 +223,10 @@ class SlaPolicyRow(Versioned, Base):
     channels: Mapped[list[Any]] = mapped_column(default=list)
     warn_share: Mapped[float] = mapped_column(default=0.8)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the desk itself uses the policy for (``service_recovery``): found by it, so
+    # that its name is the supervisors' to change; one policy per purpose.
+    purpose: Mapped[str | None] = mapped_column(String(30))
+    __table_args__ = (Index("uq_sla_policies_purpose", "purpose", unique=True),)
 
 
 class WorkOrder(Versioned, Base):

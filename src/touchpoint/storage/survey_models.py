@@ -37,6 +37,10 @@ class Survey(Versioned, Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # What the desk itself uses the survey for (``return_visit``): found by it, so that
+    # its name is the analysts' to change; one survey per purpose.
+    purpose: Mapped[str | None] = mapped_column(String(30))
+    __table_args__ = (Index("uq_surveys_purpose", "purpose", unique=True),)
 
 
 class SurveyVersion(Base):

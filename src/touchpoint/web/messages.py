@@ -64,13 +64,9 @@ MESSAGES: dict[str, str] = {
     "webhook_url": "“%(value)s” is not an http(s) address.",
     "webhook_no_events": "Choose at least one event, or * for every event.",
     # SLA calendars and policies (services.sla_admin, web.pages_sla).
-    "recovery_policy_name": (
-        "The service-recovery policy keeps its name “%(name)s”: the closed loop finds it by "
-        "that name."
-    ),
     "return_visit_survey_fixed": (
-        "The desk's return-visit survey keeps its name “%(name)s” and its questions: each "
-        "month's return visits find it by them."
+        "The desk's return-visit survey keeps its questions: the closed loop reads its "
+        "answers by them."
     ),
     "sla_calendar_invalid": "The calendar is not accepted: %(detail)s",
     "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",

@@ -20,7 +20,6 @@ from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.errors import DomainError
 from touchpoint.domain.work_orders import Priority, WorkOrderType
 from touchpoint.services import sla_admin as sla_svc
-from touchpoint.services.recovery_loop import RECOVERY_POLICY_NAME
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.site import CsrfDep, Page, SupervisorPage
 
@@ -70,7 +69,6 @@ def _sla_page(
         targets=TARGETS,
         conditions=CONDITIONS,
         week=_WEEK,
-        recovery_name=RECOVERY_POLICY_NAME,
     )
 
 

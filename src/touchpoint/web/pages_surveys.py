@@ -19,7 +19,6 @@ from touchpoint.domain.errors import DomainError
 from touchpoint.domain.survey_definition import parse_definition
 from touchpoint.domain.survey_templates import TEMPLATE_NAMES
 from touchpoint.services import surveys as survey_svc
-from touchpoint.services.return_visit_reads import RETURN_VISIT_SURVEY_NAME
 from touchpoint.web.forms import FormReader, Refusal, form_write, render_form_page
 from touchpoint.web.respond_texts import respondent_language, survey_form
 from touchpoint.web.site import CsrfDep, Page, ReporterPage, render_public
@@ -184,8 +183,6 @@ def _survey_page(
         done=_DONE,
         survey=view,
         definition_json=json.dumps(view.definition.as_json(), ensure_ascii=False, indent=2),
-        # The desk's return-visit survey: found each month by its name and template.
-        name_fixed=view.template == "return-visit" and view.name == RETURN_VISIT_SURVEY_NAME,
         waves=survey_svc.list_waves(session, actor, survey_id),
     )
 
