@@ -15,10 +15,9 @@ on PostgreSQL only the rows it writes are held.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 
@@ -51,10 +50,23 @@ UserOpt = Annotated[
     typer.Option(help="The user the audit log names (a supervisor or administrator)."),
 ]
 
-Run = Callable[["Session", "Actor", bytes, str, datetime, str], "ImportReport"]
+
+class FileImport(Protocol):
+    """A service import: ``(session, actor, content, filename, *, now, encoding)``."""
+
+    def __call__(
+        self,
+        session: Session,
+        actor: Actor,
+        content: bytes,
+        filename: str,
+        *,
+        now: datetime,
+        encoding: str,
+    ) -> ImportReport: ...
 
 
-def _import(path: Path, encoding: str, user: str | None, run: Run, what: str) -> None:
+def _import(path: Path, encoding: str, user: str | None, run: FileImport, what: str) -> None:
     """Run one import against the desk's database and say what it did or why not."""
     from touchpoint.domain.errors import CodedError
     from touchpoint.services.auth import actor_named
@@ -73,7 +85,7 @@ def _import(path: Path, encoding: str, user: str | None, run: Run, what: str) ->
         with session_scope(make_session_factory(engine)) as session:
             actor = actor_named(session, user) if user else Actor.system()
             now = datetime.now(UTC)
-            report = run(session, actor, path.read_bytes(), path.name, now, encoding)
+            report = run(session, actor, path.read_bytes(), path.name, now=now, encoding=encoding)
     except ImportRejected as exc:
         typer.echo(f"error: {path}: nothing imported, {len(exc.problems)} problem(s):", err=True)
         for p in exc.problems:
@@ -96,13 +108,7 @@ def customers(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt = No
     off-hours."""
     from touchpoint.services.imports import import_customers
 
-    _import(
-        file, encoding, user,
-        lambda s, a, data, name, now, enc: import_customers(
-            s, a, data, name, now=now, encoding=enc
-        ),
-        "customers",
-    )  # fmt: skip
+    _import(file, encoding, user, import_customers, "customers")
 
 
 @app.command("transactions")
@@ -111,13 +117,7 @@ def transactions(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt =
     reference, description."""
     from touchpoint.services.imports import import_transactions
 
-    _import(
-        file, encoding, user,
-        lambda s, a, data, name, now, enc: import_transactions(
-            s, a, data, name, now=now, encoding=enc
-        ),
-        "transactions",
-    )  # fmt: skip
+    _import(file, encoding, user, import_transactions, "transactions")
 
 
 @app.command("responses")
@@ -131,10 +131,17 @@ def responses(
     and the export's other columns (as the wave's import page lists them)."""
     from touchpoint.services.survey_imports import import_responses
 
-    _import(
-        file, encoding, user,
-        lambda s, a, data, name, now, enc: import_responses(
-            s, a, wave_id, data, name, now=now, encoding=enc
-        ),
-        "responses",
-    )  # fmt: skip
+    def into_wave(
+        session: Session,
+        actor: Actor,
+        content: bytes,
+        filename: str,
+        *,
+        now: datetime,
+        encoding: str,
+    ) -> ImportReport:
+        return import_responses(
+            session, actor, wave_id, content, filename, now=now, encoding=encoding
+        )
+
+    _import(file, encoding, user, into_wave, "responses")
