@@ -15,6 +15,8 @@ import pytest
 from tests.api.support import Desk, open_desk, page_client
 from tests.storage.support import Database
 from tests.web.support import csrf_of
+from touchpoint.services.base import Actor
+from touchpoint.services.outbox_reads import retry_failed
 from touchpoint.storage.models import OutboxMessage
 
 
@@ -92,3 +94,16 @@ def test_the_page_counts_lists_and_retries(site: Desk) -> None:
     after = admin.get(r.headers["location"]).text
     assert "失败的消息将重新发送。" in after and f'id="message-{failed}"' not in after
     assert page_client(site, "supervisor", "zh_CN").get("/admin/outbox").status_code == 403
+
+
+def test_a_retry_wakes_the_dispatcher_only_when_it_set_messages_going(site: Desk) -> None:
+    woken: list[int] = []
+    failed = _queue(site, "late@example.com", attempts=5)
+    with site.db.factory() as s:
+        for expected in (1, 0):  # the second finds nothing failed any more
+            n = retry_failed(
+                s, Actor.system(), ids=[failed], now=site.clock.now,
+                after_commit=lambda: woken.append(failed),
+            )  # fmt: skip
+            assert n == expected
+    assert woken == [failed]

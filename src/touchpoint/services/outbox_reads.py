@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
-from touchpoint.services.base import Actor, require, write
+from touchpoint.services.base import Actor, AfterCommit, require, write
 from touchpoint.services.notify import MAX_ATTEMPTS
 from touchpoint.storage.models import OutboxMessage
 
@@ -40,11 +40,14 @@ class OutboxState(StrEnum):
     SENT = "sent"
 
 
+#: A message the outbox stopped trying (when not sent).
+_TRIED_OUT = _O.attempts >= MAX_ATTEMPTS
+
+
 def _in_state(state: OutboxState) -> ColumnElement[bool]:
     if state is OutboxState.SENT:
         return _O.sent_at.is_not(None)
-    tried_out = _O.attempts >= MAX_ATTEMPTS
-    return _O.sent_at.is_(None) & (tried_out if state is OutboxState.FAILED else ~tried_out)
+    return _O.sent_at.is_(None) & (_TRIED_OUT if state is OutboxState.FAILED else ~_TRIED_OUT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ class OutboxView:
 def outbox_counts(session: Session, actor: Actor, *, now: datetime) -> OutboxCounts:
     """How many messages stand in each state (sent: in the 24 hours before ``now``)."""
     require(actor, actor.role.can_administer, "read the outbox")
-    failed = func.sum(case((_O.attempts >= MAX_ATTEMPTS, 1), else_=0))
+    failed = func.sum(case((_TRIED_OUT, 1), else_=0))
     unsent, given_up = session.execute(
         select(func.count(), failed).where(_O.sent_at.is_(None))
     ).one()
@@ -114,10 +117,17 @@ def list_outbox(
 
 
 def retry_failed(
-    session: Session, actor: Actor, *, ids: list[int] | None = None, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    ids: list[int] | None = None,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
 ) -> int:
     """Set the failed messages (all, or those of ``ids``) going again: their count of
-    attempts back to 0, their last error kept until the next try. Returns how many."""
+    attempts back to 0, their last error kept until the next try. Returns how many;
+    when there were any, ``after_commit`` (waking the outbox dispatcher) runs after the
+    commit, as after a write that queued messages."""
     require(actor, actor.role.can_administer, "retry outbox messages")
     where = _in_state(OutboxState.FAILED)
     if ids is not None:
@@ -126,4 +136,6 @@ def retry_failed(
         retried = session.connection().execute(update(_O).where(where).values(attempts=0))
         count = int(retried.rowcount)
         unit.audit("outbox", "retry", before=None, after={"ids": ids, "retried": count})
+    if count and after_commit is not None:
+        after_commit()
     return count

@@ -372,10 +372,13 @@ async def outbox_retry(
 
     def run(form: FormReader) -> int:
         one = form.integer("id")
-        n = retry_failed(session, page.principal.actor, ids=None if one is None else [one], now=now)
-        if n and after is not None:
-            after()  # wake the dispatcher
-        return n
+        return retry_failed(
+            session,
+            page.principal.actor,
+            ids=None if one is None else [one],
+            now=now,
+            after_commit=after,
+        )
 
     return await form_write(
         request,

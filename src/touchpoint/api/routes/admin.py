@@ -178,7 +178,5 @@ def read_outbox(
 @router.post("/outbox/retry", response_model=OutboxRetryPublic)
 def retry_outbox(body: OutboxRetry, d: AdminDesk) -> OutboxRetryPublic:
     """Try failed messages again (those of ``ids``, else every failed one); audited."""
-    n = retry_failed(d.session, d.actor, ids=body.ids, now=d.now)
-    if n and d.after_commit is not None:
-        d.after_commit()  # wake the dispatcher, as a write unit's notice would
+    n = retry_failed(d.session, d.actor, ids=body.ids, now=d.now, after_commit=d.after_commit)
     return OutboxRetryPublic(retried=n)
