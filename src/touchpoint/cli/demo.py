@@ -18,7 +18,7 @@ import typer
 if TYPE_CHECKING:
     from touchpoint.settings import Settings
 
-__all__ = ["register"]
+__all__ = ["prepare_database", "register"]
 
 DEMO_LOGINS = (
     ("admin", "admin-demo-1"),
@@ -30,7 +30,9 @@ DEMO_LOGINS = (
 )
 
 
-def _prepare_database(settings: Settings, seed: bool) -> str:
+def prepare_database(settings: Settings, seed: bool) -> str:
+    """Migrate the desk's database (``settings``': the embedded file in the data folder
+    unless a URL is set) and, with ``seed``, seed the demo once; its URL."""
     from touchpoint.services.seed import seed_demo
     from touchpoint.storage.db import make_engine, make_session_factory, session_scope
     from touchpoint.storage.migrate import upgrade
@@ -96,7 +98,7 @@ def demo(
     if not no_serve:
         _check_port_free(settings.host, settings.port)
     demo_data.print_quality_report(out or settings.data_dir / "demo")
-    _prepare_database(settings, seed=True)
+    prepare_database(settings, seed=True)
     url = f"http://{settings.host}:{settings.port}/"
     typer.echo(f"\nService desk: {url}")
     typer.echo("Demo logins: " + ", ".join(f"{u} / {p}" for u, p in DEMO_LOGINS))
@@ -120,7 +122,7 @@ def serve(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     _check_port_free(settings.host, settings.port)
-    _prepare_database(settings, seed=False)
+    prepare_database(settings, seed=False)
     _serve(settings)
 
 

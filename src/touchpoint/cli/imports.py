@@ -15,9 +15,10 @@ on PostgreSQL only the rows it writes are held.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -51,41 +52,27 @@ UserOpt = Annotated[
 ]
 
 
-class FileImport(Protocol):
-    """A service import: ``(session, actor, content, filename, *, now, encoding)``."""
-
-    def __call__(
-        self,
-        session: Session,
-        actor: Actor,
-        content: bytes,
-        filename: str,
-        *,
-        now: datetime,
-        encoding: str,
-    ) -> ImportReport: ...
+#: One import of the file: the service call, given the session, the actor and the instant.
+Run = Callable[["Session", "Actor", datetime], "ImportReport"]
 
 
-def _import(path: Path, encoding: str, user: str | None, run: FileImport, what: str) -> None:
-    """Run one import against the desk's database and say what it did or why not."""
+def _import(path: Path, user: str | None, run: Run, what: str) -> None:
+    """Run one import against the desk's database (migrated first, as ``touchpoint
+    serve`` does) and say what it did or why not."""
+    from touchpoint.cli.demo import prepare_database
     from touchpoint.domain.errors import CodedError
     from touchpoint.services.auth import actor_named
     from touchpoint.services.base import Actor
     from touchpoint.services.errors import ImportRejected
     from touchpoint.settings import Settings
     from touchpoint.storage.db import make_engine, make_session_factory, session_scope
-    from touchpoint.storage.migrate import upgrade
 
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url()
-    upgrade(url)
+    url = prepare_database(Settings(), seed=False)
     engine = make_engine(url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             actor = actor_named(session, user) if user else Actor.system()
-            now = datetime.now(UTC)
-            report = run(session, actor, path.read_bytes(), path.name, now=now, encoding=encoding)
+            report = run(session, actor, datetime.now(UTC))
     except ImportRejected as exc:
         typer.echo(f"error: {path}: nothing imported, {len(exc.problems)} problem(s):", err=True)
         for p in exc.problems:
@@ -108,7 +95,12 @@ def customers(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt = No
     off-hours."""
     from touchpoint.services.imports import import_customers
 
-    _import(file, encoding, user, import_customers, "customers")
+    _import(
+        file, user,
+        lambda s, a, now: import_customers(s, a, file.read_bytes(), file.name, now=now,
+                                           encoding=encoding),
+        "customers",
+    )  # fmt: skip
 
 
 @app.command("transactions")
@@ -117,7 +109,12 @@ def transactions(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt =
     reference, description."""
     from touchpoint.services.imports import import_transactions
 
-    _import(file, encoding, user, import_transactions, "transactions")
+    _import(
+        file, user,
+        lambda s, a, now: import_transactions(s, a, file.read_bytes(), file.name, now=now,
+                                              encoding=encoding),
+        "transactions",
+    )  # fmt: skip
 
 
 @app.command("responses")
@@ -131,17 +128,9 @@ def responses(
     and the export's other columns (as the wave's import page lists them)."""
     from touchpoint.services.survey_imports import import_responses
 
-    def into_wave(
-        session: Session,
-        actor: Actor,
-        content: bytes,
-        filename: str,
-        *,
-        now: datetime,
-        encoding: str,
-    ) -> ImportReport:
-        return import_responses(
-            session, actor, wave_id, content, filename, now=now, encoding=encoding
-        )
-
-    _import(file, encoding, user, into_wave, "responses")
+    _import(
+        file, user,
+        lambda s, a, now: import_responses(s, a, wave_id, file.read_bytes(), file.name,
+                                           now=now, encoding=encoding),
+        "responses",
+    )  # fmt: skip
