@@ -46,9 +46,9 @@ WEBHOOK_EVENTS: Final = tuple(dict.fromkeys((
 )))  # fmt: skip
 
 
+_KNOWN: Final = frozenset(WEBHOOK_EVENTS)
+
+
 def is_webhook_event(name: str) -> bool:
     """Whether ``name`` is an event the desk announces."""
     return name in _KNOWN
-
-
-_KNOWN: Final = frozenset(WEBHOOK_EVENTS)

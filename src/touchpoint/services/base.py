@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from touchpoint.domain.roles import Role
-from touchpoint.domain.webhook_events import is_webhook_event
+from touchpoint.domain.webhook_events import EVERY_EVENT, is_webhook_event
 from touchpoint.services.errors import BusyError, ConflictError, ForbiddenError, NotFoundError
 from touchpoint.services.snapshots import snapshot, to_jsonable
 from touchpoint.storage.deadline import check_deadline
@@ -144,7 +144,8 @@ class WriteUnit:
             _check_event(event)
         hooks = self.session.connection().execute(_ACTIVE_WEBHOOKS).all()
         return [
-            [url for url, wanted in hooks if event in wanted or "*" in wanted] for event in events
+            [url for url, wanted in hooks if event in wanted or EVERY_EVENT in wanted]
+            for event in events
         ]
 
     def email(self, to: str, subject: str, body: str) -> None:

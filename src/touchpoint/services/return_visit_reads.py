@@ -21,8 +21,8 @@ __all__ = [
     "return_visit_of",
 ]
 
-#: The return-visit survey the desk makes itself and finds again by this name and its
-#: template, each month (``services.return_visits.month_wave_id``).
+#: The name the desk gives the return-visit survey it makes itself
+#: (``services.return_visits.month_wave_id``); supervisors may rename it.
 RETURN_VISIT_SURVEY_NAME = "回访 Return visit"
 #: The desk's return-visit survey's ``purpose``: each month finds it by this.
 RETURN_VISIT_PURPOSE = "return_visit"

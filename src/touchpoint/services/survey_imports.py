@@ -63,9 +63,8 @@ def response_columns(session: Session, actor: Actor, wave_id: int) -> ResponseCo
     require(actor, actor.role.can_supervise, "import survey responses")
     wave = get_or_404(session, SurveyWave, wave_id)
     definition = wave_definition(session, wave)
-    others = tuple(c for c in (*_META, *CUSTOMER_SEGMENTS) if not (
-        definition.anonymous and c == "customer_id"
-    ))  # fmt: skip
+    left_out = ("customer_id",) if definition.anonymous else ()  # no customer named
+    others = tuple(c for c in (*_META, *CUSTOMER_SEGMENTS) if c not in left_out)
     return ResponseColumns(
         definition.questions, others, definition.anonymous, wave.status == WaveStatus.OPEN
     )

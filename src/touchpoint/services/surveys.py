@@ -94,7 +94,6 @@ class SurveyView:
     definition: SurveyDefinition
     created_at: datetime
     updated_at: datetime
-    purpose: str | None = None  # the desk's own survey: "return_visit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +293,6 @@ def _survey_view(survey: Survey, parsed: SurveyDefinition) -> SurveyView:
         definition=parsed,
         created_at=survey.created_at,
         updated_at=survey.updated_at,
-        purpose=survey.purpose,
     )
 
 
