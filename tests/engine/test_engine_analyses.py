@@ -119,8 +119,13 @@ def test_csi(tmp_path: Path) -> None:
     assert list(equal.to_frame()["item"]) == ["C1", "C2"]
     with pytest.raises(InputError, match="--scale: MAX must exceed MIN"):
         csi(materialise(columns, "csv", tmp_path), ["C1"], (5, 1))
-    with pytest.raises(InputError, match="--weights: 1 weights given for 2 items"):
-        csi(materialise(columns, "csv", tmp_path), ["C1", "C2"], (1, 10), [1])
+    with pytest.raises(InputError, match="--weights: 1 weights given for 2 items") as refused:
+        csi(materialise(columns, "csv", tmp_path), ["C1", "C2"], (1, 10), [1.5])
+    # A page says it in its own language from the code and params.
+    assert (refused.value.code, dict(refused.value.params)) == (
+        "option_weights",
+        {"field": "weights", "value": "1.5"},
+    )
 
 
 def test_ahp_drinks_file(tmp_path: Path) -> None:

@@ -261,3 +261,49 @@ def test_an_analysis_refused_is_said_in_the_page_language(site: Desk) -> None:
         f"/api/waves/{wave_id}/analysis/servqual", headers=site.h("analyst")
     ).json()
     assert api["detail"].startswith("responses.parquet: missing required columns E1, E2")
+
+
+def test_cells_and_options_the_engine_refuses_are_said_in_the_page_language(
+    site: Desk,
+) -> None:
+    """A cell off the scale the user chose, and the options only the engine checks (an
+    item named twice, the outcome among the items, a scale upside down or not whole, no
+    Kano features) are named in zh-CN on a zh-CN page; the API keeps its English."""
+    nines = _wave(site, {"template": "nps"}, lambda _r: {"NPS": 9}, 2)
+    two = {"definition": _scale_items(["SAT", "A"], 1, 7)}
+    small = _wave(site, two, lambda _r: {"SAT": 4, "A": 5}, 2)
+    zh = page_client(site, "analyst", "zh_CN")
+    cases = [
+        (
+            f"/waves/{nines}/analysis?instrument=csat&column=NPS&scale=1-5",
+            "第 1 行 NPS 列：9 超出量表 1–5。",
+        ),
+        (
+            f"/waves/{small}/analysis?instrument=csi&items=A,A&scale=1-7",
+            "题项：“A,A”中有题目重复。",
+        ),
+        (
+            f"/waves/{small}/analysis?instrument=csi&items=A&scale=7-1",
+            "量表：请按“最小-最大”给出量表，例如 1-5（而不是“7-1”）。",
+        ),
+        (
+            f"/waves/{small}/analysis?instrument=csat&column=SAT&scale=1.5-7",
+            "量表：请按“最小-最大”给出量表，例如 1-5（而不是“1.5-7”）。",
+        ),
+        (
+            f"/waves/{small}/analysis?instrument=drivers&outcome=SAT&items=A,SAT",
+            "题项：结果变量“SAT”不能同时作为题项。",
+        ),
+        (f"/waves/{small}/analysis?instrument=kano", "答卷中没有 Kano 功能列"),
+    ]
+    for path, said in cases:
+        r = zh.get(path)
+        assert r.status_code == 422 and said in r.text, (path, r.text[-2000:])
+        assert "outside the scale" not in r.text and "named twice" not in r.text
+    api = site.client.get(
+        f"/api/waves/{nines}/analysis/csat?column=NPS&scale=1-5", headers=site.h("analyst")
+    )
+    assert api.status_code == 422
+    assert api.json()["detail"] == (
+        "responses.parquet: row 1, column NPS: value 9 is outside the scale 1–5"
+    )

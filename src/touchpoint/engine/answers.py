@@ -122,7 +122,12 @@ def check_scale(scale: tuple[float, float], option: str = "--scale") -> Scale:
     """A whole-number answer scale MIN–MAX from the option's two numbers."""
     low, high = float(scale[0]), float(scale[1])
     if not (low.is_integer() and high.is_integer()) or not low < high:
-        raise InputError(option, f"expected whole numbers MIN < MAX, got {low:g}-{high:g}")
+        raise InputError(
+            option,
+            f"expected whole numbers MIN < MAX, got {low:g}-{high:g}",
+            code="option_scale",
+            params={"field": option.removeprefix("--"), "value": f"{low:g}-{high:g}"},
+        )
     return Scale(low, high, integer=True)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CellProblem",
     "ColumnKind",
     "Scale",
     "check_aggregates",
@@ -52,12 +53,12 @@ class Scale:
         """The admissible values of an integer scale."""
         return [float(v) for v in range(int(self.low), int(self.high) + 1)]
 
-    def problem(self, raw: object) -> str | None:
+    def problem(self, raw: object) -> CellProblem | None:
         """Why ``raw`` is not an admissible answer, or ``None`` (also for a missing answer)."""
         if raw is None:
             return None
         if isinstance(raw, bool):
-            return f"text {raw!r} in a numeric cell (scale {self.describe()})"
+            return self._text(raw, f"scale {self.describe()}")
         if isinstance(raw, str):
             text = raw.strip()
             if text == "":
@@ -65,20 +66,45 @@ class Scale:
             try:
                 value = float(text)
             except ValueError:
-                return f"text {text!r} in a numeric cell ({self._where()})"
+                return self._text(text, self._where())
             shown = text
         elif isinstance(raw, int | float):
             value = float(raw)
             shown = f"{value:g}"
         else:
-            return f"text {str(raw)!r} in a numeric cell ({self._where()})"
+            return self._text(str(raw), self._where())
         if math.isnan(value) or not self.low <= value <= self.high:
-            return f"value {shown} is outside the scale {self.describe()}"
+            return CellProblem(
+                f"value {shown} is outside the scale {self.describe()}",
+                code="cell_outside_scale",
+                params={"value": shown, "low": f"{self.low:g}", "high": f"{self.high:g}"},
+            )
         if self.integer and (math.isinf(value) or value != math.floor(value)):
-            if not self.bounded:
-                return f"value {shown} is not a whole number"
-            return f"value {shown} is not a whole number on the scale {self.describe()}"
+            on_scale = f" on the scale {self.describe()}" if self.bounded else ""
+            return CellProblem(
+                f"value {shown} is not a whole number{on_scale}",
+                code="cell_not_whole",
+                params={"value": shown},
+            )
         return None
+
+    def _text(self, text: object, where: str) -> CellProblem:
+        return CellProblem(
+            f"text {text!r} in a numeric cell ({where})",
+            code="cell_not_number",
+            params={"value": str(text)},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CellProblem:
+    """What is wrong with one answer cell: the English ``text`` (what ``InputError``
+    says after the row and column) and a message ``code`` with ``params`` (the value as
+    shown, and the scale's bounds when it is outside them), for a page's language."""
+
+    text: str
+    code: str
+    params: dict[str, str]
 
 
 def column_kind(dtype: Any) -> ColumnKind:

@@ -8,7 +8,7 @@ from typing import Any
 
 from touchpoint.engine._frames import records_frame
 from touchpoint.engine.cells import Scale, check_aggregates, clean_column, has_invalid, row_checks
-from touchpoint.engine.errors import InputError
+from touchpoint.engine.errors import InputError, named_twice, weights_refused
 from touchpoint.engine.run import Progress, fetch_rows
 from touchpoint.engine.sources import SourceLike, open_source
 from touchpoint.quality.csi import CsiItem, csi_from_sums, normalise_item_weights
@@ -66,14 +66,19 @@ def csi(
     if not names:
         raise InputError("--items", "name at least one column")
     if len(set(names)) != len(names):
-        raise InputError("--items", "a column is named twice")
+        raise named_twice("--items", names)
     low, high = float(scale[0]), float(scale[1])
     if not low < high:
-        raise InputError("--scale", f"MAX must exceed MIN, got {low:g}-{high:g}")
+        raise InputError(
+            "--scale",
+            f"MAX must exceed MIN, got {low:g}-{high:g}",
+            code="option_scale",
+            params={"field": "scale", "value": f"{low:g}-{high:g}"},
+        )
     try:
         normalised = normalise_item_weights(weights, len(names))
     except ValueError as exc:
-        raise InputError("--weights", str(exc)) from None
+        raise weights_refused(exc, weights) from None
     src = open_source(source, backend)
     src.require(names)
     rule = Scale(low, high, integer=False)

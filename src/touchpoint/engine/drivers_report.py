@@ -22,7 +22,7 @@ from touchpoint.engine.answers import (
     crossproducts,
     grouped_dict,
 )
-from touchpoint.engine.errors import InputError
+from touchpoint.engine.errors import InputError, named_twice
 from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import SourceLike
 from touchpoint.quality.drivers import DriverReport, driver_report_from_sscp
@@ -179,9 +179,14 @@ def drivers(
     if not names:
         raise InputError("--items", "name at least one column")
     if len(set(names)) != len(names):
-        raise InputError("--items", "a column is named twice")
+        raise named_twice("--items", names)
     if outcome in names:
-        raise InputError("--items", f"the outcome {outcome} cannot also be an item")
+        raise InputError(
+            "--items",
+            f"the outcome {outcome} cannot also be an item",
+            code="option_outcome_item",
+            params={"field": "items", "value": outcome},
+        )
     columns = [(name, WHOLE_NUMBERS) for name in [*names, outcome]]
     stats = crossproducts(
         source, columns, by=by, backend=backend, progress=progress, sql_cache=sql_cache

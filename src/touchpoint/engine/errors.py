@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-__all__ = ["InputError", "format_value"]
+__all__ = ["InputError", "format_value", "named_twice", "weights_refused"]
 
 
 def format_value(value: object) -> str:
@@ -70,3 +70,28 @@ class InputError(ValueError):
             code=self.code,
             params=self.params,
         )
+
+
+def named_twice(option: str, names: Sequence[str]) -> InputError:
+    """A list option (``--items``) naming a column twice."""
+    return InputError(
+        option,
+        "a column is named twice",
+        code="option_named_twice",
+        params={"field": option.removeprefix("--"), "value": ",".join(names)},
+    )
+
+
+def weights_refused(
+    exc: ValueError, weights: Sequence[float] | Mapping[str, float] | None
+) -> InputError:
+    """The ``--weights`` option refused for the reason ``exc`` gives."""
+    if weights is None:
+        shown = ""
+    elif isinstance(weights, Mapping):
+        shown = ", ".join(f"{name}={format_value(w)}" for name, w in weights.items())
+    else:
+        shown = ",".join(format_value(w) for w in weights)
+    return InputError(
+        "--weights", str(exc), code="option_weights", params={"field": "weights", "value": shown}
+    )

@@ -92,7 +92,9 @@ def kano_features(columns: list[str], label: str) -> list[str]:
                 params={"columns": f"{column[:-2]}_f"},
             )
     if not features:
-        raise InputError(label, "no Kano feature columns (NAME_f and NAME_d pairs)")
+        raise InputError(
+            label, "no Kano feature columns (NAME_f and NAME_d pairs)", code="kano_no_features"
+        )
     return features
 
 

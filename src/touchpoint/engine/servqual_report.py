@@ -18,7 +18,7 @@ import numpy as np
 
 from touchpoint.engine._frames import json_value, records_frame
 from touchpoint.engine.cells import Scale, check_aggregates, clean_column, has_invalid, row_checks
-from touchpoint.engine.errors import InputError
+from touchpoint.engine.errors import weights_refused
 from touchpoint.engine.run import Progress
 from touchpoint.engine.sources import Source, SourceLike, open_source
 from touchpoint.engine.sql_cache import fetch_cached
@@ -266,7 +266,7 @@ def _fixed_weights(weights: Mapping[str, float] | None) -> dict[str, float] | No
     try:
         return normalise_weights(weights)
     except ValueError as exc:
-        raise InputError("--weights", str(exc)) from None
+        raise weights_refused(exc, weights) from None
 
 
 def _group_order(row: Mapping[str, Any]) -> tuple[bool, tuple[str, Any]]:

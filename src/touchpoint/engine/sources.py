@@ -186,7 +186,15 @@ class Source:
             for (name, scale), raw in zip(ordered, values, strict=True):
                 problem = scale.problem(raw)
                 if problem is not None:
-                    return InputError(self.label, problem, row=row, column=name, value=raw)
+                    return InputError(
+                        self.label,
+                        problem.text,
+                        row=row,
+                        column=name,
+                        value=raw,
+                        code=problem.code,
+                        params={"row": row, "column": name, **problem.params},
+                    )
         # The aggregate saw a bad cell the row reader does not (should not happen).
         return InputError(
             self.label, f"column(s) {', '.join(names)} hold values outside the expected scale"
