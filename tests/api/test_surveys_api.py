@@ -381,6 +381,45 @@ def test_import_is_all_or_nothing_and_names_each_bad_cell(site: Desk) -> None:
     assert frame["submitted_at"].tolist()[0] == "2026-11-30T08:00:00Z"
 
 
+def test_import_names_every_refused_answer_of_a_row(site: Desk) -> None:
+    """A row with three bad answers and a required question left blank lists all four,
+    not only the first; the answers of a good row are kept as the survey keeps them."""
+    text = {"zh-CN": "题", "en": "Question"}
+    options = [{"value": v, "label": {"zh-CN": v, "en": v}} for v in ("app", "hotline")]
+    definition = {
+        "title": {"zh-CN": "渠道", "en": "Channels"},
+        "questions": [
+            {"id": "A", "type": "scale", "min": 1, "max": 5, "text": text},
+            {"id": "B", "type": "scale", "min": 1, "max": 5, "text": text},
+            {"id": "C", "type": "scale", "min": 1, "max": 5, "required": True, "text": text},
+            {"id": "USED", "type": "choice", "options": options, "text": text},
+        ],
+    }
+    wave = _wave(site, _survey(site, definition=definition)["id"])
+    path = f"/api/waves/{wave['id']}/responses/import"
+    bad = "A,B,C,USED\n9,0,,fax\n1,2,3,app\n"
+    r = site.client.post(
+        path, files={"file": ("old.csv", bad.encode(), "text/csv")}, headers=site.h("supervisor")
+    )
+    assert r.status_code == 400, r.text
+    cells = [(p["row"], p["column"], p["value"], p["code"]) for p in r.json()["problems"]]
+    assert cells == [
+        (2, "A", "9", "answer_invalid"),
+        (2, "B", "0", "answer_invalid"),
+        (2, "C", "", "answer_invalid"),
+        (2, "USED", "fax", "answer_invalid"),
+    ]
+    good = "A,B,C,USED\n,2,3,app\n"
+    r = site.client.post(
+        path, files={"file": ("old.csv", good.encode(), "text/csv")}, headers=site.h("supervisor")
+    )
+    assert r.status_code == 201 and r.json()["rows"] == 1, r.text
+    export = site.client.get(f"/api/waves/{wave['id']}/responses.csv", headers=site.h("analyst"))
+    frame = pd.read_csv(io.BytesIO(export.content))
+    assert frame[["B", "C", "USED"]].values.tolist() == [[2, 3, "app"]]
+    assert frame["A"].isna().tolist() == [True]
+
+
 def test_a_multiple_choice_exports_its_values_joined(site: Desk) -> None:
     text = {"zh-CN": "题", "en": "Question"}
     options = [{"value": v, "label": {"zh-CN": v, "en": v}} for v in ("app", "hotline", "counter")]

@@ -28,6 +28,7 @@ __all__ = [
     "AnswerError",
     "Answers",
     "check_answers",
+    "checked_answers",
     "detractor",
     "headline_scores",
 ]
@@ -67,26 +68,51 @@ def check_answers(
     ------
     AnswerError
         Not an object, an unknown question id, a value of the wrong type or outside its
-        scale or options, or (unless ``partial``) a shown required question unanswered.
+        scale or options, or (unless ``partial``) a shown required question unanswered:
+        the first of :func:`checked_answers`.
     """
+    kept, problems = _checked(definition, answers, context or {}, partial)
+    if problems:
+        raise problems[0]
+    return kept
+
+
+def checked_answers(
+    definition: SurveyDefinition, answers: object, context: Mapping[str, str] | None = None
+) -> tuple[Answers, list[AnswerError]]:
+    """The answers :func:`check_answers` keeps and every answer it refuses, in its order
+    (unknown question ids, then question by question): for a file of answers, whose
+    every bad cell is named. A refused answer counts as unanswered for the display logic
+    of the questions after it."""
+    return _checked(definition, answers, context or {}, False)
+
+
+def _checked(
+    definition: SurveyDefinition, answers: object, facts: Mapping[str, str], partial: bool
+) -> tuple[Answers, list[AnswerError]]:
     if not isinstance(answers, Mapping):
-        raise AnswerError(None, "must be a JSON object of question id to answer")
+        return {}, [AnswerError(None, "must be a JSON object of question id to answer")]
     known = {q.id: q for q in definition.questions}
-    for key in answers:
-        if key not in known:
-            raise AnswerError(str(key), "is not a question of this survey")
-    facts = context or {}
+    problems = [
+        AnswerError(str(key), "is not a question of this survey")
+        for key in answers
+        if key not in known
+    ]
     kept: Answers = {}
     for question in definition.questions:
-        value = _answer(question, answers.get(question.id))
+        try:
+            value = _answer(question, answers.get(question.id))
+        except AnswerError as exc:
+            problems.append(exc)
+            continue
         if not question.shown(kept, facts):
             continue
         if value is None:
             if question.required and not partial:
-                raise AnswerError(question.id, "is required")
+                problems.append(AnswerError(question.id, "is required"))
             continue
         kept[question.id] = value
-    return kept
+    return kept, problems
 
 
 def _answer(question: Question, raw: object) -> Any:

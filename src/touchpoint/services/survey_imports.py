@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.survey_answers import AnswerError, check_answers, headline_scores
+from touchpoint.domain.survey_answers import checked_answers, headline_scores
 from touchpoint.domain.survey_definition import Question, QuestionType, SurveyDefinition
 from touchpoint.domain.survey_quotas import CUSTOMER_SEGMENTS
 from touchpoint.services.base import Actor, get_or_404, require, write
@@ -138,11 +138,10 @@ def _check_row(
     before = len(problems)
     answers = _cell_answers(row, definition, line, problems)
     if len(problems) == before:  # a cell that cannot be read is not also "missing"
-        try:
-            answers = check_answers(definition, answers)
-        except AnswerError as exc:
-            value = "" if exc.value is None else str(exc.value)
-            problems.append(refused_cell(line, exc.question_id or "", value, exc))
+        answers, refused_answers = checked_answers(definition, answers)
+        for refused in refused_answers:
+            value = "" if refused.value is None else str(refused.value)
+            problems.append(refused_cell(line, refused.question_id or "", value, refused))
     fields: dict[str, Any] = {}
     for column, parse in (
         ("customer_id", _optional_id),
