@@ -5,6 +5,7 @@ skip reasons, closing, reminders, the kiosk QR code and the export links."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -133,6 +134,44 @@ def test_template_survey_with_kano_features(site: Site) -> None:
     assert f'href="/surveys/{survey_id}"' in listing
 
 
+def test_each_rule_of_a_definition_is_said_in_the_page_language(site: Site) -> None:
+    """The rules the builder's JSON breaks most (an unknown type, a scale upside down,
+    a wording missing in one language, an option twice) in zh-CN and en, never in the
+    API's English."""
+    text = {"zh-CN": "题", "en": "Question"}
+    option = {"value": "a", "label": text}
+    cases = [
+        (
+            {"id": "Q1", "type": "rating", "text": text},
+            "题目 Q1：题型 'rating' 不是 scale, choice, multi, text 之一。",
+            "Question Q1: the type 'rating' is not one of scale, choice, multi, text.",
+        ),
+        (
+            {"id": "Q1", "type": "scale", "min": 5, "max": 1, "text": text},
+            "题目 Q1：量表 5..1 必须由小到大，且在 ±1000 以内。",
+            "Question Q1: the scale 5..1 must rise and stay within ±1000.",
+        ),
+        (
+            {"id": "Q1", "type": "text", "text": {"zh-CN": "题", "en": " "}},
+            "question Q1.text：en 措辞缺失或为空。",
+            "question Q1.text: the en wording is missing or empty.",
+        ),
+        (
+            {"id": "Q1", "type": "choice", "options": [option, option], "text": text},
+            "题目 Q1：选项 'a' 重复。",
+            "Question Q1: the option 'a' is listed twice.",
+        ),
+    ]
+    for question, zh_said, en_said in cases:
+        typed = json.dumps({"title": text, "questions": [question]}, ensure_ascii=False)
+        for lang, said in (("zh-CN", zh_said), ("en", en_said)):
+            r = post_form(site.client("analyst", lang=lang), "/surveys", "/surveys", {
+                "source": "definition", "name": "坏定义", "definition": typed,
+            })  # fmt: skip
+            shown = html.unescape(r.text)
+            assert r.status_code == 422 and said in shown, (lang, said, shown[-3000:])
+
+
 def test_builder_refusal_names_the_question_in_the_page_language(site: Site) -> None:
     bad = json.loads(json.dumps(_LOGIC))
     bad["questions"][1]["show_if"] = {"question": "LATER", "at_most": 2}
@@ -144,7 +183,8 @@ def test_builder_refusal_names_the_question_in_the_page_language(site: Site) -> 
         "source": "definition", "name": "坏定义", "definition": typed,
     })  # fmt: skip
     assert zh.status_code == 422
-    assert "题目 WHY 未通过检查：show_if refers to later question LATER" in zh.text
+    assert "题目 WHY：show_if 引用了后面的题目 LATER；只能引用前面的题目。" in zh.text
+    assert "refers to later question" not in zh.text  # the API's English stays there
     assert "坏定义" in zh.text  # the typed text survives
     assert "LATER" in zh.text and "&#34;show_if&#34;" in zh.text
     en = post_form(site.client("analyst", lang="en"), "/surveys", "/surveys", {

@@ -194,25 +194,39 @@ def parse_definition(raw: object) -> SurveyDefinition:
     and the field at fault (an unknown type, a bad scale, a missing wording, a duplicate
     id, display logic that refers to the question itself, a later or an unknown one)."""
     if not isinstance(raw, Mapping):
-        raise DefinitionError("definition: must be a JSON object")
+        raise DefinitionError("definition: must be a JSON object", code="definition_not_object")
     title = _text(raw.get("title"), "definition.title")
     intro = _text(raw["intro"], "definition.intro") if raw.get("intro") is not None else None
     matrices = _matrices(raw.get("matrices"))
     items = raw.get("questions")
     if not isinstance(items, list) or not items:
-        raise DefinitionError("definition.questions: must be a non-empty list")
+        raise DefinitionError(
+            "definition.questions: must be a non-empty list", code="definition_no_questions"
+        )
     if len(items) > _MAX_QUESTIONS:
-        raise DefinitionError(f"definition.questions: at most {_MAX_QUESTIONS} questions")
+        raise DefinitionError(
+            f"definition.questions: at most {_MAX_QUESTIONS} questions",
+            code="definition_too_many_questions",
+            params={"limit": _MAX_QUESTIONS},
+        )
     questions: list[Question] = []
     for index, item in enumerate(items):
         question = _question(item, index, matrices)
         if any(q.id == question.id for q in questions):
-            raise DefinitionError(f"question {question.id}: the id is used twice")
+            raise DefinitionError(
+                f"question {question.id}: the id is used twice",
+                code="question_id_twice",
+                params={"question": question.id},
+            )
         questions.append(question)
     _check_logic(questions)
     anonymous = raw.get("anonymous", False)
     if not isinstance(anonymous, bool):
-        raise DefinitionError(f"definition.anonymous: {anonymous!r} is not true or false")
+        raise DefinitionError(
+            f"definition.anonymous: {anonymous!r} is not true or false",
+            code="definition_anonymous",
+            params={"value": repr(anonymous)},
+        )
     return SurveyDefinition(
         title=title,
         questions=tuple(questions),
@@ -225,12 +239,20 @@ def parse_definition(raw: object) -> SurveyDefinition:
 def _text(raw: object, where: str) -> dict[str, str]:
     """A wording in every language, each non-empty."""
     if not isinstance(raw, Mapping):
-        raise DefinitionError(f"{where}: must give the wording in {' and '.join(LANGUAGES)}")
+        raise DefinitionError(
+            f"{where}: must give the wording in {' and '.join(LANGUAGES)}",
+            code="wording_missing",
+            params={"where": where, "languages": ", ".join(LANGUAGES)},
+        )
     out: dict[str, str] = {}
     for language in LANGUAGES:
         value = raw.get(language)
         if not isinstance(value, str) or not value.strip():
-            raise DefinitionError(f"{where}: the {language} wording is missing or empty")
+            raise DefinitionError(
+                f"{where}: the {language} wording is missing or empty",
+                code="wording_empty",
+                params={"where": where, "language": language},
+            )
         out[language] = value
     return out
 
@@ -239,32 +261,50 @@ def _matrices(raw: object) -> dict[str, dict[str, str]] | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise DefinitionError("definition.matrices: must be an object of headings")
+        raise DefinitionError(
+            "definition.matrices: must be an object of headings", code="definition_matrices"
+        )
     return {str(key): _text(value, f"definition.matrices.{key}") for key, value in raw.items()}
 
 
 def _question(raw: object, index: int, matrices: Mapping[str, Text] | None) -> Question:
     if not isinstance(raw, Mapping):
-        raise DefinitionError(f"definition.questions[{index}]: must be a JSON object")
+        raise DefinitionError(
+            f"definition.questions[{index}]: must be a JSON object",
+            code="question_not_object",
+            params={"index": index},
+        )
     qid = raw.get("id")
     if not isinstance(qid, str) or not _ID.match(qid):
         raise DefinitionError(
             f"definition.questions[{index}].id: {qid!r} must be a letter then up to 39 "
-            "letters, digits or underscores"
+            "letters, digits or underscores",
+            code="question_id_invalid",
+            params={"index": index, "value": repr(qid)},
         )
     try:
         qtype = QuestionType(str(raw.get("type")))
     except ValueError:
         kinds = ", ".join(t.value for t in QuestionType)
         raise DefinitionError(
-            f"question {qid}: type {raw.get('type')!r} is not one of {kinds}"
+            f"question {qid}: type {raw.get('type')!r} is not one of {kinds}",
+            code="question_type",
+            params={"question": qid, "value": repr(raw.get("type")), "allowed": kinds},
         ) from None
     required = raw.get("required", False)
     if not isinstance(required, bool):
-        raise DefinitionError(f"question {qid}: required {required!r} is not true or false")
+        raise DefinitionError(
+            f"question {qid}: required {required!r} is not true or false",
+            code="question_required_flag",
+            params={"question": qid, "value": repr(required)},
+        )
     matrix = raw.get("matrix")
     if matrix is not None and (not isinstance(matrix, str) or (matrices or {}).get(matrix) is None):
-        raise DefinitionError(f"question {qid}: matrix {matrix!r} has no heading in matrices")
+        raise DefinitionError(
+            f"question {qid}: matrix {matrix!r} has no heading in matrices",
+            code="question_matrix",
+            params={"question": qid, "value": repr(matrix)},
+        )
     low, high = _scale(raw, qid) if qtype is QuestionType.SCALE else (None, None)
     return Question(
         id=qid,
@@ -288,12 +328,24 @@ _CHOICES = (QuestionType.CHOICE, QuestionType.MULTI)
 def _scale(raw: Mapping[str, Any], qid: str) -> tuple[int, int]:
     low, high = raw.get("min"), raw.get("max")
     if not is_integer(low):
-        raise DefinitionError(f"question {qid}: min {low!r} must be an integer")
+        raise _not_whole(qid, "min", low)
     if not is_integer(high):
-        raise DefinitionError(f"question {qid}: max {high!r} must be an integer")
+        raise _not_whole(qid, "max", high)
     if not (-1000 <= low < high <= 1000):
-        raise DefinitionError(f"question {qid}: scale {low}..{high} must rise within ±1000")
+        raise DefinitionError(
+            f"question {qid}: scale {low}..{high} must rise within ±1000",
+            code="question_scale_range",
+            params={"question": qid, "low": low, "high": high},
+        )
     return low, high
+
+
+def _not_whole(qid: str, bound: str, value: object) -> DefinitionError:
+    return DefinitionError(
+        f"question {qid}: {bound} {value!r} must be an integer",
+        code="question_scale_bound",
+        params={"question": qid, "bound": bound, "value": repr(value)},
+    )
 
 
 def _scale_keys(low: int | None, high: int | None) -> tuple[str, ...]:
@@ -304,16 +356,32 @@ def _scale_keys(low: int | None, high: int | None) -> tuple[str, ...]:
 
 def _options(raw: object, qid: str) -> tuple[Option, ...]:
     if not isinstance(raw, list) or not raw:
-        raise DefinitionError(f"question {qid}: options must be a non-empty list")
+        raise DefinitionError(
+            f"question {qid}: options must be a non-empty list",
+            code="question_options",
+            params={"question": qid},
+        )
     options: list[Option] = []
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            raise DefinitionError(f"question {qid}: options[{index}] must be an object")
+            raise DefinitionError(
+                f"question {qid}: options[{index}] must be an object",
+                code="question_option_object",
+                params={"question": qid, "index": index},
+            )
         value = item.get("value")
         if not isinstance(value, str) or not value:
-            raise DefinitionError(f"question {qid}: options[{index}].value must be a string")
+            raise DefinitionError(
+                f"question {qid}: options[{index}].value must be a string",
+                code="question_option_value",
+                params={"question": qid, "index": index},
+            )
         if any(o.value == value for o in options):
-            raise DefinitionError(f"question {qid}: option {value!r} is listed twice")
+            raise DefinitionError(
+                f"question {qid}: option {value!r} is listed twice",
+                code="question_option_twice",
+                params={"question": qid, "value": repr(value)},
+            )
         label = _text(item.get("label"), f"question {qid}.options[{index}].label")
         options.append(Option(value=value, label=label))
     return tuple(options)
@@ -325,10 +393,18 @@ def _labels(
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise DefinitionError(f"question {qid}: {field} must be an object")
+        raise DefinitionError(
+            f"question {qid}: {field} must be an object",
+            code="question_labels_object",
+            params={"question": qid, "part": field},
+        )
     unknown = [key for key in raw if key not in allowed]
     if unknown:
-        raise DefinitionError(f"question {qid}: {field} key {unknown[0]!r} is not allowed")
+        raise DefinitionError(
+            f"question {qid}: {field} key {unknown[0]!r} is not allowed",
+            code="question_labels_key",
+            params={"question": qid, "part": field, "value": repr(unknown[0])},
+        )
     return {str(k): _text(v, f"question {qid}.{field}.{k}") for k, v in raw.items()}
 
 
@@ -339,33 +415,43 @@ def is_integer(value: object) -> TypeGuard[int]:
 
 def _max_length(raw: object, qid: str) -> int:
     if not is_integer(raw) or not 1 <= raw <= _MAX_TEXT_ANSWER:
-        raise DefinitionError(f"question {qid}: max_length {raw!r} must be 1..{_MAX_TEXT_ANSWER}")
+        raise DefinitionError(
+            f"question {qid}: max_length {raw!r} must be 1..{_MAX_TEXT_ANSWER}",
+            code="question_max_length",
+            params={"question": qid, "value": repr(raw), "limit": _MAX_TEXT_ANSWER},
+        )
     return raw
 
 
 def _condition(raw: object, qid: str) -> Condition:
     if not isinstance(raw, Mapping):
-        raise DefinitionError(f"question {qid}: show_if must be an object")
+        raise _show_if(qid, "show_if must be an object", code="show_if_object")
     tests = [t for t in _CONDITION_TESTS if t in raw]
     if len(tests) != 1:
-        raise DefinitionError(
-            f"question {qid}: show_if needs exactly one of {', '.join(_CONDITION_TESTS)}"
+        allowed = ", ".join(_CONDITION_TESTS)
+        raise _show_if(
+            qid, f"show_if needs exactly one of {allowed}", code="show_if_test", allowed=allowed
         )
     test = tests[0]
     value = raw[test]
     source_q, source_c = raw.get("question"), raw.get("context")
     if (source_q is None) == (source_c is None):
-        raise DefinitionError(f"question {qid}: show_if names one question or one context")
+        raise _show_if(qid, "show_if names one question or one context", code="show_if_source")
     if source_c is not None and (test != "equals" or not isinstance(source_c, str)):
-        raise DefinitionError(f"question {qid}: show_if on a context takes 'equals'")
+        raise _show_if(qid, "show_if on a context takes 'equals'", code="show_if_context")
     if test == "in" and not isinstance(value, list):
-        raise DefinitionError(f"question {qid}: show_if 'in' takes a list")
+        raise _show_if(qid, "show_if 'in' takes a list", code="show_if_in")
     if test in ("at_least", "at_most") and (
         not isinstance(value, int | float) or isinstance(value, bool)
     ):
-        raise DefinitionError(f"question {qid}: show_if {test!r} takes a number")
+        raise _show_if(qid, f"show_if {test!r} takes a number", code="show_if_number", test=test)
     if source_q is not None and not isinstance(source_q, str):
-        raise DefinitionError(f"question {qid}: show_if question {source_q!r} is not an id")
+        raise _show_if(
+            qid,
+            f"show_if question {source_q!r} is not an id",
+            code="show_if_question_id",
+            value=repr(source_q),
+        )
     return Condition(question=source_q, context=source_c, test=test, value=value)
 
 
@@ -378,13 +464,27 @@ def _check_logic(questions: Sequence[Question]) -> None:
         if condition is not None and condition.question is not None:
             target = condition.question
             if target == question.id:
-                raise DefinitionError(f"question {question.id}: show_if refers to itself")
+                raise _show_if(question.id, "show_if refers to itself", code="show_if_itself")
             if target not in ids:
-                raise DefinitionError(
-                    f"question {question.id}: show_if refers to unknown question {target}"
+                raise _show_if(
+                    question.id,
+                    f"show_if refers to unknown question {target}",
+                    code="show_if_unknown",
+                    target=target,
                 )
             if target not in seen:
-                raise DefinitionError(
-                    f"question {question.id}: show_if refers to later question {target}"
+                raise _show_if(
+                    question.id,
+                    f"show_if refers to later question {target}",
+                    code="show_if_later",
+                    target=target,
                 )
         seen.add(question.id)
+
+
+def _show_if(qid: str, problem: str, code: str, **params: object) -> DefinitionError:
+    """Question ``qid``'s display logic refused: ``question Q: problem`` (English) and
+    ``code`` with the question and ``params`` for a page's language."""
+    return DefinitionError(
+        f"question {qid}: {problem}", code=code, params={"question": qid, **params}
+    )

@@ -187,7 +187,7 @@ def _definition_from(
                 template, features=[dict(f) for f in features] if features else None
             )
         except DomainError as exc:  # an unknown template or bad features: the body is wrong
-            raise DefinitionError(str(exc)) from None
+            raise DefinitionError(str(exc), code=exc.code, params=exc.params) from None
         return parse_definition(document)
     if features:
         raise DomainError("features: only the kano template takes features")

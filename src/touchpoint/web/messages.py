@@ -45,6 +45,51 @@ MESSAGES: dict[str, str] = {
     "definition_not_json": "The definition is not valid JSON (line %(line)s, column %(column)s).",
     "feature_line": "Feature line %(line)s “%(text)s” is not written as key | 中文 | English.",
     "wave_refused": "The wave was not opened: %(detail)s",
+    # Survey definitions (domain.survey_definition): the builder's JSON, field by field.
+    "definition_not_object": "The definition must be a JSON object.",
+    "definition_no_questions": "The definition needs a non-empty list of questions.",
+    "definition_too_many_questions": "A survey has at most %(limit)s questions.",
+    "definition_anonymous": "“anonymous” is true or false, not %(value)s.",
+    "definition_matrices": "“matrices” must be an object of headings.",
+    "wording_missing": "%(where)s: give the wording in %(languages)s.",
+    "wording_empty": "%(where)s: the %(language)s wording is missing or empty.",
+    "question_not_object": "Question %(index)s of the list must be a JSON object.",
+    "question_id_invalid": (
+        "Question id %(value)s must be a letter then up to 39 letters, digits or underscores."
+    ),
+    "question_id_twice": "Question %(question)s: the id is used twice.",
+    "question_type": "Question %(question)s: the type %(value)s is not one of %(allowed)s.",
+    "question_required_flag": "Question %(question)s: “required” is true or false, not %(value)s.",
+    "question_matrix": "Question %(question)s: the matrix %(value)s has no heading in “matrices”.",
+    "question_scale_bound": "Question %(question)s: %(bound)s %(value)s must be a whole number.",
+    "question_scale_range": (
+        "Question %(question)s: the scale %(low)s..%(high)s must rise and stay within ±1000."
+    ),
+    "question_options": "Question %(question)s: “options” must be a non-empty list.",
+    "question_option_object": "Question %(question)s: options[%(index)s] must be an object.",
+    "question_option_value": "Question %(question)s: options[%(index)s].value must be a text.",
+    "question_option_twice": "Question %(question)s: the option %(value)s is listed twice.",
+    "question_labels_object": "Question %(question)s: “%(part)s” must be an object.",
+    "question_labels_key": "Question %(question)s: “%(part)s” may not have the key %(value)s.",
+    "question_max_length": "Question %(question)s: max_length %(value)s must be 1..%(limit)s.",
+    "show_if_object": "Question %(question)s: show_if must be an object.",
+    "show_if_test": "Question %(question)s: show_if needs exactly one of %(allowed)s.",
+    "show_if_source": "Question %(question)s: show_if names one question or one context.",
+    "show_if_context": "Question %(question)s: show_if on a context takes “equals”.",
+    "show_if_in": "Question %(question)s: show_if “in” takes a list.",
+    "show_if_number": "Question %(question)s: show_if “%(test)s” takes a number.",
+    "show_if_question_id": (
+        "Question %(question)s: show_if question %(value)s is not a question id."
+    ),
+    "show_if_itself": "Question %(question)s: show_if refers to the question itself.",
+    "show_if_unknown": (
+        "Question %(question)s: show_if refers to %(target)s, which is not a question of "
+        "this survey."
+    ),
+    "show_if_later": (
+        "Question %(question)s: show_if refers to %(target)s, a later question; it may "
+        "refer only to an earlier one."
+    ),
     "quota_line": "Quota line %(line)s “%(text)s” is not written as segment | value | limit.",
     "not_customer_number": "“%(value)s” is not a customer number.",
     "no_customer_numbers": "Give at least one customer number.",
