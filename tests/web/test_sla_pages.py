@@ -130,8 +130,26 @@ def test_calendars_are_changed_and_added_as_json(site: Site) -> None:
     assert bad_json.status_code == 400 and "日历不是有效的 JSON" in bad_json.text
     assert "{&#34;timezone&#34;:</textarea>" in bad_json.text  # the typed text kept
     wrong = {"timezone": "Asia/Shanghai", "hours": {"mon": [["25:00", "26:00"]]}}
-    refused = sup.post(f"/sla/calendars/{cid}", data={**form, "definition": json.dumps(wrong)})
-    assert refused.status_code == 400 and "日历未通过检查：" in refused.text
+    cases = [
+        (wrong, "hours.mon[0][0]：&#39;25:00&#39; 不是 HH:MM 格式的时刻。"),
+        ({"timezone": "Mars/Base"}, "&#39;Mars/Base&#39; 不是已知的时区"),
+        (
+            {"timezone": "UTC", "hours": {"mon": [["08:00", "12:00"], ["11:00", "13:00"]]}},
+            "hours.mon[1]：时段 [&#39;11:00&#39;, &#39;13:00&#39;] "
+            "与前一个时段（08:00–12:00）重叠。",
+        ),
+        (
+            {"timezone": "UTC", "holidays": ["2026-02-30"]},
+            "holidays[0]：日期 &#39;2026-02-30&#39; 不存在。",
+        ),
+        ({"timezone": "UTC", "shifts": []}, "“shifts”不是日历的字段"),
+    ]
+    for definition, said in cases:
+        refused = sup.post(
+            f"/sla/calendars/{cid}", data={**form, "definition": json.dumps(definition)}
+        )
+        assert refused.status_code == 400 and said in refused.text, (said, refused.text[-3000:])
+        assert "is not" not in refused.text and "overlaps" not in refused.text
     r = sup.post(f"/sla/calendars/{cid}", data={**form, "definition": json.dumps(office)})
     assert r.status_code == 303, r.text
     after = sup.get(r.headers["location"]).text

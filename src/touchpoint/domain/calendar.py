@@ -66,13 +66,24 @@ class CalendarError(ValueError):
     """A calendar, an instant or a duration is invalid.
 
     ``field`` is a JSON path such as ``hours.mon[1][0]`` and ``value`` the offending
-    value; both appear in the message.
+    value; both appear in the message. A problem of the calendar JSON also carries a
+    message ``code`` (its params: ``where``, the path, and ``value``), for a page.
     """
 
-    def __init__(self, field: str, value: object, problem: str) -> None:
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        problem: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         self.field = field
         self.value = value
         self.problem = problem
+        self.code = code
+        self.params: dict[str, object] = {"where": field, "value": repr(value), **(params or {})}
         super().__init__(f"{field}: {value!r} {problem}")
 
 
@@ -150,47 +161,60 @@ def _format_clock(seconds: int) -> str:
 
 def _parse_clock(text: object, field: str, *, is_end: bool) -> int:
     if not isinstance(text, str) or (match := _CLOCK.fullmatch(text)) is None:
-        raise CalendarError(field, text, "is not a time HH:MM")
+        raise CalendarError(field, text, "is not a time HH:MM", code="calendar_clock")
     hours, minutes = int(match.group(1)), int(match.group(2))
     if is_end and (text in ("24:00", "23:59")):
         # Both spellings mean the end of the day (issue 6).
         return _DAY
     if hours > 23 or minutes > 59:
-        problem = "only ends a range" if text == "24:00" else "is not a time of day"
-        raise CalendarError(field, text, problem)
+        if text == "24:00":
+            raise CalendarError(field, text, "only ends a range", code="calendar_clock_end")
+        raise CalendarError(field, text, "is not a time of day", code="calendar_clock")
     return hours * 3600 + minutes * 60
 
 
 def _parse_day_hours(value: object, field: str) -> DayHours:
     if not isinstance(value, list):
-        raise CalendarError(field, value, "is not a list of [start, end] ranges")
+        raise CalendarError(
+            field, value, "is not a list of [start, end] ranges", code="calendar_ranges"
+        )
     ranges: list[TimeRange] = []
     for i, item in enumerate(value):
         where = f"{field}[{i}]"
         if not isinstance(item, list) or len(item) != 2:
-            raise CalendarError(where, item, "is not a range [start, end]")
+            raise CalendarError(where, item, "is not a range [start, end]", code="calendar_range")
         start = _parse_clock(item[0], f"{where}[0]", is_end=False)
         end = _parse_clock(item[1], f"{where}[1]", is_end=True)
         if start >= end:
-            raise CalendarError(where, item, "starts at or after its end")
-        if ranges and start < ranges[-1].end:
-            problem = (
-                "is not in ascending order"
-                if start < ranges[-1].start
-                else f"overlaps the range before it {ranges[-1].to_json()!r}"
+            raise CalendarError(
+                where, item, "starts at or after its end", code="calendar_range_backwards"
             )
-            raise CalendarError(where, item, problem)
+        if ranges and start < ranges[-1].start:
+            raise CalendarError(
+                where, item, "is not in ascending order", code="calendar_ranges_order"
+            )
+        if ranges and start < ranges[-1].end:
+            before = ranges[-1].to_json()
+            raise CalendarError(
+                where,
+                item,
+                f"overlaps the range before it {before!r}",
+                code="calendar_ranges_overlap",
+                params={"before": "–".join(before)},
+            )
         ranges.append(TimeRange(start, end))
     return tuple(ranges)
 
 
 def _parse_date(text: object, field: str) -> date:
     if not isinstance(text, str) or _DATE.fullmatch(text) is None:
-        raise CalendarError(field, text, "is not a date YYYY-MM-DD")
+        raise CalendarError(field, text, "is not a date YYYY-MM-DD", code="calendar_date")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CalendarError(field, text, "is not a possible date") from None
+        raise CalendarError(
+            field, text, "is not a possible date", code="calendar_date_impossible"
+        ) from None
 
 
 def _check_day_hours(ranges: Sequence[TimeRange], field: str) -> None:
@@ -369,7 +393,9 @@ class BusinessCalendar:
         try:
             zone = ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise CalendarError("timezone", self.timezone, "is not a known time zone") from None
+            raise CalendarError(
+                "timezone", self.timezone, "is not a known time zone", code="calendar_timezone"
+            ) from None
         if len(self.hours) != 7:
             raise CalendarError("hours", self.hours, "must have seven weekdays, Monday first")
         for name, ranges in zip(WEEKDAYS, self.hours, strict=True):
@@ -377,7 +403,9 @@ class BusinessCalendar:
         special: dict[date, DayHours] = {}
         for day, ranges in self.special_days:
             if day in special:
-                raise CalendarError("special_days", day.isoformat(), "is listed twice")
+                raise CalendarError(
+                    "special_days", day.isoformat(), "is listed twice", code="calendar_day_twice"
+                )
             _check_day_hours(ranges, f"special_days.{day.isoformat()}")
             special[day] = ranges
         # Canonical order keeps equal calendars equal however they were built.
@@ -395,34 +423,52 @@ class BusinessCalendar:
         zone, a malformed time, ranges out of order or overlapping, an impossible date.
         """
         if not isinstance(data, Mapping):
-            raise CalendarError("calendar", data, "is not a JSON object")
+            raise CalendarError("calendar", data, "is not a JSON object", code="calendar_object")
         for key in data:
             if key not in _FIELDS:
-                raise CalendarError(str(key), data[key], "is not a calendar field")
+                raise CalendarError(
+                    str(key), data[key], "is not a calendar field", code="calendar_field"
+                )
         if "timezone" not in data:
-            raise CalendarError("timezone", None, "is missing")
+            raise CalendarError("timezone", None, "is missing", code="calendar_no_timezone")
         timezone = data["timezone"]
         if not isinstance(timezone, str) or not timezone:
-            raise CalendarError("timezone", timezone, "is not a known time zone")
+            raise CalendarError(
+                "timezone", timezone, "is not a known time zone", code="calendar_timezone"
+            )
         raw_hours = data.get("hours", {})
         if not isinstance(raw_hours, Mapping):
-            raise CalendarError("hours", raw_hours, "is not an object of weekdays")
+            raise CalendarError(
+                "hours", raw_hours, "is not an object of weekdays", code="calendar_hours"
+            )
         for key in raw_hours:
             if key not in WEEKDAYS:
-                raise CalendarError(f"hours.{key}", raw_hours[key], "is not a weekday mon…sun")
+                raise CalendarError(
+                    f"hours.{key}",
+                    raw_hours[key],
+                    "is not a weekday mon…sun",
+                    code="calendar_weekday",
+                )
         hours = tuple(
             _parse_day_hours(raw_hours[name], f"hours.{name}") if name in raw_hours else ()
             for name in WEEKDAYS
         )
         raw_holidays = data.get("holidays", [])
         if not isinstance(raw_holidays, list):
-            raise CalendarError("holidays", raw_holidays, "is not a list of dates")
+            raise CalendarError(
+                "holidays", raw_holidays, "is not a list of dates", code="calendar_holidays"
+            )
         holidays = frozenset(
             _parse_date(text, f"holidays[{i}]") for i, text in enumerate(raw_holidays)
         )
         raw_special = data.get("special_days", {})
         if not isinstance(raw_special, Mapping):
-            raise CalendarError("special_days", raw_special, "is not an object of dates")
+            raise CalendarError(
+                "special_days",
+                raw_special,
+                "is not an object of dates",
+                code="calendar_special_days",
+            )
         special = tuple(
             (
                 _parse_date(key, f"special_days.{key}"),

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.calendar import BusinessCalendar
+from touchpoint.domain.calendar import BusinessCalendar, CalendarError
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.errors import DomainError, unknown_reference
@@ -53,6 +53,8 @@ def _parse_calendar(definition: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(BusinessCalendar.from_json(definition).to_json())
     except ValueError as exc:
+        if isinstance(exc, CalendarError) and exc.code is not None:
+            raise DomainError(f"calendar: {exc}", code=exc.code, params=exc.params) from exc
         raise DomainError(
             f"calendar: {exc}", code="sla_calendar_invalid", params={"detail": str(exc)}
         ) from exc

@@ -114,6 +114,33 @@ MESSAGES: dict[str, str] = {
         "answers by them."
     ),
     "sla_calendar_invalid": "The calendar is not accepted: %(detail)s",
+    # The calendar's JSON (domain.calendar), field by field.
+    "calendar_object": "A calendar is a JSON object, not %(value)s.",
+    "calendar_field": (
+        "“%(where)s” is not a calendar field: a calendar has timezone, hours, holidays and "
+        "special_days."
+    ),
+    "calendar_no_timezone": "The calendar needs a timezone, such as Asia/Shanghai.",
+    "calendar_timezone": "%(value)s is not a known time zone; write one such as Asia/Shanghai.",
+    "calendar_hours": "“hours” is an object of weekdays (mon … sun), not %(value)s.",
+    "calendar_weekday": "“%(where)s”: the weekdays are mon, tue, wed, thu, fri, sat and sun.",
+    "calendar_holidays": "“holidays” is a list of dates YYYY-MM-DD, not %(value)s.",
+    "calendar_special_days": "“special_days” is an object of dates YYYY-MM-DD, not %(value)s.",
+    "calendar_ranges": "%(where)s: %(value)s is not a list of [start, end] ranges.",
+    "calendar_range": "%(where)s: %(value)s is not a range [start, end].",
+    "calendar_range_backwards": "%(where)s: the range %(value)s starts at or after its end.",
+    "calendar_ranges_order": (
+        "%(where)s: the range %(value)s comes before the range above it; list ranges from "
+        "morning to night."
+    ),
+    "calendar_ranges_overlap": (
+        "%(where)s: the range %(value)s overlaps the range before it (%(before)s)."
+    ),
+    "calendar_clock": "%(where)s: %(value)s is not a time of day HH:MM.",
+    "calendar_clock_end": "%(where)s: 24:00 only ends a range.",
+    "calendar_date": "%(where)s: %(value)s is not a date YYYY-MM-DD.",
+    "calendar_date_impossible": "%(where)s: %(value)s is not a date that exists.",
+    "calendar_day_twice": "“special_days” lists %(value)s twice.",
     "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",
     "name_taken": "The name “%(name)s” is taken.",
     "calendar_not_json": "The calendar is not valid JSON (line %(line)s, column %(column)s).",
