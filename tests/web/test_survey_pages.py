@@ -451,7 +451,21 @@ def test_wave_quotas_typed_as_lines_are_shown_and_fill(site: Site) -> None:
     assert bad.status_code == 422
     assert "配额第 1 行“channel link 1”未按 细分 | 取值 | 上限 的格式填写。" in bad.text
     unknown = post_form(sup, url, f"{url}/waves", {"wave_name": "q", "quotas": "city | 北京 | 3"})
-    assert unknown.status_code == 422 and "未能开启调查轮次：quotas[0].segment" in unknown.text
+    assert unknown.status_code == 422
+    assert "第 1 个配额：“city”不是细分依据；可选 customer_class, region, channel" in unknown.text
+    for typed, said in (
+        (
+            {"quotas": "channel | link | 1\nchannel | link | 2"},
+            "第 2 个配额：channel“link”已有配额。",
+        ),
+        ({"quotas": "channel | link | 0"}, "第 1 个配额：上限须为不小于 1 的整数，而不是 0。"),
+        (
+            {"expires_in_days": "7", "reminder_days": "9"},
+            "提醒须在邀请发出至少 1 天后、链接失效（7 天）之前发送，而不是在 9 天后。",
+        ),
+    ):
+        refused = post_form(sup, url, f"{url}/waves", {"wave_name": "q", **typed})
+        assert refused.status_code == 422 and said in refused.text, (said, refused.text[-2000:])
     wave_id = _open_wave(sup, survey_id, quotas="channel | link | 1\n")
     people = [_api(sup, "POST", "/api/customers", {"name": f"Q{i}"})["id"] for i in range(3)]
     made = _api(sup, "POST", f"/api/waves/{wave_id}/invitations", {

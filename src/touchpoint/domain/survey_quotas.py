@@ -53,22 +53,44 @@ def parse_quotas(raw: object) -> tuple[Quota, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) > _MAX_QUOTAS:
-        raise DomainError(f"quotas: must be a list of at most {_MAX_QUOTAS} quotas")
+        raise DomainError(
+            f"quotas: must be a list of at most {_MAX_QUOTAS} quotas",
+            code="quota_too_many",
+            params={"limit": _MAX_QUOTAS},
+        )
     quotas: list[Quota] = []
     for index, item in enumerate(raw):
         where = f"quotas[{index}]"
         if not isinstance(item, Mapping):
             raise DomainError(f"{where}: must be an object with segment, value and limit")
         segment, value, limit = item.get("segment"), item.get("value"), item.get("limit")
+        number = {"number": index + 1}
         if segment not in SEGMENTS:
-            raise DomainError(f"{where}.segment: {segment!r} is not one of {', '.join(SEGMENTS)}")
+            allowed = ", ".join(SEGMENTS)
+            raise DomainError(
+                f"{where}.segment: {segment!r} is not one of {allowed}",
+                code="quota_segment",
+                params={**number, "value": str(segment), "allowed": allowed},
+            )
         if not isinstance(value, str) or not value.strip():
-            raise DomainError(f"{where}.value: {value!r} must be non-empty text")
+            raise DomainError(
+                f"{where}.value: {value!r} must be non-empty text",
+                code="quota_value",
+                params=number,
+            )
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise DomainError(f"{where}.limit: {limit!r} must be a whole number of at least 1")
+            raise DomainError(
+                f"{where}.limit: {limit!r} must be a whole number of at least 1",
+                code="quota_limit",
+                params={**number, "value": str(limit)},
+            )
         quota = Quota(segment=str(segment), value=value.strip(), limit=limit)
         if any((q.segment, q.value) == (quota.segment, quota.value) for q in quotas):
-            raise DomainError(f"{where}: {quota.segment} {quota.value!r} has a quota already")
+            raise DomainError(
+                f"{where}: {quota.segment} {quota.value!r} has a quota already",
+                code="quota_twice",
+                params={**number, "segment": quota.segment, "value": quota.value},
+            )
         quotas.append(quota)
     return tuple(quotas)
 

@@ -329,11 +329,17 @@ def create_wave(
     if not name.strip():
         raise empty_field("name")
     if not 1 <= expires_in_days <= 365:
-        raise DomainError(f"expires_in_days: {expires_in_days} must be 1..365")
+        raise DomainError(
+            f"expires_in_days: {expires_in_days} must be 1..365",
+            code="wave_expiry",
+            params={"value": expires_in_days},
+        )
     if reminder_days is not None and not 1 <= reminder_days < expires_in_days:
         raise DomainError(
             f"reminder_days: {reminder_days} must be at least 1 and before the links expire "
-            f"({expires_in_days} days)"
+            f"({expires_in_days} days)",
+            code="wave_reminder",
+            params={"value": reminder_days, "expires": expires_in_days},
         )
     cells = parse_quotas(quotas)
     with write(session, actor, "survey.wave.create", now=now) as unit:

@@ -45,6 +45,16 @@ MESSAGES: dict[str, str] = {
     "definition_not_json": "The definition is not valid JSON (line %(line)s, column %(column)s).",
     "feature_line": "Feature line %(line)s “%(text)s” is not written as key | 中文 | English.",
     "wave_refused": "The wave was not opened: %(detail)s",
+    "wave_expiry": "Links expire after 1 to 365 days, not %(value)s.",
+    "wave_reminder": (
+        "The reminder goes out 1 day or more after the invitation and before the links expire"
+        " (after %(expires)s days), not after %(value)s days."
+    ),
+    "quota_too_many": "A wave has at most %(limit)s quotas.",
+    "quota_segment": "Quota %(number)s: “%(value)s” is not a segment; one of %(allowed)s.",
+    "quota_value": "Quota %(number)s: give the segment's value.",
+    "quota_limit": "Quota %(number)s: the limit is a whole number of at least 1, not %(value)s.",
+    "quota_twice": "Quota %(number)s: %(segment)s “%(value)s” has a quota already.",
     # Survey definitions (domain.survey_definition): the builder's JSON, field by field.
     "definition_not_object": "The definition must be a JSON object.",
     "definition_no_questions": "The definition needs a non-empty list of questions.",
