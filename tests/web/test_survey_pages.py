@@ -320,7 +320,7 @@ def test_wave_form_refusal_and_numbers_match_the_api(site: Site) -> None:
     url = f"/surveys/{survey_id}"
     refused = post_form(analyst, url, f"{url}/waves", {"wave_name": "w", "expires_in_days": "400"})
     assert refused.status_code == 422
-    assert "未能开启调查轮次：expires_in_days: 400 must be 1..365" in refused.text
+    assert "链接的有效期为 1 至 365 天，而不是 400 天。" in refused.text
     wave_id = _open_wave(analyst, survey_id, reminder_days="3")
     sup = site.client("supervisor")
     mail = _api(sup, "POST", "/api/customers", {

@@ -240,10 +240,10 @@ MESSAGES: dict[str, str] = {
     ),
     "drivers_constant_column": "%(columns)s has the same answer in every complete row.",
     "cell_outside_scale": (
-        "Row %(row)s, column %(column)s: %(value)s is outside the scale %(low)s–%(high)s."
+        "Row %(row)s, column %(column)s: value %(value)s is outside the scale %(low)s–%(high)s."
     ),
-    "cell_not_whole": "Row %(row)s, column %(column)s: %(value)s is not a whole number.",
-    "cell_not_number": "Row %(row)s, column %(column)s: “%(value)s” is not a number.",
+    "cell_not_whole": "Row %(row)s, column %(column)s: value %(value)s is not a whole number.",
+    "cell_not_number": "Row %(row)s, column %(column)s: text “%(value)s” in a numeric cell.",
     "option_outcome_item": "%(field)s: the outcome “%(value)s” cannot also be an item.",
     "kano_no_features": "The answers have no Kano feature columns (pairs NAME_f and NAME_d).",
     "no_order_numbers": "Give at least one order number.",
