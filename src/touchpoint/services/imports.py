@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from touchpoint.domain.blocking import blocking_keys
 from touchpoint.domain.contacts import TransactionKind
 from touchpoint.domain.customers import (
     CustomerClass,
@@ -27,7 +28,6 @@ from touchpoint.domain.customers import (
 from touchpoint.domain.errors import DomainError
 from touchpoint.services.base import Actor, require, write
 from touchpoint.services.errors import ImportRejected, import_problem, refused_cell
-from touchpoint.storage.blocking import refresh_blocking_keys
 from touchpoint.storage.customer_store import NewCustomer, insert_customers
 from touchpoint.storage.models import Customer, CustomerIdentity, Transaction
 
@@ -212,9 +212,11 @@ def import_customers(
         parsed.append((row, idents))
     if problems:
         raise ImportRejected(problems)
+    # Built before the write, so the writer lock is held for the inserts only; their
+    # blocking keys go in with them: merge candidates see the new customers at once.
+    customers = [_new_customer(r, ids, now) for r, ids in parsed]
     with write(session, actor, "customer.import", now=now) as unit:
-        created = insert_customers(session, [_new_customer(r, ids, now) for r, ids in parsed])
-        refresh_blocking_keys(session, created)  # merge candidates see them at once
+        created = insert_customers(session, customers)
         unit.audit(
             "customer",
             "import",
@@ -226,10 +228,11 @@ def import_customers(
 
 def _new_customer(row: dict[str, str], identities: list[Identity], now: datetime) -> NewCustomer:
     """A checked row of a customer file as the customer to insert."""
+    name = " ".join(row["name"].split())
     values = {
         "kind": row.get("kind") or CustomerKind.PERSON.value,
         "customer_class": row.get("customer_class") or CustomerClass.NORMAL.value,
-        "name": " ".join(row["name"].split()),
+        "name": name,
         "organisation": row.get("organisation", ""),
         "preferences": {},
         "notes": row.get("notes", ""),
@@ -241,7 +244,8 @@ def _new_customer(row: dict[str, str], identities: list[Identity], now: datetime
         "created_at": now,
         "updated_at": now,
     }
-    return NewCustomer(values, [(i.kind.value, i.value, i.normalised) for i in identities])
+    keys = sorted(blocking_keys(name, [(i.kind, i.normalised) for i in identities]))
+    return NewCustomer(values, [(i.kind.value, i.value, i.normalised) for i in identities], keys)
 
 
 def _amount_minor(text: str) -> int:
