@@ -426,7 +426,7 @@ def _side_report(waits: list[tuple[float, bool]]) -> str:
     if not done:
         return f"side writes: {len(waits)}, all gave up"
     return (
-        f"side writes during the catch-up: {len(waits)}, gave up (BusyError): {failed}; "
+        f"side writes meanwhile: {len(waits)}, gave up (BusyError): {failed}; "
         f"waited median {statistics.median(done) * 1000:.0f} ms, "
         f"max {done[-1] * 1000:.0f} ms"
     )
