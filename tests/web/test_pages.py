@@ -494,6 +494,14 @@ def test_board_kpi_table_downloads_as_the_page_shows_it(site: Site) -> None:
     assert lines[-1][0] == "全部"
     xlsx = c.get(f"/board?{query}&download=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    # Every export is audited, a page's table too: who took which file, with its rows.
+    audit = site.client("admin").get("/admin/audit", params={"action": "export.table"}).text
+    entries = re.findall(r'<tr id="audit-\d+">(.*?)</tr>', audit, re.S)
+    assert len(entries) == 2, audit[-3000:]
+    assert "导出 #board-2026-11-01-2026-12-31-kpis.xlsx" in entries[0]
+    assert "导出 #board-2026-11-01-2026-12-31-kpis.csv" in entries[1]
+    assert all("Analyst" in e or "analyst" in e for e in entries)
+    assert f'"rows": {len(lines) - 1}' in entries[1]  # the rows it held
 
 
 def test_static_files_are_served_locally(site: Site) -> None:

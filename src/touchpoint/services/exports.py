@@ -16,7 +16,7 @@ from touchpoint.services.customer_view import customer_view
 from touchpoint.services.work_orders import visible_orders
 from touchpoint.storage.models import Customer, WorkOrder
 
-__all__ = ["BATCH_ROWS", "export_customers", "export_work_orders"]
+__all__ = ["BATCH_ROWS", "export_customers", "export_work_orders", "record_table_download"]
 
 
 #: Rows read from the database at a time: an export holds one batch of rows (and the CSV
@@ -112,3 +112,13 @@ def export_work_orders(session: Session, actor: Actor, *, now: datetime) -> str:
             count += 1
         unit.audit("export", "work_orders", before=None, after={"rows": count})
     return buf.getvalue()
+
+
+def record_table_download(
+    session: Session, actor: Actor, name: str, fmt: str, rows: int, *, now: datetime
+) -> None:
+    """Audit a page's table downloaded as a file (``name``: the file's name): figures
+    are aggregates, but every export is audited, as the record exports are."""
+    session.rollback()  # the page's reads; the audit is a write of its own
+    with write(session, actor, "export.table", now=now) as unit:
+        unit.audit("export", name, before=None, after={"format": fmt, "rows": rows})

@@ -333,6 +333,7 @@ ENTITY: dict[str, str] = {
     "survey link": "Survey link",
     "service_standard": "Service standard",
     "service_pledge": "Service pledge",
+    "export": "Export",
 }
 
 # Surveys (issue 22): the builder's templates, question types, waves and invitations.

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import IdPath, SessionDep, desk_state
+from touchpoint.api.deps import IdPath, NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.quality.ahp import CONSISTENCY_THRESHOLD
@@ -41,8 +41,7 @@ from touchpoint.web.i18n import translations
 from touchpoint.web.labels import DIMENSION
 from touchpoint.web.pages_analysis import MIN_N
 from touchpoint.web.site import ReporterPage
-from touchpoint.web.tables import DOWNLOADS, ChartTable
-from touchpoint.web.tables import download as download_table
+from touchpoint.web.tables import DOWNLOADS, ChartTable, audited_download
 from touchpoint.web.views import Failure, analysis_failure, refused
 
 __all__ = ["SCALE", "router"]
@@ -152,6 +151,7 @@ def ahp_page(
     wave_id: IdPath,
     page: ReporterPage,
     session: SessionDep,
+    now: NowDep,
     servqual: Annotated[str, Query(max_length=5)] = "",
     download: Annotated[str, Query(max_length=10)] = "",
     chart: Annotated[str, Query(max_length=20)] = "",
@@ -187,7 +187,7 @@ def ahp_page(
         figures.append(shown.figure)
     wanted = next((f for f in figures if f.key == chart), None)
     if wanted is not None and download in DOWNLOADS:
-        return download_table(wanted, download, f"wave-{wave_id}-ahp")
+        return audited_download(session, actor, wanted, download, f"wave-{wave_id}-ahp", now=now)
     query = urlencode({**given, **({"servqual": "1"} if servqual else {})})
     return render_form_page(
         request,

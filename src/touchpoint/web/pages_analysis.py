@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import IdPath, SessionDep, desk_state
+from touchpoint.api.deps import IdPath, NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services import surveys as survey_svc
@@ -196,6 +196,7 @@ def analysis_page(
     wave_id: IdPath,
     page: ReporterPage,
     session: SessionDep,
+    now: NowDep,
     instrument: Annotated[str, Query(max_length=20)] = "",
     column: Annotated[str, Query(max_length=100)] = "",
     scale: Annotated[str, Query(max_length=40)] = "",
@@ -244,7 +245,7 @@ def analysis_page(
     if shown is not None and download in DOWNLOADS and shown.n >= MIN_N:
         key = (chosen or Instrument.NPS).value
         table = ChartTable(key, key, shown.chart, shown.columns, shown.rows)
-        return tables.download(table, download, f"wave-{wave_id}")
+        return tables.audited_download(session, actor, table, download, f"wave-{wave_id}", now=now)
     return render_form_page(
         request,
         page.viewer,

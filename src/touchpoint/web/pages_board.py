@@ -66,7 +66,10 @@ def board_page(
     )
     if download in DOWNLOADS and refusal is None:
         stem = f"board-{first.isoformat()}-{last.isoformat()}"
-        return tables.download(_kpi_table(board, group_by, _), download, stem)
+        table = _kpi_table(board, group_by, _)
+        return tables.audited_download(
+            session, page.principal.actor, table, download, stem, now=now
+        )
     incidents = list_incidents(session, limit=20)
     actor = page.principal.actor
     causes = {c.code: c for c in list_causes(session)}

@@ -32,8 +32,7 @@ from touchpoint.web.forms import Refusal, render_form_page
 from touchpoint.web.i18n import translations
 from touchpoint.web.labels import DIMENSION
 from touchpoint.web.site import ReporterPage
-from touchpoint.web.tables import DOWNLOADS, ChartTable
-from touchpoint.web.tables import download as download_table
+from touchpoint.web.tables import DOWNLOADS, ChartTable, audited_download
 from touchpoint.web.views import Failure, analysis_failure, refused
 
 __all__ = ["router"]
@@ -187,7 +186,8 @@ def gaps_page(
     figures = [] if report is None else _figures(report, names, _)
     wanted = next((f for f in figures if f.key == chart), None)
     if wanted is not None and download in DOWNLOADS:
-        return download_table(wanted, download, f"gaps-wave-{customer_wave}")
+        stem = f"gaps-wave-{customer_wave}"
+        return audited_download(session, page.principal.actor, wanted, download, stem, now=now)
     return render_form_page(
         request,
         page.viewer,

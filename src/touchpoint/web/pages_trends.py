@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from touchpoint.api.deps import IdPath, SessionDep, desk_state
+from touchpoint.api.deps import IdPath, NowDep, SessionDep, desk_state
 from touchpoint.domain.errors import DomainError
 from touchpoint.engine.errors import InputError
 from touchpoint.services import surveys as survey_svc
@@ -86,6 +86,7 @@ def trends_page(
     survey_id: IdPath,
     page: ReporterPage,
     session: SessionDep,
+    now: NowDep,
     measure: Annotated[str, Query(max_length=10)] = "",
     column: Field = "",
     items: Long = "",
@@ -124,7 +125,8 @@ def trends_page(
             failure = analysis_failure(exc)
     if chosen is not None and table is not None and download in DOWNLOADS:
         figure = ChartTable(f"{chosen.value}-trend", "", {}, table.columns, table.rows)
-        return tables.download(figure, download, f"survey-{survey_id}")
+        stem = f"survey-{survey_id}"
+        return tables.audited_download(session, actor, figure, download, stem, now=now)
     return render_form_page(
         request,
         page.viewer,
@@ -191,6 +193,7 @@ def segments_page(
     wave_id: IdPath,
     page: ReporterPage,
     session: SessionDep,
+    now: NowDep,
     by: Field = "",
     measure: Annotated[str, Query(max_length=10)] = "",
     column: Field = "",
@@ -218,7 +221,8 @@ def segments_page(
             failure = analysis_failure(exc)
     if table is not None and download in DOWNLOADS:
         figure = ChartTable(f"segments-{by}", "", {}, table.columns, table.rows)
-        return tables.download(figure, download, f"wave-{wave_id}")
+        stem = f"wave-{wave_id}"
+        return tables.audited_download(session, actor, figure, download, stem, now=now)
     return render_form_page(
         request,
         page.viewer,

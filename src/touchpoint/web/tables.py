@@ -10,12 +10,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-__all__ = ["DOWNLOADS", "ChartTable", "download"]
+from touchpoint.api.deps import SessionDep
+from touchpoint.services.base import Actor
+from touchpoint.services.exports import record_table_download
+
+__all__ = ["DOWNLOADS", "ChartTable", "audited_download", "download"]
 
 #: The file formats a table downloads as.
 DOWNLOADS = ("csv", "xlsx")
@@ -65,3 +70,19 @@ def download(table: ChartTable, fmt: str, stem: str) -> Response:
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+def audited_download(
+    session: SessionDep,
+    actor: Actor,
+    table: ChartTable,
+    fmt: str,
+    stem: str,
+    *,
+    now: datetime,
+) -> Response:
+    """:func:`download`, recorded in the audit log under the file's name."""
+    response = download(table, fmt, stem)
+    name = f"{stem}-{table.key}.{fmt}"
+    record_table_download(session, actor, name, fmt, len(table.rows), now=now)
+    return response
