@@ -104,6 +104,14 @@ def test_a_new_policy_and_a_taken_name(site: Site) -> None:
     again = post_form(sup, "/sla", "/sla/policies", new)
     assert again.status_code == 409 and "名称“VIP 投诉 2 小时”已被使用。" in again.text
     assert 'value="VIP 投诉 2 小时"' in again.text
+    negative = post_form(
+        sup, "/sla", "/sla/policies", {**new, "name": "负数", "resolution_minutes": "-5"}
+    )
+    assert negative.status_code == 400, negative.text[-2000:]
+    assert (
+        "解决（工作分钟）：请填写不小于 0 的整数工作分钟，或留空不跟踪（而不是 -5）。"
+        in negative.text
+    )
 
 
 def test_calendars_are_changed_and_added_as_json(site: Site) -> None:

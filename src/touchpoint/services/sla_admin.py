@@ -19,7 +19,7 @@ from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import CustomerClass
 from touchpoint.domain.errors import DomainError, unknown_reference
 from touchpoint.domain.escalation import EscalationPolicy
-from touchpoint.domain.sla import SlaPolicy
+from touchpoint.domain.sla import SlaInputError, SlaPolicy
 from touchpoint.domain.work_orders import Priority, WorkOrderType
 from touchpoint.services.base import (
     Actor,
@@ -64,6 +64,8 @@ def _parse_policy(definition: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(SlaPolicy.from_json(definition).to_json())
     except ValueError as exc:
+        if isinstance(exc, SlaInputError) and exc.code is not None:
+            raise DomainError(f"policy: {exc}", code=exc.code, params=exc.params) from exc
         raise DomainError(
             f"policy: {exc}", code="sla_policy_invalid", params={"detail": str(exc)}
         ) from exc

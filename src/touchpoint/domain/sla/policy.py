@@ -16,7 +16,13 @@ def _target(data: Mapping[str, object], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SlaInputError(key, value, "is not a whole number of business minutes >= 0 or null")
+        raise SlaInputError(
+            key,
+            value,
+            "is not a whole number of business minutes >= 0 or null",
+            code="sla_target",
+            params={"target": key},
+        )
     return value
 
 
