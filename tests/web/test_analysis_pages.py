@@ -252,6 +252,10 @@ def test_an_analysis_refused_is_said_in_the_page_language(site: Desk) -> None:
         ),
         ("/gaps?customer_wave=abc", "“abc”不是调查批次编号。"),
         (f"/gaps?customer_wave={wave_id}", "答卷中没有此分析所需的列 E1"),
+        (
+            f"/gaps?customer_wave={wave_id}&start=2026-11-01",
+            "请按 YYYY-MM-DD 填写时段的起止两个日期。",
+        ),
     ]
     for path, said in cases:
         r = zh.get(path)

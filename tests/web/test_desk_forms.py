@@ -227,6 +227,14 @@ def test_incident_page_is_for_supervisors_and_admins_only(site: Site, who: str) 
     assert _db(site, select(Incident.id).where(Incident.title == "x")) == []
 
 
+def test_an_announcement_too_long_is_said_in_the_page_language(site: Site) -> None:
+    zh = site.client("supervisor")
+    long = "停" * 2001
+    r = post_form(zh, "/incidents", "/incidents", {"title": "长", "announcement": long})
+    assert r.status_code == 400 and "播报：2001 个字符，最多 2000 个。" in r.text, r.text[-2000:]
+    assert _db(site, select(Incident.id).where(Incident.title == "长")) == []
+
+
 def test_open_link_and_resolve_an_incident(site: Site) -> None:
     a, b = _open_order(site, 2), _open_order(site, 3)
     c = site.client("admin", "en")

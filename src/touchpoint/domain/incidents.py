@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from touchpoint.domain.errors import DomainError
+from touchpoint.domain.errors import DomainError, empty_field
 
 __all__ = ["IncidentStatus", "validate_announcement"]
 
@@ -25,7 +25,11 @@ def validate_announcement(text: str) -> str:
     """The automatic announcement (自动播报): 1–2000 characters once stripped."""
     stripped = text.strip()
     if not stripped:
-        raise DomainError("announcement: must not be empty")
+        raise empty_field("announcement")
     if len(stripped) > 2000:
-        raise DomainError(f"announcement: {len(stripped)} characters, at most 2000")
+        raise DomainError(
+            f"announcement: {len(stripped)} characters, at most 2000",
+            code="text_too_long",
+            params={"field": "announcement", "n": len(stripped), "limit": 2000},
+        )
     return stripped

@@ -117,7 +117,11 @@ def _check_cause(session: Session, cause_id: int) -> None:
     if active is None:
         raise unknown_reference("cause_id", "complaint_cause", cause_id, "complaint cause")
     if not active:
-        raise DomainError(f"cause_id: complaint cause {cause_id} is retired")
+        raise DomainError(
+            f"cause_id: complaint cause {cause_id} is retired",
+            code="cause_retired",
+            params={"id": cause_id},
+        )
 
 
 def _send_notice(

@@ -217,7 +217,9 @@ def import_responses(
     require(actor, actor.role.can_supervise, "import survey responses")
     wave = get_or_404(session, SurveyWave, wave_id)
     if wave.status != WaveStatus.OPEN:
-        raise ConflictError(f"wave {wave_id} is closed: it takes no more responses")
+        raise ConflictError(
+            f"wave {wave_id} is closed: it takes no more responses", code="wave_closed"
+        )
     definition = wave_definition(session, wave)
     table = read_table(content, filename, lower_case=False, encoding=encoding)
     if not table:

@@ -208,12 +208,16 @@ def invite(
     if len(customer_ids) > MAX_INVITATIONS_PER_CALL:
         raise DomainError(
             f"customer_ids: {len(customer_ids)} customers; at most "
-            f"{MAX_INVITATIONS_PER_CALL} per call"
+            f"{MAX_INVITATIONS_PER_CALL} per call",
+            code="invite_too_many",
+            params={"n": len(customer_ids), "limit": MAX_INVITATIONS_PER_CALL},
         )
     with write(session, actor, "survey.invite", now=now, after_commit=after_commit) as unit:
         wave = get_or_404(session, SurveyWave, wave_id)
         if wave.status != WaveStatus.OPEN:
-            raise ConflictError(f"wave {wave_id} is closed: it issues no invitations")
+            raise ConflictError(
+                f"wave {wave_id} is closed: it issues no invitations", code="wave_closed"
+            )
         since = None if ignore_throttle else now - timedelta(days=links.recontact_days)
         ids = list(dict.fromkeys(customer_ids))
         reasons, addresses = _reasons(session, wave, ids, channel, since=since)

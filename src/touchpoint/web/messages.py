@@ -250,6 +250,10 @@ MESSAGES: dict[str, str] = {
     "option_outcome_item": "%(field)s: the outcome “%(value)s” cannot also be an item.",
     "kano_no_features": "The answers have no Kano feature columns (pairs NAME_f and NAME_d).",
     "no_order_numbers": "Give at least one order number.",
+    "invite_too_many": "At most %(limit)s customers are invited at a time; %(n)s were given.",
+    "text_too_long": "%(field)s: %(n)s characters; at most %(limit)s.",
+    "cause_retired": "The complaint cause %(id)s is retired; choose one of the current causes.",
+    "period_dates": "Give both dates of the period as YYYY-MM-DD.",
     # Imports of customers, transactions and survey answers (services.imports,
     # services.survey_imports): the file, then each bad cell (row and column shown beside).
     "import_rejected": (

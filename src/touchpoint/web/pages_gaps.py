@@ -68,7 +68,9 @@ def _period(start: str, end: str, tz: str) -> GapPeriod | None:
     try:
         return GapPeriod(date.fromisoformat(start), date.fromisoformat(end), tz)
     except ValueError:
-        raise DomainError("from, to: give both dates of the period as YYYY-MM-DD") from None
+        raise DomainError(
+            "from, to: give both dates of the period as YYYY-MM-DD", code="period_dates"
+        ) from None
 
 
 def _five(report: dict[str, Any], names: dict[str, str], _: Callable[[str], str]) -> ChartTable:
