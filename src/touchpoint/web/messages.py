@@ -153,7 +153,7 @@ MESSAGES: dict[str, str] = {
     "calendar_day_twice": "“special_days” lists %(value)s twice.",
     "sla_policy_invalid": "The policy's targets are not accepted: %(detail)s",
     "sla_target": (
-        "%(target)s: give whole business minutes, 0 or more, or leave it blank (not %(value)s)."
+        "%(sla_field)s: give whole business minutes, 0 or more, or leave it blank (not %(value)s)."
     ),
     "name_taken": "The name “%(name)s” is taken.",
     "calendar_not_json": "The calendar is not valid JSON (line %(line)s, column %(column)s).",
@@ -299,7 +299,7 @@ LABEL_PARAMS: dict[str, dict[str, str]] = {
     "tier": labels.TIER,
     "from_tier": labels.TIER,
     "to_tier": labels.TIER,
-    "target": labels.SLA_FIELD,
+    "sla_field": labels.SLA_FIELD,
 }
 
 

@@ -21,7 +21,7 @@ def _target(data: Mapping[str, object], key: str) -> int | None:
             value,
             "is not a whole number of business minutes >= 0 or null",
             code="sla_target",
-            params={"target": key},
+            params={"sla_field": key},
         )
     return value
 
