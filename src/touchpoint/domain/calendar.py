@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from touchpoint.domain.errors import FieldValueError
+
 __all__ = [
     "NEVER",
     "WEEKDAYS",
@@ -62,29 +64,13 @@ _FIELDS: Final = frozenset({"timezone", "hours", "holidays", "special_days"})
 Int64Array = NDArray[np.int64]
 
 
-class CalendarError(ValueError):
+class CalendarError(FieldValueError):
     """A calendar, an instant or a duration is invalid.
 
     ``field`` is a JSON path such as ``hours.mon[1][0]`` and ``value`` the offending
     value; both appear in the message. A problem of the calendar JSON also carries a
     message ``code`` (its params: ``where``, the path, and ``value``), for a page.
     """
-
-    def __init__(
-        self,
-        field: str,
-        value: object,
-        problem: str,
-        *,
-        code: str | None = None,
-        params: Mapping[str, object] | None = None,
-    ) -> None:
-        self.field = field
-        self.value = value
-        self.problem = problem
-        self.code = code
-        self.params: dict[str, object] = {"where": field, "value": repr(value), **(params or {})}
-        super().__init__(f"{field}: {value!r} {problem}")
 
 
 # --------------------------------------------------------------------------- instants

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 __all__ = [
     "CodedError",
     "DomainError",
+    "FieldValueError",
     "InvalidTransition",
     "RuleViolation",
     "empty_field",
@@ -36,6 +37,29 @@ class CodedError(Exception):
         super().__init__(message)
         self.code = code
         self.params: dict[str, object] = dict(params) if params else {}
+
+
+class FieldValueError(ValueError):
+    """A value of a document (a calendar, an SLA policy, a timeline) breaks a rule: the
+    message is ``field: value problem``, ``field`` a JSON path such as
+    ``hours.mon[1][0]``. ``code``, when given, names the problem for a page; its params
+    are ``where`` (the path), ``value`` (as the message shows it) and ``params``."""
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        problem: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        self.code = code
+        self.params: dict[str, object] = {"where": field, "value": repr(value), **(params or {})}
+        super().__init__(f"{field}: {value!r} {problem}")
 
 
 class DomainError(CodedError, ValueError):

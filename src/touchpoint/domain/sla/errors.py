@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from touchpoint.domain.errors import FieldValueError
 
 __all__ = ["SlaInputError", "TimelineError"]
 
 
-class SlaInputError(ValueError):
+class SlaInputError(FieldValueError):
     """An SLA policy, event or timeline is invalid; the message names field and value."""
-
-    def __init__(
-        self,
-        field: str,
-        value: object,
-        problem: str,
-        *,
-        code: str | None = None,
-        params: Mapping[str, object] | None = None,
-    ) -> None:
-        self.field = field
-        self.value = value
-        self.problem = problem
-        # A message code for a page, its params beside the value as ``value`` shows it.
-        self.code = code
-        self.params: dict[str, object] = {"value": repr(value), **(params or {})}
-        super().__init__(f"{field}: {value!r} {problem}")
 
 
 class TimelineError(SlaInputError):
