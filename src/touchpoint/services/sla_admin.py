@@ -14,12 +14,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from touchpoint.domain.calendar import BusinessCalendar, CalendarError
+from touchpoint.domain.calendar import BusinessCalendar
 from touchpoint.domain.contacts import Channel
 from touchpoint.domain.customers import CustomerClass
-from touchpoint.domain.errors import DomainError, unknown_reference
+from touchpoint.domain.errors import DomainError, FieldValueError, unknown_reference
 from touchpoint.domain.escalation import EscalationPolicy
-from touchpoint.domain.sla import SlaInputError, SlaPolicy
+from touchpoint.domain.sla import SlaPolicy
 from touchpoint.domain.work_orders import Priority, WorkOrderType
 from touchpoint.services.base import (
     Actor,
@@ -53,22 +53,22 @@ def _parse_calendar(definition: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(BusinessCalendar.from_json(definition).to_json())
     except ValueError as exc:
-        if isinstance(exc, CalendarError) and exc.code is not None:
-            raise DomainError(f"calendar: {exc}", code=exc.code, params=exc.params) from exc
-        raise DomainError(
-            f"calendar: {exc}", code="sla_calendar_invalid", params={"detail": str(exc)}
-        ) from exc
+        raise _refused("calendar", exc, code="sla_calendar_invalid") from exc
 
 
 def _parse_policy(definition: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(SlaPolicy.from_json(definition).to_json())
     except ValueError as exc:
-        if isinstance(exc, SlaInputError) and exc.code is not None:
-            raise DomainError(f"policy: {exc}", code=exc.code, params=exc.params) from exc
-        raise DomainError(
-            f"policy: {exc}", code="sla_policy_invalid", params={"detail": str(exc)}
-        ) from exc
+        raise _refused("policy", exc, code="sla_policy_invalid") from exc
+
+
+def _refused(what: str, exc: ValueError, *, code: str) -> DomainError:
+    """``what: problem`` in English, and the problem's own message code for a page (or
+    ``code`` with the English detail, for a problem that has none)."""
+    if isinstance(exc, FieldValueError) and exc.code is not None:
+        return DomainError(f"{what}: {exc}", code=exc.code, params=exc.params)
+    return DomainError(f"{what}: {exc}", code=code, params={"detail": str(exc)})
 
 
 def _unique_name(
