@@ -17,8 +17,7 @@ is due at that range end, not at the next opening.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
@@ -27,7 +26,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from touchpoint.domain.errors import FieldValueError
+from touchpoint.domain.calendar_days import (
+    CalendarError,
+    DayHours,
+    TimeRange,
+    check_day_hours,
+    parse_date,
+    parse_day_hours,
+)
 
 __all__ = [
     "NEVER",
@@ -57,20 +63,9 @@ _EPOCH_WEEKDAY: Final = 3
 _FAR_PAST: Final = -(2**60)
 # Deadlines are not searched beyond this instant (datetime's year 9999 ends soon after).
 _LAST_INSTANT: Final = int((datetime(9999, 12, 1, tzinfo=UTC) - _EPOCH).total_seconds())
-_CLOCK: Final = re.compile(r"(\d{2}):(\d{2})")
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FIELDS: Final = frozenset({"timezone", "hours", "holidays", "special_days"})
 
 Int64Array = NDArray[np.int64]
-
-
-class CalendarError(FieldValueError):
-    """A calendar, an instant or a duration is invalid.
-
-    ``field`` is a JSON path such as ``hours.mon[1][0]`` and ``value`` the offending
-    value; both appear in the message. A problem of the calendar JSON also carries a
-    message ``code`` (its params: ``where``, the path, and ``value``), for a page.
-    """
 
 
 # --------------------------------------------------------------------------- instants
@@ -111,104 +106,6 @@ def format_instant(instant: datetime) -> str:
     """ISO 8601 in UTC with ``Z``, to the second: ``2026-10-09T00:30:00Z``."""
     utc = instant.astimezone(UTC).replace(microsecond=0, tzinfo=None)
     return utc.isoformat() + "Z"
-
-
-# ----------------------------------------------------------------------------- ranges
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class TimeRange:
-    """A wall-clock range of one day in seconds after local midnight, end excluded.
-
-    ``end == 86400`` is the end of the day (written ``24:00`` or ``23:59``).
-    """
-
-    start: int
-    end: int
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start < self.end <= _DAY:
-            raise CalendarError(
-                "range", (self.start, self.end), "must satisfy 0 <= start < end <= 86400"
-            )
-
-    def to_json(self) -> list[str]:
-        """``["HH:MM", "HH:MM"]`` with the end of the day as ``24:00``."""
-        return [_format_clock(self.start), _format_clock(self.end)]
-
-
-DayHours = tuple[TimeRange, ...]
-
-
-def _format_clock(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours:02d}:{rest // 60:02d}"
-
-
-def _parse_clock(text: object, field: str, *, is_end: bool) -> int:
-    if not isinstance(text, str) or (match := _CLOCK.fullmatch(text)) is None:
-        raise CalendarError(field, text, "is not a time HH:MM", code="calendar_clock")
-    hours, minutes = int(match.group(1)), int(match.group(2))
-    if is_end and (text in ("24:00", "23:59")):
-        # Both spellings mean the end of the day (issue 6).
-        return _DAY
-    if hours > 23 or minutes > 59:
-        if text == "24:00":
-            raise CalendarError(field, text, "only ends a range", code="calendar_clock_end")
-        raise CalendarError(field, text, "is not a time of day", code="calendar_clock")
-    return hours * 3600 + minutes * 60
-
-
-def _parse_day_hours(value: object, field: str) -> DayHours:
-    if not isinstance(value, list):
-        raise CalendarError(
-            field, value, "is not a list of [start, end] ranges", code="calendar_ranges"
-        )
-    ranges: list[TimeRange] = []
-    for i, item in enumerate(value):
-        where = f"{field}[{i}]"
-        if not isinstance(item, list) or len(item) != 2:
-            raise CalendarError(where, item, "is not a range [start, end]", code="calendar_range")
-        start = _parse_clock(item[0], f"{where}[0]", is_end=False)
-        end = _parse_clock(item[1], f"{where}[1]", is_end=True)
-        if start >= end:
-            raise CalendarError(
-                where, item, "starts at or after its end", code="calendar_range_backwards"
-            )
-        if ranges and start < ranges[-1].start:
-            raise CalendarError(
-                where, item, "is not in ascending order", code="calendar_ranges_order"
-            )
-        if ranges and start < ranges[-1].end:
-            before = ranges[-1].to_json()
-            raise CalendarError(
-                where,
-                item,
-                f"overlaps the range before it {before!r}",
-                code="calendar_ranges_overlap",
-                params={"before": "–".join(before)},
-            )
-        ranges.append(TimeRange(start, end))
-    return tuple(ranges)
-
-
-def _parse_date(text: object, field: str) -> date:
-    if not isinstance(text, str) or _DATE.fullmatch(text) is None:
-        raise CalendarError(field, text, "is not a date YYYY-MM-DD", code="calendar_date")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CalendarError(
-            field, text, "is not a possible date", code="calendar_date_impossible"
-        ) from None
-
-
-def _check_day_hours(ranges: Sequence[TimeRange], field: str) -> None:
-    for i in range(1, len(ranges)):
-        if ranges[i].start < ranges[i - 1].end:
-            raise CalendarError(
-                f"{field}[{i}]", ranges[i].to_json(), "overlaps or precedes the range before it"
-            )
 
 
 # ------------------------------------------------------------------------------ index
@@ -385,14 +282,14 @@ class BusinessCalendar:
         if len(self.hours) != 7:
             raise CalendarError("hours", self.hours, "must have seven weekdays, Monday first")
         for name, ranges in zip(WEEKDAYS, self.hours, strict=True):
-            _check_day_hours(ranges, f"hours.{name}")
+            check_day_hours(ranges, f"hours.{name}")
         special: dict[date, DayHours] = {}
         for day, ranges in self.special_days:
             if day in special:
                 raise CalendarError(
                     "special_days", day.isoformat(), "is listed twice", code="calendar_day_twice"
                 )
-            _check_day_hours(ranges, f"special_days.{day.isoformat()}")
+            check_day_hours(ranges, f"special_days.{day.isoformat()}")
             special[day] = ranges
         # Canonical order keeps equal calendars equal however they were built.
         object.__setattr__(self, "special_days", tuple(sorted(special.items())))
@@ -436,7 +333,7 @@ class BusinessCalendar:
                     code="calendar_weekday",
                 )
         hours = tuple(
-            _parse_day_hours(raw_hours[name], f"hours.{name}") if name in raw_hours else ()
+            parse_day_hours(raw_hours[name], f"hours.{name}") if name in raw_hours else ()
             for name in WEEKDAYS
         )
         raw_holidays = data.get("holidays", [])
@@ -445,7 +342,7 @@ class BusinessCalendar:
                 "holidays", raw_holidays, "is not a list of dates", code="calendar_holidays"
             )
         holidays = frozenset(
-            _parse_date(text, f"holidays[{i}]") for i, text in enumerate(raw_holidays)
+            parse_date(text, f"holidays[{i}]") for i, text in enumerate(raw_holidays)
         )
         raw_special = data.get("special_days", {})
         if not isinstance(raw_special, Mapping):
@@ -457,8 +354,8 @@ class BusinessCalendar:
             )
         special = tuple(
             (
-                _parse_date(key, f"special_days.{key}"),
-                _parse_day_hours(value, f"special_days.{key}"),
+                parse_date(key, f"special_days.{key}"),
+                parse_day_hours(value, f"special_days.{key}"),
             )
             for key, value in raw_special.items()
         )
