@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -37,6 +36,7 @@ from touchpoint.web.site import (
     Page,
     PageNotFound,
     SupervisorPage,
+    off_loop,
     redirect,
     render,
 )
@@ -186,14 +186,9 @@ async def _upload(
         return redirect(done(result.rows))
 
     try:
-        # In the thread pool even on SQLite (as the API's import routes): an import of
-        # thousands of rows must not hold the event loop, and every other page, meanwhile.
-        response = await run_in_threadpool(respond)
+        return await off_loop(request, respond, long=True)
     finally:
         await form.close()  # the uploaded file's temporary copy
-    if response.status_code == 503:  # the database stayed busy: nothing was written
-        response.headers["Retry-After"] = "1"
-    return response
 
 
 # Customers and transactions (/imports).

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -127,16 +128,23 @@ class Viewer:
         return self.principal.actor.role if self.principal is not None else None
 
 
-async def off_loop(request: Request, respond: Callable[[], Response]) -> Response:
+async def off_loop(
+    request: Request, respond: Callable[[], Response], *, long: bool = False
+) -> Response:
     """Run the blocking rest of a form handler (its service write, and the page drawn
     from the database when the write is refused) as the API runs its service calls
     (``DeskState.call``): in the thread pool on PostgreSQL; on SQLite on the loop unless
     the write would wait for another process's long write. An ``async`` handler awaits
     its form body first; what follows must not hold up the loop's other requests.
+    ``long``: a write of thousands of rows (an import) runs in the thread pool on SQLite
+    too, as the API's import routes do, so that the loop serves the other pages meanwhile.
 
     A page answered with 503 (the write found the database busy: nothing was saved)
     says when to try again, as the API does."""
-    response = await desk_state(request).call(respond)
+    if long:
+        response = await run_in_threadpool(respond)
+    else:
+        response = await desk_state(request).call(respond)
     if response.status_code == 503:
         response.headers["Retry-After"] = "1"
     return response
