@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from touchpoint.services.base import Actor
     from touchpoint.services.imports import ImportReport
 
 __all__ = ["app"]
@@ -52,13 +50,14 @@ UserOpt = Annotated[
 ]
 
 
-#: One import of the file: the service call, given the session, the actor and the instant.
-Run = Callable[["Session", "Actor", datetime], "ImportReport"]
+#: A service's import of one file: ``run(session, actor, content=…, filename=…, now=…,
+#: encoding=…)`` (``services.imports``, ``services.survey_imports``).
+Importer = Callable[..., "ImportReport"]
 
 
-def _import(path: Path, user: str | None, run: Run, what: str) -> None:
-    """Run one import against the desk's database (migrated first, as ``touchpoint
-    serve`` does) and say what it did or why not."""
+def _import(path: Path, encoding: str, user: str | None, run: Importer, what: str) -> None:
+    """Import ``path`` with ``run`` into the desk's database (migrated first, as
+    ``touchpoint serve`` does) and say what it did or why not."""
     from touchpoint.cli.demo import prepare_database
     from touchpoint.domain.errors import CodedError
     from touchpoint.services.auth import actor_named
@@ -72,7 +71,14 @@ def _import(path: Path, user: str | None, run: Run, what: str) -> None:
     try:
         with session_scope(make_session_factory(engine)) as session:
             actor = actor_named(session, user) if user else Actor.system()
-            report = run(session, actor, datetime.now(UTC))
+            report = run(
+                session,
+                actor,
+                content=path.read_bytes(),
+                filename=path.name,
+                now=datetime.now(UTC),
+                encoding=encoding,
+            )
     except ImportRejected as exc:
         typer.echo(f"error: {path}: nothing imported, {len(exc.problems)} problem(s):", err=True)
         for p in exc.problems:
@@ -91,16 +97,11 @@ def _import(path: Path, user: str | None, run: Run, what: str) -> None:
 def customers(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt = None) -> None:
     """Customers: name, kind, customer_class, organisation, phone, email, account,
     social, notes (as the import page explains them). One transaction: on SQLite the
-    desk's writes wait for it (about 3,500 customers a second), so load a large file
-    off-hours."""
+    desk's writes wait for it (about 4,500 customers a second here:
+    bench/customer_import.py), so load a large file off-hours."""
     from touchpoint.services.imports import import_customers
 
-    _import(
-        file, user,
-        lambda s, a, now: import_customers(s, a, file.read_bytes(), file.name, now=now,
-                                           encoding=encoding),
-        "customers",
-    )  # fmt: skip
+    _import(file, encoding, user, import_customers, "customers")
 
 
 @app.command("transactions")
@@ -109,12 +110,7 @@ def transactions(file: FileArg, encoding: EncodingOpt = "utf-8", user: UserOpt =
     reference, description."""
     from touchpoint.services.imports import import_transactions
 
-    _import(
-        file, user,
-        lambda s, a, now: import_transactions(s, a, file.read_bytes(), file.name, now=now,
-                                              encoding=encoding),
-        "transactions",
-    )  # fmt: skip
+    _import(file, encoding, user, import_transactions, "transactions")
 
 
 @app.command("responses")
@@ -128,9 +124,4 @@ def responses(
     and the export's other columns (as the wave's import page lists them)."""
     from touchpoint.services.survey_imports import import_responses
 
-    _import(
-        file, user,
-        lambda s, a, now: import_responses(s, a, wave_id, file.read_bytes(), file.name,
-                                           now=now, encoding=encoding),
-        "responses",
-    )  # fmt: skip
+    _import(file, encoding, user, partial(import_responses, wave_id=wave_id), "responses")
