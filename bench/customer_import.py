@@ -25,8 +25,8 @@ def _file(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _once(content: bytes, side_writes: bool) -> float:
-    from bench.sla_sweep import _side_writes
+def _once(content: bytes, with_side_writes: bool) -> float:
+    from bench.sla_sweep import side_writes
     from touchpoint.services.base import Actor
     from touchpoint.services.imports import import_customers
     from touchpoint.storage.db import make_engine, make_session_factory
@@ -39,7 +39,7 @@ def _once(content: bytes, side_writes: bool) -> float:
         try:
             side: list[str] = []
             with (
-                _side_writes(url) if side_writes else contextlib.nullcontext(side) as side,
+                side_writes(url) if with_side_writes else contextlib.nullcontext(side) as side,
                 make_session_factory(engine)() as session,
             ):
                 started = time.perf_counter()

@@ -404,7 +404,7 @@ def _side_writer(url: str, stop: Any, out: Any) -> None:
 
 
 @contextmanager
-def _side_writes(url: str) -> Iterator[list[str]]:
+def side_writes(url: str) -> Iterator[list[str]]:
     """While the block runs, another process writes every 100 ms (``_side_writer``); the
     yielded list gets the report (``_side_report``) when the block ends."""
     ctx = multiprocessing.get_context("fork")
@@ -513,7 +513,7 @@ def main() -> None:
         side: list[str] = []
         if last is None:
             last = NOW - timedelta(minutes=1)
-            with _side_writes(url) if args.side_writes else nullcontext(side) as side:
+            with side_writes(url) if args.side_writes else nullcontext(side) as side:
                 sweep("catch-up (first sweep: records the whole backlog)", last)
         else:
             print(f"last sweep at {last.isoformat()}: continuing {args.every:g} min later")

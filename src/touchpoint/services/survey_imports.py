@@ -38,7 +38,11 @@ from touchpoint.storage.survey_models import SurveyResponse, SurveyWave
 __all__ = ["ResponseColumns", "import_responses", "response_columns"]
 
 _MAX_ID = 2**63 - 1
-_META = ("respondent", "customer_id", "channel", "submitted_at", "work_order_id", "touchpoint")
+#: The columns of an import file beside the questions, in the export's order.
+_OTHERS = (
+    "respondent", "customer_id", "channel", "submitted_at", "work_order_id", "touchpoint",
+    *CUSTOMER_SEGMENTS,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ def response_columns(session: Session, actor: Actor, wave_id: int) -> ResponseCo
     wave = get_or_404(session, SurveyWave, wave_id)
     definition = wave_definition(session, wave)
     left_out = ("customer_id",) if definition.anonymous else ()  # no customer named
-    others = tuple(c for c in (*_META, *CUSTOMER_SEGMENTS) if c not in left_out)
+    others = tuple(c for c in _OTHERS if c not in left_out)
     return ResponseColumns(
         definition.questions, others, definition.anonymous, wave.status == WaveStatus.OPEN
     )
@@ -226,7 +230,7 @@ def import_responses(
         raise ImportRejected(
             [import_problem(1, "", "", "file has no data rows", code="import_no_rows")]
         )
-    allowed = {*definition.question_ids, *_META, *CUSTOMER_SEGMENTS}
+    allowed = {*definition.question_ids, *_OTHERS}
     problems = [
         import_problem(
             1, column, column, "is neither a question of the survey nor a known column",
